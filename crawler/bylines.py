@@ -1,0 +1,68 @@
+"""Indonesian bylines and credit lines: ``Oleh X, <date> - Redaktur: Y - 171``, ``Penulis: X / Editor: Y``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crawler.htmltext import normalize_space
+
+_DAY = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
+_AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{_DAY}\b|,\s*\d|\s[-|–]\s|$)", re.I)
+_AUTHOR_LABEL = re.compile(
+    r"\b(?:penulis|reporter|pewarta|wartawan|author)\s*:\s*(?P<v>.+?)\s*(?:[,|/]\s*(?:redaktur|editor)\b|[|/]|$)",
+    re.I,
+)
+_EDITOR = re.compile(
+    r"\b(?:redaktur|editor|penyunting)\s*:\s*(?P<v>.+?)\s*(?:\s-\s*\d+\s*$|[|/,]|\s-\s|$)", re.I
+)
+_VIEWS = re.compile(r"(?:redaktur|editor)\s*:.*?\s-\s*(?P<n>\d[\d.]*)\s*$|(?P<k>\d[\d.]*)\s+kali\b", re.I)
+
+
+@dataclass(slots=True)
+class Byline:
+    authors: list[str] = field(default_factory=list)
+    editor: str | None = None
+    views: int | None = None
+    text: str = ""  # the normalised byline, for date parsing
+
+
+def _clean_name(value: str) -> str | None:
+    value = value.strip(" ,.-–|:/")
+    if not value or len(value) > 80 or any(ch.isdigit() for ch in value):
+        return None
+    return value
+
+
+def parse_byline(text: str) -> Byline:
+    """Author(s), editor and view count from a byline; fields stay empty when absent."""
+    text = normalize_space(text)
+    result = Byline(text=text)
+    m = _AUTHOR_OLEH.search(text) or _AUTHOR_LABEL.search(text)
+    if m:
+        for part in re.split(r"\s*(?:,|&|\bdan\b)\s*", m.group("v")):
+            name = _clean_name(part)
+            if name:
+                result.authors.append(name)
+    m = _EDITOR.search(text)
+    if m:
+        result.editor = _clean_name(m.group("v"))
+    m = _VIEWS.search(text)
+    if m:
+        result.views = int((m.group("n") or m.group("k")).replace(".", ""))
+    return result
+
+
+_CREDIT = re.compile(r"^(?:penulis|reporter|pewarta|editor|redaktur)\s*:", re.I)
+
+
+def credit_lines(paragraphs: list[str]) -> Byline:
+    """Author/editor from closing credit paragraphs such as ``Penulis: Ani / Editor: Budi``."""
+    merged = Byline()
+    for para in paragraphs[-4:]:
+        if len(para) > 160 or not _CREDIT.match(para):
+            continue
+        found = parse_byline(para)
+        merged.authors = merged.authors or found.authors
+        merged.editor = merged.editor or found.editor
+    return merged

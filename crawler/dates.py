@@ -1,0 +1,213 @@
+"""Indonesian publication dates: a fast path for the formats news sites use, dateparser for the rest.
+
+Every result is timezone-aware. ``has_time`` tells whether the text gave a time of day: a record's
+``published_at`` is only set when it did, ``published_date`` always.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
+
+MONTHS: dict[str, int] = {
+    "januari": 1, "jan": 1, "january": 1,
+    "februari": 2, "feb": 2, "pebruari": 2, "february": 2,
+    "maret": 3, "mar": 3, "march": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "jun": 6, "june": 6,
+    "juli": 7, "jul": 7, "july": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8, "august": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
+    "november": 11, "nov": 11, "nop": 11, "nopember": 11,
+    "desember": 12, "des": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+
+ZONES: dict[str, timezone] = {
+    "WIB": timezone(timedelta(hours=7)),
+    "WITA": timezone(timedelta(hours=8)),
+    "WIT": timezone(timedelta(hours=9)),
+    "UTC": UTC,
+    "GMT": UTC,
+    "Z": UTC,
+}
+WIB = ZONES["WIB"]
+# A publication date before this or after "now + 1 day" is garbage, not news.
+EARLIEST = date(1995, 1, 1)
+
+_DAY = r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad)"
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_TIME = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?"
+_ZONE = r"(?P<zone>WITA|WIB|WIT|UTC|GMT|Z)?\s*(?P<offset>[+-]\d{2}:?\d{2})?"
+
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:\s*(?:T|\s|WIB|WITA|WIT)\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<zone>Z|WITA|WIB|WIT|UTC)?\s*(?P<offset>[+-]\d{2}:?\d{2})?",
+    re.I,
+)
+_TEXTUAL = re.compile(
+    rf"(?:{_DAY}\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTH})\.?\s+(?P<y>\d{{4}})"
+    rf"(?:\s*(?:[,|/\-–]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
+    re.I,
+)
+_NUMERIC = re.compile(
+    rf"(?:{_DAY}\s*,?\s*)?\(?(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\)?"
+    rf"(?:\s*(?:[,|]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
+    re.I,
+)
+_RELATIVE = re.compile(
+    r"(?P<n>\d+|se)\s*(?P<unit>detik|menit|jam|hari|minggu|pekan|bulan|bln|tahun|thn)\s+(?:yang\s+)?lalu",
+    re.I,
+)
+_RELATIVE_UNITS = {
+    "detik": timedelta(seconds=1), "menit": timedelta(minutes=1), "jam": timedelta(hours=1),
+    "hari": timedelta(days=1), "minggu": timedelta(weeks=1), "pekan": timedelta(weeks=1),
+    "bulan": timedelta(days=30), "bln": timedelta(days=30),
+    "tahun": timedelta(days=365), "thn": timedelta(days=365),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A parsed date; ``value`` is aware, in the zone the text gave (or the site's zone)."""
+
+    value: datetime
+    has_time: bool
+
+    @property
+    def iso(self) -> str | None:
+        """``published_at``: ISO 8601 with offset, or None when the text had no time of day."""
+        return self.value.isoformat(timespec="seconds") if self.has_time else None
+
+    @property
+    def day(self) -> str:
+        """``published_date``: the local date as YYYY-MM-DD."""
+        return self.value.date().isoformat()
+
+
+def zone_from_offset(offset: str | None) -> timezone | None:
+    """'+07:00' / '+0700' / 'WITA' -> a timezone, None when unknown."""
+    if not offset:
+        return None
+    text = offset.strip()
+    if text.upper() in ZONES:
+        return ZONES[text.upper()]
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
+    if not m:
+        return None
+    sign = -1 if m.group(1) == "-" else 1
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+
+
+def _zone(m: re.Match[str], default: timezone) -> timezone:
+    return zone_from_offset(m.group("offset")) or zone_from_offset(m.group("zone")) or default
+
+
+def _build(
+    y: int, mo: int, d: int, m: re.Match[str], default: timezone, now: datetime
+) -> ParsedDate | None:
+    h = m.group("h")
+    try:
+        if h is None:
+            value = datetime(y, mo, d, tzinfo=_zone(m, default))
+        else:
+            value = datetime(
+                y, mo, d, int(h), int(m.group("mi")), int(m.group("s") or 0), tzinfo=_zone(m, default)
+            )
+    except ValueError:  # 31 February, hour 25...
+        return None
+    return _sane(ParsedDate(value, h is not None), now)
+
+
+def _sane(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
+    if parsed is None:
+        return None
+    if parsed.value.date() < EARLIEST or parsed.value > now + timedelta(days=1):
+        return None
+    return parsed
+
+
+def parse_date(
+    text: str | None, default_tz: timezone = WIB, now: datetime | None = None
+) -> ParsedDate | None:
+    """Parse one date as Indonesian news pages write it; None when there is no sane date.
+
+    Handles ISO values from meta tags, ``Senin, 14 Oktober 2024 | 17:55 WIB``, ``25 Desember 2022,
+    14:46``, ``Kamis (14/12/2023)`` and ``3 jam lalu``; anything else goes to dateparser.
+    A text without a zone takes ``default_tz`` (the site's own zone).
+    """
+    if not text or not isinstance(text, str):
+        return None
+    text = text.replace("\xa0", " ").strip()
+    if not text or len(text) > 300:
+        return None
+    now = now or datetime.now(UTC)
+    m = _ISO.search(text)
+    if m and m.start() < 3:
+        return _build(int(m["y"]), int(m["m"]), int(m["d"]), m, default_tz, now)
+    m = _TEXTUAL.search(text)
+    if m:
+        month = MONTHS[m["mon"].lower()]
+        return _build(int(m["y"]), month, int(m["d"]), m, default_tz, now)
+    m = _NUMERIC.search(text)
+    if m:
+        return _build(int(m["y"]), int(m["m"]), int(m["d"]), m, default_tz, now)
+    m = _RELATIVE.search(text)
+    if m:
+        n = 1 if m["n"].lower() == "se" else int(m["n"])
+        unit = m["unit"].lower()
+        value = now.astimezone(default_tz) - n * _RELATIVE_UNITS[unit]
+        return _sane(ParsedDate(value, unit in {"detik", "menit", "jam"}), now)
+    return _slow_parse(text, default_tz, now)
+
+
+def _slow_parse(text: str, default_tz: timezone, now: datetime) -> ParsedDate | None:
+    """dateparser for what the fast path does not know. Only texts with a digit are tried."""
+    if not any(ch.isdigit() for ch in text):
+        return None
+    try:
+        data = _date_parser().get_date_data(text)
+    except Exception:  # dateparser raises assorted errors on odd input
+        return None
+    if data is None or data.date_obj is None:
+        return None
+    value = data.date_obj
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=default_tz)
+    return _sane(ParsedDate(value, data.period == "time"), now)
+
+
+@lru_cache(maxsize=1)
+def _date_parser():
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=["id", "en"],
+        settings={
+            "DATE_ORDER": "DMY",
+            "PREFER_DATES_FROM": "past",
+            "RETURN_TIME_AS_PERIOD": True,
+            "STRICT_PARSING": True,
+        },
+    )
+
+
+_SCAN = re.compile(
+    rf"(?:{_DAY}\s*,?\s*)?\d{{1,2}}\s+(?:{_MONTH})\.?\s+\d{{4}}(?:\s*(?:[,|]|pukul)?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:WITA|WIB|WIT))?)?",
+    re.I,
+)
+
+
+def find_date_in_text(
+    text: str, default_tz: timezone = WIB, now: datetime | None = None
+) -> ParsedDate | None:
+    """The first full textual date (``14 Oktober 2024 17:55 WIB``) in running text, if any."""
+    for m in _SCAN.finditer(text.replace("\xa0", " ")):
+        parsed = parse_date(m.group(0), default_tz, now)
+        if parsed:
+            return parsed
+    return None

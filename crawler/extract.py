@@ -1,0 +1,316 @@
+"""Layered article extraction: one parse tree per page, each field from the first layer that has it.
+
+Layers: 1 JSON-LD, 2 meta tags, 3 the site profile's selectors (and bylines), 4 generic fallback
+(h1/<title>, visible dates, trafilatura for the body). ``extracted_by`` records the winning layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urljoin
+
+from parsel import Selector, SelectorList
+from w3lib.encoding import html_to_unicode
+
+from crawler.bylines import Byline, credit_lines, parse_byline
+from crawler.cleanup import body_text, clean_paragraphs
+from crawler.dates import WIB, ParsedDate, parse_date
+from crawler.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
+from crawler.htmltext import element_paragraphs, normalize_space
+from crawler.items import Article
+from crawler.profile import COMMON_BODY_DROP, SiteProfile
+from crawler.structured import Candidates, jsonld_candidates, meta_candidates
+from crawler.urls import canonical_url, clean_url, host_of, same_site
+
+MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
+_WORD = re.compile(r"\w+")
+_DATELINES = (
+    # "Singkawang (Suara Kalbar)-", "Pontianak, InfoPublik –", "Jakarta (ANTARA) -"
+    re.compile(
+        r"^(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){0,3})\s*(?:\([^)]{2,40}\)|,\s*[A-Z][\w.]*"
+        r"(?:\s[A-Z][\w.]*)?)\s*[-–—]+"
+    ),
+    # "EDITORIALKALTIM.COM, BERAU –"
+    re.compile(r"^[\w.]+\.(?:com|id|net|co\.id|go\.id)\s*,\s*(?P<place>[A-Za-z][\w .'’]{1,40}?)\s*[-–—]+"),
+    # "PONTIANAK - "
+    re.compile(r"^(?P<place>[A-Z][A-Z.'’]+(?:\s[A-Z][A-Z.'’]+){0,3})\s*[-–—]+\s"),
+)
+
+
+class ExtractionError(ValueError):
+    """The input is not an article page. ``reason`` is short and machine-friendly."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Bytes to text using the HTTP header, BOM, meta charset, then detection (w3lib)."""
+    if looks_binary(data):
+        raise ExtractionError("not-html", "the content is binary (PDF, image or archive)")
+    _, text = html_to_unicode(content_type, data)
+    return text
+
+
+def looks_binary(data: bytes) -> bool:
+    head = data[:1024].lstrip()
+    if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")):
+        return True
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+_NOT_ARTICLE_BODY = re.compile(
+    r"\b(?:archive|category|tag|author|search|search-results|home|blog|error404|date|page-template"
+    r"|page-id-\d+)\b"
+)
+
+
+def page_is_not_article(sel: Selector) -> str | None:
+    """Why the page is a listing, search, author or static page (WordPress body classes), or
+    None when it may be an article. Pages without such markers are given the benefit of doubt."""
+    classes = " ".join(sel.xpath("//body/@class").getall())
+    if not classes or re.search(r"\bsingle(?:-post)?\b", classes):
+        return None
+    m = _NOT_ARTICLE_BODY.search(classes)
+    return f"the page is a {m.group(0)} page" if m else None
+
+
+def query(sel: Selector, selector: str) -> SelectorList:
+    """A profile selector: XPath when it starts with ``/`` or ``(``, else CSS. A broken
+    selector matches nothing (it falls through to the next one or the next layer)."""
+    try:
+        return sel.xpath(selector) if selector.startswith(("/", "(")) else sel.css(selector)
+    except Exception:
+        return SelectorList()
+
+
+def _is_value(node: Selector) -> bool:
+    return isinstance(node.root, str)
+
+
+def _select_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
+    for css in selectors:
+        for node in query(sel, css):
+            value = node.get() if _is_value(node) else " ".join(node.xpath(".//text()").getall())
+            value = normalize_space(value or "")
+            if value:
+                return value
+    return None
+
+
+def _select_all(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
+    for css in selectors:
+        values = [normalize_space(v) for v in query(sel, css).getall()]
+        values = [v for v in values if v]
+        if values:
+            return list(dict.fromkeys(values))
+    return []
+
+
+def _local(parsed: ParsedDate, tz: timezone) -> ParsedDate:
+    """UTC values from meta tags are shown in the site's zone; explicit local zones are kept."""
+    if parsed.value.utcoffset() == timedelta(0) and parsed.has_time:
+        return ParsedDate(parsed.value.astimezone(tz), True)
+    return parsed
+
+
+def _views(sel: Selector, profile: SiteProfile | None) -> int | None:
+    text = _select_text(sel, profile.views) if profile else None
+    m = re.search(r"(\d[\d.]*)\s*(?:kali|views|x dibaca|dibaca)?", text or "", re.I)
+    return int(m.group(1).replace(".", "")) if m else None
+
+
+def find_location(paragraphs: list[str]) -> str | None:
+    """The dateline place of the first paragraphs (``Singkawang (Suara Kalbar)-`` -> Singkawang)."""
+    for para in paragraphs[:2]:
+        for pattern in _DATELINES:
+            m = pattern.match(para)
+            if m:
+                place = m.group("place").strip(" .,")
+                if place.isupper():
+                    place = place.title()
+                if 2 <= len(place) <= 40:
+                    return place
+    return None
+
+
+def _good_title(value: str | None, profile: SiteProfile | None) -> str | None:
+    if not value:
+        return None
+    value = normalize_space(value)
+    if profile:
+        value = strip_site_name(value, (profile.label, *profile.domains))
+    if len(value) < 5 or (profile and value.casefold() == profile.label.casefold()):
+        return None
+    return value
+
+
+def extract_article(
+    page: str | bytes | Selector,
+    url: str,
+    profile: SiteProfile | None = None,
+    *,
+    fetched_at: datetime | None = None,
+    content_type: str | None = None,
+) -> Article:
+    """Extract the article record from one page. Raises :class:`ExtractionError` when the page
+    holds no article (no title and no body) or is not HTML."""
+    if isinstance(page, bytes):
+        page = decode_html(page, content_type)
+    if isinstance(page, str):
+        if not page.strip():
+            raise ExtractionError("empty", "the page is empty")
+        if "<" not in page[:2000]:
+            raise ExtractionError("not-html", "no HTML markup found")
+        sel = Selector(text=page)
+    else:
+        sel = page
+    fetched = fetched_at or datetime.now(UTC)
+    tz = profile.timezone if profile else WIB
+    by: dict[str, str] = {}
+    ld = jsonld_candidates(sel)
+    mt = meta_candidates(sel)
+    layers: tuple[tuple[str, Candidates], ...] = (("jsonld", ld), ("meta", mt))
+
+    byline = Byline()
+    if profile and profile.byline and (text := _select_text(sel, profile.byline)):
+        byline = parse_byline(text)
+
+    # -- title
+    title = None
+    for name, cand in layers:
+        if title := _good_title(cand.title, profile):
+            by["title"] = name
+            break
+    if not title and profile and (title := _good_title(_select_text(sel, profile.title), profile)):
+        by["title"] = "profile"
+    if not title:
+        names = (profile.label, *profile.domains) if profile else ()
+        if title := _good_title(generic_title(sel, names), profile):
+            by["title"] = "generic"
+
+    # -- body
+    paragraphs: list[str] = []
+    drop_exact = [t for t in (title,) if t]
+    if profile and profile.body:
+        for css in profile.body:
+            nodes = [n for n in query(sel, css) if not _is_value(n)]
+            if nodes:
+                found = clean_paragraphs(
+                    element_paragraphs(nodes[0].root, profile.drop_selectors()),
+                    profile.boilerplate,
+                    drop_exact,
+                )
+                if sum(len(p.split()) for p in found) >= MIN_BODY_WORDS:
+                    paragraphs, by["body"] = found, "profile"
+                    break
+    if not paragraphs and ld.body and len(ld.body.split()) >= MIN_BODY_WORDS:
+        paragraphs = clean_paragraphs(
+            [normalize_space(p) for p in ld.body.split("\n")],
+            profile.boilerplate if profile else (),
+            drop_exact,
+        )
+        by["body"] = "jsonld"
+    if not paragraphs:
+        paragraphs = clean_paragraphs(
+            generic_paragraphs(sel), profile.boilerplate if profile else (), drop_exact
+        )
+        if paragraphs:
+            by["body"] = "generic"
+    if not title and not paragraphs:
+        raise ExtractionError("no-article", "no title and no article text found")
+
+    # -- dates
+    published: ParsedDate | None = None
+    raw_date = None
+    candidates: list[tuple[str, str | None]] = [("jsonld", ld.published), ("meta", mt.published)]
+    if profile:
+        candidates.append(("profile", _select_text(sel, profile.date)))
+        candidates.append(("byline", byline.text or None))
+    for name, raw in candidates:
+        if raw and (parsed := parse_date(raw, tz, fetched)):
+            published, raw_date, by["published"] = _local(parsed, tz), raw, name
+            break
+    if published is None and (found_date := generic_date(sel, tz)):
+        published, raw_date, by["published"] = _local(found_date[0], tz), found_date[1], "generic"
+    modified = None
+    for raw in (ld.modified, mt.modified):
+        if raw and (parsed := parse_date(raw, tz, fetched)):
+            modified = _local(parsed, tz).value.isoformat(timespec="seconds")
+            break
+
+    # -- people
+    credits = credit_lines(paragraphs)
+    authors: list[str] = []
+    for name, values in (
+        ("jsonld", ld.authors),
+        ("meta", mt.authors),
+        ("profile", _select_all(sel, profile.authors) if profile else []),
+        ("byline", byline.authors),
+        ("credits", credits.authors),
+    ):
+        if values:
+            authors, by["authors"] = list(dict.fromkeys(values)), name
+            break
+    editor = byline.editor or credits.editor
+
+    # -- the rest
+    def first(*values: str | None) -> str | None:
+        return next((normalize_space(v) for v in values if v and normalize_space(v)), None)
+
+    image = first(ld.image, mt.image, _select_text(sel, profile.image) if profile else None)
+    caption = first(ld.caption, _select_text(sel, profile.caption) if profile else None)
+    caption = caption.lstrip(":;-– ") or None if caption else None
+    category = first(ld.category, mt.category, _select_text(sel, profile.category) if profile else None)
+    tags = ld.tags or mt.tags or (_select_all(sel, profile.tags) if profile else [])
+    if caption:
+        paragraphs = [p for p in paragraphs if p != caption]
+    body = body_text(paragraphs)
+
+    page_url = clean_url(url)
+    declared = first(ld.canonical, mt.canonical)
+    if declared:
+        declared = urljoin(url, declared)
+        domains = profile.domains if profile else (host_of(url).removeprefix("www."),)
+        if same_site(declared, domains) and (not profile or profile.is_article_url(declared)):
+            page_url = clean_url(declared)
+    language = first(ld.language, mt.language) or (profile.language if profile else None)
+    return Article(
+        url=page_url,
+        site=profile.name if profile else (host_of(page_url).removeprefix("www.") or "unknown"),
+        title=title,
+        published_at=published.iso if published else None,
+        published_date=published.day if published else None,
+        published_raw=raw_date,
+        modified_at=modified,
+        authors=authors,
+        editor=editor,
+        location=find_location(paragraphs),
+        category=category,
+        tags=list(dict.fromkeys(tags)),
+        image_url=urljoin(url, image) if image else None,
+        image_caption=caption,
+        description=first(ld.description, mt.description),
+        body=body,
+        word_count=len(_WORD.findall(body)),
+        language=language.split("-")[0].split("_")[0].lower() if language else None,
+        views=byline.views if byline.views is not None else _views(sel, profile),
+        content_hash=content_hash(body),
+        fetched_at=fetched.astimezone(UTC).isoformat(timespec="seconds"),
+        url_key=profile.url_key(page_url) if profile else canonical_url(page_url),
+        source_url=url,
+        extracted_by=by,
+    )
+
+
+def content_hash(body: str) -> str:
+    """Exact fingerprint of the normalised body (case and spacing do not count)."""
+    normal = " ".join(_WORD.findall(body.casefold()))
+    return hashlib.sha256(normal.encode()).hexdigest()[:32]
+
+
+__all__ = ["COMMON_BODY_DROP", "ExtractionError", "content_hash", "decode_html", "extract_article"]

@@ -1,0 +1,96 @@
+"""Extraction layer 4: what works on a page no site profile fits (a new site, a changed layout).
+
+The body comes from trafilatura, a proven main-content extractor; title and date from the page's
+visible structure.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import timezone
+
+from parsel import Selector
+
+from crawler.dates import WIB, ParsedDate, find_date_in_text, parse_date
+from crawler.htmltext import normalize_space
+
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+|\s*::\s*")
+_DATE_PLACES = (
+    "//time/@datetime",
+    "//*[@itemprop='datePublished']/@content",
+    "//*[@itemprop='datePublished']//text()",
+    "//time//text()",
+    "//*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
+    " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]",
+)
+
+
+def _simplify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
+    """``Judul Berita - Suara Kalbar`` -> ``Judul Berita``. Generic when the site is unknown:
+    a short trailing (or leading) segment after a separator is treated as the site name."""
+    title = normalize_space(title)
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    names = {_simplify(n) for n in site_names if n}
+    if names:
+        while len(parts) > 1 and any(n and n in _simplify(parts[-1]) for n in names):
+            parts.pop()
+        while len(parts) > 1 and any(n and n in _simplify(parts[0]) for n in names):
+            parts.pop(0)
+    elif len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1]).split()) >= 3:
+        parts.pop()
+    rebuilt = _TITLE_SEPARATORS.findall(title)
+    out = parts[0]
+    # put the original separators back between the segments that remain
+    for sep, part in zip(rebuilt, parts[1:], strict=False):
+        out += sep + part
+    return out.strip()
+
+
+def generic_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None:
+    for xpath in ("//article//h1", "//main//h1", "//h1"):
+        text = normalize_space(" ".join(sel.xpath(xpath + "[1]//text()").getall()))
+        if len(text) >= 10:
+            return text
+    title = sel.xpath("//title//text()").get()
+    return strip_site_name(title, site_names) if title and title.strip() else None
+
+
+def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate, str] | None:
+    """The publication date from visible page structure; falls back to the first full date in
+    the text near the top of the page."""
+    for xpath in _DATE_PLACES:
+        for node in sel.xpath(xpath)[:10]:
+            raw = node.get() if xpath.endswith(("@datetime", "@content", "text()")) else None
+            raw = normalize_space(raw if raw is not None else " ".join(node.xpath(".//text()").getall()))
+            if not raw or len(raw) > 200:
+                continue
+            parsed = parse_date(raw, default_tz)
+            if parsed:
+                return parsed, raw
+    text = normalize_space(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+    parsed = find_date_in_text(text[:5000], default_tz)
+    return (parsed, "") if parsed else None
+
+
+def generic_paragraphs(sel: Selector) -> list[str]:
+    """Main text by trafilatura (comments and tables off), as paragraphs."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        copy.deepcopy(sel.root),
+        include_comments=False,
+        include_images=False,
+        include_tables=True,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    if not text:
+        return []
+    return [p for p in (normalize_space(line) for line in text.split("\n")) if p]

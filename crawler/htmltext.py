@@ -1,0 +1,82 @@
+"""Turn a known content element into paragraphs of clean text (block elements become breaks)."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml import etree, html
+
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "header", "blockquote", "pre", "ul", "ol", "li",
+        "dl", "dt", "dd", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "figure",
+        "figcaption", "center", "address", "details", "summary",
+    }
+)  # fmt: skip
+_SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BREAK = "\x00"
+
+
+def normalize_space(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def remove_elements(root: html.HtmlElement, selectors: tuple[str, ...]) -> None:
+    """Drop every descendant matching one of the CSS selectors, keeping the tail text."""
+    from parsel.csstranslator import HTMLTranslator
+
+    translator = HTMLTranslator()
+    for selector in selectors:
+        try:
+            xpath = translator.css_to_xpath(selector, prefix="descendant::")
+        except Exception:  # an invalid selector in a profile must not break extraction
+            continue
+        for el in root.xpath(xpath):
+            if el is not root and el.getparent() is not None:
+                el.drop_tree()
+
+
+def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list[str]:
+    """Text of ``root`` as a list of paragraphs. ``root`` is copied, never modified."""
+    root = copy.deepcopy(root)
+    if drop:
+        remove_elements(root, drop)
+    parts: list[str] = []
+    _walk(root, parts)
+    text = "".join(parts)
+    return [p for p in (normalize_space(chunk) for chunk in text.split(_BREAK)) if p]
+
+
+def _walk(el: etree._Element, out: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in ("script", "style", "noscript", "template"):
+        if el.tail:
+            out.append(el.tail)
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        out.append(_BREAK)
+    if tag == "br":
+        # one <br> is a line break inside a paragraph; a run of them separates paragraphs
+        out.append(_BREAK if _next_is_br(el) or _prev_was_break(out) else " ")
+    if el.text and isinstance(el.tag, str):
+        out.append(el.text)
+    for child in el:
+        _walk(child, out)
+    if block:
+        out.append(_BREAK)
+    if el.tail:
+        out.append(el.tail)
+
+
+def _next_is_br(el: etree._Element) -> bool:
+    nxt = el.getnext()
+    return nxt is not None and nxt.tag == "br" and not (el.tail or "").strip()
+
+
+def _prev_was_break(out: list[str]) -> bool:
+    for piece in reversed(out):
+        if piece.strip(" \t\r\n\u00a0"):
+            return piece == _BREAK
+    return True

@@ -1,0 +1,60 @@
+"""The records that flow from spiders through the pipelines into SQLite."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article, as extracted from one page. Field names are the ``articles`` columns."""
+
+    url: str  # canonical URL
+    site: str  # spider / profile name
+    title: str | None = None
+    published_at: str | None = None  # ISO 8601 with offset, only when the page gives a time
+    published_date: str | None = None  # YYYY-MM-DD, local date
+    published_raw: str | None = None  # the text the date was read from
+    modified_at: str | None = None
+    authors: list[str] = field(default_factory=list)
+    editor: str | None = None
+    location: str | None = None  # dateline place
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    image_caption: str | None = None
+    description: str | None = None
+    body: str = ""
+    word_count: int = 0
+    language: str | None = None
+    views: int | None = None
+    content_hash: str | None = None
+    fetched_at: str | None = None
+    url_key: str | None = None  # identity of the article (canonical URL or site id)
+    source_url: str | None = None  # the URL that was fetched, kept as an alias
+    sitemap_lastmod: str | None = None  # lastmod / feed date that led here, for re-crawl decisions
+    extracted_by: dict[str, str] = field(default_factory=dict)  # field -> layer that gave it
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Reject:
+    """A page that could not become an article, and why. Stored in ``rejects``."""
+
+    url: str
+    site: str
+    reason: str  # short machine-friendly reason: http-404, no-title, timeout, ...
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Seen:
+    """An article met again during discovery (not re-fetched): refreshes ``last_seen_at`` and
+    records a newer sitemap/feed date that arrived after the page itself was fetched."""
+
+    url_key: str
+    site: str
+    lastmod: str | None = None

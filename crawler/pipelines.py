@@ -1,0 +1,181 @@
+"""Item pipelines, in order: validate -> store. Rejected pages end in ``rejects`` with a reason.
+
+Extraction already produced clean fields (spiders call :func:`crawler.extract.extract_article`);
+these stages decide whether an item is kept and write it to SQLite in short batched transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.items import Article, Reject, Seen
+from crawler.storage import Database, StorageError, default_db_path
+
+logger = logging.getLogger(__name__)
+
+
+def drop_reason(exception: BaseException) -> tuple[str, str]:
+    """``DropItem("short-body: 12 words")`` -> ("short-body", "12 words")."""
+    text = str(exception)
+    reason, _, detail = text.partition(":")
+    return (reason.strip() or "dropped"), detail.strip()
+
+
+class ValidatePipeline:
+    """Drops items that are not usable articles: no title, too short a body, before ``since``."""
+
+    def __init__(self, min_words: int) -> None:
+        self.min_words = min_words
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        pipeline = cls(crawler.settings.getint("ARTICLE_MIN_WORDS", 30))
+        pipeline.crawler = crawler
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        if not item.title:
+            raise DropItem("no-title: the page has no recognisable title")
+        if item.word_count < self.min_words:
+            raise DropItem(f"short-body: {item.word_count} words (minimum {self.min_words})")
+        since = getattr(self.crawler.spider, "since", None)
+        if since and item.published_date and item.published_date < since.isoformat():
+            raise DropItem(f"before-since: published {item.published_date}")
+        return item
+
+
+class StorePipeline:
+    """Writes articles and rejects to SQLite and keeps the ``crawl_runs`` row of this crawl.
+
+    Items are buffered and written ``STORE_BATCH_SIZE`` at a time in one transaction; a crash
+    loses at most the unwritten batch, which the next crawl fetches again.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.path = crawler.settings.get("DB_PATH") or default_db_path()
+        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
+        self.db: Database | None = None
+        self.run_id: int | None = None
+        self.pending: list[Article] = []
+        self.pending_rejects: list[Reject] = []
+        self.pending_seen: list[Seen] = []
+        self.outcomes: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.coverage: Counter[str] = Counter()
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    @property
+    def site(self) -> str:
+        return self.crawler.spider.name if self.crawler.spider else "unknown"
+
+    def open_spider(self) -> None:
+        try:
+            self.db = Database.open(self.path)
+        except StorageError as exc:
+            logger.error("%s", exc)
+            self.crawler.stats.set_value("pantau/fatal", str(exc))
+            raise
+        self.run_id = self.db.start_run(self.site)
+        self.crawler.stats.set_value("pantau/run_id", self.run_id)
+        logger.info("Storing into %s (crawl run %s)", self.path, self.run_id)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Seen):
+            self.pending_seen.append(item)
+            if len(self.pending_seen) >= self.batch_size * 10:
+                self.flush()
+        elif isinstance(item, Reject):
+            self._reject(item)
+        elif isinstance(item, Article):
+            self.pending.append(item)
+            for name in ("title", "published_date", "authors"):
+                if getattr(item, name):
+                    self.coverage[name] += 1
+            if item.word_count >= 80:
+                self.coverage["body_80_words"] += 1
+            self.coverage["items"] += 1
+            if len(self.pending) >= self.batch_size:
+                self.flush()
+        return item
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+        reason, detail = drop_reason(exception)
+        url = getattr(item, "url", "") or getattr(response, "url", "")
+        self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))
+
+    def _reject(self, reject: Reject) -> None:
+        self.dropped[reject.reason] += 1
+        self.crawler.stats.inc_value(f"pantau/dropped/{reject.reason}")
+        self.pending_rejects.append(reject)
+        if len(self.pending_rejects) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.db is None:
+            return
+        if self.pending:
+            batch, self.pending = self.pending, []
+            for outcome in self.db.store_articles(batch, self.run_id):
+                self.outcomes[outcome] += 1
+                self.crawler.stats.inc_value(f"pantau/{outcome}")
+        if self.pending_rejects:
+            rejects, self.pending_rejects = self.pending_rejects, []
+            self.db.store_rejects(rejects, self.run_id)
+        if self.pending_seen:
+            seen, self.pending_seen = self.pending_seen, []
+            self.db.mark_seen(seen)
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Record the run (the finish reason is only known here, after the pipelines closed)."""
+        if self.db is None or self.run_id is None:
+            return
+        try:
+            self.flush()
+        finally:
+            stats = self.crawler.stats
+            items = self.coverage.get("items", 0)
+            coverage = {k: round(v / items, 3) for k, v in self.coverage.items() if k != "items"}
+            status = _status(reason, stats.get_value("response_received_count", 0))
+            self.db.finish_run(
+                self.run_id,
+                status=status,
+                finish_reason=reason,
+                requests=stats.get_value("downloader/request_count", 0),
+                responses=stats.get_value("response_received_count", 0),
+                new=self.outcomes["new"],
+                updated=self.outcomes["updated"],
+                unchanged=self.outcomes["unchanged"],
+                skipped=stats.get_value("pantau/skipped_known", 0),
+                dropped=sum(self.dropped.values()),
+                errors=stats.get_value("log_count/ERROR", 0),
+                dropped_reasons=dict(self.dropped),
+                coverage=coverage | {"items": items},
+                error=stats.get_value("pantau/site_error") if status == "failed" else None,
+            )
+            self.db.close()
+            self.db = None
+
+
+def _status(finish_reason: str, responses: int) -> str:
+    if finish_reason in ("shutdown", "cancelled"):
+        return "interrupted"
+    if responses == 0:
+        return "failed"
+    return "finished"

@@ -1,0 +1,74 @@
+"""Scrapy settings for Pantau. Every value can be overridden with ``-s NAME=VALUE``.
+
+Defaults are for polite monitoring of small regional news servers.
+"""
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "pantau"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Where articles go: -s DB_PATH=..., else $PANTAU_DB, else data/pantau.db.
+DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")
+STORE_BATCH_SIZE = 50
+ARTICLE_MIN_WORDS = 30
+# Listing pages followed per listing, at most (stops earlier at a page with nothing new).
+LISTING_MAX_PAGES = 5
+# Sitemaps of an index followed per crawl, newest first by lastmod.
+SITEMAP_MAX_CHILDREN = 50
+
+# Politeness: a descriptive User-Agent with a contact, robots.txt, few parallel requests.
+PANTAU_CONTACT = os.environ.get("PANTAU_CONTACT", "https://github.com/pantau-id/pantau")
+USER_AGENT = f"PantauBot/{__version__} (+{PANTAU_CONTACT}; news monitoring for research)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+# Retries: 5xx, 429 (honouring Retry-After) and network errors, with exponential backoff.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.OfflineCookiesMiddleware": 700,
+}
+SPIDER_MIDDLEWARES = {
+    # Off-site requests are already dropped by scrapy's own OffsiteMiddleware (downloader side).
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.StorePipeline": 900,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.progress.Progress": 500,
+}
+PROGRESS_INTERVAL = 30.0
+
+# Development: -s HTTPCACHE_ENABLED=1 keeps every response in .scrapy/httpcache.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_EXPIRATION_SECS = 0
+
+# Stop on Ctrl-C without losing stored work; JOBDIR (-s JOBDIR=crawls/site-1) resumes a crawl.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("PANTAU_LOG_LEVEL", "INFO")

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Set-up and entry point. Creates .venv/ on first use, installs the project, then runs:
+#   ./run.sh crawl [crawler crawl options]   crawl all sites into data/pantau.db (or $PANTAU_DB)
+#   ./run.sh test  [pytest options]          lint and the whole test suite
+#   ./run.sh bench [bench/run.py options]    the speed benchmark
+#   ./run.sh <any crawler sub-command>       e.g. ./run.sh demo, ./run.sh search "netralitas ASN"
+set -eu
+cd "$(dirname "$0")"
+PYTHON="${PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+    for candidate in python3.11 python3.12 python3.13 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+            PYTHON="$candidate"; break
+        fi
+    done
+fi
+[ -n "$PYTHON" ] || { echo "run.sh: Python 3.11 or newer is required" >&2; exit 1; }
+VENV=.venv
+STAMP="$VENV/.installed"
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "run.sh: creating $VENV with $PYTHON" >&2
+    "$PYTHON" -m venv "$VENV"
+fi
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+    echo "run.sh: installing the project and its dependencies into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+    touch "$STAMP"
+fi
+cmd="${1:-crawl}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    test)
+        "$VENV/bin/ruff" check crawler spiders tests fixtures
+        exec "$VENV/bin/python" -m pytest -n 2 "$@" ;;
+    bench)
+        exec "$VENV/bin/python" bench/run.py "$@" ;;
+    *)
+        exec "$VENV/bin/crawler" "$cmd" "$@" ;;
+esac

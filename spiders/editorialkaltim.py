@@ -1,0 +1,41 @@
+"""Editorial Kaltim (East Kalimantan, WITA): WordPress, most likely the Jannah (TieLabs) theme."""
+
+from datetime import timedelta, timezone
+
+from crawler.profile import SiteProfile
+from crawler.spider import NewsSpider
+
+WITA = timezone(timedelta(hours=8))
+_STATIC = "category|tag|author|page|feed|wp-|search|amp|comments|pedoman|tentang|kontak|redaksi|kebijakan|privacy|disclaimer|iklan|karir|indeks"  # noqa: E501
+
+PROFILE = SiteProfile(
+    name="editorialkaltim",
+    label="Editorial Kaltim",
+    domains=("editorialkaltim.com",),
+    home="https://editorialkaltim.com/",
+    # permalinks are /<slug>/ or /YYYY/MM/DD/<slug>/ (unknown which): accept both
+    article_path=rf"^/(?:\d{{4}}/\d{{2}}/(?:\d{{2}}/)?)?(?!(?:{_STATIC}))[a-z0-9]+(?:-[a-z0-9]+){{2,}}/?$",
+    timezone=WITA,
+    title=("h1.post-title.entry-title", "h1.entry-title", "h1.post-title"),
+    date=("span.date.meta-item", ".post-meta .date", "time::attr(datetime)"),
+    authors=(".post-meta a.author-name::text", ".meta-author a::text"),
+    category=("span.post-cat-wrap a.post-cat::text", "a.post-cat::text"),
+    tags=(".post-bottom-tags a[rel=tag]::text", "a[rel=tag]::text"),
+    image=("figure.single-featured-image img::attr(src)",),
+    caption=("figcaption.single-caption-text", ".single-caption-text"),
+    body=("div.entry-content.entry", ".entry-content"),
+    body_drop=(
+        ".post-bottom-meta", ".post-bottom-tags", "#related-posts", "#check-also-box",
+        ".share-buttons", ".stream-item", ".tie-related",
+    ),  # fmt: skip
+    boilerplate=(r"dapatkan\s+update\s+berita.*editorialkaltim.*",),
+    sitemaps=("/sitemap_index.xml", "/wp-sitemap.xml"),
+    feeds=("/feed/",),
+    listings=("/",),
+    search=("/?s={query}",),
+)
+
+
+class EditorialkaltimSpider(NewsSpider):
+    name = "editorialkaltim"
+    profile = PROFILE

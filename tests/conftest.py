@@ -1,0 +1,48 @@
+"""Shared test helpers. No test touches the network: servers are started on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SITES = FIXTURES / "sites"
+os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any connection to a host other than loopback fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise AssertionError(f"test tried to reach the network: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def article_fixtures() -> list[Path]:
+    return sorted(FIXTURES.glob("*/article-*.json"))
+
+
+def load_expected(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def scrapy_crawl(site: str, db: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """``scrapy crawl SITE`` in the project root, fast settings for a loopback server."""
+    cmd = [
+        sys.executable, "-m", "scrapy", "crawl", site, "-s", f"DB_PATH={db}", "-s", "DOWNLOAD_DELAY=0",
+        "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "RETRY_BACKOFF_BASE=0.05", *args,
+    ]  # fmt: skip
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)

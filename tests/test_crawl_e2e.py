@@ -1,0 +1,154 @@
+"""Real crawls over HTTP on 127.0.0.1 of the fixture site copies, into a temporary database."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from crawler.localserver import LocalSite
+from spiders.editorialkaltim import PROFILE as EDITORIALKALTIM
+from spiders.infopublik import PROFILE as INFOPUBLIK
+from spiders.suarakalbar import PROFILE as SUARAKALBAR
+from tests.conftest import ROOT, SITES, scrapy_crawl
+
+PROFILES = {p.name: p for p in (SUARAKALBAR, INFOPUBLIK, EDITORIALKALTIM)}
+
+
+def stored(db) -> list[tuple[str, str, str, str]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("select url, title, published_date, body from articles").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("site", sorted(PROFILES))
+def test_crawl_recrawl_and_change(site, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(SITES / site, copy)
+    expected = {a["url"]: a for a in json.loads((copy / "articles.json").read_text())}
+    db = tmp_path / "pantau.db"
+    with LocalSite(copy) as server:
+        first = scrapy_crawl(site, db, "-a", f"base_url={server.url}")
+        assert first.returncode == 0, first.stderr[-3000:]
+        rows = stored(db)
+        assert sorted(r[0] for r in rows) == sorted(expected)  # every article once, nothing else
+        for url, title, day, body in rows:
+            assert title == expected[url]["title"] and day == expected[url]["published_date"]
+            assert len(body.split()) > 50
+        conn = sqlite3.connect(db)
+        reasons = {r for (r,) in conn.execute("select reason from rejects")}
+        conn.close()
+        assert reasons <= {"not-article"}
+
+        server.requests.clear()
+        second = scrapy_crawl(site, db, "-a", f"base_url={server.url}")
+        assert second.returncode == 0
+        profile = PROFILES[site]
+        fetched_articles = [p for p in server.requests if profile.is_article_url("https://x" + p.split("?")[0])]
+        assert fetched_articles == [], ("an unchanged re-crawl fetched article pages", server.requests, second.stderr[-4000:])
+        assert len(server.requests) <= 15
+
+        # change one article (new text, newer lastmod) and publish a new one
+        sitemaps = " ".join(p.read_text(encoding="utf-8") for p in copy.rglob("*sitemap*.xml"))
+        changed_url = next(u for u in sorted(expected) if f"<loc>{u}</loc>" in sitemaps)
+        rel = next(p for p in copy.rglob("*") if p.is_file() and _serves(p, copy, changed_url))
+        page = rel.read_text(encoding="utf-8")
+        start = re.search(r'class="[^"]*(?:entry-content|detail-content|ray-main-single-content)', page).end()
+        end = page.index("</p>", start)
+        rel.write_text(page[:end] + " Artikel ini telah diperbarui redaksi." + page[end:], encoding="utf-8")
+        for sitemap in copy.rglob("*sitemap*.xml"):
+            text = sitemap.read_text(encoding="utf-8")
+            if changed_url in text:
+                text = re.sub(re.escape(changed_url) + r"</loc><lastmod>[^<]+", changed_url + "</loc><lastmod>2025-01-02T03:04:05+00:00", text)
+                sitemap.write_text(text, encoding="utf-8")
+        new_url = _add_article(copy, site, next(u for u in sorted(expected) if u != changed_url))
+        server.requests.clear()
+        third = scrapy_crawl(site, db, "-a", f"base_url={server.url}")
+        assert third.returncode == 0
+        rows = {r[0]: r for r in stored(db)}
+        assert new_url in rows and len(rows) == len(expected) + 1
+        assert "diperbarui redaksi" in rows[changed_url][3]
+        conn = sqlite3.connect(db)
+        assert conn.execute("select count(*) from article_versions").fetchone()[0] == 1
+        conn.close()
+
+
+def _serves(path, root, url) -> bool:
+    from urllib.parse import urlsplit
+
+    rel = urlsplit(url).path.lstrip("/")
+    candidate = path.relative_to(root).as_posix()
+    return candidate in (rel, rel + "index.html", rel.rstrip("/") + "/index.html")
+
+
+def _add_article(root, site, template_url) -> str:
+    """Copy an article to a new URL and list it on the home page."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(template_url).path
+    source = next(p for p in root.rglob("*") if p.is_file() and _serves(p, root, template_url))
+    if site == "infopublik":  # a new numeric id: a new article
+        new_path = re.sub(r"/(\d{3,})/", lambda m: f"/{int(m.group(1)) + 900000}/", path, count=1)
+    else:
+        new_path = path.rstrip("/") + "-baru/"
+    new_url = template_url.replace(path, new_path)
+    html = source.read_text(encoding="utf-8").replace(template_url, new_url)
+    html = re.sub(r"(<h1[^>]*>)", r"\1Baru: ", html, count=1)
+    html = re.sub(r'"headline": "', '"headline": "Baru: ', html)
+    html = re.sub(r'(og:title" content=")', r"\1Baru: ", html)
+    target = root / (new_path.lstrip("/") + ("index.html" if new_path.endswith("/") else ""))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+    home = root / "index.html"
+    home.write_text(home.read_text(encoding="utf-8").replace("<h1>", f'<a href="{new_url}">Baru</a><h1>', 1), encoding="utf-8")
+    return new_url
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
+    db = tmp_path / "cron.db"
+    with LocalSite(SITES / "editorialkaltim") as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "editorialkaltim",
+             "--site", "infopublik", "--base-url", f"editorialkaltim={server.url}",
+             "--base-url", f"infopublik=http://127.0.0.1:{_closed_port()}", "--log-level", "WARNING",
+             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=5"],
+            cwd=ROOT, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    articles = len(json.loads((SITES / "editorialkaltim" / "articles.json").read_text()))
+    assert re.search(rf"^editorialkaltim\s+finished\s+\d+\s+{articles}\b", result.stdout, re.M), result.stdout
+    assert re.search(r"^FAILED infopublik: .*connection-refused", result.stdout, re.M), result.stdout
+    conn = sqlite3.connect(db)
+    statuses = dict(conn.execute("select site, status from crawl_runs"))
+    assert statuses == {"editorialkaltim": "finished", "infopublik": "failed"}
+
+
+def test_cli_extract(tmp_path):
+    page = ROOT / "fixtures" / "infopublik" / "article-003-bare.html"
+    url = "https://infopublik.id/kategori/nusantara/855902/jelang-pilkada"
+    ok = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(page), "--url", url],
+                        capture_output=True, text=True, cwd=tmp_path, timeout=60)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    record = json.loads(ok.stdout)
+    assert record["editor"] == "Eka Yonavilbia" and record["published_at"] == "2024-09-05T14:33:00+07:00"
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7\n%binary")
+    for args in (["extract", str(tmp_path / "x.pdf")], ["extract", str(tmp_path / "missing.html")]):
+        bad = subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 2
+        assert bad.stderr.startswith("crawler: error:") and bad.stderr.count("\n") == 1

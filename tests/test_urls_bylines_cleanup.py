@@ -1,0 +1,74 @@
+import pytest
+
+from crawler.bylines import credit_lines, parse_byline
+from crawler.cleanup import clean_paragraphs
+from crawler.urls import canonical_url, clean_url, same_site
+from spiders.infopublik import PROFILE as INFOPUBLIK
+
+
+@pytest.mark.parametrize(
+    "url, canonical",
+    [
+        ("http://www.suarakalbar.co.id/2023/12/x/?utm_source=fb&utm_medium=social#comments", "https://suarakalbar.co.id/2023/12/x"),
+        ("https://WWW.Suarakalbar.co.id/2023/12/x/amp/", "https://suarakalbar.co.id/2023/12/x"),
+        ("https://editorialkaltim.com/x-y-z/?amp=1", "https://editorialkaltim.com/x-y-z"),
+        ("https://editorialkaltim.com/?p=12&b=2&a=1", "https://editorialkaltim.com/?a=1&b=2&p=12"),
+    ],
+)
+def test_canonical_url(url, canonical):
+    assert canonical_url(url) == canonical
+    assert canonical_url(canonical) == canonical
+
+
+def test_clean_url_keeps_host_as_site_spells_it():
+    assert clean_url("https://www.suarakalbar.co.id/2023/12/x/?utm_source=a#top") == "https://www.suarakalbar.co.id/2023/12/x/"
+
+
+def test_infopublik_identity_ignores_slug_host_and_query():
+    keys = {
+        INFOPUBLIK.url_key(u)
+        for u in [
+            "https://infopublik.id/kategori/nusantara/861347/pj-wali-kota-pontianak",
+            "https://www.infopublik.id/kategori/nusantara/861347/another-slug?video=1",
+            "https://infopublik.id/kategori/nusantara/861347/index.html",
+            "http://infopublik.id/kategori/nasional/861347/x?utm_source=wa",
+        ]
+    }
+    assert keys == {"infopublik:861347"}
+    assert INFOPUBLIK.is_article_url("https://infopublik.id/kategori/nusantara/861347/index.html")
+    assert not INFOPUBLIK.is_article_url("https://infopublik.id/kategori/nusantara")
+
+
+def test_same_site_accepts_subdomains_only_of_the_site():
+    assert same_site("https://ketapang.suarakalbar.co.id/x", ("suarakalbar.co.id",))
+    assert not same_site("https://suarakalbar.co.id.evil.com/x", ("suarakalbar.co.id",))
+
+
+def test_infopublik_bylines_new_and_old():
+    new = parse_byline("Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S - 171")
+    assert (new.authors, new.editor, new.views) == (["MC KOTA PONTIANAK"], "Untung S", 171)
+    old = parse_byline("Minggu, 13 Februari 2022 | 04:29 WIB \u00a0|\u00a0Penulis :\u00a0 MC KOTA PADANG , Redaktur :\u00a0Tobari")
+    assert (old.authors, old.editor, old.views) == (["MC KOTA PADANG"], "Tobari", None)
+
+
+def test_credit_lines():
+    found = credit_lines(["Isi berita.", "Penulis: Ani Lestari / Editor: Budi"])
+    assert found.authors == ["Ani Lestari"] and found.editor == "Budi"
+
+
+def test_cleanup_drops_related_links_and_calls_but_keeps_sentences():
+    paragraphs = [
+        "Pontianak (Suara Kalbar)- Isi pertama.",
+        "Baca Juga: Judul Lain Yang Terkait",
+        "Baca  Badan Kesatuan Bangsa dan Politik Kaltim Gelar Rapat",
+        "Baca tulis menjadi kegiatan wajib bagi siswa di sekolah tersebut, katanya.",
+        "“Kutipan penting dari pejabat,” ujarnya.",
+        "IKUTI BERITA LAINNYA DI GOOGLE NEWS",
+        "Komentar",
+        "Paragraf sesudah komentar tidak lagi bagian berita.",
+    ]
+    assert clean_paragraphs(paragraphs) == [
+        "Pontianak (Suara Kalbar)- Isi pertama.",
+        "Baca tulis menjadi kegiatan wajib bagi siswa di sekolah tersebut, katanya.",
+        "“Kutipan penting dari pejabat,” ujarnya.",
+    ]
