@@ -195,7 +195,7 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
-        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if self.on_site(url):
                 yield self.discovery_request(url, self.parse_sitemap)
 
@@ -330,7 +330,7 @@ def _failure_reason(failure: Failure) -> tuple[str, str]:
         return f"http-{status}", f"HTTP {status}"
     if failure.check(TimeoutError):
         return "timeout", "no answer within DOWNLOAD_TIMEOUT"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError) or "ResolveHost" in type(failure.value).__name__:
         return "dns", str(failure.value)[:200]
     if failure.check(ConnectionRefusedError) or "ConnectionRefused" in type(failure.value).__name__:
         return "connection-refused", str(failure.value)[:200]
