@@ -35,6 +35,11 @@ class Article:
     source_url: str | None = None  # the URL that was fetched, kept as an alias
     sitemap_lastmod: str | None = None  # lastmod / feed date that led here, for re-crawl decisions
     extracted_by: dict[str, str] = field(default_factory=dict)  # field -> layer that gave it
+    # filled by the enrich pipeline
+    simhash: str | None = None
+    topics: list[dict[str, Any]] = field(default_factory=list)  # {"topic", "terms", "snippet"}
+    places: list[dict[str, str]] = field(default_factory=list)
+    officials: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -52,6 +52,40 @@ class ValidatePipeline:
         return item
 
 
+class EnrichPipeline:
+    """Adds what monitoring needs: watchlist topics, places and officials, the near-dup fingerprint."""
+
+    def __init__(self, topics_file: str | None) -> None:
+        from crawler.topics import load_topics
+
+        self.topics = load_topics(topics_file)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EnrichPipeline:
+        return cls(crawler.settings.get("TOPICS_FILE"))
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            enrich(item, self.topics)
+        return item
+
+
+def enrich(article: Article, topics: tuple) -> Article:
+    from crawler.entities import find_officials, find_places
+    from crawler.neardup import fingerprint
+    from crawler.topics import match_topics
+
+    text = f"{article.title or ''}\n\n{article.body}"
+    article.topics = [
+        {"topic": m.topic, "terms": m.terms, "snippet": m.snippet}
+        for m in match_topics(article.title or "", article.body, topics)
+    ]
+    article.places = find_places(text, article.location)
+    article.officials = find_officials(text)
+    article.simhash = fingerprint(article.body)
+    return article
+
+
 class StorePipeline:
     """Writes articles and rejects to SQLite and keeps the ``crawl_runs`` row of this crawl.
 
@@ -162,6 +196,7 @@ class StorePipeline:
                 new=self.outcomes["new"],
                 updated=self.outcomes["updated"],
                 unchanged=self.outcomes["unchanged"],
+                duplicates=self.outcomes["duplicate"],
                 skipped=stats.get_value("pantau/skipped_known", 0),
                 dropped=sum(self.dropped.values()),
                 errors=stats.get_value("log_count/ERROR", 0),

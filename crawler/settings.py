@@ -14,6 +14,8 @@ NEWSPIDER_MODULE = "spiders"
 # Where articles go: -s DB_PATH=..., else $PANTAU_DB, else data/pantau.db.
 DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")
 STORE_BATCH_SIZE = 50
+# Watchlist topics (TOML); default: $PANTAU_TOPICS or crawler/topics.toml
+TOPICS_FILE = os.environ.get("PANTAU_TOPICS")
 ARTICLE_MIN_WORDS = 30
 # Listing pages followed per listing, at most (stops earlier at a page with nothing new).
 LISTING_MAX_PAGES = 5
@@ -55,6 +57,7 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.EnrichPipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {

@@ -102,7 +102,58 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["rejects"].create_index(["url"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+VIEWS = {
+    "topic_matches": """
+        SELECT t.topic, a.published_date, a.published_at, a.site, a.location, a.title, a.url, t.terms,
+               t.snippet, a.story_id, a.id AS article_id
+        FROM article_topics t JOIN articles a ON a.id = t.article_id""",
+    "story_clusters": """
+        SELECT story_id, COUNT(*) AS articles, COUNT(DISTINCT site) AS sites,
+               GROUP_CONCAT(site, ', ') AS site_list, MIN(published_date) AS first_published,
+               MIN(first_seen_at) AS first_seen_at, MAX(title) AS title
+        FROM articles GROUP BY story_id HAVING COUNT(DISTINCT site) > 1""",
+    "article_changes": """
+        SELECT v.article_id, a.site, a.url, v.title AS previous_title, a.title AS current_title,
+               v.published_at AS previous_published_at, a.published_at AS current_published_at,
+               v.content_hash AS previous_hash, a.content_hash AS current_hash, v.replaced_at AS changed_at
+        FROM article_versions v JOIN articles a ON a.id = v.article_id""",
+    "articles_per_region_week": """
+        SELECT json_extract(p.value, '$.name') AS region, json_extract(p.value, '$.province') AS province,
+               strftime('%Y-W%W', a.published_date) AS week, COUNT(*) AS articles
+        FROM articles a, json_each(a.places) p WHERE a.published_date IS NOT NULL
+        GROUP BY region, province, week""",
+    "crawl_health": """
+        SELECT id, site, started_at, status, new, updated, dropped,
+               json_extract(coverage, '$.title') AS title_share,
+               json_extract(coverage, '$.published_date') AS date_share,
+               json_extract(coverage, '$.body_80_words') AS body_share,
+               json_extract(coverage, '$.authors') AS author_share, warnings
+        FROM crawl_runs""",
+}
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Near-duplicate fingerprints and stories, topics, entity hints, views."""
+    from crawler.neardup import fingerprint
+
+    for column in ("simhash", "story_id", "places", "officials"):
+        db["articles"].add_column(column, str)
+    for row in db.execute("SELECT id, body FROM articles").fetchall():
+        db.execute("UPDATE articles SET simhash = ?, story_id = id WHERE id = ?", (fingerprint(row[1] or ""), row[0]))
+    db["articles"].create_index(["story_id"])
+    db["article_topics"].create(
+        {"article_id": str, "topic": str, "terms": str, "snippet": str, "matched_at": str},
+        pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_topics"].create_index(["topic"])
+    db["crawl_runs"].add_column("duplicates", int)
+    db["crawl_runs"].add_column("warnings", str)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -240,8 +291,10 @@ class Database:
         return keys
 
     def store_articles(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
-        """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``
-        per article. A changed article keeps its previous content in ``article_versions``."""
+        """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``/
+        ``duplicate`` per article. A changed article keeps its previous content in
+        ``article_versions``; a near-copy of a stored article of the same site becomes an alias of
+        it, and one of another site joins its ``story_id``."""
         outcomes: list[str] = []
         with self.transaction():
             for article in articles:
@@ -269,9 +322,18 @@ class Database:
             "content_hash": a.content_hash, "fetched_at": a.fetched_at,
             "sitemap_lastmod": a.sitemap_lastmod,
             "extracted_by": json.dumps(a.extracted_by, sort_keys=True), "run_id": run_id,
+            "simhash": a.simhash, "places": json.dumps(a.places, ensure_ascii=False),
+            "officials": json.dumps(a.officials, ensure_ascii=False),
             "last_seen_at": seen,
         }  # fmt: skip
         if row is None:
+            twin = self._near_duplicate(a, aid)
+            if twin is not None and twin[1] == a.site:
+                # the same story re-posted on the same site under a second URL: one article
+                self._alias(twin[0], a, seen)
+                self.conn.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (seen, twin[0]))
+                return "duplicate"
+            values["story_id"] = twin[2] if twin else aid
             values["first_seen_at"] = seen
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
@@ -300,12 +362,46 @@ class Database:
                     (seen, a.fetched_at, a.sitemap_lastmod, a.views, aid),
                 )
                 outcome = "unchanged"
+        self._alias(aid, a, seen)
+        if outcome != "unchanged":
+            self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
+            self.conn.executemany(
+                "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
+                [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],
+            )
+        return outcome
+
+    def _alias(self, aid: str, a: Article, seen: str) -> None:
         for alias in {a.url, canonical_url(a.source_url) if a.source_url else a.url}:
             self.conn.execute(
                 "INSERT OR IGNORE INTO article_aliases (url, article_id, first_seen_at) VALUES (?, ?, ?)",
                 (alias, aid, seen),
             )
-        return outcome
+
+    def _near_duplicate(self, a: Article, aid: str) -> tuple[str, str, str] | None:
+        """(id, site, story_id) of a stored article with (nearly) the same body, if any.
+        Candidates: the same exact content hash, or a publication date within a week."""
+        from crawler.neardup import is_near_duplicate
+
+        if not a.body:
+            return None
+        exact = self.conn.execute(
+            "SELECT id, site, story_id FROM articles WHERE content_hash = ? AND id != ? ORDER BY first_seen_at LIMIT 1",
+            (a.content_hash, aid),
+        ).fetchone()
+        if exact:
+            return exact
+        if not a.simhash or not a.published_date:
+            return None
+        rows = self.conn.execute(
+            "SELECT id, site, story_id, simhash, body FROM articles WHERE id != ? AND published_date "
+            "BETWEEN date(?, '-7 days') AND date(?, '+7 days') ORDER BY first_seen_at LIMIT 2000",
+            (aid, a.published_date, a.published_date),
+        )
+        for other_id, site, story, other_hash, body in rows:
+            if is_near_duplicate(a.body, a.simhash, body or "", other_hash or ""):
+                return other_id, site, story
+        return None
 
     def mark_seen(self, seen: Iterable[Seen]) -> None:
         """Articles met again in discovery: ``last_seen_at`` now, and a newer lastmod recorded."""
