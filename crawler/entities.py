@@ -33,8 +33,12 @@ _TITLE = (
 
 
 _NOT_NAMES = frozenset(
-    ["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu", "dalam", "bersama", "beserta", "dan", "yang", "di", "pada", "saat", "itu", "ini", "menjadi", "juga", "telah", "akan", "sudah", "hadir", "turut"]
-)
+    {
+        "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu", "dalam", "bersama", "beserta",
+        "dan", "yang", "di", "pada", "saat", "itu", "ini", "menjadi", "juga", "telah", "akan", "sudah",
+        "hadir", "turut",
+    }
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
