@@ -169,7 +169,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         overrides[key] = value
     rows = run_crawl(sites, args.db, base_urls, spider_args, overrides)
     print(format_summary(rows))
-    return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
+    warnings = check_health(args.db, rows)
+    for warning in warnings:
+        print(f"WARNING {warning}")
+    if any(r.get("status") == "failed" for r in rows):
+        return EXIT_FAILED
+    return EXIT_FAILED if warnings and args.strict else EXIT_OK
+
+
+def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
+    from crawler.health import check_run
+
+    db = Database.open(db_path)
+    try:
+        return [w for r in rows if r.get("id") for w in check_run(db, r["id"])]
+    finally:
+        db.close()
 
 
 # ----------------------------------------------------------------------------- demo
@@ -200,6 +215,86 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(format_summary(rows))
     print(f"\nDatabase: {args.db}. Try:\n  sqlite3 {args.db} 'select site, published_date, title from articles'")
     return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+def _open_readonly(path: str) -> Database:
+    return Database.open(path, readonly=True)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from crawler.queries import parse_since, search
+
+    try:
+        db = _open_readonly(args.db)
+        rows = search(db, args.query, args.site, parse_since(args.since), args.topic, args.limit)
+    except (StorageError, ValueError) as exc:
+        return fail(str(exc))
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            day = r["published_date"] or "----------"
+            print(f"{day}  {r['site']:<16} {r['title']}\n    {r['url']}\n    {r['snippet']}\n")
+        print(f"{len(rows)} result(s)", file=sys.stderr)
+    db.close()
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from crawler.queries import parse_since, report, report_markdown
+
+    try:
+        db = _open_readonly(args.db)
+        data = report(db, parse_since(args.since) or "0000", args.topic)
+    except (StorageError, ValueError) as exc:
+        return fail(str(exc))
+    db.close()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        import csv
+
+        columns = ["topic", "published_date", "site", "location", "title", "url", "terms", "snippet"]
+        writer = csv.DictWriter(sys.stdout, columns)
+        writer.writeheader()
+        writer.writerows(data["matches"])
+    else:
+        print(report_markdown(data), end="")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+
+    from crawler.queries import EXPORT_COLUMNS, export_rows, parse_since
+
+    try:
+        db = _open_readonly(args.db)
+        rows = export_rows(db, parse_since(args.since))
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    except (StorageError, ValueError, OSError) as exc:
+        return fail(str(exc))
+    count = 0
+    try:
+        if args.format == "csv":
+            writer = csv.DictWriter(out, EXPORT_COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        else:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        db.close()
+    print(f"exported {count} article(s)", file=sys.stderr)
+    return EXIT_OK
 
 
 # ----------------------------------------------------------------------------- runs
@@ -252,7 +347,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-items", type=int, metavar="N", help="at most N article pages per site")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
     p.add_argument("--log-level", default="INFO", help="Scrapy log level (default INFO)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
     p.set_defaults(func=cmd_crawl)
+
+    p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
+    p.add_argument("query", help="words, or FTS5 syntax: netralitas AND (pilkada OR pemilu)")
+    p.add_argument("--site")
+    p.add_argument("--since", help="7d, 24h, 2w or YYYY-MM-DD (publication date)")
+    p.add_argument("--topic", help="only articles matching this watchlist topic")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_search)
+
+    p = with_db(sub.add_parser("report", help="new and updated articles, topic matches, multi-site stories"))
+    p.add_argument("--since", default="7d", help="7d (default), 24h, 2w or YYYY-MM-DD (first seen)")
+    p.add_argument("--topic")
+    p.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    p.set_defaults(func=cmd_report)
+
+    p = with_db(sub.add_parser("export", help="all articles as CSV or JSON lines"))
+    p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
+    p.add_argument("--since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
 
     p = with_db(sub.add_parser("demo", help="crawl the bundled fixture sites served on 127.0.0.1"))
     p.add_argument("--log-level", default="WARNING")

@@ -68,7 +68,7 @@ def find_officials(text: str) -> list[str]:
         title = re.sub(r"\s+", " ", m.group("title")).strip()
         name = m.group("name")
         name = re.split(r"\s+(?:mengatakan|menegaskan|mengimbau|meminta|melakukan|saat|pada|yang|dan|di)\b", name)[0]
-        if name.split()[0].lower() in _NOT_NAMES:
+        if name.split()[0].lower() in _NOT_NAMES or f"{m.group('place')} {name.split()[0]}" in PLACE_PROVINCE:
             continue
         out.append(f"{title} {m.group('place')}: {name}")
     return list(dict.fromkeys(out))

@@ -27,15 +27,15 @@ from crawler.urls import canonical_url, clean_url, host_of, same_site
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
 _WORD = re.compile(r"\w+")
 _DATELINES = (
+    # "EDITORIALKALTIM.COM, BERAU –"
+    re.compile(r"^[\w.]+\.(?:com|id|net|co\.id|go\.id)\s*,\s*(?P<place>[A-Za-z][\w .'’]{1,40}?)\s*[-–—]+", re.I),
     # "Singkawang (Suara Kalbar)-", "Pontianak, InfoPublik –", "Jakarta (ANTARA) -"
     re.compile(
-        r"^(?P<place>[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*){0,3})\s*(?:\([^)]{2,40}\)|,\s*[A-Z][\w.]*"
+        r"^(?P<place>[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*){0,3})\s*(?:\([^)]{2,40}\)|,\s*[A-Z][\w.]*"
         r"(?:\s[A-Z][\w.]*)?)\s*[-–—]+"
     ),
-    # "EDITORIALKALTIM.COM, BERAU –"
-    re.compile(r"^[\w.]+\.(?:com|id|net|co\.id|go\.id)\s*,\s*(?P<place>[A-Za-z][\w .'’]{1,40}?)\s*[-–—]+"),
     # "PONTIANAK - "
-    re.compile(r"^(?P<place>[A-Z][A-Z.'’]+(?:\s[A-Z][A-Z.'’]+){0,3})\s*[-–—]+\s"),
+    re.compile(r"^(?P<place>[A-Z][A-Z'’]+(?:\s[A-Z][A-Z'’]+){0,3})\s*[-–—]+\s"),
 )
 
 

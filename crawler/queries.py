@@ -1,0 +1,134 @@
+"""The questions users ask the database: search, reports, exports. Read-only, parameterised SQL."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from crawler.storage import Database
+
+
+def parse_since(value: str | None) -> str | None:
+    """``7d``, ``12h``, ``2w`` or ``YYYY-MM-DD`` -> an ISO timestamp (UTC) to compare with."""
+    if not value:
+        return None
+    m = re.fullmatch(r"(\d+)\s*([hdw])", value.strip())
+    if m:
+        hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
+        return (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"--since wants 7d, 24h, 2w or YYYY-MM-DD, got {value!r}") from exc
+
+
+def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _fts_query(text: str) -> str:
+    """A user query that is not valid FTS5 syntax becomes a plain AND of quoted words."""
+    words = [w for w in re.findall(r"\w+", text) if w not in ("AND", "OR", "NOT", "NEAR")]
+    return " ".join(f'"{w}"' for w in words)
+
+
+def search(
+    db: Database, query: str, site: str | None = None, since: str | None = None, topic: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Ranked full-text search (FTS5, bm25) with highlighted snippets."""
+    where, params = ["articles_fts MATCH ?"], [query]
+    if site:
+        where.append("a.site = ?")
+        params.append(site)
+    if since:
+        where.append("COALESCE(a.published_date, a.first_seen_at) >= ?")
+        params.append(since[:10])
+    if topic:
+        where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
+        params.append(topic)
+    sql = (
+        "SELECT a.site, a.published_date, a.published_at, a.title, a.location, a.url, "
+        "snippet(articles_fts, 1, '[', ']', '…', 24) AS snippet, articles_fts.rank AS rank "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ?"
+    )
+    try:
+        return _rows(db.conn.execute(sql, (*params, limit)))
+    except sqlite3.OperationalError as exc:
+        if "fts5" not in str(exc) and "syntax" not in str(exc):
+            raise
+        params[0] = _fts_query(query)
+        if not params[0]:
+            return []
+        return _rows(db.conn.execute(sql, (*params, limit)))
+
+
+def report(db: Database, since: str, topic: str | None = None) -> dict[str, Any]:
+    """New and updated articles per site and topic, new topic matches, multi-site stories."""
+    topic_clause, topic_params = ("AND t.topic = ?", [topic]) if topic else ("", [])
+    per_site = _rows(db.conn.execute(
+        "SELECT site, SUM(first_seen_at >= ?) AS new, "
+        "(SELECT COUNT(DISTINCT v.article_id) FROM article_versions v JOIN articles b ON b.id = v.article_id "
+        " WHERE b.site = a.site AND v.replaced_at >= ?) AS updated "
+        "FROM articles a GROUP BY site ORDER BY site", (since, since)))  # fmt: skip
+    per_topic = _rows(db.conn.execute(
+        "SELECT t.topic, a.site, COUNT(*) AS new FROM article_topics t JOIN articles a ON a.id = t.article_id "
+        f"WHERE a.first_seen_at >= ? {topic_clause} GROUP BY t.topic, a.site ORDER BY t.topic, a.site",
+        (since, *topic_params)))  # fmt: skip
+    matches = _rows(db.conn.execute(
+        "SELECT t.topic, a.published_date, a.site, a.location, a.title, a.url, t.terms, t.snippet "
+        "FROM article_topics t JOIN articles a ON a.id = t.article_id "
+        f"WHERE a.first_seen_at >= ? {topic_clause} ORDER BY a.published_date DESC, a.site",
+        (since, *topic_params)))  # fmt: skip
+    stories = _rows(db.conn.execute(
+        "SELECT story_id, sites, site_list, first_published, title FROM story_clusters "
+        "WHERE story_id IN (SELECT story_id FROM articles WHERE first_seen_at >= ?) ORDER BY first_published DESC",
+        (since,)))  # fmt: skip
+    return {"since": since, "topic": topic, "sites": per_site, "topics": per_topic, "matches": matches,
+            "stories": stories}  # fmt: skip
+
+
+def report_markdown(data: dict[str, Any]) -> str:
+    lines = [f"# Pantau report since {data['since']}" + (f" (topic {data['topic']})" if data["topic"] else ""), ""]
+    lines += ["## Articles per site", "", "| site | new | updated |", "|---|---|---|"]
+    lines += [f"| {r['site']} | {r['new'] or 0} | {r['updated'] or 0} |" for r in data["sites"]]
+    lines += ["", "## New articles per topic", "", "| topic | site | new |", "|---|---|---|"]
+    lines += [f"| {r['topic']} | {r['site']} | {r['new']} |" for r in data["topics"]]
+    lines += ["", "## New matches", ""]
+    for m in data["matches"]:
+        place = f", {m['location']}" if m["location"] else ""
+        lines.append(f"- **{m['title']}** ({m['site']}, {m['published_date'] or 'no date'}{place}) "
+                     f"[{m['topic']}] <{m['url']}>")  # fmt: skip
+    if not data["matches"]:
+        lines.append("(none)")
+    lines += ["", "## Stories on more than one site", ""]
+    lines += [
+        f"- {s['title']} — {s['sites']} sites: {s['site_list']} (first {s['first_published']})" for s in data["stories"]
+    ]
+    if not data["stories"]:
+        lines.append("(none)")
+    return "\n".join(lines) + "\n"
+
+
+EXPORT_COLUMNS = (
+    "id", "url", "site", "title", "published_at", "published_date", "modified_at", "authors", "editor",
+    "location", "category", "tags", "image_url", "image_caption", "description", "body", "word_count",
+    "language", "views", "content_hash", "story_id", "places", "officials", "first_seen_at", "last_seen_at",
+    "fetched_at",
+)  # fmt: skip
+
+
+def export_rows(db: Database, since: str | None = None):
+    """Every article (optionally first seen since a time), one dict at a time."""
+    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles"
+    params: tuple[str, ...] = ()
+    if since:
+        sql += " WHERE first_seen_at >= ?"
+        params = (since,)
+    cursor = db.conn.execute(sql + " ORDER BY published_date DESC, id", params)
+    for row in cursor:
+        yield dict(zip(EXPORT_COLUMNS, row, strict=True))

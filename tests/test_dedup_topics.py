@@ -1,0 +1,159 @@
+"""Issue 4: one row per article however reached, stories across sites, topics, search and report."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from crawler.entities import find_officials, find_places
+from crawler.items import Article
+from crawler.neardup import containment, fingerprint, is_near_duplicate
+from crawler.pipelines import enrich
+from crawler.storage import Database
+from crawler.topics import load_topics, match_topics
+from spiders.infopublik import InfopublikSpider
+from spiders.suarakalbar import SuarakalbarSpider
+from tests.conftest import FIXTURES, ROOT, load_expected
+
+TOPICS = load_topics()
+
+
+def page_article(spider_cls, fixture: str, url: str) -> Article:
+    crawler = get_crawler(spider_cls, {"DB_PATH": "/nonexistent/x.db"})
+    spider = spider_cls.from_crawler(crawler)
+    crawler.spider = spider
+    body = (FIXTURES / fixture).read_bytes()
+    items = list(spider.parse_article(HtmlResponse(url, body=body, request=Request(url), encoding="utf-8")))
+    assert len(items) == 1 and isinstance(items[0], Article), items
+    return enrich(items[0], TOPICS)
+
+
+def test_url_variants_give_one_row(tmp_path):
+    db = Database.open(tmp_path / "d.db")
+    base = "https://www.suarakalbar.co.id/2023/11/wako-pontianak-minta-asn-jaga-netralitas-jelang-pemilu-2024/"
+    variants = [base, base + "?utm_source=facebook&fbclid=x", base + "amp/", base.replace("https://www.", "http://"),
+                base.rstrip("/") + "#respond", base + "?amp=1"]  # fmt: skip
+    outcomes = []
+    for url in variants:  # the page without a canonical link: identity comes from the URL alone
+        outcomes += db.store_articles([page_article(SuarakalbarSpider, "suarakalbar/article-001-bare.html", url)])
+    assert outcomes[0] == "new" and set(outcomes[1:]) == {"unchanged"}
+    assert db.conn.execute("select count(*) from articles").fetchone()[0] == 1
+    assert db.conn.execute("select count(*) from article_aliases").fetchone()[0] >= 2
+    ip = "https://infopublik.id/kategori/nusantara/855902/"
+    for url in (ip + "jelang-pilkada", ip + "index.html", ip.replace("://", "://www.") + "lain?video=1"):
+        db.store_articles([page_article(InfopublikSpider, "infopublik/article-003-bare.html", url)])
+    assert db.conn.execute("select count(*) from articles where site = 'infopublik'").fetchone()[0] == 1
+    db.close()
+
+
+def _release_copy(article: Article, site: str, url: str) -> Article:
+    """The same press release as another portal publishes it: own dateline, own closing line."""
+    paragraphs = article.body.split("\n\n")
+    paragraphs[0] = paragraphs[0].replace("Pontianak, InfoPublik –", "Pontianak (Suara Kalbar)-")
+    paragraphs[-1] = paragraphs[-1].replace("(prokopim/kominfo/Jemi Ibrahim)", "")
+    paragraphs.append("Penyerahan hasil apel dilaporkan kepada Sekretaris Daerah pada hari yang sama.")
+    body = "\n\n".join(paragraphs)
+    from crawler.extract import content_hash
+
+    copy = replace(article, site=site, url=url, url_key=url, source_url=url, body=body, content_hash=content_hash(body))
+    return enrich(copy, TOPICS)
+
+
+OTHER_EVENT_ARTICLE = (
+    "Pontianak (Suara Kalbar)- Apel pagi di halaman Kantor Wali Kota Pontianak pada Senin (14/10/2024) juga diisi "
+    "penyerahan penghargaan kepada kelurahan terbersih dan pegawai teladan.\n\n"
+    "Kelurahan Benua Melayu Laut meraih juara pertama lomba kebersihan lingkungan tingkat kota, disusul Kelurahan "
+    "Sungai Bangkong dan Kelurahan Tengah.\n\n"
+    "Ani Sofian berharap kelurahan lain termotivasi menata taman, saluran air dan bank sampah di wilayahnya masing-masing.\n\n"
+    "Para pemenang menerima piala, piagam dan uang pembinaan yang bersumber dari anggaran dinas lingkungan hidup."
+)
+
+
+def test_press_release_on_two_sites_is_one_story_two_rows(tmp_path):
+    db = Database.open(tmp_path / "s.db")
+    original = page_article(InfopublikSpider, "infopublik/article-002.html", load_expected(FIXTURES / "infopublik" / "article-002.json")["url"])
+    copy = _release_copy(original, "suarakalbar", "https://www.suarakalbar.co.id/2024/10/pj-wako-tegaskan-netralitas-asn/")
+    assert is_near_duplicate(original.body, original.simhash, copy.body, copy.simhash)
+    same_event = replace(copy, url="https://www.suarakalbar.co.id/2024/10/apel-pagi-penghargaan/",
+                         url_key="https://www.suarakalbar.co.id/2024/10/apel-pagi-penghargaan/",
+                         title="Kelurahan Terbersih Diumumkan saat Apel Pagi", body=OTHER_EVENT_ARTICLE,
+                         content_hash="x", simhash=fingerprint(OTHER_EVENT_ARTICLE))  # fmt: skip
+    assert containment(original.body, same_event.body) < 0.2
+    assert db.store_articles([original, copy, same_event]) == ["new", "new", "new"]
+    stories = dict(db.conn.execute("select url, story_id from articles"))
+    assert stories[copy.url] == stories[original.url]
+    assert stories[same_event.url] != stories[original.url]
+    assert db.conn.execute("select sites from story_clusters").fetchall() == [(2,)]
+
+    # the same site re-posting its release under a new URL with a small edit: an alias, not a row
+    repost = replace(copy, url=copy.url.replace("netralitas-asn", "netralitas-asn-2"), title=copy.title + " (Rilis)")
+    repost.url_key = repost.source_url = repost.url
+    repost = enrich(replace(repost, body=repost.body.replace("sanksi tegas", "sanksi yang tegas")), TOPICS)
+    assert db.store_articles([repost]) == ["duplicate"]
+    assert db.conn.execute("select count(*) from articles").fetchone()[0] == 3
+    assert db.conn.execute("select article_id from article_aliases where url = ?", (repost.url,)).fetchone()
+    db.close()
+
+
+def test_default_topic_flags_neutrality_articles_only():
+    for path in sorted(FIXTURES.glob("*/article-*.json")):
+        record = load_expected(path)
+        topics = {m.topic for m in match_topics(record["title"], record["body"], TOPICS)}
+        assert "netralitas-asn" in topics, path.name
+    unrelated = [
+        ("Harga Beras di Pasar Sintang Mulai Turun", "Harga beras medium turun. Pedagang menyebut pasokan lancar."),
+        ("Bawaslu Buka Posko Pengaduan", "Bawaslu membuka posko pengaduan pelanggaran Pilkada bagi warga."),
+        ("Netral Karbon 2060", "Pemerintah menargetkan netral karbon; industri semen mulai beralih energi."),
+    ]
+    for title, body in unrelated:
+        assert "netralitas-asn" not in {m.topic for m in match_topics(title, body, TOPICS)}, title
+    match = match_topics("ASN Harus NETRAL", "Pegawai aparatur-sipil-negara dilarang berpihak. Netralitas dijaga.", TOPICS)
+    assert match and match[0].topic == "netralitas-asn" and "aparatur sipil negara" in match[0].terms
+    assert "Netralitas" in match[0].snippet or "netral" in match[0].snippet.lower()
+
+
+def test_entity_hints():
+    text = "Pj Wali Kota Singkawang Sumastro mengatakan, Senin (18/12/2023). Bupati Kapuas Hulu hadir di Pontianak."
+    assert find_officials(text) == ["Pj Wali Kota Singkawang: Sumastro"]
+    assert [p["name"] for p in find_places(text, "Singkawang")] == ["Singkawang", "Kapuas Hulu", "Pontianak"]
+    assert find_places("Pjs Bupati Berau", None)[0]["province"] == "Kalimantan Timur"
+
+
+def test_search_report_export_commands(tmp_path):
+    db_path = tmp_path / "q.db"
+    db = Database.open(db_path)
+    for path in sorted(FIXTURES.glob("*/article-0*.json")):
+        if "bare" in path.name:
+            continue
+        record = load_expected(path)
+        spider = {"infopublik": InfopublikSpider, "suarakalbar": SuarakalbarSpider}.get(record["site"])
+        if spider:
+            db.store_articles([page_article(spider, f"{path.parent.name}/{path.stem}.html", record["url"])])
+    db.close()
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "crawler.cli", *args, "--db", str(db_path)],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+
+    found = cli("search", "netralitas pilkada", "--format", "json")
+    assert found.returncode == 0, found.stderr
+    rows = json.loads(found.stdout)
+    assert rows and all("[" in r["snippet"] for r in rows)
+    assert {r["site"] for r in rows} == {"infopublik"}  # only infopublik articles say both words
+    assert json.loads(cli("search", "netralitas", "--site", "suarakalbar", "--format", "json").stdout)
+    assert cli("search", "netralitas AND (", "--format", "json").returncode == 0
+    report = cli("report", "--since", "1d", "--topic", "netralitas-asn", "--format", "json")
+    data = json.loads(report.stdout)
+    assert len(data["matches"]) == 4 and {m["topic"] for m in data["matches"]} == {"netralitas-asn"}
+    assert "Pj Wali Kota Pontianak" in cli("report", "--since", "1d").stdout
+    export = cli("export", "--format", "csv")
+    assert export.returncode == 0 and export.stdout.count("\n") > 4 and export.stdout.startswith("id,url,site")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("select count(*) from topic_matches where topic = 'netralitas-asn'").fetchone()[0] == 4
+    assert cli("report", "--since", "yesterday").returncode == 2
