@@ -79,3 +79,32 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None:
             await asyncio.sleep(self.delay_for(request))
         return retry
+
+
+class OffsiteRedirectMiddleware:
+    """Refuses a redirect that leaves the site, with an error the spider records (``offsite``).
+
+    Scrapy would drop such a redirect silently; a monitor wants to know that a page now points
+    elsewhere. Runs before RedirectMiddleware sees the response."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> OffsiteRedirectMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.utils.url import url_is_from_any_domain
+
+        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+            return response
+        target = response.urljoin(response.headers[b"Location"].decode("latin-1"))
+        spider = self.crawler.spider
+        on_site = getattr(spider, "on_site", None)
+        allowed = on_site(target) if on_site else url_is_from_any_domain(target, getattr(spider, "allowed_domains", []))
+        if allowed:
+            return response
+        self.crawler.stats.inc_value("pantau/offsite_redirect")
+        raise IgnoreRequest(f"offsite redirect to {target}")

@@ -107,6 +107,7 @@ class StorePipeline:
         self.coverage: Counter[str] = Counter()
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -150,6 +151,16 @@ class StorePipeline:
         reason, detail = drop_reason(exception)
         url = getattr(item, "url", "") or getattr(response, "url", "")
         self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))
+
+    def request_dropped(self, request: Any, spider: Any) -> None:
+        """The scheduler dropped a redirect as a duplicate: a redirect loop, or a redirect to a page
+        already fetched. Only redirects are recorded; ordinary duplicate links are expected."""
+        redirects = request.meta.get("redirect_urls")
+        if not redirects:
+            return
+        public = getattr(spider, "public_url", lambda u: u)
+        reason = "redirect-loop" if request.url in redirects else "redirect-to-known"
+        self._reject(Reject(public(redirects[0]), self.site, reason, f"redirected to {public(request.url)}"))
 
     def _reject(self, reject: Reject) -> None:
         self.dropped[reject.reason] += 1

@@ -215,6 +215,9 @@ class NewsSpider(scrapy.Spider):
         except Exception as exc:  # truncated or malformed XML mid-way
             yield Reject(response.url, self.name, "bad-sitemap", f"unreadable: {exc}")
             return
+        if not entries:
+            yield Reject(response.url, self.name, "empty-sitemap", f"a {sitemap.type} without usable <loc> entries")
+            return
         if sitemap.type == "sitemapindex":
             entries.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
             for entry in entries[: self.max_children]:
@@ -290,6 +293,9 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         public = self.public_url(response.url)
+        if not response.body.strip():
+            yield Reject(public, self.name, "empty", f"HTTP {response.status} with an empty body")
+            return
         if looks_binary(response.body) or not isinstance(response, TextResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
             yield Reject(public, self.name, "not-html", f"content type {content_type or 'unknown'}")
@@ -312,7 +318,8 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[Reject]:
         request = failure.request  # type: ignore[attr-defined]
-        yield Reject(self.public_url(request.url), self.name, *_failure_reason(failure))
+        first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
+        yield Reject(self.public_url(first_url), self.name, *_failure_reason(failure))
 
     def entry_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -325,19 +332,29 @@ class NewsSpider(scrapy.Spider):
 
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:
+    """A short, specific reason for a failed download, and a readable detail."""
     if failure.check(HttpError):
         status = failure.value.response.status
         return f"http-{status}", f"HTTP {status}"
-    if failure.check(TimeoutError):
-        return "timeout", "no answer within DOWNLOAD_TIMEOUT"
-    if failure.check(DNSLookupError) or "ResolveHost" in type(failure.value).__name__:
-        return "dns", str(failure.value)[:200]
-    if failure.check(ConnectionRefusedError) or "ConnectionRefused" in type(failure.value).__name__:
-        return "connection-refused", str(failure.value)[:200]
     name = type(failure.value).__name__
+    detail = f"{name}: {failure.value}"[:300]
+    if failure.check(TimeoutError) or "Timeout" in name:
+        return "timeout", "no answer within DOWNLOAD_TIMEOUT"
+    if failure.check(DNSLookupError) or "ResolveHost" in name or "DNS" in name:
+        return "dns", detail
+    if failure.check(ConnectionRefusedError) or "ConnectionRefused" in name:
+        return "connection-refused", detail
+    if "max size" in str(failure.value) or "maxsize" in str(failure.value):
+        return "too-large", detail
+    if any(k in name for k in ("DataLoss", "ConnectionLost", "ResponseFailed", "ConnectionDone", "ConnectionReset")):
+        return "connection-lost", detail
     if "IgnoreRequest" in name or "IgnoreRequest" in repr(failure.value):
-        return "ignored", str(failure.value)[:200] or "robots.txt or offsite"
-    return "download-error", f"{name}: {failure.value}"[:300]
+        if "offsite" in str(failure.value).lower():
+            return "offsite", str(failure.value)[:300]
+        if "redirection" in str(failure.value):
+            return "redirect-loop", str(failure.value)[:300]
+        return "ignored", str(failure.value)[:300] or "robots.txt"
+    return "download-error", detail
 
 
 def _origin(url: str | None) -> str | None:
