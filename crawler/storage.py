@@ -221,10 +221,16 @@ class Database:
         return self
 
     def _migrate(self, version: int) -> None:
-        for number in range(version, SCHEMA_VERSION):
+        """Apply pending migrations, each in its own transaction. The version is read again under
+        the write lock, so two processes opening a new file at once migrate it once."""
+        while version < SCHEMA_VERSION:
             with self.transaction():
-                MIGRATIONS[number](self.db)
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    break
+                MIGRATIONS[version](self.db)
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+            version += 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

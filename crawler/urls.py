@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url, url_query_cleaner
+from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
 # Query parameters that never change what page is served.
 TRACKING_PARAMS = frozenset(
@@ -46,7 +46,8 @@ def canonical_url(url: str, *, strip_query: bool = False) -> str:
     cleaned = urlunsplit((scheme, netloc, path, query, ""))
     if query:
         cleaned = url_query_cleaner(cleaned, TRACKING_PARAMS, remove=True, unique=True)
-    return canonicalize_url(cleaned, keep_fragments=False)
+    result = urlsplit(canonicalize_url(cleaned, keep_fragments=False))
+    return urlunsplit((result.scheme, result.netloc, result.path.rstrip("/") or "/", result.query, ""))
 
 
 def clean_url(url: str) -> str:
@@ -61,7 +62,7 @@ def clean_url(url: str) -> str:
     cleaned = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
     if parts.query:
         cleaned = url_query_cleaner(cleaned, TRACKING_PARAMS, remove=True, unique=True)
-    return cleaned
+    return safe_url_string(cleaned)
 
 
 def same_site(url: str, domains: tuple[str, ...] | list[str]) -> bool:
