@@ -161,7 +161,7 @@ class NewsSpider(scrapy.Spider):
         recorded (or, when none was, than the time it was fetched)."""
         fetch = self.crawl_url(url)
         public = self.public_url(fetch)
-        if not self.profile.is_article_url(public):
+        if not self.on_site(fetch) or not self.profile.is_article_url(public):
             return None
         key = self.profile.url_key(public)
         if lastmod and lastmod > (self.lastmods.get(key) or ""):
