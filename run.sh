@@ -31,7 +31,7 @@ cmd="${1:-crawl}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
     test)
-        "$VENV/bin/ruff" check crawler spiders tests fixtures
+        "$VENV/bin/ruff" check crawler spiders tests fixtures bench
         exec "$VENV/bin/python" -m pytest -n 2 "$@" ;;
     bench)
         exec "$VENV/bin/python" bench/run.py "$@" ;;

@@ -1,25 +1,61 @@
 """Near-duplicate detection: the same story under another URL or on another site.
 
-Two stages. A 64-bit SimHash of the body (trafilatura's implementation), stored per article,
-finds candidates cheaply; the word 3-shingle *containment* of the two bodies confirms them.
-Thresholds, measured on the fixture articles and their edited copies (tests/test_dedup.py):
-copies of one press release score SimHash >= 0.9 and containment >= 0.9; different articles on the
-same event score SimHash <= 0.72 and containment <= 0.05.
+Two stages. A 64-bit SimHash of the body's word 3-shingles (trafilatura's SimHash), stored per
+article, finds candidates cheaply; the 3-shingle *containment* of the two bodies confirms them.
+Thresholds, measured on the seed articles and edited copies (tests/test_dedup_topics.py): a press
+release with another dateline and closing line scores SimHash 0.91, a lightly edited re-post 0.95,
+its first half alone 0.84; different articles score 0.44-0.58 and share under 5 % of 3-shingles.
 """
 
 from __future__ import annotations
 
 import re
+from hashlib import blake2b
 
 from trafilatura.deduplication import Simhash
 
 SIMHASH_MIN = 0.80  # candidate if at least this similar (Hamming distance <= 12 of 64)
+MAX_HAMMING = round(64 * (1 - SIMHASH_MIN))
 CONTAINMENT_MIN = 0.60  # duplicate if this share of the shorter body's 3-shingles is in the other
 _WORD = re.compile(r"\w+")
 
 
+def _spread_tables() -> list[list[int]]:
+    """For each byte position of a 64-bit hash, the byte's 8 bits spread into 16-bit lanes."""
+    tables = []
+    for position in range(8):
+        table = []
+        for byte in range(256):
+            value = 0
+            for bit in range(8):
+                if byte >> bit & 1:
+                    value |= 1 << (16 * (position * 8 + bit))
+            table.append(value)
+        tables.append(table)
+    return tables
+
+
+_SPREAD = _spread_tables()
+
+
 def fingerprint(body: str) -> str:
-    return Simhash(body or "").to_hex()
+    """64-bit SimHash (hex) over word 3-shingles: unlike a bag of words, texts that merely share
+    vocabulary do not look alike. Same Charikar scheme and blake2b token hashes as trafilatura's
+    Simhash (its ``similarity`` reads these values), but the bit votes are summed in 16-bit lanes
+    of one integer: about 20x faster when, as here, almost every token is new."""
+    words = _WORD.findall((body or "").casefold())
+    tokens = {words[i] + words[i + 1] + words[i + 2] for i in range(len(words) - 2)}
+    if not tokens:
+        return "0"
+    total = 0
+    t0, t1, t2, t3, t4, t5, t6, t7 = _SPREAD
+    for token in tokens:
+        h = int.from_bytes(blake2b(token.encode(), digest_size=8).digest(), "big")
+        total += (t0[h & 255] + t1[h >> 8 & 255] + t2[h >> 16 & 255] + t3[h >> 24 & 255]
+                  + t4[h >> 32 & 255] + t5[h >> 40 & 255] + t6[h >> 48 & 255] + t7[h >> 56 & 255])  # fmt: skip
+    half = len(tokens) / 2
+    value = sum(1 << i for i in range(64) if (total >> (16 * i) & 0xFFFF) >= half)
+    return f"{value:x}"
 
 
 def simhash_similarity(a: str, b: str) -> float:

@@ -50,6 +50,19 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
+
+
+def _days_around(day: str, spread: int) -> list[str]:
+    from datetime import date, timedelta
+
+    try:
+        center = date.fromisoformat(day)
+    except ValueError:
+        return []
+    return [(center + timedelta(days=d)).isoformat() for d in range(-spread, spread + 1)]
+
+
 def article_id(url_key: str) -> str:
     """Primary key of an article: a short stable hash of its identity (canonical URL or site id)."""
     return hashlib.sha1(url_key.encode()).hexdigest()[:16]
@@ -167,6 +180,7 @@ class Database:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
+        self._fingerprint_cache: dict[str, list[tuple[int, str, str, str]]] = {}
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
@@ -344,6 +358,8 @@ class Database:
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
             self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", tuple(values.values()))
+            if a.simhash and a.published_date and a.published_date in self._fingerprint_cache:
+                self._fingerprint_cache[a.published_date].append((int(a.simhash, 16), aid, a.site, values["story_id"]))
             outcome = "new"
         else:
             old = dict(zip(VERSIONED, row[:5], strict=True))
@@ -386,8 +402,10 @@ class Database:
 
     def _near_duplicate(self, a: Article, aid: str) -> tuple[str, str, str] | None:
         """(id, site, story_id) of a stored article with (nearly) the same body, if any.
-        Candidates: the same exact content hash, or a publication date within a week."""
-        from crawler.neardup import is_near_duplicate
+
+        Candidates: the same exact content hash (indexed), or articles published within
+        ``NEAR_DUP_DAYS`` days whose SimHash is close; only those have their body compared."""
+        from crawler.neardup import CONTAINMENT_MIN, MAX_HAMMING, containment
 
         if not a.body:
             return None
@@ -399,15 +417,25 @@ class Database:
             return exact
         if not a.simhash or not a.published_date:
             return None
-        rows = self.conn.execute(
-            "SELECT id, site, story_id, simhash, body FROM articles WHERE id != ? AND published_date "
-            "BETWEEN date(?, '-7 days') AND date(?, '+7 days') ORDER BY first_seen_at LIMIT 2000",
-            (aid, a.published_date, a.published_date),
-        )
-        for other_id, site, story, other_hash, body in rows:
-            if is_near_duplicate(a.body, a.simhash, body or "", other_hash or ""):
-                return other_id, site, story
+        mine = int(a.simhash, 16)
+        for day in _days_around(a.published_date, NEAR_DUP_DAYS):
+            for other, other_id, site, story in self._fingerprints_of(day):
+                if (mine ^ other).bit_count() <= MAX_HAMMING and other_id != aid:
+                    body = self.conn.execute("SELECT body FROM articles WHERE id = ?", (other_id,)).fetchone()
+                    if body and containment(a.body, body[0] or "") >= CONTAINMENT_MIN:
+                        return other_id, site, story
         return None
+
+    def _fingerprints_of(self, day: str) -> list[tuple[int, str, str, str]]:
+        """SimHashes of the articles published on ``day``, cached for this connection."""
+        cached = self._fingerprint_cache.get(day)
+        if cached is None:
+            rows = self.conn.execute(
+                "SELECT simhash, id, site, story_id FROM articles WHERE published_date = ? AND simhash IS NOT NULL",
+                (day,),
+            )
+            cached = self._fingerprint_cache[day] = [(int(h, 16), i, s, st) for h, i, s, st in rows]
+        return cached
 
     def mark_seen(self, seen: Iterable[Seen]) -> None:
         """Articles met again in discovery: ``last_seen_at`` now, and a newer lastmod recorded."""

@@ -15,16 +15,13 @@ DEFAULT_TOPICS_FILE = Path(__file__).with_name("topics.toml")
 
 def fold(text: str) -> str:
     """Lower case, no accents, hyphens and punctuation as spaces: what topic terms are matched on."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " " + re.sub(r"[\W_]+", " ", text).strip() + " "
+    text = text.casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " " + _NON_WORD.sub(" ", text).strip() + " "
 
 
-def _term_pattern(term: str) -> str:
-    folded = fold(term.rstrip("*")).strip()
-    if term.endswith("*"):
-        return rf"(?<= ){re.escape(folded)}\w*(?= )"
-    return rf"(?<= ){re.escape(folded)}(?= )"
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -35,15 +32,28 @@ class Topic:
     also: tuple[str, ...]
     exclude: tuple[str, ...]
 
-    @property
-    def patterns(self) -> dict[str, re.Pattern[str]]:
-        return _compiled(self)
+    def terms_in(self, folded: str) -> set[str]:
+        """The topic's terms present in a folded text: one regex pass over the text."""
+        pattern, exact, stems = _compiled(self)
+        found = set()
+        for m in pattern.finditer(folded):
+            word = m.group(0)
+            if word in exact:
+                found.add(exact[word])
+            else:
+                found.update(term for prefix, term in stems if word.startswith(prefix))
+        return found
 
 
 @lru_cache(maxsize=64)
-def _compiled(topic: Topic) -> dict[str, re.Pattern[str]]:
+def _compiled(topic: Topic) -> tuple[re.Pattern[str], dict[str, str], tuple[tuple[str, str], ...]]:
     terms = {t for group in topic.require for t in group} | set(topic.also) | set(topic.exclude)
-    return {t: re.compile(_term_pattern(t)) for t in terms}
+    exact = {fold(t).strip(): t for t in terms if not t.endswith("*")}
+    stems = tuple((fold(t[:-1]).strip(), t) for t in terms if t.endswith("*"))
+    # longest first, so "aparatur sipil negara" wins over "aparatur" at the same place
+    alternatives = sorted(exact, key=len, reverse=True)
+    parts = [re.escape(a) for a in alternatives] + [re.escape(p) + r"\w*" for p, _ in stems]
+    return re.compile(r"(?<= )(?:" + "|".join(parts) + r")(?= )"), exact, stems
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ def match_topics(title: str, body: str, topics: tuple[Topic, ...]) -> list[Topic
     text = fold(f"{title or ''} {body or ''}")
     matches = []
     for topic in topics:
-        found = {t for t, pattern in topic.patterns.items() if pattern.search(text)}
+        found = topic.terms_in(text)
         if any(t in found for t in topic.exclude):
             continue
         if not all(any(t in found for t in group) for group in topic.require):

@@ -1,0 +1,350 @@
+"""Pantau benchmark: extraction, dates, crawl and storage, each beside the reference users would pick.
+
+    python bench/run.py [--out FILE] [--quick]
+
+Prints a table and writes the figures as JSON (default bench/results.json). Not part of the tests.
+Every figure is measured in this one run on this machine; the machine is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+
+from crawler.dates import parse_date  # noqa: E402
+from crawler.extract import extract_article  # noqa: E402
+from crawler.sites import profile_for_url  # noqa: E402
+
+FIXTURES = ROOT / "fixtures"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- 1. extraction
+
+
+def fixture_pages() -> list[tuple[bytes, dict]]:
+    pages = []
+    for expected in sorted(FIXTURES.glob("*/article-*.json")):
+        pages.append((expected.with_suffix(".html").read_bytes(), json.loads(expected.read_text())))
+    return pages
+
+
+def _words_f1(got: str, want: str) -> float:
+    a, b = re.findall(r"\w+", got or ""), re.findall(r"\w+", want or "")
+    if not a or not b:
+        return 0.0
+    from collections import Counter
+
+    common = sum((Counter(a) & Counter(b)).values())
+    if not common:
+        return 0.0
+    p, r = common / len(a), common / len(b)
+    return 2 * p * r / (p + r)
+
+
+def bench_extraction(total: int) -> dict:
+    import trafilatura
+
+    pages = fixture_pages()
+    work = [pages[i % len(pages)] for i in range(total)]
+    profiles = {exp["url"]: profile_for_url(exp["url"]) for _, exp in pages}
+    _, ours_s = timed(lambda: [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in work])
+    _, traf_s = timed(
+        lambda: [trafilatura.extract(html.decode("utf-8"), output_format="json", with_metadata=True, url=exp["url"])
+                 for html, exp in work]
+    )  # fmt: skip
+    # field accuracy on the distinct pages
+    fields = ("title", "published_date", "published_at", "authors", "body")
+    score = {"pantau": dict.fromkeys(fields, 0.0), "trafilatura": dict.fromkeys(fields, 0.0)}
+    for html, exp in pages:
+        ours = extract_article(html, exp["url"], profiles[exp["url"]]).to_dict()
+        t = json.loads(trafilatura.extract(html.decode(), output_format="json", with_metadata=True, url=exp["url"]) or "{}")
+        theirs = {
+            "title": t.get("title"), "published_date": t.get("date"), "published_at": None,
+            "authors": [a.strip() for a in (t.get("author") or "").split(";") if a.strip()], "body": t.get("text") or "",
+        }  # fmt: skip
+        for name, record in (("pantau", ours), ("trafilatura", theirs)):
+            for f in fields:
+                if f == "body":
+                    score[name][f] += _words_f1(record[f], exp["body"])
+                else:
+                    score[name][f] += float(record.get(f) == exp.get(f))
+    accuracy = {n: {f: round(v / len(pages), 3) for f, v in s.items()} for n, s in score.items()}
+    return {
+        "extraction_pages": total,
+        "extraction_pages_per_s": round(total / ours_s, 1),
+        "trafilatura_pages_per_s": round(total / traf_s, 1),
+        "extraction_ratio": round(traf_s / ours_s, 2),
+        "field_accuracy": accuracy,
+    }
+
+
+# ----------------------------------------------------------------------------- 2. dates
+
+
+def fixture_date_strings() -> list[str]:
+    from parsel import Selector
+
+    found = []
+    for html, exp in fixture_pages():
+        sel = Selector(text=html.decode())
+        found += [t.strip() for t in sel.css(".ray-main-single-metadata span:last-child::text, span.date::text").getall()]
+        found += [re.sub(r"^.*?, (?=\w+, \d)", "", t) for t in sel.css(".date-detail ::text, .text-muted::text").getall() if "WIB" in t]
+        found += re.findall(r"\w+ \(\d{1,2}/\d{1,2}/\d{4}\)", exp["body"])
+        found += sel.xpath("//meta[@property='article:published_time']/@content").getall()
+    return [f for f in found if f]
+
+
+def bench_dates(rounds: int) -> dict:
+    import dateparser
+
+    strings = fixture_date_strings()
+    work = strings * rounds
+    ours, ours_s = timed(lambda: [parse_date(s) for s in work])
+    ref = dateparser.parse  # plain, as users call it
+    theirs, theirs_s = timed(lambda: [ref(s, languages=["id"]) for s in work])
+    same = 0
+    for a, b in zip(ours[: len(strings)], theirs[: len(strings)], strict=True):
+        if a is None or b is None:
+            same += a is None and b is None
+            continue
+        b_aware = b if b.tzinfo else b.replace(tzinfo=a.value.tzinfo)
+        same += a.value.date() == b_aware.date() and (not a.has_time or a.value.replace(tzinfo=None) == b.replace(tzinfo=None) or a.value == b_aware)
+    return {
+        "date_strings": len(strings),
+        "date_parses_per_s": round(len(work) / ours_s),
+        "dateparser_parses_per_s": round(len(work) / theirs_s),
+        "date_ratio": round(theirs_s / ours_s, 1),
+        "date_results_identical": f"{same}/{len(strings)}",
+    }
+
+
+# ----------------------------------------------------------------------------- 3. crawl
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CRAWL_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=16",
+                  "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0",
+                  "-s", "HTTPCACHE_ENABLED=0", "-s", "SITEMAP_MAX_CHILDREN=50"]  # fmt: skip
+
+
+def run_scrapy(args: list[str]) -> tuple[float, dict]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "scrapy", *args, *CRAWL_SETTINGS], cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    stats = {}
+    for key in ("downloader/request_count", "response_received_count", "memusage/max", "item_scraped_count", "elapsed_time_seconds"):
+        m = re.search(rf"'{re.escape(key)}': ([\d.]+)", proc.stderr)
+        stats[key] = float(m.group(1)) if m else 0.0
+    return elapsed, stats
+
+
+def bench_crawl(articles: int) -> dict:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)],
+                              cwd=ROOT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        bare_s, bare = run_scrapy(["runspider", "bench/bare_spider.py", "-a", f"base_url={base}", "-s", "ITEM_PIPELINES={}",
+                                   "-s", f"DB_PATH={tmp / 'unused.db'}"])  # fmt: skip
+        ours_s, ours = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={tmp / 'crawl.db'}"])
+        again_s, again = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={tmp / 'crawl.db'}"])
+        import sqlite3
+
+        stored = sqlite3.connect(tmp / "crawl.db").execute("select count(*) from articles").fetchone()[0]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    # pages per second over the crawl's own elapsed time (process start-up excluded, same for both)
+    return {
+        "crawl_articles": articles,
+        "crawl_stored": stored,
+        "crawl_pages_per_s": round(ours["response_received_count"] / ours["elapsed_time_seconds"], 1),
+        "bare_scrapy_pages_per_s": round(bare["response_received_count"] / bare["elapsed_time_seconds"], 1),
+        "crawl_ratio": round((ours["response_received_count"] / ours["elapsed_time_seconds"])
+                             / (bare["response_received_count"] / bare["elapsed_time_seconds"]), 2),  # fmt: skip
+        "crawl_peak_rss_mb": round(ours["memusage/max"] / 2**20, 1),
+        "bare_scrapy_peak_rss_mb": round(bare["memusage/max"] / 2**20, 1),
+        "crawl_requests": int(ours["downloader/request_count"]),
+        "recrawl_requests": int(again["downloader/request_count"]),
+        "recrawl_request_share": round(again["downloader/request_count"] / ours["downloader/request_count"], 4),
+        "recrawl_time_share": round(again["elapsed_time_seconds"] / ours["elapsed_time_seconds"], 4),
+        "crawl_wall_s": round(ours_s, 1),
+        "bare_scrapy_wall_s": round(bare_s, 1),
+    }
+
+
+# ----------------------------------------------------------------------------- 4. storage
+
+def vocabulary(rng: random.Random, size: int = 20_000) -> tuple[list[str], list[float]]:
+    """Indonesian-looking words with Zipf frequencies, so bodies differ the way real texts do."""
+    syllables = [c + v for c in "bcdgjklmnprstw" for v in "aiueo"] + ["ng", "an", "in", "ar", "er"]
+    words = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(size * 2)})[:size]
+    rng.shuffle(words)
+    weights, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += 1 / rank
+        weights.append(total)
+    return words, weights
+
+
+def synthetic_articles(n: int):
+    from crawler.extract import content_hash
+    from crawler.items import Article
+    from crawler.pipelines import enrich
+    from crawler.topics import load_topics
+
+    topics = load_topics()
+    rng = random.Random(7)
+    vocab, cum_weights = vocabulary(rng)
+    for i in range(n):
+        words = rng.choices(vocab, cum_weights=cum_weights, k=450)
+        body = "\n\n".join(" ".join(words[j : j + 50]).capitalize() + "." for j in range(0, 450, 50))
+        day = f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
+        url = f"https://www.suarakalbar.co.id/2024/{i % 12 + 1:02d}/berita-{i}/"
+        a = Article(url=url, site="suarakalbar", title=f"Berita {i} " + " ".join(words[:6]), published_date=day,
+                    published_at=day + "T08:00:00+07:00", authors=["Admin"], body=body, word_count=450,
+                    content_hash=content_hash(body), url_key=url.rstrip("/"), source_url=url, language="id")  # fmt: skip
+        yield enrich(a, topics)
+
+
+def bench_storage(n: int, batch: int = 500) -> dict:
+    from crawler.storage import Database
+
+    tmp = Path(tempfile.mkdtemp(prefix="pantau-store-"))
+    try:
+        articles = list(synthetic_articles(n))
+        db = Database.open(tmp / "s.db")
+        start = time.perf_counter()
+        for i in range(0, n, batch):
+            db.store_articles(articles[i : i + batch])
+        store_s = time.perf_counter() - start
+        rows = db.conn.execute("select count(*) from articles").fetchone()[0]
+        queries = ["netralitas asn", "pilkada", "bawaslu kampanye", '"aparatur sipil negara"', "netralitas AND pilkada",
+                   "sanksi OR pelanggaran", "camat lurah", "pemilu"]  # fmt: skip
+        latencies = []
+        for _ in range(5):
+            for q in queries:
+                t = time.perf_counter()
+                db.conn.execute(
+                    "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 20) FROM articles_fts "
+                    "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20",
+                    (q,),
+                ).fetchall()
+                latencies.append((time.perf_counter() - t) * 1000)
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        size = (tmp / "s.db").stat().st_size
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    latencies.sort()
+    return {
+        "storage_articles": n,
+        "storage_rows": rows,
+        "storage_rows_per_s": round(n / store_s),
+        "fts_median_ms": round(statistics.median(latencies), 2),
+        "fts_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
+        "db_bytes_per_article": round(size / n),
+    }
+
+
+# ----------------------------------------------------------------------------- main
+
+TARGETS = [
+    ("extraction_ratio", ">=", 5.0, "extraction vs trafilatura (x)"),
+    ("date_ratio", ">=", 100.0, "dates vs dateparser (x)"),
+    ("crawl_ratio", ">=", 0.75, "crawl vs bare Scrapy (share)"),
+    ("crawl_peak_rss_mb", "<=", 300.0, "crawl peak RSS (MB)"),
+    ("recrawl_request_share", "<=", 0.05, "unchanged re-crawl requests (share)"),
+    ("storage_rows_per_s", ">=", 5000, "storage (articles/s)"),
+    ("fts_median_ms", "<=", 50.0, "FTS top-20 median (ms)"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    args = parser.parse_args()
+    sizes = dict(pages=200, rounds=20, articles=500, storage=10_000) if args.quick else \
+        dict(pages=2000, rounds=200, articles=5000, storage=100_000)  # fmt: skip
+    results: dict = {"machine": machine(), "quick": args.quick}
+    for name, fn, arg in (("extraction", bench_extraction, sizes["pages"]), ("dates", bench_dates, sizes["rounds"]),
+                          ("crawl", bench_crawl, sizes["articles"]), ("storage", bench_storage, sizes["storage"])):  # fmt: skip
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        results.update(fn(arg))
+        results[f"{name}_bench_s"] = round(time.perf_counter() - t, 1)
+    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nPantau benchmark on {results['machine']}\n")
+    print(f"{'figure':<40} {'value':>12}")
+    for key, value in results.items():
+        if key not in ("machine", "field_accuracy", "quick"):
+            print(f"{key:<40} {value!s:>12}")
+    print("\nfield accuracy on the fixture pages (exact match; body: word F1)")
+    acc = results["field_accuracy"]
+    print(f"{'field':<16} {'pantau':>8} {'trafilatura':>12}")
+    for field in acc["pantau"]:
+        print(f"{field:<16} {acc['pantau'][field]:>8} {acc['trafilatura'][field]:>12}")
+    print("\ntargets")
+    met = True
+    for key, op, bound, label in TARGETS:
+        value = results[key]
+        ok = value >= bound if op == ">=" else value <= bound
+        met &= ok
+        print(f"  {'MET ' if ok else 'MISS'} {label:<40} {value} (target {op} {bound})")
+    print(f"\nwritten to {args.out}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
