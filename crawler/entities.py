@@ -32,6 +32,7 @@ _TITLE = (
 )
 
 
+_OFFICE = re.compile(r"(?i)\b(?:wali\s*kota|bupati|gubernur|sekda|sekretaris\s+daerah)\b")
 _NOT_NAMES = frozenset(
     {
         "senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu", "dalam", "bersama", "beserta",
@@ -64,7 +65,9 @@ def find_officials(text: str) -> list[str]:
     """``Pj Wali Kota Singkawang Sumastro`` -> ``Pj Wali Kota Singkawang: Sumastro``."""
     _, officials = _patterns()
     out = []
-    for m in officials.finditer(text):
+    # the full pattern is costly: run it only in windows around an office title
+    windows = [text[max(0, m.start() - 40) : m.end() + 120] for m in _OFFICE.finditer(text)]
+    for m in (found for window in windows if (found := officials.search(window))):
         title = re.sub(r"\s+", " ", m.group("title")).strip()
         name = m.group("name")
         name = re.split(r"\s+(?:mengatakan|menegaskan|mengimbau|meminta|melakukan|saat|pada|yang|dan|di)\b", name)[0]

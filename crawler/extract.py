@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin
 
@@ -227,11 +228,14 @@ def extract_article(
     # -- dates
     published: ParsedDate | None = None
     raw_date = None
-    candidates: list[tuple[str, str | None]] = [("jsonld", ld.published), ("meta", mt.published)]
-    if profile:
-        candidates.append(("profile", _select_text(sel, profile.date)))
-        candidates.append(("byline", byline.text or None))
-    for name, raw in candidates:
+    # layers are evaluated lazily: a profile selector only runs when the layers above had nothing
+    candidates: list[tuple[str, Callable[[], str | None]]] = [
+        ("jsonld", lambda: ld.published), ("meta", lambda: mt.published),
+        ("profile", lambda: _select_text(sel, profile.date) if profile else None),
+        ("byline", lambda: byline.text or None),
+    ]  # fmt: skip
+    for name, get_raw in candidates:
+        raw = get_raw()
         if raw and (parsed := parse_date(raw, tz, fetched)):
             published, raw_date, by["published"] = _local(parsed, tz), raw, name
             break
@@ -246,14 +250,14 @@ def extract_article(
     # -- people
     credits = credit_lines(paragraphs)
     authors: list[str] = []
-    for name, values in (
-        ("jsonld", ld.authors),
-        ("meta", mt.authors),
-        ("profile", _select_all(sel, profile.authors) if profile else []),
-        ("byline", byline.authors),
-        ("credits", credits.authors),
+    for name, get_values in (
+        ("jsonld", lambda: ld.authors),
+        ("meta", lambda: mt.authors),
+        ("profile", lambda: _select_all(sel, profile.authors) if profile else []),
+        ("byline", lambda: byline.authors),
+        ("credits", lambda: credits.authors),
     ):
-        if values:
+        if values := get_values():
             authors, by["authors"] = list(dict.fromkeys(values)), name
             break
     editor = byline.editor or credits.editor
@@ -262,10 +266,13 @@ def extract_article(
     def first(*values: str | None) -> str | None:
         return next((normalize_space(v) for v in values if v and normalize_space(v)), None)
 
-    image = first(ld.image, mt.image, _select_text(sel, profile.image) if profile else None)
-    caption = first(ld.caption, _select_text(sel, profile.caption) if profile else None)
+    def from_profile(selectors: str) -> str | None:
+        return _select_text(sel, getattr(profile, selectors)) if profile else None
+
+    image = first(ld.image, mt.image) or first(from_profile("image"))
+    caption = first(ld.caption) or first(from_profile("caption"))
     caption = caption.lstrip(":;-– ") or None if caption else None
-    category = first(ld.category, mt.category, _select_text(sel, profile.category) if profile else None)
+    category = first(ld.category, mt.category) or first(from_profile("category"))
     tags = ld.tags or mt.tags or (_select_all(sel, profile.tags) if profile else [])
     if caption:
         paragraphs = [p for p in paragraphs if p != caption]

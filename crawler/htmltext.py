@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import lru_cache
 
 from lxml import etree, html
 
@@ -22,19 +23,34 @@ def normalize_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def remove_elements(root: html.HtmlElement, selectors: tuple[str, ...]) -> None:
-    """Drop every descendant matching one of the CSS selectors, keeping the tail text."""
+@lru_cache(maxsize=64)
+def _compiled_union(selectors: tuple[str, ...]) -> etree.XPath | None:
+    """One compiled XPath for a set of CSS (or XPath) selectors; invalid ones are skipped."""
     from parsel.csstranslator import HTMLTranslator
 
     translator = HTMLTranslator()
+    parts = []
     for selector in selectors:
         try:
-            xpath = translator.css_to_xpath(selector, prefix="descendant::")
+            if selector.startswith(("/", "(")):
+                xpath = selector
+            else:
+                xpath = translator.css_to_xpath(selector, prefix="descendant::")
+            etree.XPath(xpath)
         except Exception:  # an invalid selector in a profile must not break extraction
             continue
-        for el in root.xpath(xpath):
-            if el is not root and el.getparent() is not None:
-                el.drop_tree()
+        parts.append(xpath)
+    return etree.XPath(" | ".join(parts)) if parts else None
+
+
+def remove_elements(root: html.HtmlElement, selectors: tuple[str, ...]) -> None:
+    """Drop every descendant matching one of the selectors, keeping the tail text."""
+    union = _compiled_union(tuple(selectors))
+    if union is None:
+        return
+    for el in union(root):
+        if el is not root and el.getparent() is not None:
+            el.drop_tree()
 
 
 def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list[str]:

@@ -81,7 +81,7 @@ def enrich(article: Article, topics: tuple) -> Article:
         for m in match_topics(article.title or "", article.body, topics)
     ]
     article.places = find_places(text, article.location)
-    article.officials = find_officials(text)
+    article.officials = find_officials(article.body)  # titles are Title Case: no names to tell apart
     article.simhash = fingerprint(article.body)
     return article
 

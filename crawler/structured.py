@@ -147,41 +147,53 @@ def jsonld_candidates(sel: Selector) -> Candidates:
     )
 
 
-def _meta(sel: Selector, *names: str) -> str | None:
+def _meta_index(sel: Selector) -> dict[str, list[str]]:
+    """All ``<meta>`` values by property/name/itemprop (lower case), in page order: one pass."""
+    index: dict[str, list[str]] = {}
+    for el in sel.root.iter("meta"):
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = el.get(attr)
+            if key:
+                index.setdefault(key.strip().lower(), []).append(content)
+    return index
+
+
+def _first_meta(index: dict[str, list[str]], *names: str) -> str | None:
     for name in names:
-        value = sel.xpath(
-            f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'
-        ).get()
-        if value and value.strip():
-            return value.strip()
+        if values := index.get(name):
+            return values[0]
     return None
 
 
 def meta_candidates(sel: Selector) -> Candidates:
     """Layer 2: OpenGraph, ``article:*``, Twitter cards, Dublin Core and plain meta tags."""
+    meta = _meta_index(sel)
     authors = [
-        a.strip()
-        for a in sel.xpath(
-            '//meta[@name="author" or @property="article:author" or @name="dc.creator"]/@content'
-        ).getall()
-        if a.strip() and not a.strip().startswith("http")
+        a for key in ("author", "article:author", "dc.creator") for a in meta.get(key, []) if not a.startswith("http")
     ]
-    tags = [t.strip() for t in sel.xpath('//meta[@property="article:tag"]/@content').getall()]
-    if not tags and (news_keywords := _meta(sel, "news_keywords")):
+    tags = list(meta.get("article:tag", []))
+    if not tags and (news_keywords := _first_meta(meta, "news_keywords")):
         tags = [t.strip() for t in news_keywords.split(",")]
+    canonical = next(
+        (el.get("href") for el in sel.root.iter("link") if (el.get("rel") or "").lower() == "canonical"), None
+    )
+    html_lang = sel.root.get("lang") if sel.root.tag == "html" else None
     return Candidates(
-        title=_meta(sel, "og:title", "twitter:title", "dc.title"),
-        published=_meta(
-            sel, "article:published_time", "datePublished", "og:published_time",
+        title=_first_meta(meta, "og:title", "twitter:title", "dc.title"),
+        published=_first_meta(
+            meta, "article:published_time", "datepublished", "og:published_time",
             "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued", "date",
         ),  # fmt: skip
-        modified=_meta(sel, "article:modified_time", "og:updated_time", "dateModified"),
-        authors=authors,
-        description=_meta(sel, "og:description", "description", "twitter:description"),
-        image=_meta(sel, "og:image", "og:image:url", "twitter:image", "twitter:image:src"),
-        caption=_meta(sel, "og:image:alt"),
-        category=_meta(sel, "article:section"),
+        modified=_first_meta(meta, "article:modified_time", "og:updated_time", "datemodified"),
+        authors=list(dict.fromkeys(authors)),
+        description=_first_meta(meta, "og:description", "description", "twitter:description"),
+        image=_first_meta(meta, "og:image", "og:image:url", "twitter:image", "twitter:image:src"),
+        caption=_first_meta(meta, "og:image:alt"),
+        category=_first_meta(meta, "article:section"),
         tags=[t for t in tags if t],
-        canonical=sel.xpath('//link[@rel="canonical"]/@href').get() or _meta(sel, "og:url"),
-        language=sel.xpath("/html/@lang").get() or _meta(sel, "og:locale"),
+        canonical=canonical or _first_meta(meta, "og:url"),
+        language=html_lang or _first_meta(meta, "og:locale"),
     )
