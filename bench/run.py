@@ -123,7 +123,8 @@ def fixture_date_strings() -> list[str]:
     for html, exp in fixture_pages():
         sel = Selector(text=html.decode())
         found += [t.strip() for t in sel.css(".ray-main-single-metadata span:last-child::text, span.date::text").getall()]
-        found += [re.sub(r"^.*?, (?=\w+, \d)", "", t) for t in sel.css(".date-detail ::text, .text-muted::text").getall() if "WIB" in t]
+        byline = " ".join(sel.css(".date-detail ::text, .text-muted::text").getall()).replace("\xa0", " ")
+        found += re.findall(r"\w+, \d{1,2} \w+ \d{4} \| \d{1,2}:\d{2} WIB", byline)
         found += re.findall(r"\w+ \(\d{1,2}/\d{1,2}/\d{4}\)", exp["body"])
         found += sel.xpath("//meta[@property='article:published_time']/@content").getall()
     return [f for f in found if f]
