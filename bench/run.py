@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,8 +249,8 @@ def synthetic_articles(n: int):
     for i in range(n):
         words = rng.choices(vocab, cum_weights=cum_weights, k=450)
         body = "\n\n".join(" ".join(words[j : j + 50]).capitalize() + "." for j in range(0, 450, 50))
-        day = f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
-        url = f"https://www.suarakalbar.co.id/2024/{i % 12 + 1:02d}/berita-{i}/"
+        day = (date(2024, 1, 1) + timedelta(days=i % 366)).isoformat()  # a year of news, ~270 a day
+        url = f"https://www.suarakalbar.co.id/{day[:7].replace('-', '/')}/berita-{i}/"
         a = Article(url=url, site="suarakalbar", title=f"Berita {i} " + " ".join(words[:6]), published_date=day,
                     published_at=day + "T08:00:00+07:00", authors=["Admin"], body=body, word_count=450,
                     content_hash=content_hash(body), url_key=url.rstrip("/"), source_url=url, language="id")  # fmt: skip

@@ -10,9 +10,11 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urljoin
 
-from parsel import Selector, SelectorList
+from lxml import etree
+from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from crawler.bylines import Byline, credit_lines, parse_byline
@@ -80,24 +82,44 @@ def page_is_not_article(sel: Selector) -> str | None:
     return f"the page is a {m.group(0)} page" if m else None
 
 
-def query(sel: Selector, selector: str) -> SelectorList:
-    """A profile selector: XPath when it starts with ``/`` or ``(``, else CSS. A broken
-    selector matches nothing (it falls through to the next one or the next layer)."""
+@lru_cache(maxsize=512)
+def _compiled(selector: str) -> etree.XPath | None:
+    """A profile selector compiled once: XPath when it starts with ``/`` or ``(``, else CSS
+    (with parsel's ``::text`` and ``::attr()``). A broken selector compiles to None and matches
+    nothing, so extraction falls through to the next selector or layer."""
+    from parsel.csstranslator import HTMLTranslator
+
     try:
-        return sel.xpath(selector) if selector.startswith(("/", "(")) else sel.css(selector)
+        xpath = selector if selector.startswith(("/", "(")) else HTMLTranslator().css_to_xpath(selector)
+        return etree.XPath(xpath)
     except Exception:
-        return SelectorList()
+        return None
 
 
-def _is_value(node: Selector) -> bool:
-    return isinstance(node.root, str)
+def query(sel: Selector, selector: str) -> list:
+    """Elements or strings matched by a profile selector (see :func:`_compiled`)."""
+    compiled = _compiled(selector)
+    if compiled is None:
+        return []
+    try:
+        result = compiled(sel.root)
+    except etree.XPathError:
+        return []
+    return result if isinstance(result, list) else [result]
+
+
+def _text_of(node: object) -> str:
+    if isinstance(node, str):
+        return node
+    if isinstance(node, etree._Element):
+        return " ".join(node.itertext())
+    return str(node)
 
 
 def _select_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
     for css in selectors:
         for node in query(sel, css):
-            value = node.get() if _is_value(node) else " ".join(node.xpath(".//text()").getall())
-            value = normalize_space(value or "")
+            value = normalize_space(_text_of(node))
             if value:
                 return value
     return None
@@ -105,8 +127,7 @@ def _select_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
 
 def _select_all(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
     for css in selectors:
-        values = [normalize_space(v) for v in query(sel, css).getall()]
-        values = [v for v in values if v]
+        values = [v for v in (normalize_space(_text_of(n)) for n in query(sel, css)) if v]
         if values:
             return list(dict.fromkeys(values))
     return []
@@ -199,10 +220,10 @@ def extract_article(
     drop_exact = [t for t in (title,) if t]
     if profile and profile.body:
         for css in profile.body:
-            nodes = [n for n in query(sel, css) if not _is_value(n)]
+            nodes = [n for n in query(sel, css) if isinstance(n, etree._Element)]
             if nodes:
                 found = clean_paragraphs(
-                    element_paragraphs(nodes[0].root, profile.drop_selectors()),
+                    element_paragraphs(nodes[0], profile.drop_selectors()),
                     profile.boilerplate,
                     drop_exact,
                 )

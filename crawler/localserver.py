@@ -70,13 +70,10 @@ class SiteHandler(BaseHTTPRequestHandler):
         return
 
 
-class LocalSite:
-    """A served site copy: ``with LocalSite(path) as site: site.url``."""
+class ServedSite:
+    """A threaded HTTP server on loopback for one handler class, used as a context manager."""
 
-    def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1") -> None:
-        self.root = Path(root)
-        self.requests: list[str] = []
-        handler = type("Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests})
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0, host: str = "127.0.0.1") -> None:
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -86,10 +83,20 @@ class LocalSite:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> LocalSite:
+    def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class LocalSite(ServedSite):
+    """A served site copy: ``with LocalSite(path) as site: site.url``."""
+
+    def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.root = Path(root)
+        self.requests: list[str] = []
+        handler = type("Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests})
+        super().__init__(handler, port, host)

@@ -76,18 +76,10 @@ class SiteProfile:
     extra: dict[str, str] = field(default_factory=dict)
 
     def is_article_url(self, url: str) -> bool:
-        try:
-            path = urlsplit(url).path
-        except ValueError:
-            return False
-        return re.search(self.article_path, path) is not None
+        return _path_matches(url, self.article_path)
 
     def is_listing_url(self, url: str) -> bool:
-        try:
-            path = urlsplit(url).path
-        except ValueError:
-            return False
-        return re.search(self.listing_path, path) is not None
+        return _path_matches(url, self.listing_path)
 
     def url_key(self, url: str) -> str:
         """The article's identity: the site's id where it has one, else the canonical URL."""
@@ -99,3 +91,11 @@ class SiteProfile:
 
     def drop_selectors(self) -> tuple[str, ...]:
         return self.body_drop + COMMON_BODY_DROP
+
+
+def _path_matches(url: str, pattern: str) -> bool:
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return re.search(pattern, path) is not None

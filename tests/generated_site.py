@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from crawler.localserver import ServedSite
 
 WORDS = ["pemerintah", "daerah", "aparatur", "sipil", "negara", "netralitas", "pilkada", "pemilu", "kampanye", "pengawas", "warga", "desa", "kecamatan", "anggaran", "pembangunan", "jalan", "jembatan", "sekolah", "guru", "murid", "pasar", "harga", "beras", "minyak", "listrik", "air", "bersih", "sungai", "banjir", "kebakaran", "hutan", "lahan", "sawit", "karet", "nelayan", "petani", "pelabuhan", "bandara", "rumah", "sakit", "dokter", "bidan", "posyandu", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah", "kepala", "dinas", "sekretaris", "inspektorat", "bawaslu", "komisi", "pemilihan"]
 PER_PAGE = 50
@@ -39,7 +40,7 @@ def article_html(i: int, host: str, paragraphs: int = 10) -> str:
     )  # fmt: skip
 
 
-class GeneratedSite:
+class GeneratedSite(ServedSite):
     def __init__(self, articles: int, delay: float = 0.0, port: int = 0) -> None:
         self.articles = articles
         self.requests: list[str] = []
@@ -62,9 +63,7 @@ class GeneratedSite:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler, port)
 
     def route(self, path: str, host: str) -> tuple[int, str, str]:
         path = path.split("?")[0]
@@ -93,18 +92,6 @@ class GeneratedSite:
             if i < n and path == article_path(i):
                 return 200, article_html(i, host), "text/html; charset=utf-8"
         return 404, "not found", "text/plain"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> GeneratedSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from crawler.localserver import ServedSite
 
 FIXTURE = (Path(__file__).resolve().parent.parent / "fixtures" / "suarakalbar" / "article-001-bare.html").read_text("utf-8")
 WORDS = ["netralitas", "aparatur", "pegawai", "kampanye", "pengawas", "kecamatan", "desa", "warga", "anggaran", "jalan", "sekolah", "pasar", "harga", "beras", "banjir", "sungai", "pelabuhan", "kapal", "nelayan", "petani", "sawit", "karet", "hutan", "kebun", "listrik", "air", "bersih", "posyandu", "guru", "murid", "rumah", "sakit", "dokter", "bidan", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah"]
@@ -136,22 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(404, b"not found")
 
 
-class HostileSite:
+class HostileSite(ServedSite):
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
-        handler = type("H", (Handler,), {"hits": self.hits})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> HostileSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(type("H", (Handler,), {"hits": self.hits}))
