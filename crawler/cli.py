@@ -168,10 +168,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         key, _, value = item.partition("=")
         overrides[key] = value
     rows = run_crawl(sites, args.db, base_urls, spider_args, overrides)
-    print(format_summary(rows))
     warnings = check_health(args.db, rows)
-    for warning in warnings:
-        print(f"WARNING {warning}")
+    if args.format == "json":
+        print(json.dumps({"runs": rows, "warnings": warnings}, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_summary(rows))
+        for warning in warnings:
+            print(f"WARNING {warning}")
     if any(r.get("status") == "failed" for r in rows):
         return EXIT_FAILED
     return EXIT_FAILED if warnings and args.strict else EXIT_OK
@@ -348,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
     p.add_argument("--log-level", default="INFO", help="Scrapy log level (default INFO)")
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
     p.set_defaults(func=cmd_crawl)
 
     p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))

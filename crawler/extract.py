@@ -23,7 +23,7 @@ from crawler.dates import WIB, ParsedDate, parse_date
 from crawler.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
 from crawler.htmltext import element_paragraphs, normalize_space
 from crawler.items import Article
-from crawler.profile import COMMON_BODY_DROP, SiteProfile
+from crawler.profile import SiteProfile
 from crawler.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.urls import canonical_url, clean_url, host_of, same_site
 
@@ -341,4 +341,3 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
 
 
-__all__ = ["COMMON_BODY_DROP", "ExtractionError", "content_hash", "decode_html", "extract_article"]

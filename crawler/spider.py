@@ -228,9 +228,8 @@ class NewsSpider(scrapy.Spider):
                     yield self.discovery_request(entry["loc"], self.parse_sitemap)
             return
         for entry in entries:
-            request = self.article_request(entry["loc"], normalize_lastmod(entry.get("lastmod")), "sitemap")
-            if request:
-                yield request
+            if out := self.article_request(entry["loc"], normalize_lastmod(entry.get("lastmod")), "sitemap"):
+                yield out
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if looks_binary(response.body[:1024]) and not response.body.startswith(b"\x1f\x8b"):
@@ -253,9 +252,8 @@ class NewsSpider(scrapy.Spider):
             if not link:
                 continue
             raw = item.xpath("pubDate/text() | updated/text() | published/text() | date/text()").get()
-            request = self.article_request(response.urljoin(link.strip()), normalize_lastmod(raw), "feed")
-            if request:
-                yield request
+            if out := self.article_request(response.urljoin(link.strip()), normalize_lastmod(raw), "feed"):
+                yield out
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -270,9 +268,8 @@ class NewsSpider(scrapy.Spider):
             if self.profile.is_article_url(public):
                 key = self.profile.url_key(public)
                 fresh = fresh or key not in self.known
-                request = self.article_request(url, None, "listing")
-                if request:
-                    yield request
+                if out := self.article_request(url, None, "listing"):
+                    yield out
             elif response.meta.get("home") and self.profile.is_listing_url(public):
                 yield self.discovery_request(url, self.parse_listing, page=1)
         if response.meta.get("home"):

@@ -385,8 +385,9 @@ class Database:
                 )
                 outcome = "unchanged"
         self._alias(aid, a, seen)
-        if outcome != "unchanged":
+        if outcome == "updated":
             self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
+        if outcome != "unchanged":
             self.conn.executemany(
                 "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
                 [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],

@@ -139,6 +139,14 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     conn = sqlite3.connect(db)
     statuses = dict(conn.execute("select site, status from crawl_runs"))
     assert statuses == {"editorialkaltim": "finished", "infopublik": "failed"}
+    again = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "infopublik", "--format", "json",
+         "--base-url", f"infopublik=http://127.0.0.1:{_closed_port()}", "--log-level", "ERROR", "-s", "RETRY_TIMES=0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert again.returncode == 1
+    summary = json.loads(again.stdout)
+    assert summary["runs"][0]["status"] == "failed" and "connection-refused" in summary["runs"][0]["error"]
 
 
 def test_cli_extract(tmp_path):
