@@ -1,4 +1,4 @@
-"""Item pipelines, in order: validate -> store. Rejected pages end in ``rejects`` with a reason.
+"""Item pipelines, in order: validate -> enrich -> store. Rejected pages end in ``rejects`` with a reason.
 
 Extraction already produced clean fields (spiders call :func:`crawler.extract.extract_article`);
 these stages decide whether an item is kept and write it to SQLite in short batched transactions.
