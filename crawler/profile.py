@@ -70,7 +70,9 @@ class SiteProfile:
         "a.next.page-numbers::attr(href)",
         ".pages-nav a[rel=next]::attr(href)",
         "li.the-next-page a::attr(href)",
-    )
+        "(//a[normalize-space()='Selanjutnya' or normalize-space()='Berikutnya' or normalize-space()='Next'"
+        " or normalize-space()='›' or normalize-space()='»' or normalize-space()='Next »'])[1]/@href",
+    )  # CSS, or XPath when it starts with "/" or "("
     # Identity of an article when the URL alone is not (e.g. a numeric id in the path).
     identity: Callable[[str], str | None] | None = None
     extra: dict[str, str] = field(default_factory=dict)

@@ -280,8 +280,8 @@ class NewsSpider(scrapy.Spider):
                 if self.on_site(url):
                     yield self.discovery_request(url, self.parse_feed)
         if page < (self.depth or 1) and (fresh or self.refresh):
-            for css in self.profile.next_page:
-                href = response.css(css).get()
+            for selector in self.profile.next_page:
+                href = (response.xpath if selector.startswith(("/", "(")) else response.css)(selector).get()
                 if href:
                     yield self.discovery_request(response.urljoin(href), self.parse_listing, page=page + 1)
                     break

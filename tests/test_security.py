@@ -48,3 +48,14 @@ def test_listing_never_leaves_the_site():
             b"<a href='javascript:alert(1)'>j</a><a href='/2024/01/ok-berita/'>ok</a></body></html>")  # fmt: skip
     out = list(s.parse_listing(TextResponse(url, body=html, request=Request(url, meta={"home": True}))))
     assert [r.url for r in out if isinstance(r, Request)] == ["https://www.suarakalbar.co.id/2024/01/ok-berita/"]
+
+
+def test_listing_follows_a_plain_next_link():
+    s = spider()
+    s.depth = 3
+    url = "https://www.suarakalbar.co.id/category/kalbar/"
+    html = (b"<html><body><a href='/2024/01/berita-baru-sekali/'>b</a>"
+            b"<ul class='pager'><li><a href='/category/kalbar/?page=2'>Selanjutnya</a></li></ul></body></html>")  # fmt: skip
+    out = [r.url for r in s.parse_listing(TextResponse(url, body=html, request=Request(url, meta={"page": 1})))
+           if isinstance(r, Request)]  # fmt: skip
+    assert "https://www.suarakalbar.co.id/category/kalbar/?page=2" in out
