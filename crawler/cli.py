@@ -308,12 +308,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         db = Database.open(args.db, readonly=True)
     except StorageError as exc:
         return fail(str(exc))
-    with db.conn:
-        rows = [
-            dict(zip([c[0] for c in cur.description], r, strict=True))
-            for cur in [db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,))]
-            for r in cur.fetchall()
-        ]
+    from crawler.queries import rows_of
+
+    rows = rows_of(db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,)))
     db.close()
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))

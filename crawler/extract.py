@@ -10,7 +10,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -21,7 +20,7 @@ from crawler.bylines import Byline, credit_lines, parse_byline
 from crawler.cleanup import body_text, clean_paragraphs
 from crawler.dates import WIB, ParsedDate, parse_date
 from crawler.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
-from crawler.htmltext import element_paragraphs, normalize_space
+from crawler.htmltext import compiled_selector, element_paragraphs, normalize_space
 from crawler.items import Article
 from crawler.profile import SiteProfile
 from crawler.structured import Candidates, jsonld_candidates, meta_candidates
@@ -82,23 +81,9 @@ def page_is_not_article(sel: Selector) -> str | None:
     return f"the page is a {m.group(0)} page" if m else None
 
 
-@lru_cache(maxsize=512)
-def _compiled(selector: str) -> etree.XPath | None:
-    """A profile selector compiled once: XPath when it starts with ``/`` or ``(``, else CSS
-    (with parsel's ``::text`` and ``::attr()``). A broken selector compiles to None and matches
-    nothing, so extraction falls through to the next selector or layer."""
-    from parsel.csstranslator import HTMLTranslator
-
-    try:
-        xpath = selector if selector.startswith(("/", "(")) else HTMLTranslator().css_to_xpath(selector)
-        return etree.XPath(xpath)
-    except Exception:
-        return None
-
-
 def query(sel: Selector, selector: str) -> list:
-    """Elements or strings matched by a profile selector (see :func:`_compiled`)."""
-    compiled = _compiled(selector)
+    """Elements or strings matched by a profile selector (see :func:`compiled_selector`)."""
+    compiled = compiled_selector(selector)
     if compiled is None:
         return []
     try:

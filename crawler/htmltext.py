@@ -23,23 +23,35 @@ def normalize_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-@lru_cache(maxsize=64)
-def _compiled_union(selectors: tuple[str, ...]) -> etree.XPath | None:
-    """One compiled XPath for a set of CSS (or XPath) selectors; invalid ones are skipped."""
+def selector_xpath(selector: str, prefix: str = "descendant-or-self::") -> str:
+    """A profile selector as XPath: XPath as is when it starts with ``/`` or ``(``, else CSS
+    (with parsel's ``::text`` and ``::attr()``). Raises on an invalid selector."""
     from parsel.csstranslator import HTMLTranslator
 
-    translator = HTMLTranslator()
+    xpath = selector if selector.startswith(("/", "(")) else HTMLTranslator().css_to_xpath(selector, prefix=prefix)
+    etree.XPath(xpath)  # validate
+    return xpath
+
+
+@lru_cache(maxsize=512)
+def compiled_selector(selector: str) -> etree.XPath | None:
+    """A profile selector compiled once; None when it is invalid, so it matches nothing and
+    extraction falls through to the next selector or layer."""
+    try:
+        return etree.XPath(selector_xpath(selector))
+    except Exception:
+        return None
+
+
+@lru_cache(maxsize=64)
+def _compiled_union(selectors: tuple[str, ...]) -> etree.XPath | None:
+    """One compiled XPath for a set of selectors (descendants only); invalid ones are skipped."""
     parts = []
     for selector in selectors:
         try:
-            if selector.startswith(("/", "(")):
-                xpath = selector
-            else:
-                xpath = translator.css_to_xpath(selector, prefix="descendant::")
-            etree.XPath(xpath)
+            parts.append(selector_xpath(selector, prefix="descendant::"))
         except Exception:  # an invalid selector in a profile must not break extraction
             continue
-        parts.append(xpath)
     return etree.XPath(" | ".join(parts)) if parts else None
 
 

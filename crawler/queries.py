@@ -24,7 +24,8 @@ def parse_since(value: str | None) -> str | None:
         raise ValueError(f"--since wants 7d, 24h, 2w or YYYY-MM-DD, got {value!r}") from exc
 
 
-def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """Every row of a cursor as a dict keyed by column name."""
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -57,34 +58,34 @@ def search(
         f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ?"
     )
     try:
-        return _rows(db.conn.execute(sql, (*params, limit)))
+        return rows_of(db.conn.execute(sql, (*params, limit)))
     except sqlite3.OperationalError as exc:
         if "fts5" not in str(exc) and "syntax" not in str(exc):
             raise
         params[0] = _fts_query(query)
         if not params[0]:
             return []
-        return _rows(db.conn.execute(sql, (*params, limit)))
+        return rows_of(db.conn.execute(sql, (*params, limit)))
 
 
 def report(db: Database, since: str, topic: str | None = None) -> dict[str, Any]:
     """New and updated articles per site and topic, new topic matches, multi-site stories."""
     topic_clause, topic_params = ("AND t.topic = ?", [topic]) if topic else ("", [])
-    per_site = _rows(db.conn.execute(
+    per_site = rows_of(db.conn.execute(
         "SELECT site, SUM(first_seen_at >= ?) AS new, "
         "(SELECT COUNT(DISTINCT v.article_id) FROM article_versions v JOIN articles b ON b.id = v.article_id "
         " WHERE b.site = a.site AND v.replaced_at >= ?) AS updated "
         "FROM articles a GROUP BY site ORDER BY site", (since, since)))  # fmt: skip
-    per_topic = _rows(db.conn.execute(
+    per_topic = rows_of(db.conn.execute(
         "SELECT t.topic, a.site, COUNT(*) AS new FROM article_topics t JOIN articles a ON a.id = t.article_id "
         f"WHERE a.first_seen_at >= ? {topic_clause} GROUP BY t.topic, a.site ORDER BY t.topic, a.site",
         (since, *topic_params)))  # fmt: skip
-    matches = _rows(db.conn.execute(
+    matches = rows_of(db.conn.execute(
         "SELECT t.topic, a.published_date, a.site, a.location, a.title, a.url, t.terms, t.snippet "
         "FROM article_topics t JOIN articles a ON a.id = t.article_id "
         f"WHERE a.first_seen_at >= ? {topic_clause} ORDER BY a.published_date DESC, a.site",
         (since, *topic_params)))  # fmt: skip
-    stories = _rows(db.conn.execute(
+    stories = rows_of(db.conn.execute(
         "SELECT story_id, sites, site_list, first_published, title FROM story_clusters "
         "WHERE story_id IN (SELECT story_id FROM articles WHERE first_seen_at >= ?) ORDER BY first_published DESC",
         (since,)))  # fmt: skip

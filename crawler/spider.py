@@ -33,7 +33,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from twisted.python.failure import Failure
 
 from crawler.dates import parse_date
-from crawler.extract import ExtractionError, extract_article, looks_binary, page_is_not_article
+from crawler.extract import ExtractionError, extract_article, looks_binary, page_is_not_article, query
 from crawler.items import Reject, Seen
 from crawler.profile import SiteProfile
 from crawler.storage import Database, StorageError
@@ -281,8 +281,8 @@ class NewsSpider(scrapy.Spider):
                     yield self.discovery_request(url, self.parse_feed)
         if page < (self.depth or 1) and (fresh or self.refresh):
             for selector in self.profile.next_page:
-                href = (response.xpath if selector.startswith(("/", "(")) else response.css)(selector).get()
-                if href:
+                href = next(iter(query(response.selector, selector)), None)
+                if isinstance(href, str) and href.strip():
                     yield self.discovery_request(response.urljoin(href), self.parse_listing, page=page + 1)
                     break
 

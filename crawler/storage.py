@@ -406,7 +406,7 @@ class Database:
 
         Candidates: the same exact content hash (indexed), or articles published within
         ``NEAR_DUP_DAYS`` days whose SimHash is close; only those have their body compared."""
-        from crawler.neardup import CONTAINMENT_MIN, MAX_HAMMING, containment
+        from crawler.neardup import candidates, confirmed
 
         if not a.body:
             return None
@@ -421,9 +421,9 @@ class Database:
         mine = int(a.simhash, 16)
         for day in _days_around(a.published_date, NEAR_DUP_DAYS):
             for other, other_id, site, story in self._fingerprints_of(day):
-                if (mine ^ other).bit_count() <= MAX_HAMMING and other_id != aid:
+                if candidates(mine, other) and other_id != aid:
                     body = self.conn.execute("SELECT body FROM articles WHERE id = ?", (other_id,)).fetchone()
-                    if body and containment(a.body, body[0] or "") >= CONTAINMENT_MIN:
+                    if body and confirmed(a.body, body[0] or ""):
                         return other_id, site, story
         return None
 
