@@ -21,7 +21,7 @@ from crawler.cleanup import body_text, clean_paragraphs
 from crawler.dates import WIB, ParsedDate, parse_date
 from crawler.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
 from crawler.htmltext import compiled_selector, element_paragraphs, normalize_space
-from crawler.items import Article
+from crawler.items import Article, Reject
 from crawler.profile import SiteProfile
 from crawler.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.urls import canonical_url, clean_url, host_of, same_site
@@ -54,8 +54,19 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     """Bytes to text using the HTTP header, BOM, meta charset, then detection (w3lib)."""
     if looks_binary(data):
         raise ExtractionError("not-html", "the content is binary (PDF, image or archive)")
-    _, text = html_to_unicode(content_type, data)
+    _, text = html_to_unicode(content_type, data, auto_detect_fun=_undeclared_encoding)
     return text
+
+
+def _undeclared_encoding(data: bytes) -> str | None:
+    """Without a declared charset: UTF-8 when the bytes are valid UTF-8, else Windows-1252 (as Scrapy)."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
 
 
 def looks_binary(data: bytes) -> bool:
@@ -318,6 +329,22 @@ def extract_article(
         source_url=url,
         extracted_by=by,
     )
+
+
+def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteProfile) -> Article | Reject:
+    """The record of one fetched page, or why it has none: the whole per-page extraction step of a
+    crawl, as one plain function so that it can run in a helper process (:mod:`crawler.offload`).
+    Never raises for a bad page: one bad page never stops a crawl."""
+    try:
+        page = decode_html(body, content_type)
+        sel = Selector(text=page) if page.strip() else None
+        if sel is not None and (reason := page_is_not_article(sel)):
+            return Reject(url, profile.name, "not-article", reason)
+        return extract_article(sel if sel is not None else page, url, profile)
+    except ExtractionError as exc:
+        return Reject(url, profile.name, exc.reason, exc.detail)
+    except Exception as exc:  # noqa: BLE001 - recorded with its type, the crawl goes on
+        return Reject(url, profile.name, "extraction-error", f"{type(exc).__name__}: {exc}"[:500])
 
 
 def content_hash(body: str) -> str:

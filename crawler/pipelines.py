@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Reject, Seen
+from crawler.offload import Offload
 from crawler.storage import Database, StorageError, default_db_path
 
 logger = logging.getLogger(__name__)
@@ -55,18 +56,25 @@ class ValidatePipeline:
 class EnrichPipeline:
     """Adds what monitoring needs: watchlist topics, places and officials, the near-dup fingerprint."""
 
-    def __init__(self, topics_file: str | None) -> None:
+    def __init__(self, topics_file: str | None, offload: Offload | None = None) -> None:
         from crawler.topics import load_topics
 
         self.topics = load_topics(topics_file)
+        self.offload = offload or Offload(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EnrichPipeline:
-        return cls(crawler.settings.get("TOPICS_FILE"))
+        pipeline = cls(crawler.settings.get("TOPICS_FILE"))
+        pipeline.crawler = crawler
+        return pipeline
 
-    def process_item(self, item: Any) -> Any:
+    def open_spider(self) -> None:
+        # the spider's helper processes, when it has them (they also extracted the page)
+        self.offload = getattr(self.crawler.spider, "offload", self.offload)
+
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):
-            enrich(item, self.topics)
+            return await self.offload.run(enrich, item, self.topics)
         return item
 
 

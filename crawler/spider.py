@@ -33,8 +33,9 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from twisted.python.failure import Failure
 
 from crawler.dates import parse_date
-from crawler.extract import ExtractionError, extract_article, looks_binary, page_is_not_article, query
+from crawler.extract import extract_page, looks_binary, query
 from crawler.items import Reject, Seen
+from crawler.offload import Offload, WorkerCrashed
 from crawler.profile import SiteProfile
 from crawler.storage import Database, StorageError
 from crawler.urls import canonical_url, clean_url, host_of, same_site, with_origin
@@ -99,12 +100,14 @@ class NewsSpider(scrapy.Spider):
         self.skipped: set[str] = set()  # stored and unchanged: not fetched
         self.lastmods: dict[str, str] = {}  # newest sitemap/feed date seen per article this crawl
         self.article_requests = 0
+        self.offload = Offload(0)  # from_crawler sets it from EXTRACT_WORKERS
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
         spider.max_children = crawler.settings.getint("SITEMAP_MAX_CHILDREN", 50)
+        spider.offload = Offload(crawler.settings.getint("EXTRACT_WORKERS", 1))
         if not spider.refresh:
             spider.known = _load_known(crawler.settings.get("DB_PATH"), spider.name)
         return spider
@@ -288,30 +291,32 @@ class NewsSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------------- articles
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         public = self.public_url(response.url)
         if not response.body.strip():
             yield Reject(public, self.name, "empty", f"HTTP {response.status} with an empty body")
             return
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         if looks_binary(response.body) or not isinstance(response, TextResponse):
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
             yield Reject(public, self.name, "not-html", f"content type {content_type or 'unknown'}")
             return
         try:
-            if reason := page_is_not_article(response.selector):
-                yield Reject(public, self.name, "not-article", reason)
-                return
-            article = extract_article(response.selector, public, self.profile)
-        except ExtractionError as exc:
-            yield Reject(public, self.name, exc.reason, exc.detail)
+            page = await self.offload.run(extract_page, response.body, content_type or None, public, self.profile)
+        except WorkerCrashed as exc:
+            page = Reject(public, self.name, "extraction-crash", str(exc))
+        if isinstance(page, Reject):
+            if page.reason in ("extraction-error", "extraction-crash"):
+                logger.error("Extraction failed on %s: %s", response.url, page.detail)
+            yield page
             return
-        except Exception as exc:  # one bad page never stops the crawl
-            logger.exception("Extraction failed on %s", response.url)
-            yield Reject(public, self.name, "extraction-error", f"{type(exc).__name__}: {exc}"[:500])
-            return
-        article.source_url = public
-        article.sitemap_lastmod = self.lastmods.get(self.profile.url_key(public), response.meta.get("lastmod"))
-        yield article
+        page.source_url = public
+        page.sitemap_lastmod = self.lastmods.get(self.profile.url_key(public), response.meta.get("lastmod"))
+        yield page
+
+    def closed(self, reason: str) -> None:
+        if self.offload.workers:
+            self.crawler.stats.set_value("pantau/helper_peak_rss_mb", round(self.offload.peak_rss_mb(), 1))
+        self.offload.close()
 
     def article_failed(self, failure: Failure) -> Iterator[Reject]:
         request = failure.request  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -46,3 +47,24 @@ def scrapy_crawl(site: str, db: Path, *args: str, timeout: int = 120) -> subproc
         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "RETRY_BACKOFF_BASE=0.05", *args,
     ]  # fmt: skip
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def article_callback(spider_cls, url: str, body: bytes, **settings: object) -> tuple[object, list]:
+    """Run a spider's article callback on one page, as Scrapy would; (crawler, items).
+
+    Extraction runs in the test process unless ``EXTRACT_WORKERS`` says otherwise."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(spider_cls, {"DB_PATH": "/nonexistent/x.db", "EXTRACT_WORKERS": 0, **settings})
+    spider = spider_cls.from_crawler(crawler)
+    crawler.spider = spider
+    response = HtmlResponse(url, body=body, request=Request(url), encoding="utf-8")
+
+    async def collect() -> list:
+        return [item async for item in spider.parse_article(response)]
+
+    try:
+        return crawler, asyncio.run(collect())
+    finally:
+        spider.offload.close()

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.generated_site import GeneratedSite
@@ -42,13 +43,38 @@ def wait_for_rows(db, n, proc, limit=60):
     return False
 
 
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_sigkill_mid_crawl_then_rerun(tmp_path):
     db = tmp_path / "k.db"
     with GeneratedSite(120, delay=0.05) as site:
         proc = start_crawl(db, site.url)
         assert wait_for_rows(db, 10, proc), "the crawl never stored anything"
+        helpers = children_of(proc.pid)
+        assert helpers, "the crawl runs its page work in a helper process"
         proc.kill()  # SIGKILL: no cleanup at all
         proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(alive(h) for h in helpers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(h) for h in helpers), "helper processes outlived the killed crawl"
         conn = sqlite3.connect(db)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         partial = conn.execute("select count(*) from articles").fetchone()[0]

@@ -8,9 +8,6 @@ import subprocess
 import sys
 from dataclasses import replace
 
-from scrapy.http import HtmlResponse, Request
-from scrapy.utils.test import get_crawler
-
 from crawler.entities import find_officials, find_places
 from crawler.items import Article
 from crawler.neardup import containment, fingerprint, is_near_duplicate
@@ -19,17 +16,13 @@ from crawler.storage import Database
 from crawler.topics import load_topics, match_topics
 from spiders.infopublik import InfopublikSpider
 from spiders.suarakalbar import SuarakalbarSpider
-from tests.conftest import FIXTURES, ROOT, load_expected
+from tests.conftest import FIXTURES, ROOT, article_callback, load_expected
 
 TOPICS = load_topics()
 
 
 def page_article(spider_cls, fixture: str, url: str) -> Article:
-    crawler = get_crawler(spider_cls, {"DB_PATH": "/nonexistent/x.db"})
-    spider = spider_cls.from_crawler(crawler)
-    crawler.spider = spider
-    body = (FIXTURES / fixture).read_bytes()
-    items = list(spider.parse_article(HtmlResponse(url, body=body, request=Request(url), encoding="utf-8")))
+    _, items = article_callback(spider_cls, url, (FIXTURES / fixture).read_bytes())
     assert len(items) == 1 and isinstance(items[0], Article), items
     return enrich(items[0], TOPICS)
 

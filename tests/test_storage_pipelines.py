@@ -8,8 +8,6 @@ from dataclasses import replace
 
 import pytest
 from scrapy.exceptions import DropItem
-from scrapy.http import HtmlResponse, Request
-from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, Reject
 from crawler.pipelines import StorePipeline, ValidatePipeline
@@ -17,20 +15,16 @@ from crawler.storage import SCHEMA_VERSION, Database, StorageError
 from spiders.editorialkaltim import EditorialkaltimSpider
 from spiders.infopublik import InfopublikSpider
 from spiders.suarakalbar import SuarakalbarSpider
-from tests.conftest import FIXTURES, article_fixtures, load_expected
+from tests.conftest import FIXTURES, article_callback, article_fixtures, load_expected
 
 SPIDERS = {"suarakalbar": SuarakalbarSpider, "infopublik": InfopublikSpider, "editorialkaltim": EditorialkaltimSpider}
 
 
 def parsed_items(expected_path, db_path=None):
     expected = load_expected(expected_path)
-    cls = SPIDERS[expected["site"]]
-    crawler = get_crawler(cls, {"DB_PATH": str(db_path) if db_path else "/nonexistent/x.db"})
-    spider = cls.from_crawler(crawler)
-    crawler.spider = spider
     body = expected_path.with_suffix(".html").read_bytes()
-    response = HtmlResponse(expected["url"], body=body, request=Request(expected["url"]), encoding="utf-8")
-    return crawler, list(spider.parse_article(response))
+    settings = {"DB_PATH": str(db_path)} if db_path else {}
+    return article_callback(SPIDERS[expected["site"]], expected["url"], body, **settings)
 
 
 @pytest.mark.parametrize("expected_path", article_fixtures(), ids=lambda p: f"{p.parent.name}/{p.stem}")

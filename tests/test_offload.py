@@ -1,0 +1,89 @@
+"""Page work in helper processes: the same results as inline, and helpers that fail safely."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from crawler.extract import extract_page
+from crawler.items import Article, Reject
+from crawler.offload import Offload, WorkerCrashed
+from crawler.pipelines import enrich
+from crawler.topics import load_topics
+from spiders.infopublik import PROFILE
+from tests.conftest import FIXTURES, load_expected
+
+
+def crash_once_then_work(marker: str) -> int:
+    """Dies the first time (as a segfault in a parser would), works when run again."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return os.getpid()
+
+
+def always_crash() -> None:
+    os._exit(1)
+
+
+def interrupted() -> str:
+    os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C in the terminal sends to every process
+    return "still working"
+
+
+def run(offload: Offload, fn, *args):
+    async def call():
+        return await offload.run(fn, *args)
+
+    return asyncio.run(call())
+
+
+@pytest.fixture
+def helper():
+    offload = Offload(1)
+    yield offload
+    offload.close()
+
+
+def test_page_work_in_a_helper_equals_inline(helper):
+    path = FIXTURES / "infopublik" / "article-002.json"
+    expected = load_expected(path)
+    body = path.with_suffix(".html").read_bytes()
+    args = (body, "text/html; charset=utf-8", expected["url"], PROFILE)
+    here, there = run(Offload(0), extract_page, *args), run(helper, extract_page, *args)
+    assert isinstance(there, Article) and there.title == expected["title"]
+    strip = {"fetched_at": None}
+    assert there.to_dict() | strip == here.to_dict() | strip
+    topics = load_topics()
+    assert run(helper, enrich, there, topics).to_dict() | strip == enrich(here, topics).to_dict() | strip
+    assert run(helper, os.getpid) != os.getpid()
+    assert run(Offload(0), os.getpid) == os.getpid()
+
+
+def test_a_bad_page_comes_back_as_a_reject(helper):
+    page = run(helper, extract_page, b"%PDF-1.4 binary", "text/html", "https://infopublik.id/x", PROFILE)
+    assert isinstance(page, Reject) and page.reason == "not-html"
+    page = run(helper, extract_page, b"<html><body class='archive category'></body></html>", None,
+               "https://infopublik.id/kategori/x", PROFILE)  # fmt: skip
+    assert isinstance(page, Reject) and page.reason == "not-article"
+
+
+def test_a_crashed_helper_is_replaced_and_the_work_retried(helper, tmp_path):
+    first = run(helper, os.getpid)
+    pid = run(helper, crash_once_then_work, str(tmp_path / "crashed"))
+    assert pid != first  # a new helper did it
+    with pytest.raises(WorkerCrashed):
+        run(helper, always_crash)
+    assert run(helper, os.getpid) > 0  # and the crawl goes on
+
+
+def test_helpers_ignore_ctrl_c(helper):
+    assert run(helper, interrupted) == "still working"
+
+
+def test_negative_worker_count_is_refused():
+    with pytest.raises(ValueError, match="EXTRACT_WORKERS"):
+        Offload(-1)
