@@ -169,16 +169,24 @@ CRAWL_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s"
                   "-s", "HTTPCACHE_ENABLED=0", "-s", "SITEMAP_MAX_CHILDREN=50"]  # fmt: skip
 
 
-def run_scrapy(args: list[str]) -> tuple[float, dict]:
+def run_scrapy(args: list[str], cwd: Path = ROOT) -> tuple[float, dict]:
+    """A crawl in its own process; run from another directory, it is outside the project and on
+    Scrapy's default settings."""
+    env = dict(os.environ)
+    if cwd != ROOT:
+        env.pop("SCRAPY_SETTINGS_MODULE", None)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "scrapy", *args, *CRAWL_SETTINGS], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "scrapy", *args, *CRAWL_SETTINGS], cwd=cwd, env=env,
+                          capture_output=True, text=True)  # fmt: skip
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     stats = {}
-    for key in ("downloader/request_count", "response_received_count", "memusage/max", "item_scraped_count", "elapsed_time_seconds"):
+    for key in ("downloader/request_count", "response_received_count", "memusage/max", "item_scraped_count",
+                "elapsed_time_seconds", "pantau/helper_peak_rss_mb"):  # fmt: skip
         m = re.search(rf"'{re.escape(key)}': ([\d.]+)", proc.stderr)
         stats[key] = float(m.group(1)) if m else 0.0
+    stats["pages_per_s"] = stats["response_received_count"] / stats["elapsed_time_seconds"]
     return elapsed, stats
 
 
@@ -188,6 +196,7 @@ def bench_crawl(articles: int) -> dict:
                               cwd=ROOT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
+    bare_spider = str(ROOT / "bench" / "bare_spider.py")
     try:
         for _ in range(100):
             try:
@@ -195,8 +204,11 @@ def bench_crawl(articles: int) -> dict:
                 break
             except OSError:
                 time.sleep(0.05)
-        bare_s, bare = run_scrapy(["runspider", "bench/bare_spider.py", "-a", f"base_url={base}", "-s", "ITEM_PIPELINES={}",
-                                   "-s", f"DB_PATH={tmp / 'unused.db'}"])  # fmt: skip
+        # the reference: a spider that only yields URLs, on Scrapy's own defaults
+        bare_s, bare = run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp)
+        # for comparison: the same spider with Pantau's settings (its middlewares, CONCURRENT_ITEMS...)
+        _, bare_tuned = run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}", "-s", "ITEM_PIPELINES={}",
+                                    "-s", f"DB_PATH={tmp / 'unused.db'}"])  # fmt: skip
         ours_s, ours = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={tmp / 'crawl.db'}"])
         again_s, again = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={tmp / 'crawl.db'}"])
         import sqlite3
@@ -206,15 +218,18 @@ def bench_crawl(articles: int) -> dict:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
-    # pages per second over the crawl's own elapsed time (process start-up excluded, same for both)
+    # pages per second over the crawl's own elapsed time (process start-up excluded, same for all)
     return {
         "crawl_articles": articles,
         "crawl_stored": stored,
-        "crawl_pages_per_s": round(ours["response_received_count"] / ours["elapsed_time_seconds"], 1),
-        "bare_scrapy_pages_per_s": round(bare["response_received_count"] / bare["elapsed_time_seconds"], 1),
-        "crawl_ratio": round((ours["response_received_count"] / ours["elapsed_time_seconds"])
-                             / (bare["response_received_count"] / bare["elapsed_time_seconds"]), 2),  # fmt: skip
-        "crawl_peak_rss_mb": round(ours["memusage/max"] / 2**20, 1),
+        "crawl_pages_per_s": round(ours["pages_per_s"], 1),
+        "bare_scrapy_pages_per_s": round(bare["pages_per_s"], 1),
+        "crawl_ratio": round(ours["pages_per_s"] / bare["pages_per_s"], 2),
+        "bare_scrapy_pantau_settings_pages_per_s": round(bare_tuned["pages_per_s"], 1),
+        "crawl_ratio_vs_bare_pantau_settings": round(ours["pages_per_s"] / bare_tuned["pages_per_s"], 2),
+        # the crawler process and its extraction helper together
+        "crawl_peak_rss_mb": round(ours["memusage/max"] / 2**20 + ours["pantau/helper_peak_rss_mb"], 1),
+        "crawl_helper_peak_rss_mb": ours["pantau/helper_peak_rss_mb"],
         "bare_scrapy_peak_rss_mb": round(bare["memusage/max"] / 2**20, 1),
         "crawl_requests": int(ours["downloader/request_count"]),
         "recrawl_requests": int(again["downloader/request_count"]),
@@ -258,6 +273,30 @@ def synthetic_articles(n: int):
         yield a
 
 
+def fts5_alone(articles: list, batch: int, path: Path) -> float:
+    """The ceiling for "with FTS in sync": rows of only title and body, each indexed by the same
+    external-content FTS5 table as ``articles_fts`` (same tokenizer, same batches), nothing else."""
+    import sqlite3
+
+    from crawler.storage import FTS_TOKENIZE
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE a (title TEXT, body TEXT)")
+    conn.execute(f"CREATE VIRTUAL TABLE a_fts USING fts5(title, body, tokenize='{FTS_TOKENIZE}', content='a')")
+    start = time.perf_counter()
+    for i in range(0, len(articles), batch):
+        conn.execute("BEGIN")
+        for a in articles[i : i + batch]:
+            rowid = conn.execute("INSERT INTO a (title, body) VALUES (?, ?)", (a.title, a.body)).lastrowid
+            conn.execute("INSERT INTO a_fts (rowid, title, body) VALUES (?, ?, ?)", (rowid, a.title, a.body))
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return len(articles) / elapsed
+
+
 def bench_storage(n: int, batch: int = 500) -> dict:
     from crawler.storage import Database
 
@@ -285,6 +324,7 @@ def bench_storage(n: int, batch: int = 500) -> dict:
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
         size = (tmp / "s.db").stat().st_size
+        ceiling = fts5_alone(articles, batch, tmp / "fts.db")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     latencies.sort()
@@ -292,6 +332,8 @@ def bench_storage(n: int, batch: int = 500) -> dict:
         "storage_articles": n,
         "storage_rows": rows,
         "storage_rows_per_s": round(n / store_s),
+        "fts5_alone_rows_per_s": round(ceiling),
+        "storage_share_of_fts5_alone": round(n / store_s / ceiling, 2),
         "fts_median_ms": round(statistics.median(latencies), 2),
         "fts_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
         "db_bytes_per_article": round(size / n),

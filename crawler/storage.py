@@ -50,6 +50,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # accents and case do not count in search
 NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
 
 
@@ -78,7 +79,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["published_date"])
     db["articles"].create_index(["content_hash"])
     db["articles"].enable_fts(
-        ["title", "body"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+        ["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE
     )
     db["article_aliases"].create(
         {"url": str, "article_id": str, "first_seen_at": str},
@@ -166,7 +167,23 @@ def _migration_2(db: sqlite_utils.Database) -> None:
         db.create_view(name, sql, replace=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2]
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """Full-text index writes that scale. New articles are indexed by :meth:`Database._store` in
+    the same transaction, not by an insert trigger: FTS5 flushes its pending terms at every
+    statement savepoint, and a trigger makes one per row (measured: half the insert rate). An
+    article is re-indexed only when its title or body change, so refreshing ``last_seen_at``
+    (every re-crawl touches every known article) no longer rewrites the index."""
+    db.execute("DROP TRIGGER IF EXISTS articles_ai")
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        "CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN "
+        "INSERT INTO articles_fts (articles_fts, rowid, title, body) "
+        "VALUES ('delete', old.rowid, old.title, old.body); "
+        "INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body); END"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -180,7 +197,7 @@ class Database:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
-        self._fingerprint_cache: dict[str, list[tuple[int, str, str, str]]] = {}
+        self._fingerprint_cache: dict[str, tuple[list[int], list[tuple[str, str, str]]]] = {}
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
@@ -357,9 +374,14 @@ class Database:
             values["first_seen_at"] = seen
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
-            self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", tuple(values.values()))
+            cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", tuple(values.values()))
+            self.conn.execute(
+                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
+            )
             if a.simhash and a.published_date and a.published_date in self._fingerprint_cache:
-                self._fingerprint_cache[a.published_date].append((int(a.simhash, 16), aid, a.site, values["story_id"]))
+                hashes, rows = self._fingerprint_cache[a.published_date]
+                hashes.append(int(a.simhash, 16))
+                rows.append((aid, a.site, values["story_id"]))
             outcome = "new"
         else:
             old = dict(zip(VERSIONED, row[:5], strict=True))
@@ -395,7 +417,8 @@ class Database:
         return outcome
 
     def _alias(self, aid: str, a: Article, seen: str) -> None:
-        for alias in {a.url, canonical_url(a.source_url) if a.source_url else a.url}:
+        fetched = canonical_url(a.source_url) if a.source_url and a.source_url != a.url else a.url
+        for alias in {a.url, fetched}:
             self.conn.execute(
                 "INSERT OR IGNORE INTO article_aliases (url, article_id, first_seen_at) VALUES (?, ?, ?)",
                 (alias, aid, seen),
@@ -406,7 +429,7 @@ class Database:
 
         Candidates: the same exact content hash (indexed), or articles published within
         ``NEAR_DUP_DAYS`` days whose SimHash is close; only those have their body compared."""
-        from crawler.neardup import candidates, confirmed
+        from crawler.neardup import MAX_HAMMING, confirmed
 
         if not a.body:
             return None
@@ -420,22 +443,28 @@ class Database:
             return None
         mine = int(a.simhash, 16)
         for day in _days_around(a.published_date, NEAR_DUP_DAYS):
-            for other, other_id, site, story in self._fingerprints_of(day):
-                if candidates(mine, other) and other_id != aid:
+            hashes, rows = self._fingerprints_of(day)
+            distances = list(map(int.bit_count, map(mine.__xor__, hashes)))  # Hamming, at C speed
+            if min(distances, default=64) > MAX_HAMMING:
+                continue
+            for i, distance in enumerate(distances):
+                if distance <= MAX_HAMMING and rows[i][0] != aid:
+                    other_id, site, story = rows[i]
                     body = self.conn.execute("SELECT body FROM articles WHERE id = ?", (other_id,)).fetchone()
                     if body and confirmed(a.body, body[0] or ""):
                         return other_id, site, story
         return None
 
-    def _fingerprints_of(self, day: str) -> list[tuple[int, str, str, str]]:
-        """SimHashes of the articles published on ``day``, cached for this connection."""
+    def _fingerprints_of(self, day: str) -> tuple[list[int], list[tuple[str, str, str]]]:
+        """SimHashes of the articles published on ``day`` and their (id, site, story_id), cached
+        for this connection."""
         cached = self._fingerprint_cache.get(day)
         if cached is None:
             rows = self.conn.execute(
                 "SELECT simhash, id, site, story_id FROM articles WHERE published_date = ? AND simhash IS NOT NULL",
                 (day,),
-            )
-            cached = self._fingerprint_cache[day] = [(int(h, 16), i, s, st) for h, i, s, st in rows]
+            ).fetchall()
+            cached = self._fingerprint_cache[day] = ([int(r[0], 16) for r in rows], [r[1:] for r in rows])
         return cached
 
     def mark_seen(self, seen: Iterable[Seen]) -> None:

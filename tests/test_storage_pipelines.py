@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Reject
+from crawler.items import Article, Reject, Seen
 from crawler.pipelines import StorePipeline, ValidatePipeline
 from crawler.storage import SCHEMA_VERSION, Database, StorageError
 from spiders.editorialkaltim import EditorialkaltimSpider
@@ -70,6 +70,27 @@ def test_changed_article_keeps_previous_version(tmp_path):
     versions = db.conn.execute("select title from article_versions").fetchall()
     assert versions == [(first.title,)]
     assert db.conn.execute("select count(*), title from articles").fetchone() == (1, edited.title)
+    db.close()
+
+
+def fts_index(db):
+    return db.conn.execute("SELECT count(*), sum(length(block)) FROM articles_fts_data").fetchone()
+
+
+def test_search_index_follows_content_changes_only(tmp_path):
+    db = Database.open(tmp_path / "f.db")
+    _, items = parsed_items(FIXTURES / "suarakalbar" / "article-000.json")
+    first = items[0]
+    db.store_articles([first])
+    before = fts_index(db)
+    db.mark_seen([Seen(first.url_key, first.site, "2099-01-01")])  # every re-crawl does this
+    assert db.store_articles([first]) == ["unchanged"]
+    assert fts_index(db) == before  # last_seen_at and lastmod moved, the index did not
+    edited = replace(first, body=first.body + "\n\nParagraf tambahan tentang xylofonika.")
+    assert db.store_articles([edited]) == ["updated"]
+    match = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+    assert db.conn.execute(match, ("xylofonika",)).fetchone()[0] == 1
+    assert db.conn.execute(match, (first.title.split()[0],)).fetchone()[0] == 1  # old words not doubled
     db.close()
 
 
