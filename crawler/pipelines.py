@@ -6,8 +6,10 @@ these stages decide whether an item is kept and write it to SQLite in short batc
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from scrapy import signals
@@ -98,7 +100,9 @@ class StorePipeline:
     """Writes articles and rejects to SQLite and keeps the ``crawl_runs`` row of this crawl.
 
     Items are buffered and written ``STORE_BATCH_SIZE`` at a time in one transaction; a crash
-    loses at most the unwritten batch, which the next crawl fetches again.
+    loses at most the unwritten batch, which the next crawl fetches again. The writes run on one
+    writer thread, in order (SQLite does its work without holding Python's lock, so the crawler
+    keeps fetching meanwhile); the item that fills a batch completes once the batch is committed.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -106,6 +110,7 @@ class StorePipeline:
         self.path = crawler.settings.get("DB_PATH") or default_db_path()
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
         self.db: Database | None = None
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-store")
         self.run_id: int | None = None
         self.pending: list[Article] = []
         self.pending_rejects: list[Reject] = []
@@ -127,7 +132,7 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         try:
-            self.db = Database.open(self.path)
+            self.db = Database.open(self.path, writer_thread=True)
         except StorageError as exc:
             logger.error("%s", exc)
             self.crawler.stats.set_value("pantau/fatal", str(exc))
@@ -136,11 +141,11 @@ class StorePipeline:
         self.crawler.stats.set_value("pantau/run_id", self.run_id)
         logger.info("Storing into %s (crawl run %s)", self.path, self.run_id)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, Seen):
             self.pending_seen.append(item)
             if len(self.pending_seen) >= self.batch_size * 10:
-                self.flush()
+                self._write_in_background()
         elif isinstance(item, Reject):
             self._reject(item)
         elif isinstance(item, Article):
@@ -151,8 +156,8 @@ class StorePipeline:
             if item.word_count >= 80:
                 self.coverage["body_80_words"] += 1
             self.coverage["items"] += 1
-            if len(self.pending) >= self.batch_size:
-                self.flush()
+            if len(self.pending) >= self.batch_size and (written := self._submit()):
+                self._count(await asyncio.wrap_future(written))
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
@@ -175,22 +180,44 @@ class StorePipeline:
         self.crawler.stats.inc_value(f"pantau/dropped/{reject.reason}")
         self.pending_rejects.append(reject)
         if len(self.pending_rejects) >= self.batch_size:
-            self.flush()
+            self._write_in_background()
+
+    def _submit(self, articles: bool = True) -> Future[list[str]] | None:
+        """Hand what is pending to the writer thread (batches are written in order, one at a time)."""
+        if self.db is None:
+            return None
+        batch: list[Article] = []
+        if articles:
+            batch, self.pending = self.pending, []
+        rejects, self.pending_rejects = self.pending_rejects, []
+        seen, self.pending_seen = self.pending_seen, []
+        if not (batch or rejects or seen):
+            return None
+        return self.writer.submit(self._write, self.db, batch, rejects, seen)
+
+    def _write(self, db: Database, batch: list[Article], rejects: list[Reject], seen: list[Seen]) -> list[str]:
+        """Runs on the writer thread. Returns the outcome of each article."""
+        outcomes = db.store_articles(batch, self.run_id) if batch else []
+        if rejects:
+            db.store_rejects(rejects, self.run_id)
+        if seen:
+            db.mark_seen(seen)
+        return outcomes
+
+    def _write_in_background(self) -> None:
+        """Rejects and re-seen articles: nobody waits for them, a failure is logged."""
+        if written := self._submit(articles=False):
+            written.add_done_callback(_log_failure)
+
+    def _count(self, outcomes: list[str]) -> None:
+        for outcome in outcomes:
+            self.outcomes[outcome] += 1
+            self.crawler.stats.inc_value(f"pantau/{outcome}")
 
     def flush(self) -> None:
-        if self.db is None:
-            return
-        if self.pending:
-            batch, self.pending = self.pending, []
-            for outcome in self.db.store_articles(batch, self.run_id):
-                self.outcomes[outcome] += 1
-                self.crawler.stats.inc_value(f"pantau/{outcome}")
-        if self.pending_rejects:
-            rejects, self.pending_rejects = self.pending_rejects, []
-            self.db.store_rejects(rejects, self.run_id)
-        if self.pending_seen:
-            seen, self.pending_seen = self.pending_seen, []
-            self.db.mark_seen(seen)
+        """Write everything pending now, and wait for it."""
+        if written := self._submit():
+            self._count(written.result())
 
     def close_spider(self) -> None:
         self.flush()
@@ -206,7 +233,8 @@ class StorePipeline:
             items = self.coverage.get("items", 0)
             coverage = {k: round(v / items, 3) for k, v in self.coverage.items() if k != "items"}
             status = _status(reason, stats.get_value("response_received_count", 0))
-            self.db.finish_run(
+            self.writer.submit(
+                self.db.finish_run,
                 self.run_id,
                 status=status,
                 finish_reason=reason,
@@ -222,9 +250,15 @@ class StorePipeline:
                 dropped_reasons=dict(self.dropped),
                 coverage=coverage | {"items": items},
                 error=stats.get_value("pantau/site_error") if status == "failed" else None,
-            )
-            self.db.close()
+            ).result()
+            self.writer.submit(self.db.close).result()
             self.db = None
+            self.writer.shutdown(wait=True)
+
+
+def _log_failure(written: Future[Any]) -> None:
+    if (exc := written.exception()) is not None:
+        logger.error("Writing rejects to the database failed: %s", exc)
 
 
 def _status(finish_reason: str, responses: int) -> str:

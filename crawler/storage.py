@@ -200,9 +200,12 @@ class Database:
         self._fingerprint_cache: dict[str, tuple[list[int], list[tuple[str, str, str]]]] = {}
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, readonly: bool = False) -> Database:
+    def open(
+        cls, path: str | os.PathLike[str] | None = None, *, readonly: bool = False, writer_thread: bool = False
+    ) -> Database:
         """Open (and create or migrate) the database. Raises :class:`StorageError` with a clear
-        message for a corrupt, read-only or newer-schema file, leaving the file untouched."""
+        message for a corrupt, read-only or newer-schema file, leaving the file untouched.
+        ``writer_thread``: the connection may be handed to another thread (one at a time)."""
         path = str(path or default_db_path())
         target = Path(path)
         exists = target.exists()
@@ -221,7 +224,7 @@ class Database:
             if readonly:
                 conn = sqlite3.connect(f"file:{target.resolve()}?mode=ro", uri=True, timeout=30)
             else:
-                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if exists:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from dataclasses import replace
@@ -42,8 +43,8 @@ def test_pipelines_store_rows_once(tmp_path):
     validate, store = ValidatePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
     store.open_spider()
     for _ in range(2):  # the same article twice
-        store.process_item(validate.process_item(items[0]))
-    store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404"))
+        asyncio.run(store.process_item(validate.process_item(items[0])))
+    asyncio.run(store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404")))
     with pytest.raises(DropItem):
         validate.process_item(replace(items[0], title=None))
     store.close_spider()
@@ -57,6 +58,36 @@ def test_pipelines_store_rows_once(tmp_path):
     assert conn.execute("select reason from rejects").fetchall() == [("http-404",)]
     hits = conn.execute("select rowid from articles_fts where articles_fts match 'netralitas'").fetchall()
     assert len(hits) == 1
+
+
+def test_batches_are_committed_by_the_writer_before_their_items_complete(tmp_path):
+    db_path = tmp_path / "w.db"
+    crawler, items = parsed_items(FIXTURES / "suarakalbar" / "article-000.json", db_path)
+    crawler.settings.frozen = False
+    crawler.settings.set("STORE_BATCH_SIZE", 3)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    copies = [replace(items[0], url=f"{items[0].url}?v={i}", url_key=f"k{i}", body=f"{items[0].body} Versi {i}.",
+                      content_hash=f"h{i}", simhash=None) for i in range(7)]  # fmt: skip
+
+    def stored() -> int:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute("select count(*) from articles").fetchone()[0]
+
+    async def crawl() -> list[int]:
+        seen = []
+        for batch in (copies[:3], copies[3:6]):
+            await asyncio.gather(*(store.process_item(a) for a in batch))
+            seen.append(stored())  # another connection sees the whole batch once its items are done
+        await store.process_item(copies[6])
+        seen.append(stored())
+        return seen
+
+    assert asyncio.run(crawl()) == [3, 6, 6]  # the last article waits in the buffer
+    store.close_spider()
+    store.spider_closed(crawler.spider, "finished")
+    assert stored() == 7 and store.outcomes["new"] == 7
+    assert crawler.stats.get_value("pantau/new") == 7
 
 
 def test_changed_article_keeps_previous_version(tmp_path):
