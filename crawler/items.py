@@ -35,7 +35,7 @@ class Article:
     source_url: str | None = None  # the URL that was fetched, kept as an alias
     sitemap_lastmod: str | None = None  # lastmod / feed date that led here, for re-crawl decisions
     extracted_by: dict[str, str] = field(default_factory=dict)  # field -> layer that gave it
-    # filled by the enrich pipeline
+    # filled by enrichment (crawler.enrich)
     simhash: str | None = None
     topics: list[dict[str, Any]] = field(default_factory=list)  # {"topic", "terms", "snippet"}
     places: list[dict[str, str]] = field(default_factory=list)

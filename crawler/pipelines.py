@@ -1,7 +1,7 @@
-"""Item pipelines, in order: validate -> enrich -> store. Rejected pages end in ``rejects`` with a reason.
+"""Item pipelines, in order: validate -> store. Rejected pages end in ``rejects`` with a reason.
 
-Extraction already produced clean fields (spiders call :func:`crawler.extract.extract_article`);
-these stages decide whether an item is kept and write it to SQLite in short batched transactions.
+Items arrive extracted and enriched (the spider runs :func:`crawler.enrich.page_record` on each
+page); these stages decide whether an item is kept and write it to SQLite in batched transactions.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Reject, Seen
-from crawler.offload import Offload
 from crawler.storage import Database, StorageError, default_db_path
 
 logger = logging.getLogger(__name__)
@@ -53,47 +52,6 @@ class ValidatePipeline:
         if since and item.published_date and item.published_date < since.isoformat():
             raise DropItem(f"before-since: published {item.published_date}")
         return item
-
-
-class EnrichPipeline:
-    """Adds what monitoring needs: watchlist topics, places and officials, the near-dup fingerprint."""
-
-    def __init__(self, topics_file: str | None, offload: Offload | None = None) -> None:
-        from crawler.topics import load_topics
-
-        self.topics = load_topics(topics_file)
-        self.offload = offload or Offload(0)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> EnrichPipeline:
-        pipeline = cls(crawler.settings.get("TOPICS_FILE"))
-        pipeline.crawler = crawler
-        return pipeline
-
-    def open_spider(self) -> None:
-        # the spider's helper processes, when it has them (they also extracted the page)
-        self.offload = getattr(self.crawler.spider, "offload", self.offload)
-
-    async def process_item(self, item: Any) -> Any:
-        if isinstance(item, Article):
-            return await self.offload.run(enrich, item, self.topics)
-        return item
-
-
-def enrich(article: Article, topics: tuple) -> Article:
-    from crawler.entities import find_officials, find_places
-    from crawler.neardup import fingerprint
-    from crawler.topics import match_topics
-
-    text = f"{article.title or ''}\n\n{article.body}"
-    article.topics = [
-        {"topic": m.topic, "terms": m.terms, "snippet": m.snippet}
-        for m in match_topics(article.title or "", article.body, topics)
-    ]
-    article.places = find_places(text, article.location)
-    article.officials = find_officials(article.body)  # titles are Title Case: no names to tell apart
-    article.simhash = fingerprint(article.body)
-    return article
 
 
 class StorePipeline:

@@ -64,7 +64,6 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
-    "crawler.pipelines.EnrichPipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {

@@ -33,11 +33,13 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, Timeo
 from twisted.python.failure import Failure
 
 from crawler.dates import parse_date
-from crawler.extract import extract_page, looks_binary, query
+from crawler.enrich import page_record
+from crawler.extract import looks_binary, query
 from crawler.items import Reject, Seen
 from crawler.offload import Offload, WorkerCrashed
 from crawler.profile import SiteProfile
 from crawler.storage import Database, StorageError
+from crawler.topics import Topic, load_topics
 from crawler.urls import canonical_url, clean_url, host_of, same_site, with_origin
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,7 @@ class NewsSpider(scrapy.Spider):
         self.lastmods: dict[str, str] = {}  # newest sitemap/feed date seen per article this crawl
         self.article_requests = 0
         self.offload = Offload(0)  # from_crawler sets it from EXTRACT_WORKERS
+        self.topics: tuple[Topic, ...] = ()  # the watchlist, from TOPICS_FILE
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -108,6 +111,7 @@ class NewsSpider(scrapy.Spider):
         spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
         spider.max_children = crawler.settings.getint("SITEMAP_MAX_CHILDREN", 50)
         spider.offload = Offload(crawler.settings.getint("EXTRACT_WORKERS", 1))
+        spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
         if not spider.refresh:
             spider.known = _load_known(crawler.settings.get("DB_PATH"), spider.name)
         return spider
@@ -301,7 +305,9 @@ class NewsSpider(scrapy.Spider):
             yield Reject(public, self.name, "not-html", f"content type {content_type or 'unknown'}")
             return
         try:
-            page = await self.offload.run(extract_page, response.body, content_type or None, public, self.profile)
+            page = await self.offload.run(
+                page_record, response.body, content_type or None, public, self.profile, self.topics
+            )
         except WorkerCrashed as exc:
             page = Reject(public, self.name, "extraction-crash", str(exc))
         if isinstance(page, Reject):

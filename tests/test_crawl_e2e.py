@@ -45,6 +45,9 @@ def test_crawl_recrawl_and_change(site, tmp_path):
             assert len(body.split()) > 50
         conn = sqlite3.connect(db)
         reasons = {r for (r,) in conn.execute("select reason from rejects")}
+        # enriched in the helper process: every article fingerprinted, the watched story flagged
+        assert conn.execute("select count(*) from articles where simhash is null").fetchone()[0] == 0
+        assert conn.execute("select count(*) from topic_matches where topic = 'netralitas-asn'").fetchone()[0] >= 1
         conn.close()
         assert reasons <= {"not-article"}
 

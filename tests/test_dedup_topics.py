@@ -8,10 +8,10 @@ import subprocess
 import sys
 from dataclasses import replace
 
+from crawler.enrich import enrich
 from crawler.entities import find_officials, find_places
 from crawler.items import Article
 from crawler.neardup import containment, fingerprint, is_near_duplicate
-from crawler.pipelines import enrich
 from crawler.storage import Database
 from crawler.topics import load_topics, match_topics
 from spiders.infopublik import InfopublikSpider

@@ -8,10 +8,10 @@ import signal
 
 import pytest
 
+from crawler.enrich import enrich
 from crawler.extract import extract_page
 from crawler.items import Article, Reject
 from crawler.offload import Offload, WorkerCrashed
-from crawler.pipelines import enrich
 from crawler.topics import load_topics
 from spiders.infopublik import PROFILE
 from tests.conftest import FIXTURES, load_expected

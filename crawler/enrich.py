@@ -1,0 +1,41 @@
+"""What monitoring adds to an extracted article: watchlist topics, places and officials, and the
+SimHash fingerprint that storage uses to find copies of a story.
+
+:func:`page_record` is the whole per-page step of a crawl (extraction, then enrichment) as one
+plain function of its arguments, so that it runs in a helper process (:mod:`crawler.offload`)
+in one round trip.
+"""
+
+from __future__ import annotations
+
+from crawler.entities import find_officials, find_places
+from crawler.extract import extract_page
+from crawler.items import Article, Reject
+from crawler.neardup import fingerprint
+from crawler.profile import SiteProfile
+from crawler.topics import Topic, match_topics
+
+
+def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:
+    text = f"{article.title or ''}\n\n{article.body}"
+    article.topics = [
+        {"topic": m.topic, "terms": m.terms, "snippet": m.snippet}
+        for m in match_topics(article.title or "", article.body, topics)
+    ]
+    article.places = find_places(text, article.location)
+    article.officials = find_officials(article.body)  # titles are Title Case: no names to tell apart
+    article.simhash = fingerprint(article.body)
+    return article
+
+
+def page_record(
+    body: bytes, content_type: str | None, url: str, profile: SiteProfile, topics: tuple[Topic, ...]
+) -> Article | Reject:
+    """The enriched record of one fetched page, or why it has none (never raises for a bad page)."""
+    page = extract_page(body, content_type, url, profile)
+    if isinstance(page, Reject):
+        return page
+    try:
+        return enrich(page, topics)
+    except Exception as exc:  # noqa: BLE001 - recorded with its type, the crawl goes on
+        return Reject(url, profile.name, "extraction-error", f"enrichment: {type(exc).__name__}: {exc}"[:500])
