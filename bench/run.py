@@ -190,6 +190,22 @@ def run_scrapy(args: list[str], cwd: Path = ROOT) -> tuple[float, dict]:
     return elapsed, stats
 
 
+def wait_until_serving(url: str, limit: float = 120.0) -> None:
+    """Until the server answers (it renders its pages before serving)."""
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            with urlopen(url, timeout=2) as response:
+                response.read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def bench_crawl(articles: int) -> dict:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)],
@@ -198,12 +214,7 @@ def bench_crawl(articles: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
     bare_spider = str(ROOT / "bench" / "bare_spider.py")
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_until_serving(base + "/robots.txt")
         # the reference: a spider that only yields URLs, on Scrapy's own defaults
         bare_s, bare = run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp)
         # for comparison: the same spider with Pantau's settings (its middlewares, CONCURRENT_ITEMS...)
