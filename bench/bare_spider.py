@@ -1,7 +1,8 @@
 """The reference for crawl speed: bare Scrapy over the same local site, yielding only URLs.
 
 It discovers articles the same way (robots.txt -> sitemap index -> sitemaps) with Scrapy's own
-SitemapSpider and does nothing else: no extraction, no dedup, no storage."""
+SitemapSpider and does nothing else: no extraction, no dedup, no storage. bench/run.py runs it
+outside the project, on Scrapy's default settings, and once more with Pantau's settings."""
 
 from scrapy.spiders import SitemapSpider
 

@@ -34,6 +34,7 @@ from crawler.extract import extract_article  # noqa: E402
 from crawler.sites import profile_for_url  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
+ROUNDS = 2  # extraction and crawl runs are repeated, interleaved, and the best of each kept
 
 
 def machine() -> str:
@@ -83,11 +84,13 @@ def bench_extraction(total: int) -> dict:
     pages = fixture_pages()
     work = [pages[i % len(pages)] for i in range(total)]
     profiles = {exp["url"]: profile_for_url(exp["url"]) for _, exp in pages}
-    _, ours_s = timed(lambda: [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in work])
-    _, traf_s = timed(
-        lambda: [trafilatura.extract(html.decode("utf-8"), output_format="json", with_metadata=True, url=exp["url"])
-                 for html, exp in work]
-    )  # fmt: skip
+    ours_s = traf_s = float("inf")
+    for _ in range(ROUNDS):  # interleaved, best of each: this kind of machine is noisy
+        ours_s = min(ours_s, timed(lambda: [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in work])[1])
+        traf_s = min(traf_s, timed(
+            lambda: [trafilatura.extract(html.decode("utf-8"), output_format="json", with_metadata=True, url=exp["url"])
+                     for html, exp in work]
+        )[1])  # fmt: skip
     # field accuracy on the distinct pages
     fields = ("title", "published_date", "published_at", "authors", "body")
     score = {"pantau": dict.fromkeys(fields, 0.0), "trafilatura": dict.fromkeys(fields, 0.0)}
@@ -216,21 +219,31 @@ def bench_crawl(articles: int) -> dict:
     try:
         wait_until_serving(base + "/robots.txt")
         # the reference: a spider that only yields URLs, on Scrapy's own defaults
-        bare_s, bare = run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp)
-        # for comparison: the same spider with Pantau's settings (its middlewares, CONCURRENT_ITEMS...)
-        _, bare_tuned = run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}", "-s", "ITEM_PIPELINES={}",
-                                    "-s", f"DB_PATH={tmp / 'unused.db'}"])  # fmt: skip
-        ours_s, ours = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={tmp / 'crawl.db'}"])
-        again_s, again = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={tmp / 'crawl.db'}"])
+        runs: dict[str, list[tuple[float, dict]]] = {"bare": [], "bare_tuned": [], "ours": []}
+        for r in range(ROUNDS):  # interleaved rounds, the best of each kept: this kind of machine is noisy
+            # the reference: a spider that only yields URLs, on Scrapy's own defaults
+            runs["bare"].append(run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp))
+            # for comparison: the same spider with Pantau's settings (its middlewares, CONCURRENT_ITEMS...)
+            runs["bare_tuned"].append(run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}", "-s",
+                                                  "ITEM_PIPELINES={}", "-s", f"DB_PATH={tmp / 'unused.db'}"]))  # fmt: skip
+            db = tmp / f"crawl-{r}.db"  # a first crawl each time
+            runs["ours"].append(run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"]))
+        (bare_s, bare), (_, bare_tuned), (ours_s, ours) = (
+            max(runs[k], key=lambda run: run[1]["pages_per_s"]) for k in ("bare", "bare_tuned", "ours")
+        )
+        again_s, again = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"])
         import sqlite3
 
-        stored = sqlite3.connect(tmp / "crawl.db").execute("select count(*) from articles").fetchone()[0]
+        stored = sqlite3.connect(db).execute("select count(*) from articles").fetchone()[0]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
     # pages per second over the crawl's own elapsed time (process start-up excluded, same for all)
     return {
+        "crawl_rounds": ROUNDS,
+        "crawl_pages_per_s_all_rounds": [round(run[1]["pages_per_s"], 1) for run in runs["ours"]],
+        "bare_scrapy_pages_per_s_all_rounds": [round(run[1]["pages_per_s"], 1) for run in runs["bare"]],
         "crawl_articles": articles,
         "crawl_stored": stored,
         "crawl_pages_per_s": round(ours["pages_per_s"], 1),

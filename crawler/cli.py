@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import __version__
+from crawler.offload import Offload
 from crawler.storage import Database, StorageError, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -101,14 +102,18 @@ def run_crawl(
         settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings, install_root_handler=True)
     crawlers = {}
+    offload = Offload(settings.getint("EXTRACT_WORKERS", 1))  # one helper pool for all the sites
     for site in sites:
-        kwargs = dict(spider_args or {})
+        kwargs: dict[str, Any] = dict(spider_args or {})
         if base_urls and site in base_urls:
             kwargs["base_url"] = base_urls[site]
         crawler = process.create_crawler(site)
         crawlers[site] = crawler
-        process.crawl(crawler, **kwargs)
-    process.start()
+        process.crawl(crawler, offload=offload, **kwargs)
+    try:
+        process.start()
+    finally:
+        offload.close()
     summaries = []
     db = Database.open(db_path, readonly=True)
     try:

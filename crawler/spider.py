@@ -80,6 +80,7 @@ class NewsSpider(scrapy.Spider):
         since: str | None = None,
         max_items: str | None = None,
         depth: str | None = None,
+        offload: Offload | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +103,10 @@ class NewsSpider(scrapy.Spider):
         self.skipped: set[str] = set()  # stored and unchanged: not fetched
         self.lastmods: dict[str, str] = {}  # newest sitemap/feed date seen per article this crawl
         self.article_requests = 0
-        self.offload = Offload(0)  # from_crawler sets it from EXTRACT_WORKERS
+        # helper processes for page work: shared when given (one pool for all sites of a
+        # `crawler crawl`), else the spider's own, started from EXTRACT_WORKERS in from_crawler
+        self.owns_offload = offload is None
+        self.offload = offload or Offload(0)
         self.topics: tuple[Topic, ...] = ()  # the watchlist, from TOPICS_FILE
 
     @classmethod
@@ -110,7 +114,8 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
         spider.max_children = crawler.settings.getint("SITEMAP_MAX_CHILDREN", 50)
-        spider.offload = Offload(crawler.settings.getint("EXTRACT_WORKERS", 1))
+        if spider.owns_offload:
+            spider.offload = Offload(crawler.settings.getint("EXTRACT_WORKERS", 1))
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
         if not spider.refresh:
             spider.known = _load_known(crawler.settings.get("DB_PATH"), spider.name)
@@ -320,6 +325,8 @@ class NewsSpider(scrapy.Spider):
         yield page
 
     def closed(self, reason: str) -> None:
+        if not self.owns_offload:
+            return
         if self.offload.workers:
             self.crawler.stats.set_value("pantau/helper_peak_rss_mb", round(self.offload.peak_rss_mb(), 1))
         self.offload.close()

@@ -87,3 +87,24 @@ def test_helpers_ignore_ctrl_c(helper):
 def test_negative_worker_count_is_refused():
     with pytest.raises(ValueError, match="EXTRACT_WORKERS"):
         Offload(-1)
+
+
+def test_spiders_of_one_crawl_share_the_helpers_they_are_given(helper):
+    from scrapy.utils.test import get_crawler
+
+    from spiders.infopublik import InfopublikSpider
+    from spiders.suarakalbar import SuarakalbarSpider
+
+    spiders = []
+    for cls in (InfopublikSpider, SuarakalbarSpider):
+        crawler = get_crawler(cls, {"DB_PATH": "/nonexistent/x.db", "EXTRACT_WORKERS": 3})
+        spider = cls.from_crawler(crawler, offload=helper)
+        crawler.spider = spider
+        spiders.append(spider)
+    assert all(s.offload is helper for s in spiders)
+    pid = run(helper, os.getpid)
+    for spider in spiders:
+        spider.closed("finished")  # a spider does not close what it was lent
+    assert run(helper, os.getpid) == pid
+    own = InfopublikSpider.from_crawler(get_crawler(InfopublikSpider, {"EXTRACT_WORKERS": 2, "DB_PATH": "/nonexistent/x.db"}))
+    assert own.offload.workers == 2 and own.offload is not helper
