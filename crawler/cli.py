@@ -100,7 +100,7 @@ def run_crawl(
     settings.set("DB_PATH", db_path, priority="cmdline")
     for key, value in (settings_overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = {}
     offload = Offload(settings.getint("EXTRACT_WORKERS", 1))  # one helper pool for all the sites
     for site in sites:
