@@ -72,10 +72,14 @@ class Offload:
         raise AssertionError("unreachable")
 
     def peak_rss_mb(self) -> float:
-        """Peak resident memory of the helpers' largest process (0 without helpers)."""
+        """Peak resident memory of a helper process, as reported by the helpers asked (0 without
+        helpers, or when they cannot answer)."""
         if self._pool is None:
             return 0.0
-        sizes = [self._pool.submit(_peak_rss_mb).result(timeout=10) for _ in range(self.workers)]
+        try:
+            sizes = [self._pool.submit(_peak_rss_mb).result(timeout=10) for _ in range(self.workers)]
+        except Exception:  # noqa: BLE001 - a statistic, never a reason to fail a crawl's end
+            return 0.0
         return max(sizes, default=0.0)
 
     def close(self) -> None:

@@ -216,7 +216,7 @@ class StorePipeline:
 
 def _log_failure(written: Future[Any]) -> None:
     if (exc := written.exception()) is not None:
-        logger.error("Writing rejects to the database failed: %s", exc)
+        logger.error("Writing rejects or re-seen articles to the database failed: %s", exc)
 
 
 def _status(finish_reason: str, responses: int) -> str:
