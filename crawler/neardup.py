@@ -53,6 +53,15 @@ def candidates(a: int, b: int) -> bool:
     return (a ^ b).bit_count() <= MAX_HAMMING
 
 
+def candidates_among(a: int, others: list[int]) -> list[int]:
+    """Indexes of ``others`` that pass :func:`candidates` with ``a``; the Hamming distances are
+    computed in C, as storage compares each new article with every one published around it."""
+    distances = list(map(int.bit_count, map(a.__xor__, others)))
+    if min(distances, default=64) > MAX_HAMMING:
+        return []
+    return [i for i, distance in enumerate(distances) if distance <= MAX_HAMMING]
+
+
 def shingles(body: str, n: int = 3) -> set[str]:
     words = _WORD.findall((body or "").casefold())
     return {" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}

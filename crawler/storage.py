@@ -432,7 +432,7 @@ class Database:
 
         Candidates: the same exact content hash (indexed), or articles published within
         ``NEAR_DUP_DAYS`` days whose SimHash is close; only those have their body compared."""
-        from crawler.neardup import MAX_HAMMING, confirmed
+        from crawler.neardup import candidates_among, confirmed
 
         if not a.body:
             return None
@@ -447,12 +447,9 @@ class Database:
         mine = int(a.simhash, 16)
         for day in _days_around(a.published_date, NEAR_DUP_DAYS):
             hashes, rows = self._fingerprints_of(day)
-            distances = list(map(int.bit_count, map(mine.__xor__, hashes)))  # Hamming, at C speed
-            if min(distances, default=64) > MAX_HAMMING:
-                continue
-            for i, distance in enumerate(distances):
-                if distance <= MAX_HAMMING and rows[i][0] != aid:
-                    other_id, site, story = rows[i]
+            for i in candidates_among(mine, hashes):
+                other_id, site, story = rows[i]
+                if other_id != aid:
                     body = self.conn.execute("SELECT body FROM articles WHERE id = ?", (other_id,)).fetchone()
                     if body and confirmed(a.body, body[0] or ""):
                         return other_id, site, story

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from crawler.cleanup import clean_paragraphs
 from crawler.dates import EARLIEST, parse_date
 from crawler.extract import ExtractionError, extract_article
+from crawler.neardup import candidates, candidates_among
 from crawler.urls import canonical_url, clean_url
 from spiders.suarakalbar import PROFILE
 
@@ -81,3 +82,12 @@ def test_extraction_never_raises_unexpectedly(html):
             continue
         assert article.word_count >= 0
         assert article.published_date is None or len(article.published_date) == 10
+
+
+hash64 = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+@given(hash64, st.lists(st.one_of(hash64, hash64.map(lambda h: h ^ 0b1011)), max_size=50))
+def test_candidates_among_is_candidates_for_each(mine, others):
+    assert candidates_among(mine, others) == [i for i, other in enumerate(others) if candidates(mine, other)]
+    assert candidates_among(mine, [*others, mine ^ 0b111])[-1] == len(others)  # 3 bits apart: a candidate
