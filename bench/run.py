@@ -302,7 +302,7 @@ def fts5_alone(articles: list, batch: int, path: Path) -> float:
     external-content FTS5 table as ``articles_fts`` (same tokenizer, same batches), nothing else."""
     import sqlite3
 
-    from crawler.storage import FTS_TOKENIZE
+    from crawler.schema import FTS_TOKENIZE
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")

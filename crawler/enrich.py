@@ -11,7 +11,7 @@ from __future__ import annotations
 from crawler.entities import find_officials, find_places
 from crawler.extract import extract_page
 from crawler.items import Article, Reject
-from crawler.neardup import fingerprint
+from crawler.neardup import fingerprint, sketch
 from crawler.profile import SiteProfile
 from crawler.topics import Topic, match_topics
 
@@ -25,6 +25,7 @@ def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:
     article.places = find_places(text, article.location)
     article.officials = find_officials(article.body)  # titles are Title Case: no names to tell apart
     article.simhash = fingerprint(article.body)
+    article.sketch = sketch(article.body)
     return article
 
 

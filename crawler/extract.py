@@ -327,6 +327,7 @@ def extract_article(
         fetched_at=fetched.astimezone(UTC).isoformat(timespec="seconds"),
         url_key=profile.url_key(page_url) if profile else canonical_url(page_url),
         source_url=url,
+        source_key=profile.url_key(clean_url(url)) if profile else canonical_url(url),
         extracted_by=by,
     )
 

@@ -33,10 +33,12 @@ class Article:
     fetched_at: str | None = None
     url_key: str | None = None  # identity of the article (canonical URL or site id)
     source_url: str | None = None  # the URL that was fetched, kept as an alias
+    source_key: str | None = None  # identity of the fetched URL (differs when a canonical link moved it)
     sitemap_lastmod: str | None = None  # lastmod / feed date that led here, for re-crawl decisions
     extracted_by: dict[str, str] = field(default_factory=dict)  # field -> layer that gave it
     # filled by enrichment (crawler.enrich)
     simhash: str | None = None
+    sketch: str | None = None  # sampled shingle hashes (crawler.neardup.sketch), for containment
     topics: list[dict[str, Any]] = field(default_factory=list)  # {"topic", "terms", "snippet"}
     places: list[dict[str, str]] = field(default_factory=list)
     officials: list[str] = field(default_factory=list)
@@ -53,6 +55,7 @@ class Reject:
     site: str
     reason: str  # short machine-friendly reason: http-404, no-title, timeout, ...
     detail: str = ""
+    kind: str = "article"  # what failed: article, sitemap, feed, listing, robots, store
 
 
 @dataclass(slots=True)

@@ -1,20 +1,34 @@
 """Near-duplicate detection: the same story under another URL or on another site.
 
-Two stages. A 64-bit SimHash of the body's word 3-shingles (:func:`fingerprint`), stored per
-article, finds candidates cheaply; the 3-shingle *containment* of the two bodies confirms them.
+Two stages. Cheap candidates first, from two fingerprints stored per article: a 64-bit SimHash of
+the body's word 3-shingles (:func:`fingerprint`), which finds edited copies of the same length,
+and a *sketch* (:func:`sketch`): the 3-shingles whose hash is 0 modulo ``SKETCH_MODULUS``. A sample
+chosen by the shingle's own hash keeps containment: when a release is embedded whole in a longer
+article, all of the release's sketch is in the article's sketch, however different their SimHashes.
+Then the 3-shingle *containment* of the two bodies confirms a candidate.
+
 Thresholds, measured on the seed articles and edited copies (tests/test_dedup_topics.py): a press
 release with another dateline and closing line scores SimHash 0.91, a lightly edited re-post 0.95,
 its first half alone 0.84; different articles score 0.44-0.58 and share under 5 % of 3-shingles.
+
+A same-site copy is one article (a re-post under a second URL) only when it is the same story by
+title too (:func:`same_title`) and its body is near-identical (:func:`near_identical`); any other
+confirmed copy is a separate article of the same story.
 """
 
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from hashlib import blake2b
 
 SIMHASH_MIN = 0.80  # candidate if at least this similar (Hamming distance <= 12 of 64)
 MAX_HAMMING = round(64 * (1 - SIMHASH_MIN))
 CONTAINMENT_MIN = 0.60  # duplicate if this share of the shorter body's 3-shingles is in the other
+SKETCH_MODULUS = 8  # one 3-shingle in 8 (by hash) is in the sketch: about 60 for a 500-word body
+SKETCH_MIN = 0.35  # candidate if this share of the smaller sketch is in the other (confirmed at 0.60)
+IDENTICAL_MIN = 0.85  # same-site re-post: this share of the union of 3-shingles is common to both
+TITLE_MIN = 0.85  # same-site re-post: normalised titles at least this similar
 _WORD = re.compile(r"\w+")
 
 
@@ -44,10 +58,6 @@ def fingerprint(body: str) -> str:
     return f"{value:x}"
 
 
-def simhash_similarity(a: str, b: str) -> float:
-    return 1 - (int(a, 16) ^ int(b, 16)).bit_count() / 64
-
-
 def candidates(a: int, b: int) -> bool:
     """Cheap first stage on two SimHashes (as integers)."""
     return (a ^ b).bit_count() <= MAX_HAMMING
@@ -62,6 +72,29 @@ def candidates_among(a: int, others: list[int]) -> list[int]:
     return [i for i, distance in enumerate(distances) if distance <= MAX_HAMMING]
 
 
+def sketch(body: str) -> str:
+    """The sampled shingle hashes of a body, as stored in ``articles.sketch`` (hex, space-separated)."""
+    return " ".join(f"{h:x}" for h in sorted(_sampled(body)))
+
+
+def parse_sketch(text: str | None) -> frozenset[int]:
+    return frozenset(int(h, 16) for h in (text or "").split())
+
+
+def _sampled(body: str) -> set[int]:
+    hashes = (int.from_bytes(blake2b(s.encode(), digest_size=8).digest(), "big") for s in shingles(body))
+    return {h for h in hashes if h % SKETCH_MODULUS == 0}
+
+
+def sketch_candidate(mine: frozenset[int], other: frozenset[int]) -> bool:
+    """Cheap first stage that keeps containment: enough of the smaller sketch is in the other."""
+    smaller = min(len(mine), len(other))
+    if smaller == 0:
+        return False
+    common = len(mine & other)
+    return common >= min(2, smaller) and common / smaller >= SKETCH_MIN
+
+
 def shingles(body: str, n: int = 3) -> set[str]:
     words = _WORD.findall((body or "").casefold())
     return {" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}
@@ -72,6 +105,23 @@ def containment(a: str, b: str) -> float:
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / min(len(sa), len(sb))
+
+
+def near_identical(body_a: str, body_b: str) -> bool:
+    """Both bodies are nearly all the same text (not one contained in a longer other)."""
+    sa, sb = shingles(body_a), shingles(body_b)
+    if not sa or not sb:
+        return sa == sb
+    return len(sa & sb) / len(sa | sb) >= IDENTICAL_MIN
+
+
+def same_title(title_a: str | None, title_b: str | None) -> bool:
+    """The same headline, give or take case, punctuation and a word or two."""
+    a = " ".join(_WORD.findall((title_a or "").casefold()))
+    b = " ".join(_WORD.findall((title_b or "").casefold()))
+    if not a or not b:
+        return False
+    return a == b or SequenceMatcher(None, a, b).ratio() >= TITLE_MIN
 
 
 def confirmed(body_a: str, body_b: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -20,6 +21,15 @@ from crawler.items import Article, Reject, Seen
 from crawler.storage import Database, StorageError, default_db_path
 
 logger = logging.getLogger(__name__)
+# Why a fetched article page gave no article: with the stored ones, the pages that coverage counts.
+PAGE_FAILURES = frozenset(
+    {"no-title", "short-body", "no-article", "empty", "not-html", "extraction-error", "extraction-crash", "store-error"}
+)
+ROW_FAILURES_FATAL = 5  # this many articles in a row refused by the database: the database is the problem
+
+
+class WriteFailed(RuntimeError):
+    """The database refused a write twice: the crawl of this site stops, the run is ``failed``."""
 
 
 def drop_reason(exception: BaseException) -> tuple[str, str]:
@@ -75,7 +85,9 @@ class StorePipeline:
         self.pending_seen: list[Seen] = []
         self.outcomes: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
+        self.entry_failures: Counter[str] = Counter()
         self.coverage: Counter[str] = Counter()
+        self.failure: str | None = None  # why writing stopped, once it has
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -100,6 +112,8 @@ class StorePipeline:
         logger.info("Storing into %s (crawl run %s)", self.path, self.run_id)
 
     async def process_item(self, item: Any) -> Any:
+        if self.failure:
+            return item  # the database refused writes: nothing more is stored, the crawl is closing
         if isinstance(item, Seen):
             self.pending_seen.append(item)
             if len(self.pending_seen) >= self.batch_size * 10:
@@ -114,8 +128,12 @@ class StorePipeline:
             if item.word_count >= 80:
                 self.coverage["body_80_words"] += 1
             self.coverage["items"] += 1
+            self.coverage["pages"] += 1
             if len(self.pending) >= self.batch_size and (written := self._submit()):
-                self._count(await asyncio.wrap_future(written))
+                try:
+                    self._count(await asyncio.wrap_future(written))
+                except WriteFailed as exc:
+                    await self._fail(str(exc))
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
@@ -134,8 +152,13 @@ class StorePipeline:
         self._reject(Reject(public(redirects[0]), self.site, reason, f"redirected to {public(request.url)}"))
 
     def _reject(self, reject: Reject) -> None:
-        self.dropped[reject.reason] += 1
-        self.crawler.stats.inc_value(f"pantau/dropped/{reject.reason}")
+        if reject.kind == "article":
+            self.dropped[reject.reason] += 1
+            self.crawler.stats.inc_value(f"pantau/dropped/{reject.reason}")
+            if reject.reason in PAGE_FAILURES:
+                self.coverage["pages"] += 1
+        else:
+            self.entry_failures[f"{reject.kind} {reject.reason}"] += 1
         self.pending_rejects.append(reject)
         if len(self.pending_rejects) >= self.batch_size:
             self._write_in_background()
@@ -154,28 +177,80 @@ class StorePipeline:
         return self.writer.submit(self._write, self.db, batch, rejects, seen)
 
     def _write(self, db: Database, batch: list[Article], rejects: list[Reject], seen: list[Seen]) -> list[str]:
-        """Runs on the writer thread. Returns the outcome of each article."""
-        outcomes = db.store_articles(batch, self.run_id) if batch else []
+        """Runs on the writer thread. Returns the outcome of each article; raises
+        :class:`WriteFailed` when the database refuses the writes (after one retry)."""
+        outcomes = self._store(db, batch) if batch else []
         if rejects:
-            db.store_rejects(rejects, self.run_id)
+            _twice(lambda: db.store_rejects(rejects, self.run_id))
         if seen:
-            db.mark_seen(seen)
+            _twice(lambda: db.mark_seen(seen))
+        return outcomes
+
+    def _store(self, db: Database, batch: list[Article]) -> list[str]:
+        """The batch in one transaction, retried once; then article by article, so that one
+        article the database refuses (``store-error`` in rejects) does not lose the others."""
+        try:
+            return _twice(lambda: db.store_articles(batch, self.run_id))
+        except WriteFailed as exc:
+            logger.warning("%s; storing the batch article by article", exc)
+        outcomes, refused_in_a_row = [], 0
+        for article in batch:
+            try:
+                outcomes += db.store_articles([article], self.run_id)
+                refused_in_a_row = 0
+            except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError) as exc:
+                refused_in_a_row += 1
+                if refused_in_a_row >= min(ROW_FAILURES_FATAL, len(batch)) and len(batch) > 1:
+                    raise WriteFailed(f"database write failed: {exc}") from exc
+                outcomes.append("store-error")
+                reject = Reject(article.source_url or article.url, article.site, "store-error", str(exc)[:500])
+                _twice(lambda r=reject: db.store_rejects([r], self.run_id))
+            except sqlite3.Error as exc:
+                raise WriteFailed(f"database write failed: {exc}") from exc
         return outcomes
 
     def _write_in_background(self) -> None:
-        """Rejects and re-seen articles: nobody waits for them, a failure is logged."""
+        """Rejects and re-seen articles: nobody waits for them; a failure stops the crawl."""
         if written := self._submit(articles=False):
-            written.add_done_callback(_log_failure)
+            written.add_done_callback(self._background_done)
+
+    def _background_done(self, written: Future[Any]) -> None:
+        if isinstance(exc := written.exception(), WriteFailed):
+            from twisted.internet import reactor
+
+            reactor.callFromThread(lambda: asyncio.ensure_future(self._fail(str(exc))))
+
+    async def _fail(self, message: str) -> None:
+        """Stop the crawl of this site: the database refuses writes."""
+        if self.failure:
+            return
+        self.failure = message
+        self.pending.clear()
+        logger.error("%s: %s; stopping the crawl of this site", self.site, message)
+        self.crawler.stats.set_value("pantau/fatal", message)
+        if self.crawler.engine is not None:
+            await self.crawler.engine.close_spider_async(reason="store-failed")
 
     def _count(self, outcomes: list[str]) -> None:
         for outcome in outcomes:
+            if outcome == "store-error":
+                self.coverage["items"] -= 1  # counted as a stored item when it arrived
+                self.dropped[outcome] += 1
+                continue
             self.outcomes[outcome] += 1
             self.crawler.stats.inc_value(f"pantau/{outcome}")
 
     def flush(self) -> None:
         """Write everything pending now, and wait for it."""
+        if self.failure:
+            return
         if written := self._submit():
-            self._count(written.result())
+            try:
+                self._count(written.result())
+            except WriteFailed as exc:
+                self.failure = str(exc)
+                self.crawler.stats.set_value("pantau/fatal", self.failure)
+                logger.error("%s: %s", self.site, exc)
 
     def close_spider(self) -> None:
         self.flush()
@@ -186,42 +261,63 @@ class StorePipeline:
             return
         try:
             self.flush()
-        finally:
             stats = self.crawler.stats
-            items = self.coverage.get("items", 0)
-            coverage = {k: round(v / items, 3) for k, v in self.coverage.items() if k != "items"}
-            status = _status(reason, stats.get_value("response_received_count", 0))
-            self.writer.submit(
-                self.db.finish_run,
-                self.run_id,
-                status=status,
-                finish_reason=reason,
-                requests=stats.get_value("downloader/request_count", 0),
-                responses=stats.get_value("response_received_count", 0),
-                new=self.outcomes["new"],
-                updated=self.outcomes["updated"],
-                unchanged=self.outcomes["unchanged"],
-                duplicates=self.outcomes["duplicate"],
-                skipped=stats.get_value("pantau/skipped_known", 0),
-                dropped=sum(self.dropped.values()),
-                errors=stats.get_value("log_count/ERROR", 0),
-                dropped_reasons=dict(self.dropped),
-                coverage=coverage | {"items": items},
-                error=stats.get_value("pantau/site_error") if status == "failed" else None,
-            ).result()
+            walked = stats.get_value("pantau/listings_walked") or {}
+            if reason == "finished" and walked and not self.failure and not stats.get_value("pantau/skipped_max_items"):
+                # only a crawl that fetched everything it found may call a listing walked
+                self.writer.submit(self.db.save_listings, self.site, walked).result()
+            self.writer.submit(self.db.finish_run, self.run_id, **self._run_record(reason)).result()
+        except sqlite3.Error as exc:
+            logger.error("%s: could not record the crawl run: %s", self.site, exc)
+            self.crawler.stats.set_value("pantau/fatal", self.failure or f"database write failed: {exc}")
+        finally:
             self.writer.submit(self.db.close).result()
             self.db = None
             self.writer.shutdown(wait=True)
 
+    def _run_record(self, reason: str) -> dict[str, Any]:
+        stats = self.crawler.stats
+        pages = self.coverage.get("pages", 0)
+        coverage = {k: round(v / pages, 3) for k, v in self.coverage.items() if k not in ("items", "pages") and pages}
+        status = _status(reason, stats.get_value("response_received_count", 0), stats.get_value("pantau/entry_ok", 0))
+        if self.failure:
+            status = "failed"
+        refused = {k.rsplit("/", 1)[1]: v for k, v in stats.get_stats().items() if k.startswith("pantau/refused/")}
+        return dict(
+            status=status,
+            finish_reason=reason,
+            requests=stats.get_value("downloader/request_count", 0),
+            responses=stats.get_value("response_received_count", 0),
+            new=self.outcomes["new"],
+            updated=self.outcomes["updated"],
+            unchanged=self.outcomes["unchanged"],
+            duplicates=self.outcomes["duplicate"],
+            skipped=stats.get_value("pantau/skipped_known", 0),
+            dropped=sum(self.dropped.values()),
+            errors=stats.get_value("log_count/ERROR", 0),
+            dropped_reasons=dict(self.dropped),
+            entry_failures=dict(self.entry_failures),
+            refused=refused,
+            coverage=coverage | {"items": max(self.coverage.get("items", 0), 0), "pages": pages},
+            error=(self.failure or stats.get_value("pantau/site_error")) if status == "failed" else None,
+        )
 
-def _log_failure(written: Future[Any]) -> None:
-    if (exc := written.exception()) is not None:
-        logger.error("Writing rejects or re-seen articles to the database failed: %s", exc)
+
+def _twice(write: Any) -> Any:
+    """Run a write; once more if the database refuses it; then :class:`WriteFailed`."""
+    try:
+        return write()
+    except sqlite3.Error as first:
+        logger.warning("database write failed (%s); trying once more", first)
+    try:
+        return write()
+    except sqlite3.Error as exc:
+        raise WriteFailed(f"database write failed: {exc}") from exc
 
 
-def _status(finish_reason: str, responses: int) -> str:
+def _status(finish_reason: str, responses: int, entry_points_read: int) -> str:
     if finish_reason in ("shutdown", "cancelled"):
         return "interrupted"
-    if responses == 0:
+    if responses == 0 or entry_points_read == 0:
         return "failed"
     return "finished"

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timezone
 from urllib.parse import urlsplit
 
 from crawler.dates import WIB
+from crawler.htmltext import selector_xpath
 from crawler.urls import canonical_url
 
 # Selectors removed from every article body before it becomes text (site-independent chrome).
@@ -54,7 +55,6 @@ class SiteProfile:
     body: tuple[str, ...] = ()
     body_drop: tuple[str, ...] = ()  # removed from the body on top of COMMON_BODY_DROP
     boilerplate: tuple[str, ...] = ()  # regexes: body paragraphs matching one are dropped
-    title_suffixes: tuple[str, ...] = ()  # site names removed from <title>
     # Discovery: paths on the site's origin.
     sitemaps: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
@@ -75,10 +75,21 @@ class SiteProfile:
     )  # CSS, or XPath when it starts with "/" or "("
     # Identity of an article when the URL alone is not (e.g. a numeric id in the path).
     identity: Callable[[str], str | None] | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # regex on the URL path of static pages that look like articles (whole slugs, e.g.
+    # ``^/(?:pedoman-media-siber|tentang-kami)/?$``): never fetched as articles
+    static_path: str | None = None
 
     def is_article_url(self, url: str) -> bool:
-        return _path_matches(url, self.article_path)
+        return self.refusal(url) is None
+
+    def refusal(self, url: str) -> str | None:
+        """Why the URL is not fetched as an article (``not-article-url``, ``static-page``), or
+        None when it is one. Counted per reason in each run's summary."""
+        if not _path_matches(url, self.article_path):
+            return "not-article-url"
+        if self.static_path and _path_matches(url, self.static_path):
+            return "static-page"
+        return None
 
     def is_listing_url(self, url: str) -> bool:
         return _path_matches(url, self.listing_path)
@@ -93,6 +104,35 @@ class SiteProfile:
 
     def drop_selectors(self) -> tuple[str, ...]:
         return self.body_drop + COMMON_BODY_DROP
+
+    def check(self) -> None:
+        """Raise :class:`ProfileError` naming every invalid selector or URL pattern: a typo must
+        stop the crawl at start, not silently match nothing on every page."""
+        problems = []
+        for name in SELECTOR_FIELDS:
+            for selector in getattr(self, name):
+                try:
+                    selector_xpath(selector)
+                except Exception as exc:  # cssselect and lxml raise assorted errors
+                    problems.append(f"{name} selector {selector!r}: {exc}")
+        for name in ("article_path", "listing_path", "static_path"):
+            pattern = getattr(self, name)
+            try:
+                re.compile(pattern or "")
+            except re.error as exc:
+                problems.append(f"{name} {pattern!r}: {exc}")
+        if problems:
+            raise ProfileError(f"site profile {self.name!r} is invalid: " + "; ".join(problems))
+
+
+class ProfileError(ValueError):
+    """A site profile has an invalid selector or pattern."""
+
+
+SELECTOR_FIELDS = (
+    "title", "date", "authors", "byline", "category", "tags", "image", "caption", "views", "body", "body_drop",
+    "next_page",
+)  # fmt: skip
 
 
 def _path_matches(url: str, pattern: str) -> bool:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timezone
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote_plus, urlsplit
 
@@ -38,16 +40,23 @@ from crawler.extract import looks_binary, query
 from crawler.items import Reject, Seen
 from crawler.offload import Offload, WorkerCrashed
 from crawler.profile import SiteProfile
-from crawler.storage import Database, StorageError
+from crawler.storage import Database, StorageError, default_db_path
 from crawler.topics import Topic, load_topics
 from crawler.urls import canonical_url, clean_url, host_of, same_site, with_origin
 
 logger = logging.getLogger(__name__)
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def local_day(lastmod: str, tz: timezone) -> str:
+    """The site's local date of a normalised (UTC) lastmod: what ``since`` is compared with."""
+    try:
+        return datetime.fromisoformat(lastmod).astimezone(tz).date().isoformat()
+    except ValueError:
+        return lastmod[:10]
 
 
 def normalize_lastmod(value: str | None) -> str | None:
@@ -102,6 +111,10 @@ class NewsSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.skipped: set[str] = set()  # stored and unchanged: not fetched
         self.lastmods: dict[str, str] = {}  # newest sitemap/feed date seen per article this crawl
+        self.refused: dict[str, set[str]] = {}  # reason -> on-site URLs the profile does not fetch
+        # listings: stored state (url -> (complete, resume_url)) and what this crawl walked
+        self.listing_state: dict[str, tuple[bool, str | None]] = {}
+        self.listings_walked: dict[str, str | None] = {}  # listing -> None (to its end) or resume URL
         self.article_requests = 0
         # helper processes for page work: shared when given (one pool for all sites of a
         # `crawler crawl`), else the spider's own, started from EXTRACT_WORKERS in from_crawler
@@ -112,13 +125,16 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.profile.check()
         spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
         spider.max_children = crawler.settings.getint("SITEMAP_MAX_CHILDREN", 50)
+        spider.sitemap_maxsize = crawler.settings.getint("SITEMAP_MAXSIZE", 50 * 1024 * 1024)
+        spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
+        known, spider.listing_state = _load_state(crawler.settings.get("DB_PATH"), spider.name)
+        if not spider.refresh:
+            spider.known = known
         if spider.owns_offload:
             spider.offload = Offload(crawler.settings.getint("EXTRACT_WORKERS", 1))
-        spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
-        if not spider.refresh:
-            spider.known = _load_known(crawler.settings.get("DB_PATH"), spider.name)
         return spider
 
     # ------------------------------------------------------------------------- URLs
@@ -146,9 +162,25 @@ class NewsSpider(scrapy.Spider):
 
     def discovery_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         """A request for a robots.txt, sitemap, feed or listing page (not an article)."""
+        kind = {
+            self.parse_robots: "robots", self.parse_sitemap: "sitemap", self.parse_feed: "feed",
+        }.get(callback, "listing")  # fmt: skip
+        if kind == "sitemap":  # a legal sitemap is up to 50 MB: its own limit, not the page limit
+            meta.setdefault("download_maxsize", self.sitemap_maxsize)
+            meta.setdefault("download_warnsize", self.sitemap_maxsize)
         return scrapy.Request(
-            self.crawl_url(url), callback, errback=self.entry_failed, meta={"entry": True, **meta}, priority=10
+            self.crawl_url(url), callback, errback=self.entry_failed, meta={"entry": kind, **meta}, priority=10
         )
+
+    def entry_reject(self, response: Response, reason: str, detail: str) -> Reject:
+        """A sitemap, feed or listing that was fetched but could not be used."""
+        return Reject(self.public_url(response.url), self.name, reason, detail, response.meta.get("entry", "listing"))
+
+    def refuse(self, url: str, reason: str) -> None:
+        """An on-site URL the profile does not fetch as an article, counted per reason."""
+        urls = self.refused.setdefault(reason, set())
+        urls.add(url)
+        self.crawler.stats.set_value(f"pantau/refused/{reason}", len(urls))
 
     # ------------------------------------------------------------------------- discovery
 
@@ -159,12 +191,15 @@ class NewsSpider(scrapy.Spider):
             yield self.discovery_request(self.entry(path), self.parse_sitemap)
         for path in p.feeds:
             yield self.discovery_request(self.entry(path), self.parse_feed)
-        for i, path in enumerate(p.listings):
-            yield self.discovery_request(self.entry(path), self.parse_listing, page=1, home=i == 0)
-        for template in p.search:
-            for term in p.search_terms:
-                search_url = self.entry(template.format(query=quote_plus(term)))
-                yield self.discovery_request(search_url, self.parse_listing, page=1)
+        listings = [(self.entry(path), i == 0) for i, path in enumerate(p.listings)]
+        listings += [(self.entry(t.format(query=quote_plus(term))), False) for t in p.search for term in p.search_terms]
+        for url, home in listings:
+            key = canonical_url(self.public_url(self.crawl_url(url)))
+            yield self.discovery_request(url, self.parse_listing, page=1, home=home, listing=key)
+            complete, resume = self.listing_state.get(key, (False, None))
+            if resume and not complete:
+                # an earlier crawl stopped at its depth limit before the listing's end: go on there
+                yield self.discovery_request(resume, self.parse_listing, page=1, listing=key, resumed=True)
 
     def article_request(self, url: str, lastmod: str | None = None, via: str = "") -> scrapy.Request | Seen | None:
         """A request for an article page; a :class:`Seen` record when it is stored and unchanged
@@ -173,7 +208,10 @@ class NewsSpider(scrapy.Spider):
         recorded (or, when none was, than the time it was fetched)."""
         fetch = self.crawl_url(url)
         public = self.public_url(fetch)
-        if not self.on_site(fetch) or not self.profile.is_article_url(public):
+        if not self.on_site(fetch):
+            return None
+        if refusal := self.profile.refusal(public):
+            self.refuse(public, refusal)
             return None
         key = self.profile.url_key(public)
         if lastmod and lastmod > (self.lastmods.get(key) or ""):
@@ -182,7 +220,7 @@ class NewsSpider(scrapy.Spider):
             # already fetched or queued in this crawl; a date learnt later still gets recorded
             return Seen(key, self.name, lastmod) if lastmod else None
         stats = self.crawler.stats
-        if self.since and lastmod and lastmod[:10] < self.since.isoformat():
+        if self.before_since(lastmod):
             stats.inc_value("pantau/skipped_before_since")
             return None
         # not marked as scheduled when skipped: another source may still show a newer lastmod
@@ -204,6 +242,10 @@ class NewsSpider(scrapy.Spider):
             meta={"lastmod": lastmod, "via": via}, priority=1,
         )  # fmt: skip
 
+    def before_since(self, lastmod: str | None) -> bool:
+        """True when a sitemap/feed date is on a local day before ``since``."""
+        return bool(self.since and lastmod and local_day(lastmod, self.profile.timezone) < self.since.isoformat())
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             return
@@ -212,29 +254,32 @@ class NewsSpider(scrapy.Spider):
                 yield self.discovery_request(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        body = _sitemap_body(response)
+        body = _xml_body(response.body, self.sitemap_maxsize)
         sitemap = None
+        if isinstance(body, str):
+            yield self.entry_reject(response, "too-large" if "large" in body else "bad-sitemap", body)
+            return
         if body is not None:
             try:
                 sitemap = Sitemap(body)
             except Exception:  # not XML at all
                 sitemap = None
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
-            yield Reject(response.url, self.name, "bad-sitemap", "not a sitemap (not XML, too large or unknown root)")
+            yield self.entry_reject(response, "bad-sitemap", "not a sitemap (not XML or unknown root)")
             return
         try:
             entries = [e for e in sitemap if e.get("loc")]
         except Exception as exc:  # truncated or malformed XML mid-way
-            yield Reject(response.url, self.name, "bad-sitemap", f"unreadable: {exc}")
+            yield self.entry_reject(response, "bad-sitemap", f"unreadable: {exc}")
             return
         if not entries:
-            yield Reject(response.url, self.name, "empty-sitemap", f"a {sitemap.type} without usable <loc> entries")
+            yield self.entry_reject(response, "empty-sitemap", f"a {sitemap.type} without usable <loc> entries")
             return
+        self.crawler.stats.inc_value("pantau/entry_ok")
         if sitemap.type == "sitemapindex":
             entries.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
             for entry in entries[: self.max_children]:
-                lastmod = normalize_lastmod(entry.get("lastmod"))
-                if self.since and lastmod and lastmod[:10] < self.since.isoformat():
+                if self.before_since(normalize_lastmod(entry.get("lastmod"))):
                     continue
                 if self.on_site(entry["loc"]):
                     yield self.discovery_request(entry["loc"], self.parse_sitemap)
@@ -244,19 +289,22 @@ class NewsSpider(scrapy.Spider):
                 yield out
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        if looks_binary(response.body[:1024]) and not response.body.startswith(b"\x1f\x8b"):
-            yield Reject(response.url, self.name, "bad-feed", "binary content")
+        body = _xml_body(response.body, self.sitemap_maxsize)
+        if isinstance(body, str) or body is None or looks_binary(body[:1024]):
+            reason = "too-large" if isinstance(body, str) and "large" in body else "bad-feed"
+            yield self.entry_reject(response, reason, body if isinstance(body, str) else "not XML")
             return
         try:
-            sel = Selector(body=response.body, type="xml")
+            sel = Selector(body=body, type="xml")
             sel.remove_namespaces()
         except Exception as exc:
-            yield Reject(response.url, self.name, "bad-feed", str(exc)[:200])
+            yield self.entry_reject(response, "bad-feed", str(exc)[:200])
             return
         items = sel.xpath("//item | //entry")
         if not items:
-            yield Reject(response.url, self.name, "bad-feed", "no RSS items or Atom entries")
+            yield self.entry_reject(response, "bad-feed", "no RSS items or Atom entries")
             return
+        self.crawler.stats.inc_value("pantau/entry_ok")
         for item in items:
             link = (
                 item.xpath("link/@href").get() or item.xpath("link/text()").get() or item.xpath("guid/text()").get()
@@ -268,22 +316,29 @@ class NewsSpider(scrapy.Spider):
                 yield out
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
+        """Articles linked from a listing page, then its next page. Once a listing has been walked
+        to its end, a later crawl stops at the first page with nothing new; until then (a first
+        crawl cut short) every page up to the depth limit is walked, and the next crawl goes on
+        from where this one stopped."""
         if not isinstance(response, TextResponse):
+            yield self.entry_reject(response, "not-html", "listing page is not text")
             return
-        page = response.meta.get("page", 1)
+        self.crawler.stats.inc_value("pantau/entry_ok")
+        page, key = response.meta.get("page", 1), response.meta.get("listing", response.url)
         fresh = False
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
             if not url.startswith("http") or not self.on_site(url):
                 continue
             public = self.public_url(self.crawl_url(url))
-            if self.profile.is_article_url(public):
-                key = self.profile.url_key(public)
-                fresh = fresh or key not in self.known
+            if self.profile.refusal(public) is None:
+                fresh = fresh or self.profile.url_key(public) not in self.known
                 if out := self.article_request(url, None, "listing"):
                     yield out
             elif response.meta.get("home") and self.profile.is_listing_url(public):
-                yield self.discovery_request(url, self.parse_listing, page=1)
+                yield self.discovery_request(url, self.parse_listing, page=1, listing=canonical_url(public))
+            else:
+                self.refuse(public, self.profile.refusal(public) or "not-article-url")
         if response.meta.get("home"):
             for feed in response.css(
                 'link[rel=alternate][type*="rss"]::attr(href), link[rel=alternate][type*="atom"]::attr(href)'
@@ -291,12 +346,31 @@ class NewsSpider(scrapy.Spider):
                 url = response.urljoin(feed)
                 if self.on_site(url):
                     yield self.discovery_request(url, self.parse_feed)
-        if page < (self.depth or 1) and (fresh or self.refresh):
-            for selector in self.profile.next_page:
-                href = next(iter(query(response.selector, selector)), None)
-                if isinstance(href, str) and href.strip():
-                    yield self.discovery_request(response.urljoin(href), self.parse_listing, page=page + 1)
-                    break
+        next_url = self.next_page(response)
+        complete = self.listing_state.get(key, (False, None))[0]
+        resumed = response.meta.get("resumed", False)
+        if next_url is None or page >= (self.depth or 1):
+            self.walk_ended(key, next_url and self.public_url(next_url), resumed)
+        elif fresh or self.refresh or not complete:
+            yield self.discovery_request(next_url, self.parse_listing, page=page + 1, listing=key, resumed=resumed)
+
+    def walk_ended(self, key: str, resume_url: str | None, resumed: bool) -> None:
+        """A walk of listing ``key`` reached its end (``resume_url`` None) or the depth limit. The
+        end wins; a walk that itself resumed a backfill stops deeper than one from page 1. The
+        store pipeline records this when the crawl finishes normally."""
+        before = self.listings_walked.get(key, "")
+        if before is None:
+            return
+        if resume_url is None or resumed or before == "":
+            self.listings_walked[key] = resume_url
+            self.crawler.stats.set_value("pantau/listings_walked", dict(self.listings_walked))
+
+    def next_page(self, response: TextResponse) -> str | None:
+        for selector in self.profile.next_page:
+            href = next(iter(query(response.selector, selector)), None)
+            if isinstance(href, str) and href.strip():
+                return response.urljoin(href.strip())
+        return None
 
     # ------------------------------------------------------------------------- articles
 
@@ -336,14 +410,20 @@ class NewsSpider(scrapy.Spider):
         first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
         yield Reject(self.public_url(first_url), self.name, *_failure_reason(failure))
 
-    def entry_failed(self, failure: Failure) -> None:
+    def entry_failed(self, failure: Failure) -> Iterator[Reject]:
+        """A sitemap, feed or listing that could not be fetched: a ``rejects`` row of its kind,
+        counted in the run summary (a missing robots.txt is normal and only logged)."""
         request = failure.request  # type: ignore[attr-defined]
+        kind = request.meta.get("entry", "listing")
         reason, detail = _failure_reason(failure)
         self.crawler.stats.inc_value("pantau/entry_failed")
         if not self.crawler.stats.get_value("pantau/site_error"):
             self.crawler.stats.set_value("pantau/site_error", f"{request.url}: {reason} {detail}".strip())
-        level = logging.INFO if reason in ("http-404", "http-410") else logging.WARNING
-        logger.log(level, "Entry point %s unavailable: %s %s", request.url, reason, detail)
+        missing = reason in ("http-404", "http-410")
+        logger.log(logging.INFO if missing else logging.WARNING, "%s %s unavailable: %s %s",
+                   kind.capitalize(), request.url, reason, detail)  # fmt: skip
+        if not (kind == "robots" and missing):
+            yield Reject(self.public_url(request.url), self.name, reason, detail, kind)
 
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:
@@ -384,31 +464,34 @@ def _origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _sitemap_body(response: Response) -> bytes | None:
-    body = response.body
+def _xml_body(body: bytes, maxsize: int) -> bytes | str | None:
+    """A sitemap or feed document, gunzipped when compressed (at most ``maxsize`` bytes); a
+    string saying why when it cannot be read; None when it is not XML."""
     if body[:2] == b"\x1f\x8b":
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as f:
-                body = f.read(MAX_SITEMAP_BYTES + 1)
-        except (OSError, EOFError):
-            return None
-        if len(body) > MAX_SITEMAP_BYTES:
-            return None
-    head = body[:512].lstrip()
-    if not head.startswith(b"<"):
+                body = f.read(maxsize + 1)
+        except (OSError, EOFError) as exc:
+            return f"corrupt gzip: {exc}"
+        if len(body) > maxsize:
+            return f"too large: over {maxsize} bytes once decompressed (SITEMAP_MAXSIZE)"
+    if not body[:512].lstrip().startswith(b"<"):
         return None
     return body
 
 
-def _load_known(path: str | None, site: str) -> dict[str, str | None]:
-    """Articles already stored for ``site`` (read-only; an absent database knows nothing)."""
+def _load_state(path: str | None, site: str) -> tuple[dict[str, str | None], dict[str, tuple[bool, str | None]]]:
+    """Articles already stored for ``site`` and the state of its listings. A database that does
+    not exist yet knows nothing; one that cannot be read raises :class:`StorageError`, since an
+    incremental crawl that silently forgot what it stored would re-fetch the whole site."""
+    if not Path(path or default_db_path()).exists():
+        return {}, {}
+    db = Database.open(path, readonly=True)
     try:
-        db = Database.open(path, readonly=True)
-    except StorageError:
-        return {}
-    try:
-        return db.known_articles(site)
-    except Exception:  # an empty file without our schema yet
-        return {}
+        if db.schema_version == 0:  # created, not yet migrated
+            return {}, {}
+        return db.known_articles(site), db.listing_states(site)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read what is stored for {site} in {db.path}: {exc}") from exc
     finally:
         db.close()

@@ -1,41 +1,39 @@
-"""The SQLite file: schema, migrations, and the few writes the crawler makes.
+"""The SQLite file: opening it safely, and the few writes the crawler makes.
 
 One database per deployment, WAL mode, short transactions, so that readers (sqlite3, Datasette)
-and several crawls can share it. Schema changes are numbered migrations recorded in
-``PRAGMA user_version``; a file from a newer Pantau is refused, never modified.
+and several crawls can share it. Its shape (migrations, check and repair) is in
+:mod:`crawler.schema`; a file from a newer Pantau is refused, never modified.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from crawler.items import Article, Reject, Seen
-from crawler.urls import canonical_url
+from crawler.neardup import candidates_among, confirmed, near_identical, parse_sketch, same_title, sketch_candidate
+from crawler.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
+from crawler.urls import canonical_url, clean_url
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/pantau.db"
 BUSY_TIMEOUT_MS = 30_000
 
 # Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.
 VERSIONED = ("title", "body", "published_at", "published_date", "modified_at")
-ARTICLE_COLUMNS: dict[str, type] = {
-    "id": str, "url": str, "url_key": str, "site": str, "title": str,
-    "published_at": str, "published_date": str, "published_raw": str, "modified_at": str,
-    "authors": str, "editor": str, "location": str, "category": str, "tags": str,
-    "image_url": str, "image_caption": str, "description": str, "body": str,
-    "word_count": int, "language": str, "views": int, "content_hash": str,
-    "first_seen_at": str, "last_seen_at": str, "fetched_at": str,
-    "sitemap_lastmod": str, "extracted_by": str, "run_id": int,
-}  # fmt: skip
+NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
 
 
 class StorageError(RuntimeError):
@@ -46,17 +44,7 @@ def default_db_path() -> str:
     return os.environ.get("PANTAU_DB") or DEFAULT_DB
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # accents and case do not count in search
-NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
-
-
 def _days_around(day: str, spread: int) -> list[str]:
-    from datetime import date, timedelta
-
     try:
         center = date.fromisoformat(day)
     except ValueError:
@@ -69,124 +57,6 @@ def article_id(url_key: str) -> str:
     return hashlib.sha1(url_key.encode()).hexdigest()[:16]
 
 
-# ----------------------------------------------------------------------------- migrations
-
-
-def _migration_1(db: sqlite_utils.Database) -> None:
-    db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "url_key", "site"})
-    db["articles"].create_index(["url_key"], unique=True)
-    db["articles"].create_index(["site", "published_date"])
-    db["articles"].create_index(["published_date"])
-    db["articles"].create_index(["content_hash"])
-    db["articles"].enable_fts(
-        ["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE
-    )
-    db["article_aliases"].create(
-        {"url": str, "article_id": str, "first_seen_at": str},
-        pk="url",
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db["article_aliases"].create_index(["article_id"])
-    db["article_versions"].create(
-        {
-            "id": int, "article_id": str, "title": str, "body": str, "published_at": str,
-            "published_date": str, "modified_at": str, "content_hash": str, "seen_at": str,
-            "replaced_at": str,
-        },  # fmt: skip
-        pk="id",
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db["article_versions"].create_index(["article_id"])
-    db["crawl_runs"].create(
-        {
-            "id": int, "site": str, "started_at": str, "finished_at": str, "status": str,
-            "finish_reason": str, "requests": int, "responses": int, "new": int, "updated": int,
-            "unchanged": int, "skipped": int, "dropped": int, "errors": int,
-            "dropped_reasons": str, "coverage": str, "error": str,
-        },  # fmt: skip
-        pk="id",
-    )
-    db["crawl_runs"].create_index(["site", "started_at"])
-    db["rejects"].create(
-        {"id": int, "run_id": int, "site": str, "url": str, "reason": str, "detail": str,
-         "seen_at": str},  # fmt: skip
-        pk="id",
-    )
-    db["rejects"].create_index(["run_id"])
-    db["rejects"].create_index(["url"])
-
-
-VIEWS = {
-    "topic_matches": """
-        SELECT t.topic, a.published_date, a.published_at, a.site, a.location, a.title, a.url, t.terms,
-               t.snippet, a.story_id, a.id AS article_id
-        FROM article_topics t JOIN articles a ON a.id = t.article_id""",
-    "story_clusters": """
-        SELECT story_id, COUNT(*) AS articles, COUNT(DISTINCT site) AS sites,
-               GROUP_CONCAT(site, ', ') AS site_list, MIN(published_date) AS first_published,
-               MIN(first_seen_at) AS first_seen_at, MAX(title) AS title
-        FROM articles GROUP BY story_id HAVING COUNT(DISTINCT site) > 1""",
-    "article_changes": """
-        SELECT v.article_id, a.site, a.url, v.title AS previous_title, a.title AS current_title,
-               v.published_at AS previous_published_at, a.published_at AS current_published_at,
-               v.content_hash AS previous_hash, a.content_hash AS current_hash, v.replaced_at AS changed_at
-        FROM article_versions v JOIN articles a ON a.id = v.article_id""",
-    "articles_per_region_week": """
-        SELECT json_extract(p.value, '$.name') AS region, json_extract(p.value, '$.province') AS province,
-               strftime('%Y-W%W', a.published_date) AS week, COUNT(*) AS articles
-        FROM articles a, json_each(a.places) p WHERE a.published_date IS NOT NULL
-        GROUP BY region, province, week""",
-    "crawl_health": """
-        SELECT id, site, started_at, status, new, updated, dropped,
-               json_extract(coverage, '$.title') AS title_share,
-               json_extract(coverage, '$.published_date') AS date_share,
-               json_extract(coverage, '$.body_80_words') AS body_share,
-               json_extract(coverage, '$.authors') AS author_share, warnings
-        FROM crawl_runs""",
-}
-
-
-def _migration_2(db: sqlite_utils.Database) -> None:
-    """Near-duplicate fingerprints and stories, topics, entity hints, views."""
-    from crawler.neardup import fingerprint
-
-    for column in ("simhash", "story_id", "places", "officials"):
-        db["articles"].add_column(column, str)
-    for row in db.execute("SELECT id, body FROM articles").fetchall():
-        db.execute("UPDATE articles SET simhash = ?, story_id = id WHERE id = ?", (fingerprint(row[1] or ""), row[0]))
-    db["articles"].create_index(["story_id"])
-    db["article_topics"].create(
-        {"article_id": str, "topic": str, "terms": str, "snippet": str, "matched_at": str},
-        pk=("article_id", "topic"),
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db["article_topics"].create_index(["topic"])
-    db["crawl_runs"].add_column("duplicates", int)
-    db["crawl_runs"].add_column("warnings", str)
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql, replace=True)
-
-
-def _migration_3(db: sqlite_utils.Database) -> None:
-    """Full-text index writes that scale. New articles are indexed by :meth:`Database._store` in
-    the same transaction, not by an insert trigger: FTS5 flushes its pending terms at every
-    statement savepoint, and a trigger makes one per row (measured: half the insert rate). An
-    article is re-indexed only when its title or body change, so refreshing ``last_seen_at``
-    (every re-crawl touches every known article) no longer rewrites the index."""
-    db.execute("DROP TRIGGER IF EXISTS articles_ai")
-    db.execute("DROP TRIGGER IF EXISTS articles_au")
-    db.execute(
-        "CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN "
-        "INSERT INTO articles_fts (articles_fts, rowid, title, body) "
-        "VALUES ('delete', old.rowid, old.title, old.body); "
-        "INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body); END"
-    )
-
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
 # ----------------------------------------------------------------------------- the database
 
 
@@ -197,7 +67,11 @@ class Database:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
-        self._fingerprint_cache: dict[str, tuple[list[int], list[tuple[str, str, str]]]] = {}
+        self.repairs: list[str] = []  # what opening the file recreated (see crawler.schema.repair)
+        # fingerprints of stored articles per publication day, valid while no other connection
+        # has committed (PRAGMA data_version): concurrent crawls see each other's stories
+        self._days: dict[str, _Day] = {}
+        self._data_version: int | None = None
 
     @classmethod
     def open(
@@ -249,10 +123,28 @@ class Database:
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 self._migrate(version)
+                self.repair()
             except sqlite3.OperationalError as exc:
                 conn.close()
                 raise StorageError(f"cannot write to {path}: {exc}") from exc
+            except ValueError as exc:
+                conn.close()
+                raise StorageError(f"{path} is damaged: {exc}; restore it from a backup") from exc
         return self
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def repair(self) -> list[str]:
+        """Recreate missing indexes, triggers, views and the full-text index (logged, and kept in
+        ``repairs``). Raises ``ValueError`` when a table holding data is missing."""
+        with self.transaction():
+            done = repair(self.conn)
+        for line in done:
+            logger.warning("%s: %s", self.path, line)
+        self.repairs += done
+        return done
 
     def _migrate(self, version: int) -> None:
         """Apply pending migrations, each in its own transaction. The version is read again under
@@ -293,7 +185,7 @@ class Database:
 
     def finish_run(self, run_id: int, **fields: Any) -> None:
         fields.setdefault("finished_at", now_iso())
-        for key in ("dropped_reasons", "coverage"):
+        for key in ("dropped_reasons", "coverage", "refused", "entry_failures"):
             if key in fields and not isinstance(fields[key], str):
                 fields[key] = json.dumps(fields[key], ensure_ascii=False, sort_keys=True)
         unknown = set(fields) - set(self.db["crawl_runs"].columns_dict)
@@ -307,6 +199,22 @@ class Database:
 
     def run(self, run_id: int) -> dict[str, Any]:
         return self.db["crawl_runs"].get(run_id)
+
+    def listing_states(self, site: str) -> dict[str, tuple[bool, str | None]]:
+        """Listing URL -> (walked to its end once, page where a backfill stopped)."""
+        rows = self.conn.execute("SELECT url, complete, resume_url FROM listings WHERE site = ?", (site,))
+        return {url: (bool(complete), resume) for url, complete, resume in rows}
+
+    def save_listings(self, site: str, walked: dict[str, str | None]) -> None:
+        """After a crawl that finished: listings walked to their end (None) or stopped at a page."""
+        with self.transaction():
+            for url, resume in walked.items():
+                self.conn.execute(
+                    "INSERT INTO listings (site, url, complete, resume_url, updated_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (site, url) DO UPDATE SET complete = excluded.complete, "
+                    "resume_url = excluded.resume_url, updated_at = excluded.updated_at",
+                    (site, url, int(resume is None), resume, now_iso()),
+                )
 
     # ------------------------------------------------------------------------- articles
 
@@ -333,10 +241,11 @@ class Database:
     def store_articles(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
         """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``/
         ``duplicate`` per article. A changed article keeps its previous content in
-        ``article_versions``; a near-copy of a stored article of the same site becomes an alias of
-        it, and one of another site joins its ``story_id``."""
+        ``article_versions``; a re-post of a stored article of the same site (same title, nearly
+        the same body) becomes an alias of it; any other copy of a story joins its ``story_id``."""
         outcomes: list[str] = []
         with self.transaction():
+            self._refresh_days()
             for article in articles:
                 outcomes.append(self._store(article, run_id))
         return outcomes
@@ -344,36 +253,23 @@ class Database:
     def _store(self, a: Article, run_id: int | None) -> str:
         key = a.url_key or a.url
         aid = article_id(key)
+        row = self._current(aid)
+        if row is not None and self._moved_by_wrong_canonical(a, aid, row):
+            # the page's canonical link points at another stored article: it is an article of its own
+            a.url, a.url_key = clean_url(a.source_url or a.url), a.source_key
+            key = a.source_key or a.url
+            aid = article_id(key)
+            row = self._current(aid)
         seen = now_iso()
-        row = self.conn.execute(
-            "SELECT title, body, published_at, published_date, modified_at, content_hash, "
-            "last_seen_at FROM articles WHERE id = ?",
-            (aid,),
-        ).fetchone()
-        values = {
-            "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
-            "published_at": a.published_at, "published_date": a.published_date,
-            "published_raw": a.published_raw, "modified_at": a.modified_at,
-            "authors": json.dumps(a.authors, ensure_ascii=False), "editor": a.editor,
-            "location": a.location, "category": a.category,
-            "tags": json.dumps(a.tags, ensure_ascii=False), "image_url": a.image_url,
-            "image_caption": a.image_caption, "description": a.description, "body": a.body,
-            "word_count": a.word_count, "language": a.language, "views": a.views,
-            "content_hash": a.content_hash, "fetched_at": a.fetched_at,
-            "sitemap_lastmod": a.sitemap_lastmod,
-            "extracted_by": json.dumps(a.extracted_by, sort_keys=True), "run_id": run_id,
-            "simhash": a.simhash, "places": json.dumps(a.places, ensure_ascii=False),
-            "officials": json.dumps(a.officials, ensure_ascii=False),
-            "last_seen_at": seen,
-        }  # fmt: skip
+        values = _row_values(a, aid, key, run_id, seen)
         if row is None:
             twin = self._near_duplicate(a, aid)
-            if twin is not None and twin[1] == a.site:
+            if twin is not None and twin.site == a.site and twin.same_article:
                 # the same story re-posted on the same site under a second URL: one article
-                self._alias(twin[0], a, seen)
-                self.conn.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (seen, twin[0]))
+                self._alias(twin.id, a, seen)
+                self.conn.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (seen, twin.id))
                 return "duplicate"
-            values["story_id"] = twin[2] if twin else aid
+            values["story_id"] = twin.story_id if twin else aid
             values["first_seen_at"] = seen
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
@@ -381,15 +277,12 @@ class Database:
             self.conn.execute(
                 "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
             )
-            if a.simhash and a.published_date and a.published_date in self._fingerprint_cache:
-                hashes, rows = self._fingerprint_cache[a.published_date]
-                hashes.append(int(a.simhash, 16))
-                rows.append((aid, a.site, values["story_id"]))
+            if a.published_date and (day := self._days.get(a.published_date)) is not None:
+                day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
             outcome = "new"
         else:
             old = dict(zip(VERSIONED, row[:5], strict=True))
-            changed = any(old[k] != values[k] for k in VERSIONED)
-            if changed:
+            if any(old[k] != values[k] for k in VERSIONED):
                 self.conn.execute(
                     "INSERT INTO article_versions (article_id, title, body, published_at, "
                     "published_date, modified_at, content_hash, seen_at, replaced_at) "
@@ -398,9 +291,7 @@ class Database:
                 )
                 del values["id"]
                 assignments = ", ".join(f"{k} = ?" for k in values)
-                self.conn.execute(
-                    f"UPDATE articles SET {assignments} WHERE id = ?", (*values.values(), aid)
-                )
+                self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*values.values(), aid))
                 outcome = "updated"
             else:
                 self.conn.execute(
@@ -419,52 +310,83 @@ class Database:
             )
         return outcome
 
+    def _current(self, aid: str) -> tuple | None:
+        return self.conn.execute(
+            "SELECT title, body, published_at, published_date, modified_at, content_hash, last_seen_at, url "
+            "FROM articles WHERE id = ?",
+            (aid,),
+        ).fetchone()
+
+    def _moved_by_wrong_canonical(self, a: Article, aid: str, row: tuple) -> bool:
+        """The page was fetched at a URL of its own, declares the stored article ``aid`` as its
+        canonical, and is another article (another title): the canonical link is wrong."""
+        if not a.source_key or a.source_key == (a.url_key or a.url) or same_title(a.title, row[0]):
+            return False
+        alias = self.conn.execute(
+            "SELECT 1 FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(a.source_url or ""), aid)
+        ).fetchone()
+        return alias is None  # a known alias of it with a new title is a revision, not another article
+
     def _alias(self, aid: str, a: Article, seen: str) -> None:
-        fetched = canonical_url(a.source_url) if a.source_url and a.source_url != a.url else a.url
-        for alias in {a.url, fetched}:
+        """Every URL of the article, in the canonical form the crawler looks URLs up in."""
+        for url in {a.url, a.source_url or a.url}:
             self.conn.execute(
                 "INSERT OR IGNORE INTO article_aliases (url, article_id, first_seen_at) VALUES (?, ?, ?)",
-                (alias, aid, seen),
+                (canonical_url(url), aid, seen),
             )
 
-    def _near_duplicate(self, a: Article, aid: str) -> tuple[str, str, str] | None:
-        """(id, site, story_id) of a stored article with (nearly) the same body, if any.
+    def _near_duplicate(self, a: Article, aid: str) -> _Twin | None:
+        """A stored article with (nearly) the same body, if any: preferably the same article
+        (same site, same title, near-identical body), else the first copy of the story.
 
         Candidates: the same exact content hash (indexed), or articles published within
-        ``NEAR_DUP_DAYS`` days whose SimHash is close; only those have their body compared."""
-        from crawler.neardup import candidates_among, confirmed
-
+        ``NEAR_DUP_DAYS`` days whose SimHash is close or whose sketch overlaps; only those have
+        their body compared."""
         if not a.body:
             return None
         exact = self.conn.execute(
-            "SELECT id, site, story_id FROM articles WHERE content_hash = ? AND id != ? ORDER BY first_seen_at LIMIT 1",
+            "SELECT id, site, story_id, title FROM articles WHERE content_hash = ? AND id != ? "
+            "ORDER BY first_seen_at LIMIT 1",
             (a.content_hash, aid),
         ).fetchone()
         if exact:
-            return exact
-        if not a.simhash or not a.published_date:
+            return _Twin(*exact[:3], same_article=same_title(a.title, exact[3]))
+        if not a.published_date:
             return None
-        mine = int(a.simhash, 16)
+        mine_hash = int(a.simhash, 16) if a.simhash else None
+        mine_sketch = parse_sketch(a.sketch)
+        found: _Twin | None = None
         for day in _days_around(a.published_date, NEAR_DUP_DAYS):
-            hashes, rows = self._fingerprints_of(day)
-            for i in candidates_among(mine, hashes):
-                other_id, site, story = rows[i]
-                if other_id != aid:
-                    body = self.conn.execute("SELECT body FROM articles WHERE id = ?", (other_id,)).fetchone()
-                    if body and confirmed(a.body, body[0] or ""):
-                        return other_id, site, story
-        return None
+            for other_id, site, story in self._day(day).candidates(mine_hash, mine_sketch):
+                if other_id == aid:
+                    continue
+                title, body = self.conn.execute("SELECT title, body FROM articles WHERE id = ?", (other_id,)).fetchone()
+                if not confirmed(a.body, body or ""):
+                    continue
+                twin = _Twin(other_id, site, story, site == a.site and same_title(a.title, title)
+                             and near_identical(a.body, body or ""))  # fmt: skip
+                if twin.same_article:
+                    return twin
+                found = found or twin
+        return found
 
-    def _fingerprints_of(self, day: str) -> tuple[list[int], list[tuple[str, str, str]]]:
-        """SimHashes of the articles published on ``day`` and their (id, site, story_id), cached
-        for this connection."""
-        cached = self._fingerprint_cache.get(day)
+    def _refresh_days(self) -> None:
+        """Forget cached fingerprints when another connection (another site's crawl, another
+        process) has committed since they were read."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._days.clear()
+            self._data_version = version
+
+    def _day(self, day: str) -> _Day:
+        cached = self._days.get(day)
         if cached is None:
+            cached = self._days[day] = _Day()
             rows = self.conn.execute(
-                "SELECT simhash, id, site, story_id FROM articles WHERE published_date = ? AND simhash IS NOT NULL",
-                (day,),
-            ).fetchall()
-            cached = self._fingerprint_cache[day] = ([int(r[0], 16) for r in rows], [r[1:] for r in rows])
+                "SELECT id, site, story_id, simhash, sketch FROM articles WHERE published_date = ?", (day,)
+            )
+            for row in rows:
+                cached.add(*row)
         return cached
 
     def mark_seen(self, seen: Iterable[Seen]) -> None:
@@ -480,6 +402,64 @@ class Database:
     def store_rejects(self, rejects: Iterable[Reject], run_id: int | None = None) -> None:
         with self.transaction():
             self.conn.executemany(
-                "INSERT INTO rejects (run_id, site, url, reason, detail, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(run_id, r.site, r.url, r.reason, r.detail[:2000], now_iso()) for r in rejects],
+                "INSERT INTO rejects (run_id, site, url, reason, detail, seen_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, r.site, r.url, r.reason, r.detail[:2000], now_iso(), r.kind) for r in rejects],
             )
+
+
+@dataclass(slots=True)
+class _Twin:
+    id: str
+    site: str
+    story_id: str
+    same_article: bool = False
+
+
+@dataclass(slots=True)
+class _Day:
+    """Fingerprints of the articles published on one day: SimHashes and sketches, with an
+    inverted index of sketch hashes so that a new article is compared with few of them."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    simhashes: list[int] = field(default_factory=list)
+    simhash_rows: list[int] = field(default_factory=list)
+    sketches: list[frozenset[int]] = field(default_factory=list)
+    postings: dict[int, list[int]] = field(default_factory=dict)
+
+    def add(self, aid: str, site: str, story: str, simhash: str | None, sketch: str | None) -> None:
+        index = len(self.rows)
+        self.rows.append((aid, site, story))
+        if simhash:
+            self.simhashes.append(int(simhash, 16))
+            self.simhash_rows.append(index)
+        hashes = parse_sketch(sketch)
+        self.sketches.append(hashes)
+        for h in hashes:
+            self.postings.setdefault(h, []).append(index)
+
+    def candidates(self, simhash: int | None, sketch: frozenset[int]) -> list[tuple[str, str, str]]:
+        found = set()
+        if simhash is not None:
+            found.update(self.simhash_rows[i] for i in candidates_among(simhash, self.simhashes))
+        shared = {i for h in sketch for i in self.postings.get(h, ())}
+        found.update(i for i in shared if sketch_candidate(sketch, self.sketches[i]))
+        return [self.rows[i] for i in sorted(found)]
+
+
+def _row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -> dict[str, Any]:
+    return {
+        "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
+        "published_at": a.published_at, "published_date": a.published_date,
+        "published_raw": a.published_raw, "modified_at": a.modified_at,
+        "authors": json.dumps(a.authors, ensure_ascii=False), "editor": a.editor,
+        "location": a.location, "category": a.category,
+        "tags": json.dumps(a.tags, ensure_ascii=False), "image_url": a.image_url,
+        "image_caption": a.image_caption, "description": a.description, "body": a.body,
+        "word_count": a.word_count, "language": a.language, "views": a.views,
+        "content_hash": a.content_hash, "fetched_at": a.fetched_at,
+        "sitemap_lastmod": a.sitemap_lastmod,
+        "extracted_by": json.dumps(a.extracted_by, sort_keys=True), "run_id": run_id,
+        "simhash": a.simhash, "sketch": a.sketch, "places": json.dumps(a.places, ensure_ascii=False),
+        "officials": json.dumps(a.officials, ensure_ascii=False),
+        "last_seen_at": seen,
+    }  # fmt: skip

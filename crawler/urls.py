@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string, url_query_cleaner
 
@@ -14,8 +14,12 @@ TRACKING_PARAMS = frozenset(
         "utm_name", "utm_reader", "utm_brand", "utm_social", "utm_social-type",
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid",
         "mc_eid", "_ga", "_gl", "ref", "ref_src", "amp", "noamp", "share", "s_cid", "cmpid", "spm",
+        "_hsenc", "_hsmi", "mkt_tok", "ocid", "wt.mc_id", "__twitter_impression", "ncid",
+        # session ids: a new value on every visit, the same page
+        "phpsessid", "sid", "sessid", "sessionid", "session_id", "jsessionid", "aspsessionid", "cfid", "cftoken",
     }
 )  # fmt: skip
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
 _AMP_PATH = re.compile(r"/amp/?$", re.I)
 
 
@@ -41,11 +45,9 @@ def canonical_url(url: str, *, strip_query: bool = False) -> str:
     netloc = host
     if parts.port and parts.port not in (80, 443):
         netloc = f"{host}:{parts.port}"
-    path = _AMP_PATH.sub("", parts.path).rstrip("/") or "/"
+    path = _AMP_PATH.sub("", _PATH_SESSION.sub("", parts.path)).rstrip("/") or "/"
     query = "" if strip_query else parts.query
-    cleaned = urlunsplit((scheme, netloc, path, query, ""))
-    if query:
-        cleaned = url_query_cleaner(cleaned, TRACKING_PARAMS, remove=True, unique=True)
+    cleaned = _without_junk(urlunsplit((scheme, netloc, path, query, "")))
     result = urlsplit(canonicalize_url(cleaned, keep_fragments=False))
     return urlunsplit((result.scheme, result.netloc, result.path.rstrip("/") or "/", result.query, ""))
 
@@ -58,11 +60,20 @@ def clean_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return url
-    path = _AMP_PATH.sub("/", parts.path) or "/"
+    path = _AMP_PATH.sub("/", _PATH_SESSION.sub("", parts.path)) or "/"
     cleaned = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
-    if parts.query:
-        cleaned = url_query_cleaner(cleaned, TRACKING_PARAMS, remove=True, unique=True)
-    return safe_url_string(cleaned)
+    return safe_url_string(_without_junk(cleaned))
+
+
+def _without_junk(url: str) -> str:
+    """The URL without tracking and session parameters, whatever their case (``PHPSESSID``)."""
+    query = urlsplit(url).query
+    if not query:
+        return url
+    present = {name for name, _ in parse_qsl(query, keep_blank_values=True) if name.lower() in TRACKING_PARAMS}
+    if not present:
+        return url
+    return url_query_cleaner(url, present, remove=True, unique=True)
 
 
 def same_site(url: str, domains: tuple[str, ...] | list[str]) -> bool:

@@ -6,7 +6,12 @@ from crawler.profile import SiteProfile
 from crawler.spider import NewsSpider
 
 WITA = timezone(timedelta(hours=8))
-_STATIC = "category|tag|author|page|feed|wp-|search|amp|comments|pedoman|tentang|kontak|redaksi|kebijakan|privacy|disclaimer|iklan|karir|indeks"  # noqa: E501
+# static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)
+_STATIC = (
+    "pedoman-media-siber", "kebijakan-privasi", "kebijakan-privasi-2", "tentang-kami", "kontak-kami", "hubungi-kami",
+    "susunan-redaksi", "info-iklan", "tarif-iklan", "syarat-dan-ketentuan", "kode-etik-jurnalistik",
+    "kode-etik-jurnalistik-wartawan", "standar-perlindungan-wartawan", "privacy-policy", "terms-of-service",
+)  # fmt: skip
 
 PROFILE = SiteProfile(
     name="editorialkaltim",
@@ -14,7 +19,8 @@ PROFILE = SiteProfile(
     domains=("editorialkaltim.com",),
     home="https://editorialkaltim.com/",
     # permalinks are /<slug>/ or /YYYY/MM/DD/<slug>/ (unknown which): accept both
-    article_path=rf"^/(?:\d{{4}}/\d{{2}}/(?:\d{{2}}/)?)?(?!(?:{_STATIC}))[a-z0-9]+(?:-[a-z0-9]+){{2,}}/?$",
+    article_path=r"^/(?:\d{4}/\d{2}/(?:\d{2}/)?)?[a-z0-9]+(?:-[a-z0-9]+){2,}/?$",
+    static_path=rf"^/(?:{'|'.join(_STATIC)})/?$",
     timezone=WITA,
     title=("h1.post-title.entry-title", "h1.entry-title", "h1.post-title"),
     date=("span.date.meta-item", ".post-meta .date", "time::attr(datetime)"),

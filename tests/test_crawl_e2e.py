@@ -44,7 +44,9 @@ def test_crawl_recrawl_and_change(site, tmp_path):
             assert title == expected[url]["title"] and day == expected[url]["published_date"]
             assert len(body.split()) > 50
         conn = sqlite3.connect(db)
-        reasons = {r for (r,) in conn.execute("select reason from rejects")}
+        reasons = {r for (r,) in conn.execute("select reason from rejects where kind = 'article'")}
+        # the profile's alternative sitemap that this copy lacks is a visible failed entry point
+        assert {k for (k,) in conn.execute("select kind from rejects where kind != 'article'")} <= {"sitemap", "feed"}
         # enriched in the helper process: every article fingerprinted, the watched story flagged
         assert conn.execute("select count(*) from articles where simhash is null").fetchone()[0] == 0
         assert conn.execute("select count(*) from topic_matches where topic = 'netralitas-asn'").fetchone()[0] >= 1

@@ -12,7 +12,8 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Reject, Seen
 from crawler.pipelines import StorePipeline, ValidatePipeline
-from crawler.storage import SCHEMA_VERSION, Database, StorageError
+from crawler.schema import SCHEMA_VERSION
+from crawler.storage import Database, StorageError
 from spiders.editorialkaltim import EditorialkaltimSpider
 from spiders.infopublik import InfopublikSpider
 from spiders.suarakalbar import SuarakalbarSpider
@@ -68,7 +69,7 @@ def test_batches_are_committed_by_the_writer_before_their_items_complete(tmp_pat
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
     copies = [replace(items[0], url=f"{items[0].url}?v={i}", url_key=f"k{i}", body=f"{items[0].body} Versi {i}.",
-                      content_hash=f"h{i}", simhash=None) for i in range(7)]  # fmt: skip
+                      content_hash=f"h{i}", simhash=None, sketch=None) for i in range(7)]  # fmt: skip
 
     def stored() -> int:
         with sqlite3.connect(db_path) as conn:

@@ -1,0 +1,216 @@
+"""The database's shape: numbered migrations, and the check and repair of what they create.
+
+Schema changes are numbered migrations recorded in ``PRAGMA user_version``. What a database should
+hold is what running every migration on an empty one gives (:func:`reference_schema`), so a
+dropped index, trigger, view or full-text index is found and recreated (:func:`repair`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+
+import sqlite_utils
+
+from crawler.neardup import fingerprint, sketch
+from crawler.urls import canonical_url
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # accents and case do not count in search
+# Columns of ``articles`` created by the first migration.
+ARTICLE_COLUMNS: dict[str, type] = {
+    "id": str, "url": str, "url_key": str, "site": str, "title": str,
+    "published_at": str, "published_date": str, "published_raw": str, "modified_at": str,
+    "authors": str, "editor": str, "location": str, "category": str, "tags": str,
+    "image_url": str, "image_caption": str, "description": str, "body": str,
+    "word_count": int, "language": str, "views": int, "content_hash": str,
+    "first_seen_at": str, "last_seen_at": str, "fetched_at": str,
+    "sitemap_lastmod": str, "extracted_by": str, "run_id": int,
+}  # fmt: skip
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "url_key", "site"})
+    db["articles"].create_index(["url_key"], unique=True)
+    db["articles"].create_index(["site", "published_date"])
+    db["articles"].create_index(["published_date"])
+    db["articles"].create_index(["content_hash"])
+    db["articles"].enable_fts(
+        ["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE
+    )
+    db["article_aliases"].create(
+        {"url": str, "article_id": str, "first_seen_at": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_aliases"].create_index(["article_id"])
+    db["article_versions"].create(
+        {
+            "id": int, "article_id": str, "title": str, "body": str, "published_at": str,
+            "published_date": str, "modified_at": str, "content_hash": str, "seen_at": str,
+            "replaced_at": str,
+        },  # fmt: skip
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_versions"].create_index(["article_id"])
+    db["crawl_runs"].create(
+        {
+            "id": int, "site": str, "started_at": str, "finished_at": str, "status": str,
+            "finish_reason": str, "requests": int, "responses": int, "new": int, "updated": int,
+            "unchanged": int, "skipped": int, "dropped": int, "errors": int,
+            "dropped_reasons": str, "coverage": str, "error": str,
+        },  # fmt: skip
+        pk="id",
+    )
+    db["crawl_runs"].create_index(["site", "started_at"])
+    db["rejects"].create(
+        {"id": int, "run_id": int, "site": str, "url": str, "reason": str, "detail": str,
+         "seen_at": str},  # fmt: skip
+        pk="id",
+    )
+    db["rejects"].create_index(["run_id"])
+    db["rejects"].create_index(["url"])
+
+
+VIEWS = {
+    "topic_matches": """
+        SELECT t.topic, a.published_date, a.published_at, a.site, a.location, a.title, a.url, t.terms,
+               t.snippet, a.story_id, a.id AS article_id
+        FROM article_topics t JOIN articles a ON a.id = t.article_id""",
+    "story_clusters": """
+        SELECT story_id, COUNT(*) AS articles, COUNT(DISTINCT site) AS sites,
+               GROUP_CONCAT(site, ', ') AS site_list, MIN(published_date) AS first_published,
+               MIN(first_seen_at) AS first_seen_at, MAX(title) AS title
+        FROM articles GROUP BY story_id HAVING COUNT(DISTINCT site) > 1""",
+    "article_changes": """
+        SELECT v.article_id, a.site, a.url, v.title AS previous_title, a.title AS current_title,
+               v.published_at AS previous_published_at, a.published_at AS current_published_at,
+               v.content_hash AS previous_hash, a.content_hash AS current_hash, v.replaced_at AS changed_at
+        FROM article_versions v JOIN articles a ON a.id = v.article_id""",
+    "articles_per_region_week": """
+        SELECT json_extract(p.value, '$.name') AS region, json_extract(p.value, '$.province') AS province,
+               strftime('%Y-W%W', a.published_date) AS week, COUNT(*) AS articles
+        FROM articles a, json_each(a.places) p WHERE a.published_date IS NOT NULL
+        GROUP BY region, province, week""",
+    "crawl_health": """
+        SELECT id, site, started_at, status, new, updated, dropped,
+               json_extract(coverage, '$.title') AS title_share,
+               json_extract(coverage, '$.published_date') AS date_share,
+               json_extract(coverage, '$.body_80_words') AS body_share,
+               json_extract(coverage, '$.authors') AS author_share, warnings
+        FROM crawl_runs""",
+}
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Near-duplicate fingerprints and stories, topics, entity hints, views."""
+    for column in ("simhash", "story_id", "places", "officials"):
+        db["articles"].add_column(column, str)
+    for row in db.execute("SELECT id, body FROM articles").fetchall():
+        db.execute("UPDATE articles SET simhash = ?, story_id = id WHERE id = ?", (fingerprint(row[1] or ""), row[0]))
+    db["articles"].create_index(["story_id"])
+    db["article_topics"].create(
+        {"article_id": str, "topic": str, "terms": str, "snippet": str, "matched_at": str},
+        pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_topics"].create_index(["topic"])
+    db["crawl_runs"].add_column("duplicates", int)
+    db["crawl_runs"].add_column("warnings", str)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """Full-text index writes that scale. New articles are indexed by :meth:`Database._store` in
+    the same transaction, not by an insert trigger: FTS5 flushes its pending terms at every
+    statement savepoint, and a trigger makes one per row (measured: half the insert rate). An
+    article is re-indexed only when its title or body change, so refreshing ``last_seen_at``
+    (every re-crawl touches every known article) no longer rewrites the index."""
+    db.execute("DROP TRIGGER IF EXISTS articles_ai")
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        "CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN "
+        "INSERT INTO articles_fts (articles_fts, rowid, title, body) "
+        "VALUES ('delete', old.rowid, old.title, old.body); "
+        "INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body); END"
+    )
+
+
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """Entry-point failures and refusals per run, listing backfill state, containment sketches,
+    aliases in the canonical form the crawler looks them up in."""
+    db["rejects"].add_column("kind", str)  # NULL on older rows: an article page
+    db["crawl_runs"].add_column("refused", str)
+    db["crawl_runs"].add_column("entry_failures", str)
+    db["articles"].add_column("sketch", str)
+    for row_id, body in db.execute("SELECT id, body FROM articles").fetchall():
+        db.execute("UPDATE articles SET sketch = ? WHERE id = ?", (sketch(body or ""), row_id))
+    db["listings"].create(
+        {"site": str, "url": str, "complete": int, "resume_url": str, "updated_at": str}, pk=("site", "url")
+    )
+    for url, article in db.execute("SELECT url, article_id FROM article_aliases").fetchall():
+        if (canonical := canonical_url(url)) != url:
+            db.execute("DELETE FROM article_aliases WHERE url = ?", (url,))
+            db.execute(
+                "INSERT OR IGNORE INTO article_aliases (url, article_id, first_seen_at) VALUES (?, ?, ?)",
+                (canonical, article, now_iso()),
+            )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Tables whose loss is loss of data: reported, never silently recreated empty.
+DATA_TABLES = frozenset({"articles", "article_aliases", "article_versions", "crawl_runs", "rejects", "article_topics"})
+
+
+@lru_cache(maxsize=1)
+def reference_schema() -> dict[str, tuple[str, str]]:
+    """name -> (type, SQL) of every table, index, trigger and view a current database has."""
+    conn = sqlite3.connect(":memory:")
+    db = sqlite_utils.Database(conn)
+    for migration in MIGRATIONS:
+        migration(db)
+    rows = conn.execute("SELECT name, type, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+    conn.close()
+    return {name: (kind, sql) for name, kind, sql in rows if not _internal(name)}
+
+
+def _internal(name: str) -> bool:
+    return name.startswith(("sqlite_", "articles_fts_"))
+
+
+def missing_objects(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(type, name) of what a current database should have and this one lacks."""
+    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    return [(kind, name) for name, (kind, _) in reference_schema().items() if name not in present]
+
+
+def repair(conn: sqlite3.Connection) -> list[str]:
+    """Recreate what can be recreated without losing data (indexes, triggers, views, the full-text
+    index rebuilt from ``articles``, the listing state); returns what was done. Raises
+    ``ValueError`` naming a missing data table, which only a backup can bring back. Run inside
+    a write transaction."""
+    missing = missing_objects(conn)
+    lost = sorted(name for kind, name in missing if kind == "table" and name in DATA_TABLES)
+    if lost:
+        raise ValueError(f"table(s) {', '.join(lost)} missing: the data they held is gone")
+    done = []
+    order = {"table": 0, "index": 1, "view": 2, "trigger": 3}
+    for kind, name in sorted(missing, key=lambda m: order.get(m[0], 9)):
+        conn.execute(reference_schema()[name][1])
+        if name == "articles_fts":
+            conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+            done.append("recreated the full-text index articles_fts and re-indexed every article")
+        else:
+            done.append(f"recreated {kind} {name}")
+    return done
+
+
