@@ -59,7 +59,7 @@ _CREDIT = re.compile(r"^(?:penulis|reporter|pewarta|editor|redaktur)\s*:", re.I)
 def credit_lines(paragraphs: list[str]) -> Byline:
     """Author/editor from closing credit paragraphs such as ``Penulis: Ani / Editor: Budi``."""
     merged = Byline()
-    for para in paragraphs[-4:]:
+    for para in paragraphs[-6:]:
         if len(para) > 160 or not _CREDIT.match(para):
             continue
         found = parse_byline(para)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import urllib.request
 from pathlib import Path
@@ -119,11 +120,11 @@ def run_crawl(
     try:
         for site, crawler in crawlers.items():
             run_id = crawler.stats.get_value("pantau/run_id")
-            row = db.run(run_id) if run_id else None
-            if row is None:
-                fatal = crawler.stats.get_value("pantau/fatal") or "the crawl did not start"
-                row = {"site": site, "status": "failed", "error": fatal}
-            summaries.append(dict(row))
+            row = dict(db.run(run_id)) if run_id else {"site": site, "error": "the crawl did not start"}
+            if fatal := crawler.stats.get_value("pantau/fatal"):  # even when the run row could not be written
+                row.update(status="failed", error=fatal)
+            row.setdefault("status", "failed")
+            summaries.append(row)
     finally:
         db.close()
     return summaries
@@ -138,10 +139,12 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
             f"{r.get('new') or 0:>5} {r.get('updated') or 0:>7} {r.get('unchanged') or 0:>9} "
             f"{r.get('skipped') or 0:>7} {r.get('dropped') or 0:>7} {r.get('errors') or 0:>6}"
         )
-        reasons = r.get("dropped_reasons")
-        if reasons and reasons != "{}":
-            reasons = json.loads(reasons) if isinstance(reasons, str) else reasons
-            lines.append("    dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+        for column, label in (("dropped_reasons", "dropped"), ("entry_failures", "entry points failed"),
+                              ("refused", "URLs not fetched as articles")):  # fmt: skip
+            counts = r.get(column)
+            counts = json.loads(counts) if isinstance(counts, str) else counts
+            if counts:
+                lines.append(f"    {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for r in rows:
         if r.get("status") == "failed":
             lines.append(f"FAILED {r.get('site')}: {r.get('error') or 'no page could be fetched'}")
@@ -158,7 +161,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
     try:
         base_urls = _parse_base_urls(args.base_url or [])
-        Database.open(args.db).close()  # fail early and clearly on a bad database
+        preflight(args.db, sites)
     except (ValueError, StorageError) as exc:
         return fail(str(exc))
     spider_args = {}
@@ -183,6 +186,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if any(r.get("status") == "failed" for r in rows):
         return EXIT_FAILED
     return EXIT_FAILED if warnings and args.strict else EXIT_OK
+
+
+def preflight(db_path: str, sites: list[str]) -> None:
+    """Fail at start, clearly, on what would otherwise fail silently during the crawl: an invalid
+    selector in a site profile, a database that cannot be opened, repaired or read."""
+    from crawler.sites import profiles
+
+    for site in sites:
+        profiles()[site].check()
+    db = Database.open(db_path)
+    try:
+        for site in sites:
+            try:
+                db.known_articles(site)
+                db.listing_states(site)
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot read what is stored for {site} in {db_path}: {exc}") from exc
+    finally:
+        db.close()
 
 
 def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
@@ -324,6 +346,22 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- db
+
+
+def cmd_db_repair(args: argparse.Namespace) -> int:
+    """Open the database for writing, which recreates what is missing, and say what was done."""
+    try:
+        db = Database.open(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    db.close()
+    for line in db.repairs:
+        print(line)
+    print(f"{args.db}: schema complete" + (f" ({len(db.repairs)} repair(s))" if db.repairs else ", nothing to repair"))
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -380,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("demo", help="crawl the bundled fixture sites served on 127.0.0.1"))
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("db", help="database maintenance")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
+    p.set_defaults(func=cmd_db_repair)
 
     p = with_db(sub.add_parser("runs", help="recent crawl runs"))
     p.add_argument("--limit", type=int, default=20)

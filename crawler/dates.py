@@ -41,12 +41,15 @@ EARLIEST = date(1995, 1, 1)
 _DAY = r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad)"
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _TIME = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?"
-_ZONE = r"(?P<zone>WITA|WIB|WIT|UTC|GMT|Z)?\s*(?P<offset>[+-]\d{2}:?\d{2})?"
+# a zone name is a whole word ("Zulkifli" after a date is not "Z"); offsets: +07:00, +0700, and
+# GMT+7 / UTC+7 (a bare "+7" or "-5" elsewhere is not an offset)
+_OFFSET = r"(?P<offset>(?:(?<=GMT)|(?<=UTC))[+-]\d{1,2}(?::?\d{2})?(?!\d)|[+-]\d{2}:?\d{2}(?!\d))"
+_ZONE = rf"(?:(?P<zone>WITA|WIB|WIT|UTC|GMT|Z)\b)?\s*{_OFFSET}?"
 
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:\s*(?:T|\s|WIB|WITA|WIT)\s*(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
-    r"\s*(?P<zone>Z|WITA|WIB|WIT|UTC)?\s*(?P<offset>[+-]\d{2}:?\d{2})?",
+    rf"\s*(?:(?P<zone>Z|WITA|WIB|WIT|UTC|GMT)(?![a-z]))?\s*{_OFFSET}?",
     re.I,
 )
 _TEXTUAL = re.compile(
@@ -96,11 +99,11 @@ def zone_from_offset(offset: str | None) -> timezone | None:
     text = offset.strip()
     if text.upper() in ZONES:
         return ZONES[text.upper()]
-    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
-    if not m:
+    m = re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?", text)
+    if not m or int(m.group(2)) > 14:
         return None
     sign = -1 if m.group(1) == "-" else 1
-    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
 
 
 def _zone(m: re.Match[str], default: timezone) -> timezone:

@@ -211,32 +211,26 @@ def extract_article(
         if title := _good_title(generic_title(sel, names), profile):
             by["title"] = "generic"
 
-    # -- body
-    paragraphs: list[str] = []
+    # -- body (the raw paragraphs are kept: credit lines such as "Penulis: ..." are read from them
+    # before cleanup drops them from the text)
+    paragraphs, raw_paragraphs = [], []
     drop_exact = [t for t in (title,) if t]
+    boilerplate = profile.boilerplate if profile else ()
     if profile and profile.body:
         for css in profile.body:
             nodes = [n for n in query(sel, css) if isinstance(n, etree._Element)]
             if nodes:
-                found = clean_paragraphs(
-                    element_paragraphs(nodes[0], profile.drop_selectors()),
-                    profile.boilerplate,
-                    drop_exact,
-                )
+                found_raw = element_paragraphs(nodes[0], profile.drop_selectors())
+                found = clean_paragraphs(found_raw, boilerplate, drop_exact)
                 if sum(len(p.split()) for p in found) >= MIN_BODY_WORDS:
-                    paragraphs, by["body"] = found, "profile"
+                    paragraphs, raw_paragraphs, by["body"] = found, found_raw, "profile"
                     break
     if not paragraphs and ld.body and len(ld.body.split()) >= MIN_BODY_WORDS:
-        paragraphs = clean_paragraphs(
-            [normalize_space(p) for p in ld.body.split("\n")],
-            profile.boilerplate if profile else (),
-            drop_exact,
-        )
-        by["body"] = "jsonld"
+        raw_paragraphs = [normalize_space(p) for p in ld.body.split("\n")]
+        paragraphs, by["body"] = clean_paragraphs(raw_paragraphs, boilerplate, drop_exact), "jsonld"
     if not paragraphs:
-        paragraphs = clean_paragraphs(
-            generic_paragraphs(sel), profile.boilerplate if profile else (), drop_exact
-        )
+        raw_paragraphs = generic_paragraphs(sel)
+        paragraphs = clean_paragraphs(raw_paragraphs, boilerplate, drop_exact)
         if paragraphs:
             by["body"] = "generic"
     if not title and not paragraphs:
@@ -265,7 +259,7 @@ def extract_article(
             break
 
     # -- people
-    credits = credit_lines(paragraphs)
+    credits = credit_lines([p for p in raw_paragraphs if p.strip()])
     authors: list[str] = []
     for name, get_values in (
         ("jsonld", lambda: ld.authors),

@@ -1,7 +1,10 @@
 """Crawl health: notice the day a site's layout change breaks extraction.
 
-Each run stores, per site, the share of stored items with a title, a date, a body of 80+ words and
-an author (``crawl_runs.coverage``). A share far below the same site's recent runs is a warning.
+Each run stores, per site, the share of the article pages it fetched (stored, or dropped as not
+extractable: no title, short body, ...) that gave a title, a date, a body of 80+ words and an
+author, and the share that was stored (``crawl_runs.coverage``). A run that fetched
+``MIN_PAGES`` or more article pages and stored none, or whose share of any field falls far
+below the same site's recent runs, gets a warning.
 """
 
 from __future__ import annotations
@@ -11,34 +14,63 @@ from statistics import median
 
 from crawler.storage import Database
 
-FIELDS = {"title": "title", "published_date": "date", "body_80_words": "body of 80+ words", "authors": "author"}
-MIN_ITEMS = 3  # runs with fewer stored items say too little to compare
+FIELDS = {
+    "stored": "could be stored", "title": "have a title", "published_date": "have a date",
+    "body_80_words": "have a body of 80+ words", "authors": "have an author",
+}  # fmt: skip
+MIN_PAGES = 5  # runs that fetched fewer article pages say too little to judge
 DROP_RATIO = 0.6  # warn when a share falls below 60 % of its recent median
+STORED_RATIO = 0.5  # ... or, for the share of pages stored, below half of it
 HISTORY = 10
+
+
+def _pages(coverage: dict) -> int:
+    """Article pages fetched in a run (older runs counted stored items only)."""
+    return coverage.get("pages", coverage.get("items", 0))
+
+
+def shares(coverage: dict) -> dict[str, float]:
+    """Each field's share of the article pages fetched, and the share stored."""
+    pages = _pages(coverage)
+    result = {k: coverage.get(k, 0.0) for k in FIELDS if k != "stored"}
+    result["stored"] = coverage.get("items", 0) / pages if pages else 0.0
+    return result
 
 
 def check_run(db: Database, run_id: int) -> list[str]:
     """Warnings for one run (also written to ``crawl_runs.warnings``)."""
     run = db.run(run_id)
     coverage = json.loads(run.get("coverage") or "{}")
-    if coverage.get("items", 0) < MIN_ITEMS:
-        return []
-    previous = db.conn.execute(
-        "SELECT coverage FROM crawl_runs WHERE site = ? AND id < ? AND status = 'finished' AND coverage IS NOT NULL "
-        "ORDER BY id DESC LIMIT ?",
-        (run["site"], run_id, HISTORY),
-    ).fetchall()
-    history = [c for (text,) in previous if (c := json.loads(text)).get("items", 0) >= MIN_ITEMS]
+    pages = _pages(coverage)
     warnings = []
-    if history:
+    if pages >= MIN_PAGES and coverage.get("items", 0) == 0:
+        warnings.append(
+            f"{run['site']}: none of the {pages} article pages fetched could be stored "
+            f"(dropped: {_reasons(run)}); has the site's layout changed?"
+        )
+    elif pages >= MIN_PAGES:
+        previous = db.conn.execute(
+            "SELECT coverage FROM crawl_runs WHERE site = ? AND id < ? AND status = 'finished' "
+            "AND coverage IS NOT NULL ORDER BY id DESC LIMIT ?",
+            (run["site"], run_id, HISTORY),
+        ).fetchall()
+        history = [shares(c) for (text,) in previous if _pages(c := json.loads(text)) >= MIN_PAGES]
+        now = shares(coverage)
         for key, label in FIELDS.items():
-            usual = median(c.get(key, 0.0) for c in history)
-            now = coverage.get(key, 0.0)
-            if usual >= 0.3 and now < usual * DROP_RATIO:
+            if not history:
+                break
+            usual = median(h[key] for h in history)
+            ratio = STORED_RATIO if key == "stored" else DROP_RATIO
+            if usual >= 0.3 and now[key] < usual * ratio:
                 warnings.append(
-                    f"{run['site']}: only {now:.0%} of items have a {label} (usually {usual:.0%}); "
-                    "has the site's layout changed?"
+                    f"{run['site']}: only {now[key]:.0%} of the article pages fetched {label} "
+                    f"(usually {usual:.0%}); has the site's layout changed?"
                 )
     db.finish_run(run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None,
                   finished_at=run["finished_at"])  # fmt: skip
     return warnings
+
+
+def _reasons(run: dict) -> str:
+    reasons = json.loads(run.get("dropped_reasons") or "{}")
+    return ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "nothing recorded"

@@ -150,6 +150,8 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("refused", str)
     db["crawl_runs"].add_column("entry_failures", str)
     db["articles"].add_column("sketch", str)
+    db["articles"].add_column("fetched_url", str)  # where the stored content was fetched
+    db["articles"].add_column("fetched_key", str)  # its identity, when a canonical link moved it elsewhere
     for row_id, body in db.execute("SELECT id, body FROM articles").fetchall():
         db.execute("UPDATE articles SET sketch = ? WHERE id = ?", (sketch(body or ""), row_id))
     db["listings"].create(

@@ -254,7 +254,10 @@ class Database:
         key = a.url_key or a.url
         aid = article_id(key)
         row = self._current(aid)
-        if row is not None and self._moved_by_wrong_canonical(a, aid, row):
+        if row is not None and self._holds_another_page(a, key, row):
+            self._move(aid, row[8], row[9])  # to the URL it was fetched at: this page owns the URL
+            row = None
+        elif row is not None and self._moved_by_wrong_canonical(a, aid, row):
             # the page's canonical link points at another stored article: it is an article of its own
             a.url, a.url_key = clean_url(a.source_url or a.url), a.source_key
             key = a.source_key or a.url
@@ -312,8 +315,8 @@ class Database:
 
     def _current(self, aid: str) -> tuple | None:
         return self.conn.execute(
-            "SELECT title, body, published_at, published_date, modified_at, content_hash, last_seen_at, url "
-            "FROM articles WHERE id = ?",
+            "SELECT title, body, published_at, published_date, modified_at, content_hash, last_seen_at, url, "
+            "fetched_url, fetched_key FROM articles WHERE id = ?",
             (aid,),
         ).fetchone()
 
@@ -326,6 +329,32 @@ class Database:
             "SELECT 1 FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(a.source_url or ""), aid)
         ).fetchone()
         return alias is None  # a known alias of it with a new title is a revision, not another article
+
+    @staticmethod
+    def _holds_another_page(a: Article, key: str, row: tuple) -> bool:
+        """This page was fetched at its own URL, but the row stored under that URL came from
+        another page that declared it as canonical, and is another article (another title)."""
+        fetched_key = row[9]
+        own = not a.source_key or a.source_key == key
+        return own and fetched_key is not None and fetched_key != key and not same_title(a.title, row[0])
+
+    def _move(self, old: str, fetched_url: str, fetched_key: str) -> None:
+        """Give a stored article the identity of the URL it was fetched at (with its aliases,
+        versions, topics and story), freeing the identity its wrong canonical link claimed."""
+        new = article_id(fetched_key)
+        if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (new,)).fetchone():
+            self.conn.execute("DELETE FROM article_aliases WHERE article_id = ?", (old,))
+            return
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # children follow within the transaction
+        claimed = self.conn.execute("SELECT url FROM articles WHERE id = ?", (old,)).fetchone()[0]
+        self.conn.execute(
+            "UPDATE articles SET id = ?, url = ?, url_key = ? WHERE id = ?", (new, fetched_url, fetched_key, old)
+        )
+        self.conn.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (new, old))
+        for table in ("article_aliases", "article_versions", "article_topics"):
+            self.conn.execute(f"UPDATE {table} SET article_id = ? WHERE article_id = ?", (new, old))
+        self.conn.execute("DELETE FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(claimed), new))
+        self._days.clear()
 
     def _alias(self, aid: str, a: Article, seen: str) -> None:
         """Every URL of the article, in the canonical form the crawler looks URLs up in."""
@@ -460,6 +489,7 @@ def _row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -
         "sitemap_lastmod": a.sitemap_lastmod,
         "extracted_by": json.dumps(a.extracted_by, sort_keys=True), "run_id": run_id,
         "simhash": a.simhash, "sketch": a.sketch, "places": json.dumps(a.places, ensure_ascii=False),
+        "fetched_url": clean_url(a.source_url or a.url), "fetched_key": a.source_key or key,
         "officials": json.dumps(a.officials, ensure_ascii=False),
         "last_seen_at": seen,
     }  # fmt: skip
