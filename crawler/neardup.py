@@ -19,7 +19,6 @@ confirmed copy is a separate article of the same story.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from hashlib import blake2b
 
 SIMHASH_MIN = 0.80  # candidate if at least this similar (Hamming distance <= 12 of 64)
@@ -28,7 +27,7 @@ CONTAINMENT_MIN = 0.60  # duplicate if this share of the shorter body's 3-shingl
 SKETCH_MODULUS = 8  # one 3-shingle in 8 (by hash) is in the sketch: about 60 for a 500-word body
 SKETCH_MIN = 0.35  # candidate if this share of the smaller sketch is in the other (confirmed at 0.60)
 IDENTICAL_MIN = 0.85  # same-site re-post: this share of the union of 3-shingles is common to both
-TITLE_MIN = 0.85  # same-site re-post: normalised titles at least this similar
+TITLE_MIN = 0.75  # same-site re-post: this share of the titles' words in both
 _WORD = re.compile(r"\w+")
 
 
@@ -116,12 +115,13 @@ def near_identical(body_a: str, body_b: str) -> bool:
 
 
 def same_title(title_a: str | None, title_b: str | None) -> bool:
-    """The same headline, give or take case, punctuation and a word or two."""
-    a = " ".join(_WORD.findall((title_a or "").casefold()))
-    b = " ".join(_WORD.findall((title_b or "").casefold()))
+    """The same headline, give or take case, punctuation and a word: the share of their words
+    common to both is at least ``TITLE_MIN`` ("Berita Nomor 15" and "Berita Nomor 16" differ)."""
+    a = set(_WORD.findall((title_a or "").casefold()))
+    b = set(_WORD.findall((title_b or "").casefold()))
     if not a or not b:
         return False
-    return a == b or SequenceMatcher(None, a, b).ratio() >= TITLE_MIN
+    return len(a & b) / len(a | b) >= TITLE_MIN
 
 
 def confirmed(body_a: str, body_b: str) -> bool:

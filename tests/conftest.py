@@ -68,3 +68,28 @@ def article_callback(spider_cls, url: str, body: bytes, **settings: object) -> t
         return crawler, asyncio.run(collect())
     finally:
         spider.offload.close()
+
+
+def cli(*args: str, timeout: int = 180, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``crawler ARGS`` as a user types it, from the project root."""
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})  # fmt: skip
+
+
+FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=0")
+
+
+def cli_crawl(db: Path, mirrors: dict[str, str], *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """``crawler crawl`` of the given sites, each on its mirror, with fast settings for loopback."""
+    sites = [a for site, url in mirrors.items() for a in ("--site", site, "--base-url", f"{site}={url}")]
+    return cli("crawl", "--db", str(db), *sites, "--log-level", "WARNING", *FAST, *args, timeout=timeout)
+
+
+def query(db: Path, sql: str, *params: object) -> list[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -1,7 +1,7 @@
 """A small site built in a test: a dict of paths to pages, served on 127.0.0.1.
 
-Pages are text with ``{host}`` standing for the server's own origin, or ``(status, content_type,
-bytes)``. ``delays`` holds per-path seconds to wait before answering (to order concurrent crawls).
+Pages are text with ``{host}`` standing for the server's own origin, ``(status, content_type,
+bytes)``, or a function returning either (a page that changes on every request). ``delays`` holds per-path seconds to wait before answering (to order concurrent crawls).
 Every request path (with its query) is recorded in ``requests``.
 """
 
@@ -65,6 +65,8 @@ class PagesSite(ServedSite):
                 path = self.path if keep_query else self.path.split("?")[0]
                 time.sleep(site.delays.get(path, 0))
                 page = site.pages.get(path)
+                if callable(page):
+                    page = page()
                 if page is None:
                     status, ctype, data = 404, "text/plain", b"not found"
                 elif isinstance(page, tuple):
