@@ -1,0 +1,3 @@
+from crawler.settings import *  # noqa: F403
+
+SPIDER_MODULES = ["spiders", "tests.broken.spiders"]

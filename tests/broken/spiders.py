@@ -1,0 +1,10 @@
+from crawler.profile import SiteProfile
+from crawler.spider import NewsSpider
+
+
+class BrokenSpider(NewsSpider):
+    name = "broken"
+    profile = SiteProfile(
+        name="broken", label="Broken", domains=("broken.example",), home="https://broken.example/",
+        article_path=r"^/\d{4}/", title=("h1.title", "div[class=unclosed"), body=("//div[@class='x'",),
+    )  # fmt: skip
