@@ -15,16 +15,22 @@ if [ -z "$PYTHON" ]; then
     done
 fi
 [ -n "$PYTHON" ] || { echo "run.sh: Python 3.11 or newer is required" >&2; exit 1; }
-VENV=.venv
+# PANTAU_VENV and PANTAU_CONSTRAINTS (a pip constraints file) let CI test other dependency versions
+VENV="${PANTAU_VENV:-.venv}"
 STAMP="$VENV/.installed"
+CONSTRAINTS="${PANTAU_CONSTRAINTS:-}"
 if [ ! -x "$VENV/bin/python" ]; then
     echo "run.sh: creating $VENV with $PYTHON" >&2
     "$PYTHON" -m venv "$VENV"
 fi
-if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || { [ -n "$CONSTRAINTS" ] && [ "$CONSTRAINTS" -nt "$STAMP" ]; }; then
     echo "run.sh: installing the project and its dependencies into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+    if [ -n "$CONSTRAINTS" ]; then
+        "$VENV/bin/python" -m pip install --quiet -c "$CONSTRAINTS" -e '.[test]'
+    else
+        "$VENV/bin/python" -m pip install --quiet -e '.[test]'
+    fi
     touch "$STAMP"
 fi
 cmd="${1:-crawl}"

@@ -27,6 +27,9 @@ CONCURRENT_ITEMS = 16
 LISTING_MAX_PAGES = 5
 # Sitemaps of an index followed per crawl, newest first by lastmod.
 SITEMAP_MAX_CHILDREN = 50
+# Largest sitemap or feed read (after gunzip). The protocol allows 50,000 URLs and 50 MB; such a
+# sitemap is above DOWNLOAD_MAXSIZE, the limit for pages, so sitemaps have their own.
+SITEMAP_MAXSIZE = 50 * 1024 * 1024
 
 # Politeness: a descriptive User-Agent with a contact, robots.txt, few parallel requests.
 PANTAU_CONTACT = os.environ.get("PANTAU_CONTACT", "https://github.com/pantau-id/pantau")
