@@ -162,9 +162,9 @@ class NewsSpider(scrapy.Spider):
 
     def discovery_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         """A request for a robots.txt, sitemap, feed or listing page (not an article)."""
-        kind = {
-            self.parse_robots: "robots", self.parse_sitemap: "sitemap", self.parse_feed: "feed",
-        }.get(callback, "listing")  # fmt: skip
+        kind = {"parse_robots": "robots", "parse_sitemap": "sitemap", "parse_feed": "feed"}.get(
+            callback.__name__, "listing"
+        )
         if kind == "sitemap":  # a legal sitemap is up to 50 MB: its own limit, not the page limit
             meta.setdefault("download_maxsize", self.sitemap_maxsize)
             meta.setdefault("download_warnsize", self.sitemap_maxsize)
