@@ -30,6 +30,11 @@ SITEMAP_MAX_CHILDREN = 50
 # Largest sitemap or feed read (after gunzip). The protocol allows 50,000 URLs and 50 MB; such a
 # sitemap is above DOWNLOAD_MAXSIZE, the limit for pages, so sitemaps have their own.
 SITEMAP_MAXSIZE = 50 * 1024 * 1024
+# Bounds against sitemap indexes that never end (an index linking the next index forever, or
+# fanning out at every level): nesting depth, and sitemaps read per crawl. What is cut is one
+# `rejects` row (reasons `too-deep`, `too-many`) and a line in the run summary.
+SITEMAP_MAX_DEPTH = 3
+SITEMAP_MAX_DOCUMENTS = 500
 
 # Politeness: a descriptive User-Agent with a contact, robots.txt, few parallel requests.
 PANTAU_CONTACT = os.environ.get("PANTAU_CONTACT", "https://github.com/pantau-id/pantau")

@@ -28,11 +28,28 @@ from urllib.parse import quote_plus, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
 from crawler.dates import parse_date
 from crawler.enrich import page_record
@@ -116,6 +133,7 @@ class NewsSpider(scrapy.Spider):
         self.listing_state: dict[str, tuple[bool, str | None]] = {}
         self.listings_walked: dict[str, str | None] = {}  # listing -> None (to its end) or resume URL
         self.article_requests = 0
+        self.sitemap_documents = 0  # sitemaps requested in this crawl (SITEMAP_MAX_DOCUMENTS)
         # helper processes for page work: shared when given (one pool for all sites of a
         # `crawler crawl`), else the spider's own, started from EXTRACT_WORKERS in from_crawler
         self.owns_offload = offload is None
@@ -129,6 +147,8 @@ class NewsSpider(scrapy.Spider):
         spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
         spider.max_children = crawler.settings.getint("SITEMAP_MAX_CHILDREN", 50)
         spider.sitemap_maxsize = crawler.settings.getint("SITEMAP_MAXSIZE", 50 * 1024 * 1024)
+        spider.sitemap_max_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH", 3)
+        spider.sitemap_max_documents = crawler.settings.getint("SITEMAP_MAX_DOCUMENTS", 500)
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
         known, spider.listing_state = _load_state(crawler.settings.get("DB_PATH"), spider.name)
         if not spider.refresh:
@@ -188,7 +208,8 @@ class NewsSpider(scrapy.Spider):
         p = self.profile
         yield self.discovery_request(self.entry("/robots.txt"), self.parse_robots)
         for path in p.sitemaps:
-            yield self.discovery_request(self.entry(path), self.parse_sitemap)
+            if out := self.sitemap_request(self.entry(path), 0):
+                yield out
         for path in p.feeds:
             yield self.discovery_request(self.entry(path), self.parse_feed)
         listings = [(self.entry(path), i == 0) for i, path in enumerate(p.listings)]
@@ -250,8 +271,25 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if self.on_site(url):
-                yield self.discovery_request(url, self.parse_sitemap)
+            if self.on_site(url) and (out := self.sitemap_request(url, 0)):
+                yield out
+
+    def sitemap_request(self, url: str, depth: int, parent: Response | None = None) -> scrapy.Request | Reject | None:
+        """A request for a sitemap, within the bounds: indexes nested at most ``SITEMAP_MAX_DEPTH``
+        deep, ``SITEMAP_MAX_DOCUMENTS`` sitemaps per crawl. What goes beyond is one ``rejects``
+        row (per index too deep; once for the total), so that a hostile or broken site costs a
+        bounded number of requests."""
+        if depth > self.sitemap_max_depth:
+            detail = f"a sitemap index nested deeper than SITEMAP_MAX_DEPTH ({self.sitemap_max_depth}); not followed"
+            return Reject(self.public_url(parent.url if parent else url), self.name, "too-deep", detail, "sitemap")
+        if self.sitemap_documents >= self.sitemap_max_documents:
+            if self.sitemap_documents > self.sitemap_max_documents:
+                return None  # already recorded
+            self.sitemap_documents += 1
+            detail = f"more than SITEMAP_MAX_DOCUMENTS ({self.sitemap_max_documents}) sitemaps; the rest not read"
+            return Reject(self.public_url(url), self.name, "too-many", detail, "sitemap")
+        self.sitemap_documents += 1
+        return self.discovery_request(url, self.parse_sitemap, sitemap_depth=depth)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         body = _xml_body(response.body, self.sitemap_maxsize)
@@ -276,13 +314,16 @@ class NewsSpider(scrapy.Spider):
             yield self.entry_reject(response, "empty-sitemap", f"a {sitemap.type} without usable <loc> entries")
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
+        depth = response.meta.get("sitemap_depth", 0)
         if sitemap.type == "sitemapindex":
             entries.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
             for entry in entries[: self.max_children]:
                 if self.before_since(normalize_lastmod(entry.get("lastmod"))):
                     continue
-                if self.on_site(entry["loc"]):
-                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
+                if self.on_site(entry["loc"]) and (out := self.sitemap_request(entry["loc"], depth + 1, response)):
+                    yield out
+                    if isinstance(out, Reject):
+                        break
             return
         for entry in entries:
             if out := self.article_request(entry["loc"], normalize_lastmod(entry.get("lastmod")), "sitemap"):
@@ -428,27 +469,31 @@ class NewsSpider(scrapy.Spider):
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:
     """A short, specific reason for a failed download, and a readable detail."""
-    if failure.check(HttpError):
-        status = failure.value.response.status
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
         return f"http-{status}", f"HTTP {status}"
-    name = type(failure.value).__name__
-    detail = f"{name}: {failure.value}"[:300]
-    if failure.check(TimeoutError) or "Timeout" in name:
+    name = type(exc).__name__
+    text = str(exc)
+    detail = f"{name}: {text}"[:300]
+    if isinstance(exc, TimeoutError | DownloadTimeoutError):
         return "timeout", "no answer within DOWNLOAD_TIMEOUT"
-    if failure.check(DNSLookupError) or "ResolveHost" in name or "DNS" in name:
+    if isinstance(exc, DNSLookupError | CannotResolveHostError):
         return "dns", detail
-    if failure.check(ConnectionRefusedError) or "ConnectionRefused" in name:
+    if isinstance(exc, ConnectionRefusedError | DownloadConnectionRefusedError):
         return "connection-refused", detail
-    if "max size" in str(failure.value) or "maxsize" in str(failure.value):
-        return "too-large", detail
-    if any(k in name for k in ("DataLoss", "ConnectionLost", "ResponseFailed", "ConnectionDone", "ConnectionReset")):
+    too_large = "maxsize" in text.lower() or "max size" in text.lower()
+    if too_large or isinstance(exc, CancelledError | DownloadCancelledError):
+        # Scrapy cancels a body that grows past DOWNLOAD_MAXSIZE, and ignores one that decompresses past it
+        return "too-large", f"the body is larger than DOWNLOAD_MAXSIZE (or decompresses to more): {text}"[:300]
+    if isinstance(exc, ResponseFailed | ResponseDataLossError | ConnectionLost | ConnectionDone | ConnectError):
         return "connection-lost", detail
-    if "IgnoreRequest" in name or "IgnoreRequest" in repr(failure.value):
-        if "offsite" in str(failure.value).lower():
-            return "offsite", str(failure.value)[:300]
-        if "redirection" in str(failure.value):
-            return "redirect-loop", str(failure.value)[:300]
-        return "ignored", str(failure.value)[:300] or "robots.txt"
+    if isinstance(exc, IgnoreRequest):
+        if "offsite" in text.lower():
+            return "offsite", text[:300]
+        if "redirection" in text:
+            return "redirect-loop", text[:300]
+        return "ignored", text[:300] or "robots.txt"
     return "download-error", detail
 
 

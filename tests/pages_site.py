@@ -49,9 +49,19 @@ def urlset(entries: list[tuple[str, str | None]]) -> tuple[int, str, bytes]:
     return 200, "application/xml", xml.encode()
 
 
+class StreamedBody:
+    """A body sent by ``send(handler)`` itself: endless, slow, or with lying headers."""
+
+    def __init__(self, send) -> None:
+        self.send = send
+
+
 class PagesSite(ServedSite):
-    def __init__(self, pages: dict, delays: dict[str, float] | None = None, keep_query: bool = False) -> None:
+    def __init__(
+        self, pages: dict, delays: dict[str, float] | None = None, keep_query: bool = False, route=None
+    ) -> None:
         self.pages = pages
+        self.route = route  # path -> page, for paths not in ``pages`` (endless sites)
         self.delays = delays or {}
         self.requests: list[str] = []
         site = self
@@ -65,8 +75,14 @@ class PagesSite(ServedSite):
                 path = self.path if keep_query else self.path.split("?")[0]
                 time.sleep(site.delays.get(path, 0))
                 page = site.pages.get(path)
+                if page is None and site.route is not None:
+                    page = site.route(path)
                 if callable(page):
                     page = page()
+                if isinstance(page, StreamedBody):
+                    with contextlib.suppress(OSError):
+                        page.send(self)
+                    return
                 if page is None:
                     status, ctype, data = 404, "text/plain", b"not found"
                 elif isinstance(page, tuple):
