@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from crawler.bylines import Byline, credit_lines, parse_byline
 from crawler.cleanup import body_text, clean_paragraphs
@@ -51,15 +51,36 @@ class ExtractionError(ValueError):
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """Bytes to text using the HTTP header, BOM, meta charset, then detection (w3lib)."""
+    """Bytes to text, decided by evidence rather than by what the page claims: a BOM first; then
+    bytes that are valid UTF-8 (with non-ASCII in them) are UTF-8 whatever charset is declared
+    (a UTF-8 page declaring ``iso-8859-1`` or ``utf-16`` is common, and its text is not); then the
+    declared charset (HTTP header, then ``<meta>``) when it decodes cleanly; else detection."""
     if looks_binary(data):
         raise ExtractionError("not-html", "the content is binary (PDF, image or archive)")
-    _, text = html_to_unicode(content_type, data, auto_detect_fun=_undeclared_encoding)
-    return text
+    bom, _ = read_bom(data)
+    if bom:
+        return html_to_unicode(content_type, data)[1]
+    if not data.isascii() and _is_utf8(data):
+        return data.decode("utf-8")
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(data)
+    if declared and not declared.startswith("utf-16") and not declared.startswith("utf-32"):
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode(_undeclared_encoding(data) or "cp1252", errors="replace")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _undeclared_encoding(data: bytes) -> str | None:
-    """Without a declared charset: UTF-8 when the bytes are valid UTF-8, else Windows-1252 (as Scrapy)."""
+    """Without a usable charset: UTF-8 when the bytes are valid UTF-8, else Windows-1252 (as Scrapy)."""
     for encoding in ("utf-8", "cp1252"):
         try:
             data.decode(encoding)
@@ -70,10 +91,15 @@ def _undeclared_encoding(data: bytes) -> str | None:
 
 
 def looks_binary(data: bytes) -> bool:
+    """A PDF, image or archive (by its magic number), or bytes that are mostly control characters.
+    A stray NUL in an HTML page does not make it binary."""
     head = data[:1024].lstrip()
     if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")):
         return True
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    return controls > len(head) * 0.1 and b"<" not in head[:64]
 
 
 _NOT_ARTICLE_BODY = re.compile(

@@ -76,26 +76,32 @@ def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list
     return [p for p in (normalize_space(chunk) for chunk in text.split(_BREAK)) if p]
 
 
-def _walk(el: etree._Element, out: list[str]) -> None:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in ("script", "style", "noscript", "template"):
-        if el.tail:
-            out.append(el.tail)
-        return
-    block = tag in BLOCK_TAGS
-    if block:
-        out.append(_BREAK)
-    if tag == "br":
-        # one <br> is a line break inside a paragraph; a run of them separates paragraphs
-        out.append(_BREAK if _next_is_br(el) or _prev_was_break(out) else " ")
-    if el.text and isinstance(el.tag, str):
-        out.append(el.text)
-    for child in el:
-        _walk(child, out)
-    if block:
-        out.append(_BREAK)
-    if el.tail:
-        out.append(el.tail)
+def _walk(root: etree._Element, out: list[str]) -> None:
+    """Text pieces of ``root`` in document order, with breaks around blocks. Iterative: a page
+    nested a thousand levels deep (or with a thousand unclosed ``<font>``) is read like any other."""
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        el, closing = stack.pop()
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if closing:
+            if tag in BLOCK_TAGS:
+                out.append(_BREAK)
+            if el.tail:
+                out.append(el.tail)
+            continue
+        if tag in ("script", "style", "noscript", "template"):
+            if el.tail:
+                out.append(el.tail)
+            continue
+        if tag in BLOCK_TAGS:
+            out.append(_BREAK)
+        if tag == "br":
+            # one <br> is a line break inside a paragraph; a run of them separates paragraphs
+            out.append(_BREAK if _next_is_br(el) or _prev_was_break(out) else " ")
+        if el.text and isinstance(el.tag, str):
+            out.append(el.text)
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
 
 
 def _next_is_br(el: etree._Element) -> bool:

@@ -88,3 +88,55 @@ def _send(handler, body: bytes, headers: dict) -> None:
         handler.send_header(k, v)
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def _deep(title: str, opening: str, closing: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in text(title))
+    return (f"<html><head><title>{title}</title></head><body class='single'><h1 class='ray-main-single-title'>{title}"
+            f"</h1><div class='ray-main-single-content'>{opening * 1000}{paragraphs}{closing * 1000}</div></body></html>")  # fmt: skip
+
+
+def test_pages_nested_a_thousand_levels_deep_extract_like_any_other(tmp_path):
+    db = tmp_path / "p.db"
+    pages = {
+        "/2024/01/bersarang-dalam/": _deep("Berita Bersarang Seribu Tingkat", "<div>", "</div>"),
+        "/2024/01/font-tak-tertutup/": _deep("Berita Dengan Seribu Font Terbuka", "<font size=2>kata ", ""),
+    }
+    pages["/"] = listing(["{host}" + p for p in pages])
+    with PagesSite(pages) as site:
+        result = cli_crawl(db, {"suarakalbar": site.url})
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = dict(query(db, "select title, word_count from articles"))
+    assert set(rows) == {"Berita Bersarang Seribu Tingkat", "Berita Dengan Seribu Font Terbuka"}, query(db, "select reason, detail from rejects")
+    assert min(rows.values()) >= 240
+
+
+QUOTED = "Kafe \u201cNetral\u201d di Pontianak \u2013 caf\u00e9"
+
+
+def _charset_page(head: str, title: str, extra: bytes = b"") -> tuple[int, str, bytes]:
+    body = "".join(f"<p>{p}</p>" for p in text(title)) + f"<p>{QUOTED}.</p>"
+    html = (f"<!DOCTYPE html><html><head>{head}<title>{title}</title></head><body class='single'>"
+            f"<h1 class='ray-main-single-title'>{title}</h1><div class='ray-main-single-content'>{body}</div></body></html>")  # fmt: skip
+    data = html.encode("utf-8")
+    return 200, "text/html", data[:40] + extra + data[40:]
+
+
+def test_charsets_are_decided_by_evidence_not_by_claims(tmp_path):
+    db = tmp_path / "p.db"
+    pages = {
+        "/2024/01/klaim-utf16/": _charset_page("<meta charset='utf-16'>", "Kafe \u201cNetral\u201d Mengaku UTF-16"),
+        "/2024/01/klaim-latin1/": _charset_page("<meta charset='iso-8859-1'>", "Kafe \u201cNetral\u201d Mengaku Latin-1"),
+        "/2024/01/byte-nul/": _charset_page("<meta charset='utf-8'>", "Kafe \u201cNetral\u201d Dengan Byte NUL", b"\x00"),
+        "/2024/01/benar-cp1252/": (200, "text/html; charset=windows-1252",
+                                   _charset_page("", "Kafe \u201cNetral\u201d Sungguh CP1252")[2].decode().encode("cp1252")),
+    }  # fmt: skip
+    pages["/"] = listing(["{host}" + p for p in pages])
+    with PagesSite(pages) as site:
+        result = cli_crawl(db, {"suarakalbar": site.url})
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = dict(query(db, "select title, body from articles"))
+    assert set(rows) == {"Kafe \u201cNetral\u201d Mengaku UTF-16", "Kafe \u201cNetral\u201d Mengaku Latin-1",
+                         "Kafe \u201cNetral\u201d Dengan Byte NUL", "Kafe \u201cNetral\u201d Sungguh CP1252"}, query(db, "select url, reason from rejects")  # fmt: skip
+    for body in rows.values():
+        assert QUOTED in body and "\u00e2\u20ac" not in body  # no mojibake
