@@ -64,6 +64,18 @@ from crawler.urls import canonical_url, clean_url, host_of, same_site, with_orig
 logger = logging.getLogger(__name__)
 
 
+class _OneLine(logging.Filter):
+    """Drops the traceback Scrapy attaches to an expected network error (an unreachable
+    robots.txt); the one-line message stays, and the failure is recorded with its reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = None
+        return True
+
+
+_ROBOTS_LOG = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+
+
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -144,6 +156,8 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.profile.check()
+        if not any(isinstance(f, _OneLine) for f in _ROBOTS_LOG.filters):
+            _ROBOTS_LOG.addFilter(_OneLine())
         spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
         spider.max_children = crawler.settings.getint("SITEMAP_MAX_CHILDREN", 50)
         spider.sitemap_maxsize = crawler.settings.getint("SITEMAP_MAXSIZE", 50 * 1024 * 1024)
