@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from crawler import __version__
-from crawler.offload import Offload
 from crawler.storage import Database, StorageError, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -94,16 +93,18 @@ def run_crawl(
 ) -> list[dict[str, Any]]:
     """Crawl ``sites`` in one process into ``db_path``; returns one summary dict per site."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
+
+    from crawler.process import PantauProcess
+    from crawler.spider import offload_from_settings
 
     settings = get_project_settings()
     settings.set("DB_PATH", db_path, priority="cmdline")
     for key, value in (settings_overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings)
+    offload = offload_from_settings(settings)  # one set of helpers for all the sites
+    process = PantauProcess(settings, offload)
     crawlers = {}
-    offload = Offload(settings.getint("EXTRACT_WORKERS", 1))  # one helper pool for all the sites
     for site in sites:
         kwargs: dict[str, Any] = dict(spider_args or {})
         if base_urls and site in base_urls:

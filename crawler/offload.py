@@ -7,9 +7,17 @@ that work runs in N helper processes while the crawling thread goes on fetching;
 the crawler process itself. The functions run are the same either way: plain, picklable functions
 of their arguments, no shared state.
 
-Safety: helpers ignore Ctrl-C and SIGTERM (the crawler process decides when to stop and waits for
-the pages in progress), exit by themselves if the crawler process dies, and a helper that crashes
-on a page is replaced; the page is retried once in the new helper, then recorded as rejected.
+Each helper works on one page at a time, so a page can only take itself down:
+
+- a page that runs longer than ``EXTRACT_TIMEOUT`` seconds has its helper killed and replaced,
+  and the caller gets :class:`WorkTimedOut` (the page is recorded as ``extraction-timeout``);
+- a helper that dies on a page is replaced and the page retried once, then :class:`WorkerCrashed`;
+  pages in other helpers are not touched;
+- :meth:`Offload.stop` (on SIGINT/SIGTERM) kills the helpers at once: pages in progress end with
+  :class:`OffloadStopped` and are not recorded, so the next crawl fetches them again.
+
+Helpers ignore Ctrl-C and SIGTERM themselves (the crawler decides), and exit by themselves if the
+crawler process dies.
 """
 
 from __future__ import annotations
@@ -18,86 +26,186 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+_SPAWN = multiprocessing.get_context("spawn")  # a fork of a process running the reactor is not safe
 
 
 class WorkerCrashed(RuntimeError):
     """A helper process died twice on the same piece of work."""
 
 
-class Offload:
-    """Runs page functions inline (``workers == 0``) or in a pool of helper processes."""
+class WorkTimedOut(RuntimeError):
+    """A piece of work ran longer than the time limit; its helper was replaced."""
 
-    def __init__(self, workers: int) -> None:
+
+class OffloadStopped(RuntimeError):
+    """The crawl is stopping; the work was abandoned."""
+
+
+class _HelperDied(RuntimeError):
+    pass
+
+
+class _Helper:
+    """One helper process and the pipe to it; used by one thread at a time."""
+
+    def __init__(self) -> None:
+        self.conn, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(target=_serve, args=(child, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+
+    def call(self, fn: Callable[..., T], args: tuple, timeout: float | None) -> T:
+        try:
+            self.conn.send((fn, args))
+            if not self.conn.poll(timeout):
+                raise WorkTimedOut(f"{fn.__name__} ran longer than {timeout:g} s")
+            ok, value = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            raise _HelperDied(str(exc)) from None
+        if ok:
+            return value
+        raise value
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class Offload:
+    """Runs page functions inline (``workers == 0``) or in helper processes, one page per helper
+    at a time, each with a time limit (``timeout`` seconds; None for none)."""
+
+    def __init__(self, workers: int, timeout: float | None = None) -> None:
         if workers < 0:
             raise ValueError(f"EXTRACT_WORKERS must be 0 or more, got {workers}")
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"EXTRACT_TIMEOUT must be more than 0 seconds, got {timeout}")
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _start(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # spawn: a fork of a process running the reactor and its threads is not safe
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(os.getpid(),),
-            )
-        return self._pool
+        self.timeout = timeout
+        self._idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()
+        self._busy: set[_Helper] = set()
+        self._lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None
+        self._stopped = False
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)``, in a helper process when there are helpers."""
         if not self.workers:
             return fn(*args)
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="pantau-helper")
         for attempt in (1, 2):
-            pool = self._start()
             try:
-                return await asyncio.wrap_future(pool.submit(fn, *args))
-            except BrokenProcessPool:
-                if self._pool is pool:  # the first caller to notice replaces the pool
-                    logger.warning("An extraction helper process died; starting a new one")
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = None
+                return await asyncio.wrap_future(self._threads.submit(self._call, fn, args))
+            except _HelperDied:
+                if self._stopped:
+                    raise OffloadStopped("the crawl is stopping") from None
+                logger.warning("An extraction helper process died; starting a new one")
                 if attempt == 2:
                     raise WorkerCrashed(f"a helper process died twice running {fn.__name__}") from None
         raise AssertionError("unreachable")
 
-    def peak_rss_mb(self) -> float:
-        """Peak resident memory of a helper process, as reported by the helpers asked (0 without
-        helpers, or when they cannot answer)."""
-        if self._pool is None:
-            return 0.0
+    def _call(self, fn: Callable[..., T], args: tuple) -> T:
+        """On a pool thread: take an idle helper (or start one), run, give it back."""
+        if self._stopped:
+            raise OffloadStopped("the crawl is stopping")
         try:
-            sizes = [self._pool.submit(_peak_rss_mb).result(timeout=10) for _ in range(self.workers)]
-        except Exception:  # noqa: BLE001 - a statistic, never a reason to fail a crawl's end
-            return 0.0
+            helper = self._idle.get_nowait()
+        except queue.Empty:
+            helper = _Helper()
+        with self._lock:
+            self._busy.add(helper)
+        try:
+            result = helper.call(fn, args, self.timeout)
+        except (WorkTimedOut, _HelperDied):
+            helper.kill()
+            raise
+        finally:
+            with self._lock:
+                self._busy.discard(helper)
+        if self._stopped:
+            helper.kill()
+        else:
+            self._idle.put(helper)
+        return result
+
+    def peak_rss_mb(self) -> float:
+        """Peak resident memory of the idle helpers, as they report it (0 without helpers, or
+        when they cannot answer)."""
+        sizes = []
+        helpers = []
+        while True:
+            try:
+                helpers.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for helper in helpers:
+            try:
+                sizes.append(helper.call(_peak_rss_mb, (), 10))
+                self._idle.put(helper)
+            except Exception:  # noqa: BLE001 - a statistic, never a reason to fail a crawl's end
+                helper.kill()
         return max(sizes, default=0.0)
 
+    def stop(self) -> None:
+        """Kill every helper now (SIGINT/SIGTERM): work in progress ends with OffloadStopped."""
+        self._stopped = True
+        with self._lock:
+            busy = list(self._busy)
+        for helper in busy:
+            helper.kill()
+        self._drain()
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._drain()
+        if self._threads is not None:
+            self._threads.shutdown(wait=True, cancel_futures=True)
+            self._threads = None
+        self._drain()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                helper = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            helper.kill()
+
+
+def _serve(conn: Connection, parent_pid: int) -> None:
+    """A helper's life: run what arrives, send back ``(True, result)`` or ``(False, exception)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = (True, fn(*args))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, who decides
+            reply = (False, exc)
+        conn.send(reply)
 
 
 def _peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
-def _init_worker(parent_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
 
 
 def _exit_when_orphaned(parent_pid: int) -> None:

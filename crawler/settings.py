@@ -20,6 +20,9 @@ ARTICLE_MIN_WORDS = 30
 # Helper processes that extract and enrich pages while the crawler keeps fetching (0: none, all
 # work in the crawler process). One is enough on a polite crawl and doubles a fast backfill.
 EXTRACT_WORKERS = 1
+# Seconds a helper may spend on one page before it is killed and replaced (the page is recorded
+# as extraction-timeout; 0: no limit). Only with EXTRACT_WORKERS > 0.
+EXTRACT_TIMEOUT = 20.0
 # Items of one response processed at once. Scrapy's 100 costs 100 asyncio tasks per response, a
 # fifth of the crawling thread's time on a fast crawl; an article page yields one item.
 CONCURRENT_ITEMS = 16

@@ -55,7 +55,7 @@ from crawler.dates import parse_date
 from crawler.enrich import page_record
 from crawler.extract import looks_binary, query
 from crawler.items import Reject, Seen
-from crawler.offload import Offload, WorkerCrashed
+from crawler.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.profile import SiteProfile
 from crawler.storage import Database, StorageError, default_db_path
 from crawler.topics import Topic, load_topics
@@ -168,7 +168,7 @@ class NewsSpider(scrapy.Spider):
         if not spider.refresh:
             spider.known = known
         if spider.owns_offload:
-            spider.offload = Offload(crawler.settings.getint("EXTRACT_WORKERS", 1))
+            spider.offload = offload_from_settings(crawler.settings)
         return spider
 
     # ------------------------------------------------------------------------- URLs
@@ -444,8 +444,12 @@ class NewsSpider(scrapy.Spider):
             )
         except WorkerCrashed as exc:
             page = Reject(public, self.name, "extraction-crash", str(exc))
+        except WorkTimedOut as exc:
+            page = Reject(public, self.name, "extraction-timeout", f"{exc} (EXTRACT_TIMEOUT); the helper was replaced")
+        except OffloadStopped:
+            return  # the crawl is stopping: not recorded, the next crawl fetches the page again
         if isinstance(page, Reject):
-            if page.reason in ("extraction-error", "extraction-crash"):
+            if page.reason in ("extraction-error", "extraction-crash", "extraction-timeout"):
                 logger.error("Extraction failed on %s: %s", response.url, page.detail)
             yield page
             return
@@ -479,6 +483,12 @@ class NewsSpider(scrapy.Spider):
                    kind.capitalize(), request.url, reason, detail)  # fmt: skip
         if not (kind == "robots" and missing):
             yield Reject(self.public_url(request.url), self.name, reason, detail, kind)
+
+
+def offload_from_settings(settings: Any) -> Offload:
+    """The helper processes a crawl's settings ask for (``EXTRACT_WORKERS``, ``EXTRACT_TIMEOUT``)."""
+    timeout = settings.getfloat("EXTRACT_TIMEOUT", 20.0)
+    return Offload(settings.getint("EXTRACT_WORKERS", 1), timeout if timeout > 0 else None)
 
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:

@@ -140,3 +140,52 @@ def test_charsets_are_decided_by_evidence_not_by_claims(tmp_path):
                          "Kafe \u201cNetral\u201d Dengan Byte NUL", "Kafe \u201cNetral\u201d Sungguh CP1252"}, query(db, "select url, reason from rejects")  # fmt: skip
     for body in rows.values():
         assert QUOTED in body and "\u00e2\u20ac" not in body  # no mojibake
+
+
+HEAVY = ("<html><head><title>Halaman Berat Untuk Pengurai Generik</title></head><body class='single'><div>"
+         + "<b>kata</b> " * 200_000 + "</div></body></html>")  # fmt: skip  # about 30 s in the generic layer
+
+
+def _heavy_site(normal: int) -> PagesSite:
+    pages: dict = {"/2024/01/halaman-berat/": HEAVY}
+    for i in range(normal):
+        pages[f"/2024/01/berita-normal-{i}/"] = article(f"Berita Normal Nomor {i}", "2024-01-05T10:00:00+07:00", text(f"n{i}"))
+    pages["/"] = listing(["{host}" + p for p in pages])
+    return PagesSite(pages)
+
+
+def test_a_page_that_stalls_extraction_loses_only_itself(tmp_path):
+    db = tmp_path / "p.db"
+    started = time.monotonic()
+    with _heavy_site(12) as site:
+        result = cli_crawl(db, {"suarakalbar": site.url}, "-s", "EXTRACT_TIMEOUT=3", timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert time.monotonic() - started < 40
+    assert query(db, "select count(*) from articles") == [(12,)]
+    assert query(db, "select reason from rejects where kind = 'article'") == [("extraction-timeout",)]
+
+
+def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import FAST, ROOT
+
+    db = tmp_path / "p.db"
+    with _heavy_site(0) as site:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "suarakalbar", "--base-url",
+             f"suarakalbar={site.url}", *FAST, "-s", "EXTRACT_TIMEOUT=0", "-s", "DOWNLOAD_TIMEOUT=5"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "/2024/01/halaman-berat/" not in site.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # the helper is now deep in the heavy page
+        proc.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - stopped < 10, err[-2000:]  # DOWNLOAD_TIMEOUT + 5 s
+    assert query(db, "select status from crawl_runs") == [("interrupted",)], out + err[-2000:]
+    assert "Traceback" not in err
