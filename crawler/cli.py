@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import sqlite3
+import stat
 import sys
+import tempfile
+import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from crawler import __version__
 from crawler.storage import Database, StorageError, default_db_path
@@ -20,8 +25,42 @@ FIXTURE_SITES = PROJECT_ROOT / "fixtures" / "sites"
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"crawler: error: {message}", file=sys.stderr)
+    print(f"crawler: error: {one_line(message)}", file=sys.stderr)
     return code
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as one line (and exit code 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def count(low: int, high: int) -> Any:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({low} to {high})")
+        return value
+
+    return parse
+
+
+def terminal_safe(text: object) -> str:
+    """Text from a web page as it may reach a terminal: no escape sequences or control characters."""
+    return _CONTROL.sub("", str(text)) if text is not None else ""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # ----------------------------------------------------------------------------- extract
@@ -33,21 +72,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     source: str = args.source
     content_type = None
-    if source.startswith(("http://", "https://")):
-        request = urllib.request.Request(source, headers={"User-Agent": _user_agent()})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (user's URL)
-                data = response.read(8 * 1024 * 1024)
-                content_type = response.headers.get("Content-Type")
-        except Exception as exc:
-            return fail(f"cannot fetch {source}: {exc}")
-        url = args.url or source
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            return fail(f"cannot read {source}: {exc.strerror or exc}")
-        url = args.url or Path(source).resolve().as_uri()
+    try:
+        if source.startswith(("http://", "https://")):
+            data, content_type = _download(source, args.timeout)
+            url = args.url or source
+        else:
+            data = _read_page_file(source)
+            url = args.url or Path(source).resolve().as_uri()
+    except ValueError as exc:
+        return fail(str(exc))
     if args.site:
         profile = profiles().get(args.site)
         if profile is None:
@@ -59,10 +92,55 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except ExtractionError as exc:
         return fail(f"{source}: {exc}")
     record = article.to_dict()
-    for internal in ("source_url", "sitemap_lastmod"):
+    for internal in ("source_url", "source_key", "sitemap_lastmod"):
         record.pop(internal, None)
     print(json.dumps(record, ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def _max_page_bytes() -> int:
+    from crawler import settings
+
+    return settings.DOWNLOAD_MAXSIZE
+
+
+def _read_page_file(source: str) -> bytes:
+    """A saved page: a regular file of at most ``DOWNLOAD_MAXSIZE`` bytes (not /dev/zero, a FIFO...)."""
+    limit = _max_page_bytes()
+    try:
+        info = os.stat(source)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{source} is not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{source} is {info.st_size} bytes, over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
+        with open(source, "rb") as f:
+            return f.read(limit + 1)[:limit]
+    except OSError as exc:
+        raise ValueError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def _download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]:
+    """One page over HTTP, bounded like a crawl's: at most ``DOWNLOAD_MAXSIZE`` bytes and
+    ``total_seconds`` in all (a server that sends a byte now and then cannot keep it open)."""
+    limit = _max_page_bytes()
+    deadline = time.monotonic() + total_seconds
+    request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
+    chunks, size = [], 0
+    try:
+        with urllib.request.urlopen(request, timeout=min(10.0, total_seconds)) as response:  # noqa: S310
+            content_type = response.headers.get("Content-Type")
+            while chunk := response.read1(65536) if hasattr(response, "read1") else response.read(65536):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise ValueError(f"cannot fetch {url}: over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
+                if time.monotonic() > deadline:
+                    raise ValueError(f"cannot fetch {url}: still downloading after {total_seconds:g} s")
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any network failure is one line for the user
+        raise ValueError(f"cannot fetch {url}: {exc}") from exc
+    return b"".join(chunks), content_type
 
 
 def _user_agent() -> str:
@@ -74,13 +152,62 @@ def _user_agent() -> str:
 # ----------------------------------------------------------------------------- crawl
 
 
-def _parse_base_urls(values: list[str]) -> dict[str, str]:
+def _parse_base_urls(values: list[str], known: list[str]) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
     result = {}
     for value in values:
         site, sep, url = value.partition("=")
-        if not sep or not url.startswith(("http://", "https://")):
+        try:
+            host = urlsplit(url).hostname if sep else None
+        except ValueError:
+            host = None
+        if not url.startswith(("http://", "https://")) or not host:
             raise ValueError(f"--base-url wants SITE=http://HOST:PORT, got {value!r}")
+        if site not in known:
+            raise ValueError(f"--base-url names an unknown site {site!r}; known: {', '.join(known)}")
         result[site] = url
+    return result
+
+
+def _check_date(option: str, value: str | None) -> None:
+    from datetime import date
+
+    try:
+        if value:
+            date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} wants a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _parse_settings(items: list[str]) -> dict[str, Any]:
+    """``-s NAME=VALUE`` pairs; a value for one of Pantau's or Scrapy's numeric or yes/no settings
+    must be one, and not negative, so that a typo fails now rather than mid-crawl."""
+    from scrapy.settings import Settings
+
+    from crawler import settings as ours
+
+    defaults = Settings()
+    defaults.setmodule(ours)
+    result: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"-s wants NAME=VALUE, got {item!r}")
+        default = defaults.get(name)
+        if isinstance(default, bool):
+            if value.strip().lower() not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(f"-s {name} wants 0 or 1, got {value!r}")
+        elif isinstance(default, int | float):
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"-s {name} wants a number, got {value!r}") from None
+            if number < 0 or number != number or number == float("inf"):
+                raise ValueError(f"-s {name} must be 0 or more, got {value!r}")
+            if isinstance(default, int) and not number.is_integer():
+                raise ValueError(f"-s {name} wants a whole number, got {value!r}")
+        result[name] = value
     return result
 
 
@@ -156,12 +283,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.sites import profiles
 
     known = sorted(profiles())
-    sites = args.site or known
+    sites = list(dict.fromkeys(args.site or known))  # a site named twice is crawled once
     unknown = [s for s in sites if s not in known]
     if unknown:
         return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
     try:
-        base_urls = _parse_base_urls(args.base_url or [])
+        base_urls = _parse_base_urls(args.base_url or [], known)
+        settings = _parse_settings(args.set or [])
+        _check_date("--since", args.since)
         preflight(args.db, sites)
     except (ValueError, StorageError) as exc:
         return fail(str(exc))
@@ -172,10 +301,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         spider_args["since"] = args.since
     if args.max_items:
         spider_args["max_items"] = str(args.max_items)
-    overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level}
-    for item in args.set or []:
-        key, _, value = item.partition("=")
-        overrides[key] = value
+    overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **settings}
     rows = run_crawl(sites, args.db, base_urls, spider_args, overrides)
     warnings = check_health(args.db, rows)
     if args.format == "json":
@@ -260,17 +386,22 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     try:
         db = _open_readonly(args.db)
-        rows = search(db, args.query, args.site, parse_since(args.since), args.topic, args.limit)
-    except (StorageError, ValueError) as exc:
+    except StorageError as exc:
         return fail(str(exc))
+    try:
+        rows = search(db, args.query, args.site, parse_since(args.since), args.topic, args.limit)
+    except ValueError as exc:
+        return fail(str(exc))
+    finally:
+        db.close()
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for r in rows:
             day = r["published_date"] or "----------"
-            print(f"{day}  {r['site']:<16} {r['title']}\n    {r['url']}\n    {r['snippet']}\n")
+            title, url, snippet = (terminal_safe(r[k]) for k in ("title", "url", "snippet"))
+            print(f"{day}  {terminal_safe(r['site']):<16} {title}\n    {url}\n    {snippet}\n")
         print(f"{len(rows)} result(s)", file=sys.stderr)
-    db.close()
     return EXIT_OK
 
 
@@ -279,53 +410,98 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         db = _open_readonly(args.db)
-        data = report(db, parse_since(args.since) or "0000", args.topic)
-    except (StorageError, ValueError) as exc:
+    except StorageError as exc:
         return fail(str(exc))
-    db.close()
+    try:
+        data = report(db, parse_since(args.since) or "0000", args.topic)
+    except ValueError as exc:
+        return fail(str(exc))
+    finally:
+        db.close()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        import csv
-
         columns = ["topic", "published_date", "site", "location", "title", "url", "terms", "snippet"]
-        writer = csv.DictWriter(sys.stdout, columns)
-        writer.writeheader()
-        writer.writerows(data["matches"])
+        write_csv(sys.stdout, columns, data["matches"], args.raw)
     else:
-        print(report_markdown(data), end="")
+        print(terminal_safe(report_markdown(data)), end="")
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def write_csv(out: Any, columns: list[str] | tuple[str, ...], rows: Any, raw: bool = False) -> int:
+    """Rows as CSV. Control characters are dropped and a cell starting with ``=``, ``+``, ``-``,
+    ``@`` or a tab gets a leading ``'``, so that a title from a web page never runs as a
+    spreadsheet formula nor drives a terminal; ``raw`` writes cells as stored."""
     import csv
 
+    writer = csv.DictWriter(out, columns)
+    writer.writeheader()
+    written = 0
+    for row in rows:
+        writer.writerow(row if raw else {k: _no_formula(v) for k, v in row.items()})
+        written += 1
+    return written
+
+
+def _no_formula(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    value = terminal_safe(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t") else value
+
+
+def cmd_export(args: argparse.Namespace) -> int:
     from crawler.queries import EXPORT_COLUMNS, export_rows, parse_since
 
     try:
         db = _open_readonly(args.db)
-        rows = export_rows(db, parse_since(args.since))
-        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
-    except (StorageError, ValueError, OSError) as exc:
+    except StorageError as exc:
         return fail(str(exc))
-    count = 0
     try:
-        if args.format == "csv":
-            writer = csv.DictWriter(out, EXPORT_COLUMNS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-        else:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                count += 1
+        rows = export_rows(db, parse_since(args.since))
+        with _output(args.output) as out:
+            if args.format == "csv":
+                written = write_csv(out, EXPORT_COLUMNS, rows, args.raw)
+            else:
+                written = 0
+                for row in rows:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    written += 1
+    except ValueError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        return fail(f"cannot write {args.output or 'the output'}: {exc.strerror or exc}; nothing was left half-written",
+                    EXIT_FAILED)  # fmt: skip
     finally:
-        if out is not sys.stdout:
-            out.close()
         db.close()
-    print(f"exported {count} article(s)", file=sys.stderr)
+    print(f"exported {written} article(s)", file=sys.stderr)
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Any:
+    """Standard output, or a file written whole or not at all: a regular file is written to a
+    temporary file beside it and renamed; a device or pipe (``/dev/stdout``) is written directly."""
+    if not path:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            yield out
+        return
+    fd, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 # ----------------------------------------------------------------------------- runs
@@ -367,11 +543,9 @@ def cmd_db_repair(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="crawler", description="Pantau: monitoring crawler for Indonesian regional news."
-    )
+    parser = Parser(prog="crawler", description="Pantau: monitoring crawler for Indonesian regional news.")
     parser.add_argument("--version", action="version", version=f"pantau {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--db", default=default_db_path(), help="SQLite file (default: $PANTAU_DB or data/pantau.db)")
@@ -381,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="an HTML file or an http(s) URL")
     p.add_argument("--url", help="the page's URL (to pick the site profile and resolve links)")
     p.add_argument("--site", help="use this site's profile instead of inferring it from the URL")
+    p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds for the whole download (default 30)")
     p.set_defaults(func=cmd_extract)
 
     p = with_db(sub.add_parser("crawl", help="crawl sites into the database (for cron)"))
@@ -388,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")
     p.add_argument("--refresh", action="store_true", help="re-fetch articles already stored")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="ignore articles older than this")
-    p.add_argument("--max-items", type=int, metavar="N", help="at most N article pages per site")
+    p.add_argument("--max-items", type=count(1, 10**9), metavar="N", help="at most N article pages per site")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
     p.add_argument("--log-level", default="INFO", help="Scrapy log level (default INFO)")
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
@@ -400,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site")
     p.add_argument("--since", help="7d, 24h, 2w or YYYY-MM-DD (publication date)")
     p.add_argument("--topic", help="only articles matching this watchlist topic")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=count(1, 100_000), default=20)
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_search)
 
@@ -408,12 +583,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="7d", help="7d (default), 24h, 2w or YYYY-MM-DD (first seen)")
     p.add_argument("--topic")
     p.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
     p.set_defaults(func=cmd_report)
 
     p = with_db(sub.add_parser("export", help="all articles as CSV or JSON lines"))
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
     p.add_argument("--since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
     p.set_defaults(func=cmd_export)
 
     p = with_db(sub.add_parser("demo", help="crawl the bundled fixture sites served on 127.0.0.1"))
@@ -421,12 +598,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("db", help="database maintenance")
-    db_sub = p.add_subparsers(dest="db_command", required=True)
+    db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
     p.set_defaults(func=cmd_db_repair)
 
     p = with_db(sub.add_parser("runs", help="recent crawl runs"))
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=count(1, 100_000), default=20)
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_runs)
     return parser
@@ -439,6 +616,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:
+        # the reader went away (`crawler export | head -1`): stop quietly
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ from typing import Any
 from crawler.storage import Database
 
 
+class QueryError(ValueError):
+    """A search the user typed cannot be run; the message says why and how to write it."""
+
+
 def parse_since(value: str | None) -> str | None:
     """``7d``, ``12h``, ``2w`` or ``YYYY-MM-DD`` -> an ISO timestamp (UTC) to compare with."""
     if not value:
@@ -17,6 +21,8 @@ def parse_since(value: str | None) -> str | None:
     m = re.fullmatch(r"(\d+)\s*([hdw])", value.strip())
     if m:
         hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
+        if hours > 100 * 366 * 24:
+            raise ValueError(f"--since {value!r} reaches back more than 100 years; use YYYY-MM-DD")
         return (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
     try:
         return date.fromisoformat(value.strip()).isoformat()
@@ -30,18 +36,45 @@ def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _fts_query(text: str) -> str:
-    """A user query that is not valid FTS5 syntax becomes a plain AND of quoted words."""
-    words = [w for w in re.findall(r"\w+", text) if w not in ("AND", "OR", "NOT", "NEAR")]
-    return " ".join(f'"{w}"' for w in words)
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+_TOKEN = re.compile(r'"[^"]*"|NEAR\([^)]*\)|\S+')
+
+
+def fts_query(text: str) -> str:
+    """What the user typed as an FTS5 query. Plain words are searched as words, each quoted
+    (``anak-anak``, ``se-Kota``, ``Pemilu 2024:``, ``judul:x`` are words, not syntax); ``AND``,
+    ``OR``, ``NOT``, ``"phrases"``, ``prefix*``, ``NEAR(...)`` and parentheses keep their meaning.
+    Raises :class:`QueryError` for what cannot be a query."""
+    if text.count('"') % 2:
+        raise QueryError('the query has an unbalanced " ; close the phrase ("netralitas ASN") or drop the quote')
+    parts = []
+    for token in _TOKEN.findall(text):
+        if token.startswith(('"', "NEAR(")):
+            if re.search(r"\w", token):
+                parts.append(token)
+            continue
+        core = token.strip("()")
+        opening, closing = "(" * (len(token) - len(token.lstrip("("))), ")" * (len(token) - len(token.rstrip(")")))
+        if core in _OPERATORS:
+            parts.append(opening + core + closing)
+        elif re.search(r"\w", core):
+            star = "*" if core.endswith("*") and re.search(r"\w", core.rstrip("*")) else ""
+            word = core.rstrip("*") if star else core
+            parts.append(opening + '"' + word.replace('"', '""') + '"' + star + closing)
+        elif opening or closing:
+            parts.append(opening + closing)
+    if not any(re.search(r"\w", p) for p in parts):
+        raise QueryError(f"nothing to search for in {text!r}; give at least one word")
+    return " ".join(parts)
 
 
 def search(
     db: Database, query: str, site: str | None = None, since: str | None = None, topic: str | None = None,
     limit: int = 20,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Ranked full-text search (FTS5, bm25) with highlighted snippets."""
-    where, params = ["articles_fts MATCH ?"], [query]
+    """Ranked full-text search (FTS5, bm25) with highlighted snippets. Raises :class:`QueryError`
+    when the query is not valid search syntax."""
+    where, params = ["articles_fts MATCH ?"], [fts_query(query)]
     if site:
         where.append("a.site = ?")
         params.append(site)
@@ -60,12 +93,12 @@ def search(
     try:
         return rows_of(db.conn.execute(sql, (*params, limit)))
     except sqlite3.OperationalError as exc:
-        if "fts5" not in str(exc) and "syntax" not in str(exc):
+        if "fts5" not in str(exc) and "syntax" not in str(exc) and "no such column" not in str(exc):
             raise
-        params[0] = _fts_query(query)
-        if not params[0]:
-            return []
-        return rows_of(db.conn.execute(sql, (*params, limit)))
+        raise QueryError(
+            f"invalid search syntax ({exc}); AND, OR and NOT go between words ('pilkada NOT netralitas'), "
+            'put words in double quotes to search them as written'
+        ) from exc
 
 
 def report(db: Database, since: str, topic: str | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -81,6 +82,8 @@ class Database:
         message for a corrupt, read-only or newer-schema file, leaving the file untouched.
         ``writer_thread``: the connection may be handed to another thread (one at a time)."""
         path = str(path or default_db_path())
+        if path == ":memory:" or path.startswith("file:"):
+            raise StorageError(f"--db wants the path of a file, got {path!r}: the database is kept between runs")
         target = Path(path)
         exists = target.exists()
         if exists and target.is_dir():
@@ -96,7 +99,7 @@ class Database:
                 raise StorageError(f"cannot create the directory for {path}: {exc}") from exc
         try:
             if readonly:
-                conn = sqlite3.connect(f"file:{target.resolve()}?mode=ro", uri=True, timeout=30)
+                conn = _connect_readonly(target)
             else:
                 conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -106,6 +109,11 @@ class Database:
                 if check != "ok":
                     raise sqlite3.DatabaseError(check)
         except sqlite3.DatabaseError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise StorageError(
+                    f"{path} is read-only here (its file or directory cannot be written): searching and "
+                    "reports work; a crawl needs write access to both"
+                ) from exc
             raise StorageError(
                 f"{path} is not a usable SQLite database ({exc}); it was left untouched. "
                 "Restore it from a backup or choose another --db PATH"
@@ -434,6 +442,20 @@ class Database:
                 "INSERT INTO rejects (run_id, site, url, reason, detail, seen_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, r.site, r.url, r.reason, r.detail[:2000], now_iso(), r.kind) for r in rejects],
             )
+
+
+def _connect_readonly(target: Path) -> sqlite3.Connection:
+    """A read-only connection. Reading a WAL database needs its ``-shm`` file; where it cannot be
+    created (a directory the user may not write), the file is opened as immutable: it is read as
+    it is on disk (a crawl writing at that moment is not seen, and the file is never changed)."""
+    uri = "file:" + quote(str(target.resolve()))
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
 
 
 @dataclass(slots=True)

@@ -142,7 +142,8 @@ def test_search_report_export_commands(tmp_path):
     assert rows and all("[" in r["snippet"] for r in rows)
     assert {r["site"] for r in rows} == {"infopublik"}  # only infopublik articles say both words
     assert json.loads(cli("search", "netralitas", "--site", "suarakalbar", "--format", "json").stdout)
-    assert cli("search", "netralitas AND (", "--format", "json").returncode == 0
+    broken = cli("search", "netralitas AND (", "--format", "json")
+    assert broken.returncode == 2 and broken.stderr.count("\n") == 1 and "invalid search syntax" in broken.stderr
     report = cli("report", "--since", "1d", "--topic", "netralitas-asn", "--format", "json")
     data = json.loads(report.stdout)
     assert len(data["matches"]) == 4 and {m["topic"] for m in data["matches"]} == {"netralitas-asn"}
