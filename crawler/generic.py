@@ -10,6 +10,7 @@ import copy
 import re
 from datetime import timezone
 
+from lxml import etree, html
 from parsel import Selector
 
 from crawler.dates import WIB, ParsedDate, find_date_in_text, parse_date
@@ -79,12 +80,26 @@ def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate,
     return (parsed, "") if parsed else None
 
 
+# Above this many elements, inline formatting (thousands of <b> or <font>) is flattened before
+# trafilatura sees the page: its cost grows much faster than the page on such markup.
+MAX_GENERIC_ELEMENTS = 20_000
+_INLINE = ("b", "i", "u", "em", "strong", "font", "span", "small", "big", "sup", "sub", "a", "abbr", "mark", "s")
+
+
+def _bounded_tree(root: etree._Element) -> etree._Element:
+    tree = copy.deepcopy(root)
+    if sum(1 for _ in tree.iter()) > MAX_GENERIC_ELEMENTS:
+        etree.strip_tags(tree, *_INLINE)
+        tree = html.fromstring(etree.tostring(tree))  # re-parsed: merged text nodes, as a page would be
+    return tree
+
+
 def generic_paragraphs(sel: Selector) -> list[str]:
     """Main text by trafilatura (comments and tables off), as paragraphs."""
     import trafilatura
 
     text = trafilatura.extract(
-        copy.deepcopy(sel.root),
+        _bounded_tree(sel.root),
         include_comments=False,
         include_images=False,
         include_tables=True,

@@ -142,12 +142,14 @@ def test_charsets_are_decided_by_evidence_not_by_claims(tmp_path):
         assert QUOTED in body and "\u00e2\u20ac" not in body  # no mojibake
 
 
-HEAVY = ("<html><head><title>Halaman Berat Untuk Pengurai Generik</title></head><body class='single'><div>"
-         + "<b>kata</b> " * 200_000 + "</div></body></html>")  # fmt: skip  # about 30 s in the generic layer
+BOLD = ("<html><head><title>Halaman Dua Ratus Ribu Huruf Tebal</title></head><body class='single'><div>"
+        + "<b>kata</b> " * 200_000 + "</div></body></html>")  # fmt: skip  # 30 s in trafilatura as it is
+HEAVY = ("<html><head><title>Halaman Berat Untuk Pengurai Generik</title></head><body class='single'>"
+         + "<div><p>kata lain</p></div>" * 60_000 + "</body></html>")  # fmt: skip  # minutes in the generic layer
 
 
-def _heavy_site(normal: int) -> PagesSite:
-    pages: dict = {"/2024/01/halaman-berat/": HEAVY}
+def _heavy_site(normal: int, heavy: str = HEAVY) -> PagesSite:
+    pages: dict = {"/2024/01/halaman-berat/": heavy}
     for i in range(normal):
         pages[f"/2024/01/berita-normal-{i}/"] = article(f"Berita Normal Nomor {i}", "2024-01-05T10:00:00+07:00", text(f"n{i}"))
     pages["/"] = listing(["{host}" + p for p in pages])
@@ -163,6 +165,16 @@ def test_a_page_that_stalls_extraction_loses_only_itself(tmp_path):
     assert time.monotonic() - started < 40
     assert query(db, "select count(*) from articles") == [(12,)]
     assert query(db, "select reason from rejects where kind = 'article'") == [("extraction-timeout",)]
+
+
+def test_markup_known_to_slow_the_generic_layer_is_flattened_first(tmp_path):
+    db = tmp_path / "p.db"
+    started = time.monotonic()
+    with _heavy_site(30, BOLD) as site:
+        result = cli_crawl(db, {"suarakalbar": site.url}, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert time.monotonic() - started < 60
+    assert query(db, "select count(*) from articles") == [(31,)], query(db, "select reason, detail from rejects")
 
 
 def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path):
