@@ -50,6 +50,15 @@ def test_a_sitemap_index_fanning_out_is_cut_at_the_document_limit(tmp_path):
     assert len(sitemaps) <= 80, len(sitemaps)
     assert query(db, "select count(*) from rejects where reason = 'too-many'") == [(1,)]
     assert "sitemap too-many 1" in result.stdout
+    assert _peak_child_rss_mb() < 400
+
+
+def _peak_child_rss_mb() -> float:
+    """The largest resident size any finished child of this test process reached (the crawls,
+    and their helpers): an upper bound for the crawl just run."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def _endless(handler) -> None:
@@ -175,6 +184,7 @@ def test_markup_known_to_slow_the_generic_layer_is_flattened_first(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert time.monotonic() - started < 60
     assert query(db, "select count(*) from articles") == [(31,)], query(db, "select reason, detail from rejects")
+    assert _peak_child_rss_mb() < 400
 
 
 def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path):
