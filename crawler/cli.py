@@ -170,16 +170,6 @@ def _parse_base_urls(values: list[str], known: list[str]) -> dict[str, str]:
     return result
 
 
-def _check_date(option: str, value: str | None) -> None:
-    from datetime import date
-
-    try:
-        if value:
-            date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{option} wants a date YYYY-MM-DD, got {value!r}") from None
-
-
 def _parse_settings(items: list[str]) -> dict[str, Any]:
     """``-s NAME=VALUE`` pairs; a value for one of Pantau's or Scrapy's numeric or yes/no settings
     must be one, and not negative, so that a typo fails now rather than mid-crawl."""
@@ -280,6 +270,7 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.arguments import parse_since
     from crawler.sites import profiles
 
     known = sorted(profiles())
@@ -290,15 +281,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         base_urls = _parse_base_urls(args.base_url or [], known)
         settings = _parse_settings(args.set or [])
-        _check_date("--since", args.since)
+        since = parse_since(args.since).isoformat() if args.since else None
         preflight(args.db, sites)
     except (ValueError, StorageError) as exc:
-        return fail(str(exc))
+        message = str(exc)
+        return fail(f"--{message}" if message.startswith("since ") else message)
     spider_args = {}
     if args.refresh:
         spider_args["refresh"] = "1"
-    if args.since:
-        spider_args["since"] = args.since
+    if since:
+        spider_args["since"] = since
     if args.max_items:
         spider_args["max_items"] = str(args.max_items)
     overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **settings}
@@ -310,6 +302,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(format_summary(rows))
         for warning in warnings:
             print(f"WARNING {warning}")
+        if rows and all(r.get("status") == "failed" and " dns " in f" {r.get('error') or ''} " for r in rows):
+            print("No site's name resolves: no network? `./run.sh demo` runs the whole pipeline on the bundled "
+                  "site copies")  # fmt: skip
     if any(r.get("status") == "failed" for r in rows):
         return EXIT_FAILED
     return EXIT_FAILED if warnings and args.strict else EXIT_OK
@@ -562,10 +557,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", action="append", help="a site to crawl (repeatable; default: all)")
     p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")
     p.add_argument("--refresh", action="store_true", help="re-fetch articles already stored")
-    p.add_argument("--since", metavar="YYYY-MM-DD", help="ignore articles older than this")
+    p.add_argument("--since", metavar="WHEN", help="ignore articles older than this: YYYY-MM-DD, 7d, 24h, 2w")
     p.add_argument("--max-items", type=count(1, 10**9), metavar="N", help="at most N article pages per site")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
-    p.add_argument("--log-level", default="INFO", help="Scrapy log level (default INFO)")
+    p.add_argument("--log-level", default="PROGRESS", type=str.upper,
+                   help="log level: PROGRESS (default: progress lines, warnings, errors), INFO, DEBUG, WARNING")
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
     p.set_defaults(func=cmd_crawl)

@@ -10,9 +10,11 @@ from scrapy import Request
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CannotResolveHostError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from tldextract import TLDExtract
+from twisted.internet.error import DNSLookupError
 
 # tldextract downloads the public suffix list on first use; ``suffix_list_urls=()`` makes it
 # use the snapshot bundled with the package, so nothing but the crawled pages touches the network.
@@ -75,6 +77,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request: Request, exception: Exception) -> Request | None:
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
             return None
+        if isinstance(exception, DNSLookupError | CannotResolveHostError):
+            return None  # a name that does not resolve will not resolve in a few seconds either
         retry = self._retry(request, exception)
         if retry is not None:
             await asyncio.sleep(self.delay_for(request))

@@ -101,13 +101,17 @@ class StorePipeline:
         return self.crawler.spider.name if self.crawler.spider else "unknown"
 
     def open_spider(self) -> None:
+        spider = self.crawler.spider
+        if getattr(spider, "profile", None) is None:
+            # not one of Pantau's site spiders (`scrapy shell`, `scrapy fetch`): nothing is recorded
+            return
         try:
             self.db = Database.open(self.path, writer_thread=True)
         except StorageError as exc:
             logger.error("%s", exc)
             self.crawler.stats.set_value("pantau/fatal", str(exc))
             raise
-        self.run_id = self.db.start_run(self.site)
+        self.run_id = self.db.start_run(self.site, getattr(spider, "base_url", None))
         self.crawler.stats.set_value("pantau/run_id", self.run_id)
         logger.info("Storing into %s (crawl run %s)", self.path, self.run_id)
 
@@ -266,10 +270,17 @@ class StorePipeline:
             if reason == "finished" and walked and not self.failure and not stats.get_value("pantau/skipped_max_items"):
                 # only a crawl that fetched everything it found may call a listing walked
                 self.writer.submit(self.db.save_listings, self.site, walked).result()
-            self.writer.submit(self.db.finish_run, self.run_id, **self._run_record(reason)).result()
+            record = self._run_record(reason)
+            stats.set_value("pantau/status", record["status"])
+            if record["status"] == "failed":  # the FAILED line, also where failures are looked for
+                where = getattr(spider, "origin", None) or ""
+                failure = Reject(where, self.site, "site-failed", record["error"] or "", "site")
+                self.writer.submit(self.db.store_rejects, [failure], self.run_id).result()
+            self.writer.submit(self.db.finish_run, self.run_id, **record).result()
         except sqlite3.Error as exc:
             logger.error("%s: could not record the crawl run: %s", self.site, exc)
             self.crawler.stats.set_value("pantau/fatal", self.failure or f"database write failed: {exc}")
+            self.crawler.stats.set_value("pantau/status", "failed")
         finally:
             self.writer.submit(self.db.close).result()
             self.db = None

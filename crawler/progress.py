@@ -9,6 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler import PROGRESS
+
 logger = logging.getLogger("pantau.progress")
 
 
@@ -33,7 +35,7 @@ class Progress:
         self.loop.start(self.interval, now=False)
 
     def log(self, spider) -> None:
-        logger.info("%s: %s", spider.name, self.line())
+        logger.log(PROGRESS, "%s: %s", spider.name, self.line())
 
     def line(self) -> str:
         get = self.crawler.stats.get_value

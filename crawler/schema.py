@@ -166,7 +166,17 @@ def _migration_4(db: sqlite_utils.Database) -> None:
             )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(db: sqlite_utils.Database) -> None:
+    """Which process runs a crawl (so that a run left ``running`` by a process that died can be
+    told from one in progress), and the mirror it crawled, if any."""
+    for column in ("host", "base_url"):
+        db["crawl_runs"].add_column(column, str)
+    db["crawl_runs"].add_column("pid", int)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables whose loss is loss of data: reported, never silently recreated empty.

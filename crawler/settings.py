@@ -10,6 +10,7 @@ from crawler import __version__
 BOT_NAME = "pantau"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"  # scrapy crawl: checked arguments, exit code 1 for a failed site
 
 # Where articles go: -s DB_PATH=..., else $PANTAU_DB, else data/pantau.db.
 DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")

@@ -8,7 +8,7 @@ articles; a URL already stored is skipped unless its ``lastmod`` moved on or ``-
 Spider arguments (``-a name=value``):
   base_url   crawl this origin instead of the live site (a mirror or test server)
   refresh    1 to re-fetch articles already stored
-  since      YYYY-MM-DD: ignore sitemap/feed entries and articles older than this
+  since      YYYY-MM-DD, or 7d / 24h / 2w back from today: ignore sitemap/feed entries and articles older than this
   max_items  stop scheduling articles after this many
   depth      listing pages to follow per listing (default LISTING_MAX_PAGES)
 """
@@ -24,12 +24,13 @@ from datetime import UTC, date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -51,6 +52,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
 
+from crawler.arguments import KNOWN, origin, parse_arguments
 from crawler.dates import parse_date
 from crawler.enrich import page_record
 from crawler.extract import looks_binary, query
@@ -74,10 +76,6 @@ class _OneLine(logging.Filter):
 
 
 _ROBOTS_LOG = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 def local_day(lastmod: str, tz: timezone) -> str:
@@ -110,32 +108,19 @@ class NewsSpider(scrapy.Spider):
 
     profile: ClassVar[SiteProfile]
 
-    def __init__(
-        self,
-        *args: Any,
-        base_url: str | None = None,
-        refresh: str | None = None,
-        since: str | None = None,
-        max_items: str | None = None,
-        depth: str | None = None,
-        offload: Offload | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, offload: Offload | None = None, **kwargs: Any) -> None:
+        given = {k: kwargs.pop(k) for k in KNOWN if k in kwargs}
         super().__init__(*args, **kwargs)
+        arguments = parse_arguments(**given)
         p = self.profile
-        self.public_origin = _origin(p.home)
-        self.base_url = _origin(base_url) if base_url else None
-        if base_url and not self.base_url:
-            raise ValueError(f"base_url must look like http://HOST:PORT, got {base_url!r}")
+        self.public_origin = origin(p.home)
+        self.base_url = arguments.base_url
         self.origin = self.base_url or self.public_origin
         self.allowed_domains = list(p.domains) + ([host_of(self.base_url)] if self.base_url else [])
-        self.refresh = _truthy(refresh) if refresh is not None else False
-        try:
-            self.since: date | None = date.fromisoformat(since) if since else None
-        except ValueError as exc:
-            raise ValueError(f"since must be YYYY-MM-DD, got {since!r}") from exc
-        self.max_items = int(max_items) if max_items else None
-        self.depth = int(depth) if depth else None
+        self.refresh = arguments.refresh
+        self.since: date | None = arguments.since
+        self.max_items = arguments.max_items
+        self.depth = arguments.depth
         self.known: dict[str, str | None] = {}
         self.scheduled: set[str] = set()
         self.skipped: set[str] = set()  # stored and unchanged: not fetched
@@ -182,13 +167,13 @@ class NewsSpider(scrapy.Spider):
 
     def public_url(self, url: str) -> str:
         """The URL as it is on the live site (mirror URLs mapped back)."""
-        if self.base_url and _origin(url) == self.base_url:
+        if self.base_url and origin(url) == self.base_url:
             return with_origin(url, self.public_origin)
         return url
 
     def on_site(self, url: str) -> bool:
         return same_site(url, self.profile.domains) or (
-            self.base_url is not None and _origin(url) == self.base_url
+            self.base_url is not None and origin(url) == self.base_url
         )
 
     def entry(self, path: str) -> str:
@@ -479,10 +464,13 @@ class NewsSpider(scrapy.Spider):
         if not self.crawler.stats.get_value("pantau/site_error"):
             self.crawler.stats.set_value("pantau/site_error", f"{request.url}: {reason} {detail}".strip())
         missing = reason in ("http-404", "http-410")
-        logger.log(logging.INFO if missing else logging.WARNING, "%s %s unavailable: %s %s",
+        repeated = reason == "dns" and self.crawler.stats.get_value("pantau/entry_failed", 0) > 1
+        logger.log(logging.INFO if missing or repeated else logging.WARNING, "%s %s unavailable: %s %s",
                    kind.capitalize(), request.url, reason, detail)  # fmt: skip
         if not (kind == "robots" and missing):
             yield Reject(self.public_url(request.url), self.name, reason, detail, kind)
+        if reason == "dns" and not self.crawler.stats.get_value("response_received_count"):
+            raise CloseSpider("unreachable")  # the site's name does not resolve: nothing else will work
 
 
 def offload_from_settings(settings: Any) -> Offload:
@@ -519,18 +507,6 @@ def _failure_reason(failure: Failure) -> tuple[str, str]:
             return "redirect-loop", text[:300]
         return "ignored", text[:300] or "robots.txt"
     return "download-error", detail
-
-
-def _origin(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _xml_body(body: bytes, maxsize: int) -> bytes | str | None:

@@ -11,11 +11,12 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -183,11 +184,25 @@ class Database:
 
     # ------------------------------------------------------------------------- runs
 
-    def start_run(self, site: str) -> int:
+    def start_run(self, site: str, base_url: str | None = None) -> int:
+        """A new ``running`` row for a crawl of ``site`` by this process; runs left ``running`` by
+        a process of this machine that no longer exists become ``interrupted``."""
+        host = socket.gethostname()
         with self.transaction():
+            stale = self.conn.execute(
+                "SELECT id, pid, host, started_at FROM crawl_runs WHERE status = 'running'"
+            ).fetchall()
+            for run_id, pid, run_host, started in stale:
+                if _died(pid, run_host, host, started):
+                    self.conn.execute(
+                        "UPDATE crawl_runs SET status = 'interrupted', finish_reason = 'process died', "
+                        "finished_at = COALESCE(finished_at, ?) WHERE id = ?",
+                        (now_iso(), run_id),
+                    )
             cur = self.conn.execute(
-                "INSERT INTO crawl_runs (site, started_at, status) VALUES (?, ?, 'running')",
-                (site, now_iso()),
+                "INSERT INTO crawl_runs (site, started_at, status, pid, host, base_url) "
+                "VALUES (?, ?, 'running', ?, ?, ?)",
+                (site, now_iso(), os.getpid(), host, base_url),
             )
         return int(cur.lastrowid or 0)
 
@@ -442,6 +457,22 @@ class Database:
                 "INSERT INTO rejects (run_id, site, url, reason, detail, seen_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, r.site, r.url, r.reason, r.detail[:2000], now_iso(), r.kind) for r in rejects],
             )
+
+
+def _died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
+    """Whether the process of a ``running`` run is gone: checked on this machine; a run recorded
+    without a process (older Pantau, Scrapy's shell) counts as gone after a day."""
+    if pid is None or run_host is None:
+        return (started or "") < (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    if run_host != host:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _connect_readonly(target: Path) -> sqlite3.Connection:

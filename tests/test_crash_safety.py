@@ -88,7 +88,7 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("select count(*), count(distinct url_key) from articles").fetchone() == (120, 120)
     statuses = [s for (s,) in conn.execute("select status from crawl_runs order by id")]
-    assert statuses == ["running", "finished"]  # the killed run shows as never finished
+    assert statuses == ["interrupted", "finished"]  # the killed run is marked when the next crawl opens the file
 
 
 def test_sigterm_is_a_graceful_stop(tmp_path):

@@ -22,7 +22,7 @@ def test_retry_after_header():
 
 
 def test_bad_spider_arguments_are_clear():
-    with pytest.raises(ValueError, match="since must be YYYY-MM-DD"):
+    with pytest.raises(ValueError, match="since wants YYYY-MM-DD"):
         SuarakalbarSpider.from_crawler(get_crawler(SuarakalbarSpider), since="kemarin")
     with pytest.raises(ValueError, match="base_url"):
         SuarakalbarSpider.from_crawler(get_crawler(SuarakalbarSpider), base_url="ftp://x")

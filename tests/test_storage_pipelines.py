@@ -56,7 +56,7 @@ def test_pipelines_store_rows_once(tmp_path):
                      "2024-10-14T17:55:00+07:00", 171)]
     run = conn.execute("select site, status, new, unchanged, dropped from crawl_runs").fetchone()
     assert run == ("infopublik", "failed", 1, 1, 1)  # no HTTP response in this unit test: "failed"
-    assert conn.execute("select reason from rejects").fetchall() == [("http-404",)]
+    assert conn.execute("select reason from rejects where kind = 'article'").fetchall() == [("http-404",)]
     hits = conn.execute("select rowid from articles_fts where articles_fts match 'netralitas'").fetchall()
     assert len(hits) == 1
 

@@ -1,0 +1,89 @@
+"""Spider arguments (``-a name=value``), checked before a crawl starts.
+
+The same forms are accepted by ``scrapy crawl -a`` and ``crawler crawl``: ``since`` is a date
+``YYYY-MM-DD`` or a span back from today (``7d``, ``24h``, ``2w``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+KNOWN = ("base_url", "refresh", "since", "max_items", "depth")
+
+
+@dataclass(frozen=True)
+class SpiderArguments:
+    base_url: str | None = None  # origin of a mirror: http://HOST:PORT
+    refresh: bool = False
+    since: date | None = None
+    max_items: int | None = None
+    depth: int | None = None
+
+
+def parse_since(value: str, today: date | None = None) -> date:
+    """``YYYY-MM-DD``, or ``7d`` / ``24h`` / ``2w`` back from today (UTC)."""
+    text = value.strip()
+    m = re.fullmatch(r"(\d{1,6})\s*([hdw])", text)
+    if m:
+        hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
+        if hours > 100 * 366 * 24:
+            raise ValueError(f"since {value!r} reaches back more than 100 years; use YYYY-MM-DD")
+        now = datetime.now(UTC) if today is None else datetime.combine(today, datetime.min.time(), UTC)
+        return (now - timedelta(hours=hours)).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"since wants YYYY-MM-DD, 7d, 24h or 2w, got {value!r}") from None
+
+
+def parse_arguments(**given: Any) -> SpiderArguments:
+    """Raise ``ValueError`` (one clear sentence) for an argument that is unknown or malformed."""
+    unknown = sorted(set(given) - set(KNOWN))
+    if unknown:
+        raise ValueError(f"unknown spider argument(s) {', '.join(unknown)}; known: {', '.join(KNOWN)}")
+    base_url = given.get("base_url") or None
+    if base_url is not None:
+        base_url = origin(str(base_url))
+        if base_url is None:
+            raise ValueError(f"base_url must look like http://HOST:PORT, got {given['base_url']!r}")
+    refresh = str(given.get("refresh") or "0").strip().lower()
+    if refresh not in ("0", "1", "true", "false", "yes", "no", "on", "off", ""):
+        raise ValueError(f"refresh wants 1 or 0, got {given['refresh']!r}")
+    since = parse_since(str(given["since"])) if given.get("since") else None
+    return SpiderArguments(
+        base_url=base_url,
+        refresh=refresh in ("1", "true", "yes", "on"),
+        since=since,
+        max_items=_count("max_items", given.get("max_items")),
+        depth=_count("depth", given.get("depth")),
+    )
+
+
+def _count(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name} wants a whole number of 1 or more, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} wants a whole number of 1 or more, got {value!r}")
+    return number
+
+
+def origin(url: str | None) -> str | None:
+    """``scheme://host:port`` of an http(s) URL with a host, else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

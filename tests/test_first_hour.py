@@ -1,0 +1,83 @@
+"""Issue 12: the first hour of a new user, through `crawler` and `scrapy` as typed."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import time
+
+from crawler.localserver import LocalSite
+from tests.conftest import ROOT, SITES, cli, cli_crawl, query, scrapy_crawl
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _scrapy(*args: str, timeout: int = 120):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+
+
+def test_scrapy_shell_and_fetch_record_no_runs(tmp_path):
+    db = tmp_path / "p.db"
+    assert cli("db", "repair", "--db", str(db)).returncode == 0
+    with LocalSite(SITES / "suarakalbar") as site:
+        fetched = _scrapy("fetch", "--nolog", "-s", f"DB_PATH={db}", site.url + "/")
+        shell = _scrapy("shell", "-s", f"DB_PATH={db}", "--nolog", "-c", "response.status", site.url + "/")
+    assert fetched.returncode == 0 and "<html" in fetched.stdout.lower(), fetched.stderr[-2000:]
+    assert shell.returncode == 0 and "200" in shell.stdout, shell.stderr[-2000:]
+    assert query(db, "select count(*) from crawl_runs") == [(0,)]
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path):
+    db = tmp_path / "p.db"
+    assert cli("db", "repair", "--db", str(db)).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO crawl_runs (site, started_at, status, pid, host) VALUES "
+                 "('suarakalbar', '2026-01-01T00:00:00+00:00', 'running', 999999999, ?)", (socket.gethostname(),))  # fmt: skip
+    conn.commit()
+    conn.close()
+    with LocalSite(SITES / "suarakalbar") as site:
+        assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
+    assert query(db, "select status, finish_reason from crawl_runs order by id") == [
+        ("interrupted", "process died"), ("finished", "finished")
+    ]
+
+
+def test_scrapy_crawl_exits_non_zero_when_the_site_is_unreachable(tmp_path):
+    result = scrapy_crawl("suarakalbar", tmp_path / "p.db", "-a", f"base_url=http://127.0.0.1:{_closed_port()}",
+                          "-s", "RETRY_TIMES=0")  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert query(tmp_path / "p.db", "select status from crawl_runs") == [("failed",)]
+    assert query(tmp_path / "p.db", "select kind, reason from rejects where kind = 'site'") == [("site", "site-failed")]
+
+
+def test_unresolvable_sites_fail_at_once_with_a_hint(tmp_path):
+    started = time.monotonic()
+    mirrors = {site: f"http://{site}.pantau-test.invalid" for site in ("editorialkaltim", "infopublik", "suarakalbar")}
+    sites = [a for site, url in mirrors.items() for a in ("--base-url", f"{site}={url}")]
+    result = cli("crawl", "--db", str(tmp_path / "p.db"), *sites, timeout=120)
+    assert result.returncode == 1
+    assert time.monotonic() - started < 45
+    assert "no network? `./run.sh demo`" in result.stdout
+    assert result.stderr.count("\n") <= 10 and "Traceback" not in result.stderr, result.stderr
+    assert query(tmp_path / "p.db", "select count(*) from rejects where kind = 'site'") == [(3,)]
+
+
+def test_spider_arguments_are_checked_before_the_crawl(tmp_path):
+    for args, says in ((["-a", "since=yesterday"], "since wants"), (["-a", "max_items=abc"], "max_items wants"),
+                       (["-a", "colour=red"], "unknown spider argument")):  # fmt: skip
+        result = _scrapy("crawl", "suarakalbar", "-s", f"DB_PATH={tmp_path / 'p.db'}", *args)
+        assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr, result.stderr[-1500:]
+    with LocalSite(SITES / "suarakalbar") as site:
+        relative = cli_crawl(tmp_path / "p.db", {"suarakalbar": site.url}, "--since", "36500d")
+    assert relative.returncode == 0 and "Unhandled error" not in relative.stderr, relative.stderr[-2000:]
+    assert query(tmp_path / "p.db", "select count(*) from articles")[0][0] > 0
