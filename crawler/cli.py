@@ -342,8 +342,12 @@ def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
 # ----------------------------------------------------------------------------- demo
 
 
+DEMO_DB = "data/demo.db"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Serve the bundled fixture copies of the sites on 127.0.0.1 and crawl them."""
+    """Serve the bundled copies of the sites on 127.0.0.1 and crawl them into a database of their
+    own: the copies are reconstructions, and must never mix with live crawls."""
     from contextlib import ExitStack
 
     from crawler.localserver import LocalSite
@@ -353,9 +357,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return fail(f"the fixture sites are missing ({FIXTURE_SITES})")
     sites = [s for s in sorted(profiles()) if (FIXTURE_SITES / s).is_dir()]
     try:
-        Database.open(args.db).close()
+        db = Database.open(args.db)
+        live = db.conn.execute("SELECT COUNT(*) FROM crawl_runs WHERE base_url IS NULL").fetchone()[0]
+        db.close()
     except StorageError as exc:
         return fail(str(exc))
+    if live:
+        return fail(f"{args.db} holds live crawls; the demo's reconstructed pages go to a database of their own "
+                    f"(default {DEMO_DB})")  # fmt: skip
     with ExitStack() as stack:
         servers = {s: stack.enter_context(LocalSite(FIXTURE_SITES / s)) for s in sites}
         for site, server in servers.items():
@@ -365,7 +374,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             {"LOG_LEVEL": args.log_level, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
         )  # fmt: skip
     print(format_summary(rows))
-    print(f"\nDatabase: {args.db}. Try:\n  sqlite3 {args.db} 'select site, published_date, title from articles'")
+    db_arg = f" --db {args.db}"
+    print(f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
+          f"  crawler search netralitas{db_arg}\n"
+          f"  crawler report --since 3650d{db_arg}\n"
+          f"  crawler runs{db_arg}\n"
+          f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
+          f"  datasette {args.db} -m datasette/metadata.json   # after: pip install datasette")  # fmt: skip
     return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
 
 
@@ -589,7 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
     p.set_defaults(func=cmd_export)
 
-    p = with_db(sub.add_parser("demo", help="crawl the bundled fixture sites served on 127.0.0.1"))
+    p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
+    p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_demo)
 

@@ -81,3 +81,21 @@ def test_spider_arguments_are_checked_before_the_crawl(tmp_path):
         relative = cli_crawl(tmp_path / "p.db", {"suarakalbar": site.url}, "--since", "36500d")
     assert relative.returncode == 0 and "Unhandled error" not in relative.stderr, relative.stderr[-2000:]
     assert query(tmp_path / "p.db", "select count(*) from articles")[0][0] > 0
+
+
+def test_the_demo_uses_its_own_database_and_never_a_live_one(tmp_path):
+    demo = tmp_path / "demo.db"
+    result = cli("demo", "--db", str(demo), timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"crawler search netralitas --db {demo}" in result.stdout
+    assert query(demo, "select count(*) from articles")[0][0] > 10
+    assert query(demo, "select count(*) from crawl_runs where base_url is null") == [(0,)]
+    live = tmp_path / "pantau.db"
+    with LocalSite(SITES / "suarakalbar") as site:  # stands for a live crawl: no mirror recorded
+        assert cli_crawl(live, {"suarakalbar": site.url}).returncode == 0
+    conn = sqlite3.connect(live)
+    conn.execute("UPDATE crawl_runs SET base_url = NULL")
+    conn.commit()
+    conn.close()
+    refused = cli("demo", "--db", str(live))
+    assert refused.returncode == 2 and "holds live crawls" in refused.stderr and refused.stderr.count("\n") == 1
