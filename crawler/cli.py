@@ -384,6 +384,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve a bundled site copy on 127.0.0.1, for ``scrapy crawl SITE -a base_url=...``."""
+    from crawler.localserver import LocalSite
+
+    root = FIXTURE_SITES / args.site
+    if not root.is_dir():
+        known = sorted(p.name for p in FIXTURE_SITES.iterdir() if p.is_dir()) if FIXTURE_SITES.is_dir() else []
+        return fail(f"no bundled copy of {args.site!r}; there are: {', '.join(known) or 'none'}")
+    try:
+        site = LocalSite(root, port=args.port)
+    except OSError as exc:
+        return fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+    with site:
+        print(f"serving the bundled copy of {args.site} on {site.url} (Ctrl-C to stop); crawl it with:", flush=True)
+        print(f"  scrapy crawl {args.site} -a base_url={site.url}\n"
+              f"  crawler crawl --site {args.site} --base-url {args.site}={site.url} --db data/demo.db", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- queries
 
 
@@ -613,6 +636,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
     p.set_defaults(func=cmd_db_repair)
+
+    p = sub.add_parser("serve", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=)")
+    p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
+    p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
+    p.set_defaults(func=cmd_serve)
 
     p = with_db(sub.add_parser("runs", help="recent crawl runs"))
     p.add_argument("--limit", type=count(1, 100_000), default=20)

@@ -100,3 +100,11 @@ class LocalSite(ServedSite):
         self.requests: list[str] = []
         handler = type("Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests})
         super().__init__(handler, port, host)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from crawler.cli import main
+
+    sys.exit(main(["serve", *sys.argv[1:]]))

@@ -116,15 +116,19 @@ class StorePipeline:
         logger.info("Storing into %s (crawl run %s)", self.path, self.run_id)
 
     async def process_item(self, item: Any) -> Any:
-        if self.failure:
-            return item  # the database refused writes: nothing more is stored, the crawl is closing
+        if self.failure:  # the database refused writes: nothing more is stored, the crawl is closing
+            if not isinstance(item, Article):
+                raise DropItem("bookkeeping", log_level="DEBUG")
+            return item
         if isinstance(item, Seen):
             self.pending_seen.append(item)
             if len(self.pending_seen) >= self.batch_size * 10:
                 self._write_in_background()
-        elif isinstance(item, Reject):
+            raise DropItem("bookkeeping", log_level="DEBUG")  # stored; feed exports get articles only
+        if isinstance(item, Reject):
             self._reject(item)
-        elif isinstance(item, Article):
+            raise DropItem("bookkeeping", log_level="DEBUG")
+        if isinstance(item, Article):
             self.pending.append(item)
             for name in ("title", "published_date", "authors"):
                 if getattr(item, name):
@@ -141,6 +145,8 @@ class StorePipeline:
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+        if isinstance(item, Seen | Reject) or self.db is None:
+            return  # bookkeeping, already handled; or not a Pantau crawl
         reason, detail = drop_reason(exception)
         url = getattr(item, "url", "") or getattr(response, "url", "")
         self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))

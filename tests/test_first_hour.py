@@ -99,3 +99,36 @@ def test_the_demo_uses_its_own_database_and_never_a_live_one(tmp_path):
     conn.close()
     refused = cli("demo", "--db", str(live))
     assert refused.returncode == 2 and "holds live crawls" in refused.stderr and refused.stderr.count("\n") == 1
+
+
+def test_feed_exports_receive_articles_only(tmp_path):
+    import json
+
+    out = tmp_path / "out.jsonl"
+    with LocalSite(SITES / "infopublik") as site:
+        result = scrapy_crawl("infopublik", tmp_path / "p.db", "-a", f"base_url={site.url}", "-O", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    stored = query(tmp_path / "p.db", "select count(*) from articles")[0][0]
+    assert len(records) == stored > 0 and all(r.get("title") and r.get("body") for r in records)
+
+
+def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = _closed_port()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "suarakalbar", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        first = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first
+        assert f"scrapy crawl suarakalbar -a base_url=http://127.0.0.1:{port}" in server.stdout.readline()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=10) as page:
+            assert b"Sitemap" in page.read()
+    finally:
+        server.terminate()
+        server.wait(10)
+    missing = cli("serve", "nowhere")
+    assert missing.returncode == 2 and "no bundled copy" in missing.stderr

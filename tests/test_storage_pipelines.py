@@ -45,7 +45,8 @@ def test_pipelines_store_rows_once(tmp_path):
     store.open_spider()
     for _ in range(2):  # the same article twice
         asyncio.run(store.process_item(validate.process_item(items[0])))
-    asyncio.run(store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404")))
+    with pytest.raises(DropItem, match="bookkeeping"):  # recorded, and kept out of feed exports
+        asyncio.run(store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404")))
     with pytest.raises(DropItem):
         validate.process_item(replace(items[0], title=None))
     store.close_spider()
