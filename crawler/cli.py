@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from crawler import __version__
+from crawler.queries import decoded
 from crawler.storage import Database, StorageError, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -67,8 +68,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    """One page's record, as a crawl would store it (extraction, then topics, places, officials)."""
+    from crawler.enrich import enrich
     from crawler.extract import ExtractionError, extract_article
     from crawler.sites import profile_for_url, profiles
+    from crawler.topics import load_topics
 
     source: str = args.source
     content_type = None
@@ -78,7 +82,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             url = args.url or source
         else:
             data = _read_page_file(source)
-            url = args.url or Path(source).resolve().as_uri()
+            url = args.url or _declared_url(data) or Path(source).resolve().as_uri()
     except ValueError as exc:
         return fail(str(exc))
     if args.site:
@@ -88,14 +92,31 @@ def cmd_extract(args: argparse.Namespace) -> int:
     else:
         profile = profile_for_url(url)
     try:
-        article = extract_article(data, url, profile, content_type=content_type)
+        article = enrich(extract_article(data, url, profile, content_type=content_type), load_topics())
     except ExtractionError as exc:
         return fail(f"{source}: {exc}")
     record = article.to_dict()
-    for internal in ("source_url", "source_key", "sitemap_lastmod"):
+    for internal in ("source_url", "source_key", "sitemap_lastmod", "sketch"):
         record.pop(internal, None)
     print(json.dumps(record, ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def _declared_url(data: bytes) -> str | None:
+    """The page's own URL, from its canonical link or ``og:url`` (a saved page knows where it lives)."""
+    from parsel import Selector
+
+    from crawler.extract import ExtractionError, decode_html
+
+    try:
+        sel = Selector(text=decode_html(data))
+    except (ExtractionError, ValueError):
+        return None
+    for xpath in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        url = (sel.xpath(xpath).get() or "").strip()
+        if url.startswith(("http://", "https://")):
+            return url
+    return None
 
 
 def _max_page_bytes() -> int:
@@ -248,25 +269,45 @@ def run_crawl(
     return summaries
 
 
-def format_summary(rows: list[dict[str, Any]]) -> str:
+RUN_JSON_COLUMNS = ("dropped_reasons", "entry_failures", "refused", "coverage", "warnings")
+
+
+def format_summary(rows: list[dict[str, Any]], with_runs: bool = False) -> str:
+    """The table of crawl runs; ``with_runs`` adds each run's id, start time and duration."""
     header = f"{'site':<16} {'status':<12} {'requests':>8} {'new':>5} {'updated':>7} {'unchanged':>9} {'skipped':>7} {'dropped':>7} {'errors':>6}"  # noqa: E501
+    if with_runs:
+        header = f"{'run':>5} {'started (UTC)':<19} {'took':>7} " + header
     lines = [header, "-" * len(header)]
     for r in rows:
-        lines.append(
+        line = (
             f"{r.get('site', '?'):<16} {r.get('status', '?'):<12} {r.get('requests') or 0:>8} "
             f"{r.get('new') or 0:>5} {r.get('updated') or 0:>7} {r.get('unchanged') or 0:>9} "
             f"{r.get('skipped') or 0:>7} {r.get('dropped') or 0:>7} {r.get('errors') or 0:>6}"
         )
+        if with_runs:
+            started = (r.get("started_at") or "")[:19].replace("T", " ")
+            line = f"{r.get('id') or '':>5} {started:<19} {_took(r):>7} " + line
+        lines.append(line)
         for column, label in (("dropped_reasons", "dropped"), ("entry_failures", "entry points failed"),
                               ("refused", "URLs not fetched as articles")):  # fmt: skip
-            counts = r.get(column)
-            counts = json.loads(counts) if isinstance(counts, str) else counts
+            counts = decoded(r.get(column))
             if counts:
                 lines.append(f"    {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for r in rows:
         if r.get("status") == "failed":
             lines.append(f"FAILED {r.get('site')}: {r.get('error') or 'no page could be fetched'}")
     return "\n".join(lines)
+
+
+def _took(run: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    try:
+        took = datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+        seconds = took.total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return "-"
+    return f"{seconds:.0f}s" if seconds < 600 else f"{seconds / 60:.0f}m"
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -432,7 +473,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             day = r["published_date"] or "----------"
-            title, url, snippet = (terminal_safe(r[k]) for k in ("title", "url", "snippet"))
+            title, url, snippet = (one_line(terminal_safe(r[k])) for k in ("title", "url", "snippet"))
             print(f"{day}  {terminal_safe(r['site']):<16} {title}\n    {url}\n    {snippet}\n")
         print(f"{len(rows)} result(s)", file=sys.stderr)
     return EXIT_OK
@@ -446,7 +487,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     try:
-        data = report(db, parse_since(args.since) or "0000", args.topic)
+        data = report(db, parse_since(args.seen_since) or "0000", args.topic, parse_since(args.since))
     except ValueError as exc:
         return fail(str(exc))
     finally:
@@ -454,6 +495,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.format == "csv":
+        write_csv(sys.stdout, ["site", "new", "updated"], data["sites"], args.raw)
+        print()  # a second table: the matches
         columns = ["topic", "published_date", "site", "location", "title", "url", "terms", "snippet"]
         write_csv(sys.stdout, columns, data["matches"], args.raw)
     else:
@@ -476,6 +519,11 @@ def write_csv(out: Any, columns: list[str] | tuple[str, ...], rows: Any, raw: bo
     return written
 
 
+def _as_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """Lists (authors, tags, ...) as JSON text in one CSV cell."""
+    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in row.items()}
+
+
 def _no_formula(value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -491,10 +539,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     try:
-        rows = export_rows(db, parse_since(args.since))
+        rows = export_rows(db, parse_since(args.since), parse_since(args.seen_since))
         with _output(args.output) as out:
             if args.format == "csv":
-                written = write_csv(out, EXPORT_COLUMNS, rows, args.raw)
+                written = write_csv(out, EXPORT_COLUMNS, (_as_cells(r) for r in rows), args.raw)
             else:
                 written = 0
                 for row in rows:
@@ -549,10 +597,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     rows = rows_of(db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,)))
     db.close()
+    for row in rows:
+        for column in RUN_JSON_COLUMNS:
+            row[column] = decoded(row.get(column))
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        print(format_summary(rows))
+        print(terminal_safe(format_summary(rows, with_runs=True)))
     return EXIT_OK
 
 
@@ -614,7 +665,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search)
 
     p = with_db(sub.add_parser("report", help="new and updated articles, topic matches, multi-site stories"))
-    p.add_argument("--since", default="7d", help="7d (default), 24h, 2w or YYYY-MM-DD (first seen)")
+    p.add_argument("--seen-since", default="7d", help="first seen since: 7d (default), 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--since", help="matches published since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--topic")
     p.add_argument("--format", choices=["md", "json", "csv"], default="md")
     p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
@@ -622,7 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("export", help="all articles as CSV or JSON lines"))
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
-    p.add_argument("--since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--since", help="only articles published since: 7d, 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--seen-since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
     p.set_defaults(func=cmd_export)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
@@ -101,9 +102,13 @@ def search(
         ) from exc
 
 
-def report(db: Database, since: str, topic: str | None = None) -> dict[str, Any]:
-    """New and updated articles per site and topic, new topic matches, multi-site stories."""
+def report(db: Database, since: str, topic: str | None = None, published_since: str | None = None) -> dict[str, Any]:
+    """New and updated articles per site and topic, new topic matches, multi-site stories: what was
+    first seen since ``since``; matches also published since ``published_since`` when given."""
     topic_clause, topic_params = ("AND t.topic = ?", [topic]) if topic else ("", [])
+    if published_since:
+        topic_clause += " AND a.published_date >= ?"
+        topic_params.append(published_since[:10])
     per_site = rows_of(db.conn.execute(
         "SELECT site, SUM(first_seen_at >= ?) AS new, "
         "(SELECT COUNT(DISTINCT v.article_id) FROM article_versions v JOIN articles b ON b.id = v.article_id "
@@ -122,12 +127,14 @@ def report(db: Database, since: str, topic: str | None = None) -> dict[str, Any]
         "SELECT story_id, sites, site_list, first_published, title FROM story_clusters "
         "WHERE story_id IN (SELECT story_id FROM articles WHERE first_seen_at >= ?) ORDER BY first_published DESC",
         (since,)))  # fmt: skip
-    return {"since": since, "topic": topic, "sites": per_site, "topics": per_topic, "matches": matches,
-            "stories": stories}  # fmt: skip
+    return {"seen_since": since, "published_since": published_since, "topic": topic, "sites": per_site,
+            "topics": per_topic, "matches": matches, "stories": stories}  # fmt: skip
 
 
 def report_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# Pantau report since {data['since']}" + (f" (topic {data['topic']})" if data["topic"] else ""), ""]
+    lines = [f"# Pantau report: first seen since {data['seen_since']}"
+             + (f", published since {data['published_since']}" if data["published_since"] else "")
+             + (f" (topic {data['topic']})" if data["topic"] else ""), ""]  # fmt: skip
     lines += ["## Articles per site", "", "| site | new | updated |", "|---|---|---|"]
     lines += [f"| {r['site']} | {r['new'] or 0} | {r['updated'] or 0} |" for r in data["sites"]]
     lines += ["", "## New articles per topic", "", "| topic | site | new |", "|---|---|---|"]
@@ -156,13 +163,35 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def export_rows(db: Database, since: str | None = None):
-    """Every article (optionally first seen since a time), one dict at a time."""
+JSON_COLUMNS = ("authors", "tags", "places", "officials")
+
+
+def export_rows(db: Database, published_since: str | None = None, seen_since: str | None = None):
+    """Every article (optionally published / first seen since a time), one dict at a time; the
+    JSON columns (authors, tags, places, officials) as lists."""
     sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles"
-    params: tuple[str, ...] = ()
-    if since:
-        sql += " WHERE first_seen_at >= ?"
-        params = (since,)
+    where, params = [], []
+    if published_since:
+        where.append("published_date >= ?")
+        params.append(published_since[:10])
+    if seen_since:
+        where.append("first_seen_at >= ?")
+        params.append(seen_since)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     cursor = db.conn.execute(sql + " ORDER BY published_date DESC, id", params)
     for row in cursor:
-        yield dict(zip(EXPORT_COLUMNS, row, strict=True))
+        record = dict(zip(EXPORT_COLUMNS, row, strict=True))
+        for column in JSON_COLUMNS:
+            record[column] = decoded(record[column])
+        yield record
+
+
+def decoded(value: Any) -> Any:
+    """A JSON text column as its value (a list or object); other values as they are."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -144,10 +144,10 @@ def test_search_report_export_commands(tmp_path):
     assert json.loads(cli("search", "netralitas", "--site", "suarakalbar", "--format", "json").stdout)
     broken = cli("search", "netralitas AND (", "--format", "json")
     assert broken.returncode == 2 and broken.stderr.count("\n") == 1 and "invalid search syntax" in broken.stderr
-    report = cli("report", "--since", "1d", "--topic", "netralitas-asn", "--format", "json")
+    report = cli("report", "--seen-since", "1d", "--topic", "netralitas-asn", "--format", "json")
     data = json.loads(report.stdout)
     assert len(data["matches"]) == 4 and {m["topic"] for m in data["matches"]} == {"netralitas-asn"}
-    assert "Pj Wali Kota Pontianak" in cli("report", "--since", "1d").stdout
+    assert "Pj Wali Kota Pontianak" in cli("report", "--seen-since", "1d").stdout
     export = cli("export", "--format", "csv")
     assert export.returncode == 0 and export.stdout.count("\n") > 4 and export.stdout.startswith("id,url,site")
     conn = sqlite3.connect(db_path)

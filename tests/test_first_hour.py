@@ -132,3 +132,41 @@ def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
         server.wait(10)
     missing = cli("serve", "nowhere")
     assert missing.returncode == 2 and "no bundled copy" in missing.stderr
+
+
+def test_extract_tells_what_a_crawl_would_store(tmp_path):
+    import json
+    import shutil
+
+    page = tmp_path / "saved.html"  # a saved page, without --url: its canonical link says where it lives
+    shutil.copy(ROOT / "fixtures" / "infopublik" / "article-002.html", page)
+    result = cli("extract", str(page))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["site"] == "infopublik" and record["url"].startswith("https://infopublik.id/kategori/")
+    assert "netralitas-asn" in [t["topic"] for t in record["topics"]]
+    assert record["places"] and record["officials"] and record["simhash"]
+
+
+def test_one_meaning_per_option_and_real_json(tmp_path):
+    import csv
+    import io
+    import json
+
+    db = tmp_path / "p.db"
+    with LocalSite(SITES / "suarakalbar") as site:
+        assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
+    dates = sorted(d for (d,) in query(db, "select published_date from articles"))
+    middle = dates[len(dates) // 2]
+    exported = [json.loads(line) for line in cli("export", "--since", middle, "--db", str(db)).stdout.splitlines()]
+    assert exported and all(r["published_date"] >= middle for r in exported)  # --since: publication date
+    assert len(exported) < len(dates)
+    assert len(cli("export", "--seen-since", "1d", "--db", str(db)).stdout.splitlines()) == len(dates)  # first seen
+    assert all(isinstance(r["authors"], list) and isinstance(r["places"], list) for r in exported)
+    runs = json.loads(cli("runs", "--format", "json", "--db", str(db)).stdout)
+    assert isinstance(runs[0]["coverage"], dict) and isinstance(runs[0]["dropped_reasons"], dict)
+    table = cli("runs", "--db", str(db)).stdout
+    assert table.splitlines()[0].split()[:3] == ["run", "started", "(UTC)"] and f" {runs[0]['id']} " in f" {table} "
+    report = cli("report", "--format", "csv", "--seen-since", "1d", "--db", str(db)).stdout
+    per_site = next(csv.DictReader(io.StringIO(report.split("\n\n")[0])))
+    assert per_site["site"] == "suarakalbar" and int(per_site["new"]) == len(dates)
