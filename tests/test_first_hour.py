@@ -170,3 +170,38 @@ def test_one_meaning_per_option_and_real_json(tmp_path):
     report = cli("report", "--format", "csv", "--seen-since", "1d", "--db", str(db)).stdout
     per_site = next(csv.DictReader(io.StringIO(report.split("\n\n")[0])))
     assert per_site["site"] == "suarakalbar" and int(per_site["new"]) == len(dates)
+
+
+def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_factory):
+    import contextlib
+    import io
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from crawler.cli import main
+
+    db = tmp_path_factory.mktemp("prop") / "p.db"
+    with LocalSite(SITES / "infopublik") as site:
+        assert cli_crawl(db, {"infopublik": site.url}).returncode == 0
+    metadata = json.loads((ROOT / "datasette" / "metadata.json").read_text())
+    datasette_search = metadata["databases"]["pantau"]["queries"]["search"]["sql"]
+    words = st.sampled_from(["netralitas", "ASN", "anak-anak", "se-Kota", "AND", "OR", "NOT", "NEAR", "(", ")", '"',
+                             "*", ":", "judul:x", "netral*", "Pemilu 2024:", "-", "^", "'", "\\", "{", "}"])  # fmt: skip
+    typed = st.one_of(st.text(max_size=40), st.lists(words, max_size=6).map(" ".join))
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(typed)
+    def check(query_text: str) -> None:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                code = main(["search", query_text, "--db", str(db), "--format", "json"])
+            except SystemExit as exc:  # argparse: a query that looks like an option
+                code = exc.code
+        assert code in (0, 2), (query_text, code, err.getvalue())
+        assert "Traceback" not in err.getvalue() and err.getvalue().count("\n") <= 1, (query_text, err.getvalue())
+        sqlite3.connect(db).execute(datasette_search, {"q": query_text}).fetchall()  # Datasette's stored query
+
+    check()
