@@ -706,7 +706,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a reader that went away is noticed here, not at exit
+        return code
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
