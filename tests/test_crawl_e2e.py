@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from crawler.localserver import LocalSite
 from spiders.editorialkaltim import PROFILE as EDITORIALKALTIM
 from spiders.infopublik import PROFILE as INFOPUBLIK
 from spiders.suarakalbar import PROFILE as SUARAKALBAR
-from tests.conftest import ROOT, SITES, scrapy_crawl
+from tests.conftest import ROOT, SITES, closed_port, scrapy_crawl
 
 PROFILES = {p.name: p for p in (SUARAKALBAR, INFOPUBLIK, EDITORIALKALTIM)}
 
@@ -119,13 +118,6 @@ def _add_article(root, site, template_url) -> str:
     return new_url
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     db = tmp_path / "cron.db"
@@ -133,7 +125,7 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
         result = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "editorialkaltim",
              "--site", "infopublik", "--base-url", f"editorialkaltim={server.url}",
-             "--base-url", f"infopublik=http://127.0.0.1:{_closed_port()}", "--log-level", "WARNING",
+             "--base-url", f"infopublik=http://127.0.0.1:{closed_port()}", "--log-level", "WARNING",
              "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=5"],
             cwd=ROOT, capture_output=True, text=True, timeout=180,
         )  # fmt: skip
@@ -146,7 +138,7 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     assert statuses == {"editorialkaltim": "finished", "infopublik": "failed"}
     again = subprocess.run(
         [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "infopublik", "--format", "json",
-         "--base-url", f"infopublik=http://127.0.0.1:{_closed_port()}", "--log-level", "ERROR", "-s", "RETRY_TIMES=0"],
+         "--base-url", f"infopublik=http://127.0.0.1:{closed_port()}", "--log-level", "ERROR", "-s", "RETRY_TIMES=0"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert again.returncode == 1

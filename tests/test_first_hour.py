@@ -7,15 +7,7 @@ import sqlite3
 import time
 
 from crawler.localserver import LocalSite
-from tests.conftest import ROOT, SITES, cli, cli_crawl, query, scrapy_crawl
-
-
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query, scrapy_crawl
 
 
 def _scrapy(*args: str, timeout: int = 120):
@@ -53,7 +45,7 @@ def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path):
 
 
 def test_scrapy_crawl_exits_non_zero_when_the_site_is_unreachable(tmp_path):
-    result = scrapy_crawl("suarakalbar", tmp_path / "p.db", "-a", f"base_url=http://127.0.0.1:{_closed_port()}",
+    result = scrapy_crawl("suarakalbar", tmp_path / "p.db", "-a", f"base_url=http://127.0.0.1:{closed_port()}",
                           "-s", "RETRY_TIMES=0")  # fmt: skip
     assert result.returncode == 1, result.stderr[-2000:]
     assert query(tmp_path / "p.db", "select status from crawl_runs") == [("failed",)]
@@ -118,7 +110,7 @@ def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
     import sys
     import urllib.request
 
-    port = _closed_port()
+    port = closed_port()
     server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "suarakalbar", "--port", str(port)],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
