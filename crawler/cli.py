@@ -293,6 +293,12 @@ def format_summary(rows: list[dict[str, Any]], with_runs: bool = False) -> str:
             counts = decoded(r.get(column))
             if counts:
                 lines.append(f"    {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        layers = (decoded(r.get("coverage")) or {}).get("layers") if with_runs else None
+        if layers:
+            lines.append("    fields came from: " + "; ".join(
+                f"{field} " + ", ".join(f"{layer} {share:.0%}" for layer, share in shares.items())
+                for field, shares in layers.items()
+            ))  # fmt: skip
     for r in rows:
         if r.get("status") == "failed":
             lines.append(f"FAILED {r.get('site')}: {r.get('error') or 'no page could be fetched'}")

@@ -22,6 +22,7 @@ MIN_PAGES = 5  # runs that fetched fewer article pages say too little to judge
 DROP_RATIO = 0.6  # warn when a share falls below 60 % of its recent median
 STORED_RATIO = 0.5  # ... or, for the share of pages stored, below half of it
 HISTORY = 10
+LAYER_SHIFT = 0.3  # a field's share from one extraction layer dropping by more than this is a layout change
 
 
 def _pages(coverage: dict) -> int:
@@ -49,12 +50,7 @@ def check_run(db: Database, run_id: int) -> list[str]:
             f"(dropped: {_reasons(run)}); has the site's layout changed?"
         )
     elif pages >= MIN_PAGES:
-        previous = db.conn.execute(
-            "SELECT coverage FROM crawl_runs WHERE site = ? AND id < ? AND status = 'finished' "
-            "AND coverage IS NOT NULL ORDER BY id DESC LIMIT ?",
-            (run["site"], run_id, HISTORY),
-        ).fetchall()
-        history = [shares(c) for (text,) in previous if _pages(c := json.loads(text)) >= MIN_PAGES]
+        history = [shares(c) for c in _history(db, run)]
         now = shares(coverage)
         for key, label in FIELDS.items():
             if not history:
@@ -66,11 +62,44 @@ def check_run(db: Database, run_id: int) -> list[str]:
                     f"{run['site']}: only {now[key]:.0%} of the article pages fetched {label} "
                     f"(usually {usual:.0%}); has the site's layout changed?"
                 )
+    if pages >= MIN_PAGES and coverage.get("items", 0):
+        warnings += _layer_changes(db, run, coverage.get("layers") or {})
     db.finish_run(run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None,
                   finished_at=run["finished_at"])  # fmt: skip
     return warnings
 
 
+def _history(db: Database, run: dict) -> list[dict]:
+    """Coverage of the site's recent finished runs that fetched enough pages to compare with."""
+    rows = db.conn.execute(
+        "SELECT coverage FROM crawl_runs WHERE site = ? AND id < ? AND status = 'finished' "
+        "AND coverage IS NOT NULL ORDER BY id DESC LIMIT ?",
+        (run["site"], run["id"], HISTORY),
+    ).fetchall()
+    return [c for (text,) in rows if _pages(c := json.loads(text)) >= MIN_PAGES]
+
+
 def _reasons(run: dict) -> str:
     reasons = json.loads(run.get("dropped_reasons") or "{}")
     return ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "nothing recorded"
+
+
+def _layer_changes(db: Database, run: dict, layers: dict[str, dict[str, float]]) -> list[str]:
+    """A field that now comes from another extraction layer than usual (the body from the generic
+    layer instead of the site profile, the date no longer from JSON-LD): the site's layout has
+    changed, even when every field is still found."""
+    history = [c["layers"] for c in _history(db, run) if c.get("layers") and c.get("items", 0) >= MIN_PAGES]
+    if not history:
+        return []
+    warnings = []
+    for field in sorted({f for h in history for f in h} | set(layers)):
+        for layer in sorted({la for h in history for la in h.get(field, {})} | set(layers.get(field, {}))):
+            usual = median(h.get(field, {}).get(layer, 0.0) for h in history)
+            now = layers.get(field, {}).get(layer, 0.0)
+            if usual - now > LAYER_SHIFT:
+                moved = ", ".join(f"{la} {v:.0%}" for la, v in sorted(layers.get(field, {}).items())) or "nothing"
+                warnings.append(
+                    f"{run['site']}: the {field} came from the {layer} layer for {now:.0%} of articles (usually "
+                    f"{usual:.0%}); now: {moved}. The site's layout has probably changed"
+                )
+    return warnings

@@ -186,3 +186,22 @@ def test_offsets_written_as_gmt_plus_hours_and_words_after_a_date(tmp_path):
         record = _extract(tmp_path, html, "https://www.suarakalbar.co.id/2024/10/judul/")
         assert record["published_at"] == expected, (byline, record["published_at"])
 
+
+
+def test_a_field_moving_to_another_extraction_layer_is_a_layout_change(tmp_path):
+    from crawler.localserver import LocalSite
+    from tests.rethemed import rethemed_copy
+
+    db = tmp_path / "p.db"
+    with LocalSite(SITES / "suarakalbar") as site:
+        for _ in range(3):
+            same = cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--strict")
+            assert same.returncode == 0 and "WARNING" not in same.stdout, same.stdout  # unchanged: quiet
+    layers = json.loads(query(db, "select coverage from crawl_runs order by id desc limit 1")[0][0])["layers"]
+    assert layers["body"] == {"profile": 1.0}
+    with LocalSite(rethemed_copy(SITES / "suarakalbar", tmp_path / "rethemed")) as site:
+        changed = cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--strict")
+    assert changed.returncode == 1, changed.stdout + changed.stderr[-2000:]
+    assert "WARNING suarakalbar: the body came from the profile layer for 0% of articles (usually 100%)" in changed.stdout
+    stored = json.loads(query(db, "select warnings from crawl_runs order by id desc limit 1")[0][0])
+    assert any("layout has probably changed" in w for w in stored)
