@@ -613,6 +613,33 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- check
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Whether Pantau works on a site today: exit 0 when title, date and body are found on at
+    least 80 % of the sampled article pages, 1 otherwise; nothing is written to any database."""
+    from crawler.check import format_report, run_check
+    from crawler.sites import profiles
+
+    known = sorted(profiles())
+    if args.site not in known:
+        return fail(f"unknown site {args.site!r}; known: {', '.join(known)}")
+    try:
+        if args.base_url:
+            _parse_base_urls([f"{args.site}={args.base_url}"], known)
+        profiles()[args.site].check()
+        settings = _parse_settings(args.set or [])
+    except ValueError as exc:
+        return fail(str(exc))
+    data = run_check(args.site, args.base_url, args.sample, settings)
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(terminal_safe(format_report(data)))
+    return EXIT_OK if data["ok"] else EXIT_FAILED
+
+
 # ----------------------------------------------------------------------------- db
 
 
@@ -690,6 +717,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
     p.add_argument("--log-level", default="WARNING")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="does Pantau work on a site today? (changes nothing)")
+    p.add_argument("site")
+    p.add_argument("--base-url", metavar="URL", help="check a mirror of the site at URL")
+    p.add_argument("--sample", type=count(1, 200), default=10, help="article pages to fetch (default 10)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)

@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -306,11 +307,29 @@ def extract_article(
     def from_profile(selectors: str) -> str | None:
         return _select_text(sel, getattr(profile, selectors)) if profile else None
 
-    image = first(ld.image, mt.image) or first(from_profile("image"))
+    def layered(*candidates: tuple[str, Callable[[], Any]]) -> tuple[Any, str | None]:
+        """The first layer's value that is not empty, with the layer recorded in ``extracted_by``."""
+        for layer, get in candidates:
+            if value := get():
+                return value, layer
+        return None, None
+
+    image, by["image"] = layered(("jsonld", lambda: first(ld.image)), ("meta", lambda: first(mt.image)),
+                                 ("profile", lambda: first(from_profile("image"))))  # fmt: skip
     caption = first(ld.caption) or first(from_profile("caption"))
     caption = caption.lstrip(":;-– ") or None if caption else None
-    category = first(ld.category, mt.category) or first(from_profile("category"))
-    tags = ld.tags or mt.tags or (_select_all(sel, profile.tags) if profile else [])
+    category, by["category"] = layered(("jsonld", lambda: first(ld.category)), ("meta", lambda: first(mt.category)),
+                                       ("profile", lambda: first(from_profile("category"))))  # fmt: skip
+    tags, by["tags"] = layered(("jsonld", lambda: ld.tags), ("meta", lambda: mt.tags),
+                               ("profile", lambda: _select_all(sel, profile.tags) if profile else []))  # fmt: skip
+    tags = tags or []
+    for name in ("image", "category", "tags"):
+        if by[name] is None:
+            del by[name]
+    if editor:
+        by["editor"] = "byline" if byline.editor else "credits"
+    if location := find_location(paragraphs):
+        by["location"] = "dateline"
     if caption:
         paragraphs = [p for p in paragraphs if p != caption]
     body = body_text(paragraphs)
@@ -333,7 +352,7 @@ def extract_article(
         modified_at=modified,
         authors=authors,
         editor=editor,
-        location=find_location(paragraphs),
+        location=location,
         category=category,
         tags=list(dict.fromkeys(tags)),
         image_url=urljoin(url, image) if image else None,

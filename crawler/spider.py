@@ -131,6 +131,8 @@ class NewsSpider(scrapy.Spider):
         self.listings_walked: dict[str, str | None] = {}  # listing -> None (to its end) or resume URL
         self.article_requests = 0
         self.sitemap_documents = 0  # sitemaps requested in this crawl (SITEMAP_MAX_DOCUMENTS)
+        # what each entry point gave: url -> kind, status, article URLs found, newest date seen
+        self.entry_points: dict[str, dict[str, Any]] = {}
         # helper processes for page work: shared when given (one pool for all sites of a
         # `crawler crawl`), else the spider's own, started from EXTRACT_WORKERS in from_crawler
         self.owns_offload = offload is None
@@ -194,6 +196,15 @@ class NewsSpider(scrapy.Spider):
     def entry_reject(self, response: Response, reason: str, detail: str) -> Reject:
         """A sitemap, feed or listing that was fetched but could not be used."""
         return Reject(self.public_url(response.url), self.name, reason, detail, response.meta.get("entry", "listing"))
+
+    def note_entry(self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None) -> None:
+        """What an entry point gave (for ``crawler check``); counts add up over a listing's pages."""
+        key = canonical_url(self.public_url(url))
+        entry = self.entry_points.setdefault(key, {"kind": kind, "articles": 0, "newest": None})
+        entry["status"] = status
+        entry["articles"] += articles
+        if newest and newest > (entry["newest"] or ""):
+            entry["newest"] = newest
 
     def refuse(self, url: str, reason: str) -> None:
         """An on-site URL the profile does not fetch as an article, counted per reason."""
@@ -267,6 +278,7 @@ class NewsSpider(scrapy.Spider):
         return bool(self.since and lastmod and local_day(lastmod, self.profile.timezone) < self.since.isoformat())
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        self.note_entry(response.url, "robots", str(response.status))
         if not isinstance(response, TextResponse):
             return
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
@@ -315,6 +327,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("pantau/entry_ok")
         depth = response.meta.get("sitemap_depth", 0)
         if sitemap.type == "sitemapindex":
+            self.note_entry(response.url, "sitemap", str(response.status))
             entries.sort(key=lambda e: e.get("lastmod") or "", reverse=True)
             for entry in entries[: self.max_children]:
                 if self.before_since(normalize_lastmod(entry.get("lastmod"))):
@@ -324,8 +337,11 @@ class NewsSpider(scrapy.Spider):
                     if isinstance(out, Reject):
                         break
             return
-        for entry in entries:
-            if out := self.article_request(entry["loc"], normalize_lastmod(entry.get("lastmod")), "sitemap"):
+        lastmods = [normalize_lastmod(e.get("lastmod")) for e in entries]
+        newest = max(filter(None, lastmods), default=None)
+        self.note_entry(response.url, "sitemap", str(response.status), len(entries), newest)
+        for entry, lastmod in zip(entries, lastmods, strict=True):
+            if out := self.article_request(entry["loc"], lastmod, "sitemap"):
                 yield out
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
@@ -345,6 +361,9 @@ class NewsSpider(scrapy.Spider):
             yield self.entry_reject(response, "bad-feed", "no RSS items or Atom entries")
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
+        dates = items.xpath("pubDate/text() | updated/text() | published/text()").getall()
+        newest = max(filter(None, map(normalize_lastmod, dates)), default=None)
+        self.note_entry(response.url, "feed", str(response.status), len(items), newest)
         for item in items:
             link = (
                 item.xpath("link/@href").get() or item.xpath("link/text()").get() or item.xpath("guid/text()").get()
@@ -365,13 +384,14 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
         page, key = response.meta.get("page", 1), response.meta.get("listing", response.url)
-        fresh = False
+        fresh, found = False, 0
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
             if not url.startswith("http") or not self.on_site(url):
                 continue
             public = self.public_url(self.crawl_url(url))
             if self.profile.refusal(public) is None:
+                found += 1
                 fresh = fresh or self.profile.url_key(public) not in self.known
                 if out := self.article_request(url, None, "listing"):
                     yield out
@@ -386,6 +406,7 @@ class NewsSpider(scrapy.Spider):
                 url = response.urljoin(feed)
                 if self.on_site(url):
                     yield self.discovery_request(url, self.parse_feed)
+        self.note_entry(key, "listing", str(response.status), found)
         next_url = self.next_page(response)
         complete = self.listing_state.get(key, (False, None))[0]
         resumed = response.meta.get("resumed", False)
@@ -467,6 +488,7 @@ class NewsSpider(scrapy.Spider):
         repeated = reason == "dns" and self.crawler.stats.get_value("pantau/entry_failed", 0) > 1
         logger.log(logging.INFO if missing or repeated else logging.WARNING, "%s %s unavailable: %s %s",
                    kind.capitalize(), request.url, reason, detail)  # fmt: skip
+        self.note_entry(request.url, kind, reason)
         if not (kind == "robots" and missing):
             yield Reject(self.public_url(request.url), self.name, reason, detail, kind)
         if reason == "dns" and not self.crawler.stats.get_value("response_received_count"):

@@ -197,3 +197,42 @@ def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_
         sqlite3.connect(db).execute(datasette_search, {"q": query_text}).fetchall()  # Datasette's stored query
 
     check()
+
+
+def test_crawler_check_on_a_site_copy_and_on_a_rethemed_one(tmp_path):
+    import json
+
+    from tests.rethemed import rethemed_copy
+
+    fast = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0")
+    untouched = tmp_path / "pantau.db"
+    with LocalSite(SITES / "suarakalbar") as site:
+        good = cli("check", "suarakalbar", "--base-url", site.url, "--format", "json", *fast,
+                   env={"PANTAU_DB": str(untouched)})  # fmt: skip
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert not untouched.exists()  # a check writes no database
+    data = json.loads(good.stdout)
+    assert data["ok"] and data["sampled"] >= 5
+    assert data["fields"]["body"]["layers"] == {"profile": data["sampled"]} and data["fields"]["title"]["ok"]
+    kinds = {e["kind"] for e in data["entry_points"] if e["status"] == "200"}
+    assert {"robots", "sitemap", "feed", "listing"} <= kinds
+    assert any(e["kind"] == "sitemap" and e["articles"] > 0 and e["newest"] for e in data["entry_points"])
+    assert "h1.ray-main-single-title" not in data["unmatched_selectors"].get("title", [])
+
+    with LocalSite(rethemed_copy(SITES / "suarakalbar", tmp_path / "rethemed")) as site:
+        changed = cli("check", "suarakalbar", "--base-url", site.url, *fast)
+    assert "Profile selectors that matched nothing on any sampled page:" in changed.stdout, changed.stdout
+    for name, selector in (("title", "h1.ray-main-single-title"), ("body", ".ray-main-single-content"),
+                           ("date", ".ray-main-single-metadata")):  # fmt: skip
+        assert f"  {name}: {selector}" in changed.stdout
+
+
+def test_crawler_check_fails_when_core_fields_are_missing(tmp_path):
+    from tests.pages_site import PagesSite, listing
+
+    pages = {f"/2024/01/tanpa-isi-{i}/": "<html><body class='single'><p>Kosong.</p></body></html>" for i in range(3)}
+    pages["/"] = listing(["{host}" + p for p in pages])
+    with PagesSite(pages) as site:
+        result = cli("check", "suarakalbar", "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 1 and "needs attention" in result.stdout
+    assert cli("check", "nowhere").returncode == 2
