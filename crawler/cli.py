@@ -472,6 +472,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         rows = search(db, args.query, args.site, parse_since(args.since), args.topic, args.limit)
     except ValueError as exc:
         return fail(str(exc))
+    except sqlite3.Error as exc:
+        return fail(f"{args.db}: the search index cannot be read ({exc}); try crawler db repair --db {args.db}")
     finally:
         db.close()
     if args.format == "json":

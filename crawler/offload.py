@@ -126,7 +126,10 @@ class Offload:
             helper = self._idle.get_nowait()
         except queue.Empty:
             helper = _Helper()
-        with self._lock:
+        with self._lock:  # stop() sets the flag, then kills what is busy: one of the two sees the other
+            if self._stopped:
+                helper.kill()
+                raise OffloadStopped("the crawl is stopping")
             self._busy.add(helper)
         try:
             result = helper.call(fn, args, self.timeout)

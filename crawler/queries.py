@@ -94,8 +94,8 @@ def search(
     try:
         return rows_of(db.conn.execute(sql, (*params, limit)))
     except sqlite3.OperationalError as exc:
-        if "fts5" not in str(exc) and "syntax" not in str(exc) and "no such column" not in str(exc):
-            raise
+        if any(k in str(exc) for k in ("locked", "disk", "I/O", "no such table", "malformed")):
+            raise  # the database, not the query
         raise QueryError(
             f"invalid search syntax ({exc}); AND, OR and NOT go between words ('pilkada NOT netralitas'), "
             'put words in double quotes to search them as written'
