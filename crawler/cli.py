@@ -642,6 +642,47 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if data["ok"] else EXIT_FAILED
 
 
+def cmd_capture(args: argparse.Namespace) -> int:
+    """Save live pages as test cases with a draft record, or (``--refresh``) show what the current
+    code extracts differently from every capture's record."""
+    from crawler.capture import all_captures, problems, recheck, save_capture
+    from crawler.sites import profile_for_url, profiles
+
+    if args.site and args.site not in profiles():
+        return fail(f"unknown site {args.site!r}; known: {', '.join(sorted(profiles()))}")
+    root = Path(args.dir) if args.dir else PROJECT_ROOT / "fixtures"
+    if args.refresh:
+        changed = 0
+        for path in all_captures(root):
+            site = path.parent.parent.name
+            record, now = recheck(path, profiles().get(site))
+            for line in problems(record, now):
+                print(f"{path.relative_to(root)}: {line}")
+                changed += 1
+        print(f"{len(all_captures(root))} capture(s) re-extracted, {changed} difference(s)", file=sys.stderr)
+        return EXIT_FAILED if changed else EXIT_OK
+    if not args.sources:
+        return fail("give URLs (or saved .html files with --url) to capture, or --refresh")
+    for source in args.sources:
+        try:
+            if source.startswith(("http://", "https://")):
+                body, content_type = _download(source, args.timeout)
+                url = args.url or source
+            else:
+                if not args.url:
+                    return fail(f"{source}: a saved page needs --url, the address it was saved from")
+                body, content_type, url = _read_page_file(source), None, args.url
+        except ValueError as exc:
+            return fail(str(exc))
+        profile = profiles().get(args.site) if args.site else profile_for_url(url)
+        if profile is None:
+            return fail(f"{url} is not on a known site; name it with --site")
+        headers = {"Content-Type": content_type} if content_type else {}
+        path = save_capture(root / profile.name / "captured", url, body, headers, profile)
+        print(f"saved {path} (draft: review the expected record, then set \"reviewed\": true)")
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------- db
 
 
@@ -727,6 +768,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("capture", help="save live pages as tests, with a draft expected record")
+    p.add_argument("sources", nargs="*", metavar="URL", help="pages to capture (or saved .html files with --url)")
+    p.add_argument("--site", help="the site, when the URL does not say")
+    p.add_argument("--url", help="the address a saved .html file came from")
+    p.add_argument("--refresh", action="store_true", help="re-extract every capture and show what differs")
+    p.add_argument("--dir", help="where captures live (default: fixtures/)")
+    p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds per download (default 30)")
+    p.set_defaults(func=cmd_capture)
 
     p = sub.add_parser("db", help="database maintenance")
     db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)

@@ -1,0 +1,112 @@
+"""Real pages as tests: ``crawler capture`` saves a live page exactly as served, with a draft of
+the record the current code extracts; a reviewer corrects the draft and marks it reviewed; the test
+suite then checks every capture on every change (tests/test_captures.py).
+
+A capture is two files under ``fixtures/<site>/captured/``: ``<name>.html.gz`` (the bytes as served,
+gzip-compressed) and ``<name>.json``::
+
+    {"url": final URL, "fetched_at": ..., "headers": {...}, "reviewed": false,
+     "expected": {"title": ..., "published_at": ..., "body": ..., ...}}
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.enrich import enrich
+from crawler.extract import ExtractionError, extract_article
+from crawler.profile import SiteProfile
+from crawler.topics import load_topics
+
+FIELDS = ("title", "published_at", "published_date", "authors", "editor", "location", "category", "tags",
+          "image_url", "body")  # fmt: skip
+BODY_F1_MIN = 0.95
+MIN_WORDS = 80
+
+
+def capture_name(url: str) -> str:
+    """A file name for a capture: the URL's last path segment, and a short hash of the whole URL."""
+    parts = [p for p in urlsplit(url).path.split("/") if p]
+    slug = re.sub(r"[^a-z0-9-]+", "-", (parts[-1] if parts else "home").lower()).strip("-")[:60] or "page"
+    return f"{slug}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
+
+
+def save_capture(
+    directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None
+) -> Path:
+    """Write the page and its draft record; returns the record's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = capture_name(url)
+    (directory / f"{name}.html.gz").write_bytes(gzip.compress(body, mtime=0))
+    record = {
+        "url": url,
+        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "headers": headers,
+        "reviewed": False,
+        "expected": extracted(body, url, headers.get("Content-Type"), profile),
+    }
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def extracted(body: bytes, url: str, content_type: str | None, profile: SiteProfile | None) -> dict[str, Any]:
+    """The fields the current code extracts from a page (an ``error`` key when it extracts nothing)."""
+    try:
+        article = enrich(extract_article(body, url, profile, content_type=content_type), load_topics())
+    except ExtractionError as exc:
+        return {"error": str(exc)}
+    record = article.to_dict()
+    return {name: record[name] for name in FIELDS}
+
+
+def recheck(record_path: Path, profile: SiteProfile | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(expected, what the current code extracts now) for one capture."""
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    body = gzip.decompress(record_path.with_name(record_path.name.removesuffix(".json") + ".html.gz").read_bytes())
+    return record, extracted(body, record["url"], record.get("headers", {}).get("Content-Type"), profile)
+
+
+def problems(record: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """What is wrong with today's extraction of a capture: for a reviewed one, every field differing
+    from the reviewed record (the body by word F1); for a draft, no error, a title, a date and a
+    body of 80+ words."""
+    if "error" in now:
+        return [f"extraction failed: {now['error']}"]
+    if not record.get("reviewed"):
+        found = [f for f in ("title", "published_date") if not now.get(f)]
+        words = len(re.findall(r"\w+", now.get("body") or ""))
+        return [f"no {f}" for f in found] + ([f"body of {words} words"] if words < MIN_WORDS else [])
+    expected = record["expected"]
+    issues = []
+    for name in FIELDS:
+        if name not in expected:
+            continue
+        if name == "body":
+            score = word_f1(expected["body"] or "", now.get("body") or "")
+            if score < BODY_F1_MIN:
+                issues.append(f"body: word F1 {score:.3f} < {BODY_F1_MIN}")
+        elif expected[name] != now.get(name):
+            issues.append(f"{name}: expected {expected[name]!r}, got {now.get(name)!r}")
+    return issues
+
+
+def word_f1(expected: str, got: str) -> float:
+    a, b = Counter(re.findall(r"\w+", expected.casefold())), Counter(re.findall(r"\w+", got.casefold()))
+    common = sum((a & b).values())
+    if not common:
+        return 1.0 if not a and not b else 0.0
+    precision, recall = common / sum(b.values()), common / sum(a.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def all_captures(fixtures: Path) -> list[Path]:
+    return sorted(fixtures.glob("*/captured/*.json"))
