@@ -25,6 +25,7 @@ class Byline:
     editor: str | None = None
     views: int | None = None
     text: str = ""  # the normalised byline, for date parsing
+    source: str | None = None  # "Sumber : Suara Ketapang": where a story came from
 
 
 def _clean_name(value: str) -> str | None:
@@ -53,7 +54,8 @@ def parse_byline(text: str) -> Byline:
     return result
 
 
-_CREDIT = re.compile(r"^(?:penulis|reporter|pewarta|editor|redaktur)\s*:", re.I)
+_CREDIT = re.compile(r"^(?:penulis|reporter|pewarta|editor|redaktur|sumber)\s*:", re.I)
+_SOURCE = re.compile(r"^sumber\s*:\s*(?P<v>.+?)\s*$", re.I)
 
 
 def credit_lines(paragraphs: list[str]) -> Byline:
@@ -65,4 +67,6 @@ def credit_lines(paragraphs: list[str]) -> Byline:
         found = parse_byline(para)
         merged.authors = merged.authors or found.authors
         merged.editor = merged.editor or found.editor
+        if (m := _SOURCE.match(para)) and not merged.source:
+            merged.source = m.group("v")
     return merged

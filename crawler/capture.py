@@ -26,7 +26,7 @@ from crawler.extract import ExtractionError, extract_article
 from crawler.profile import SiteProfile
 from crawler.topics import load_topics
 
-FIELDS = ("title", "published_at", "published_date", "authors", "editor", "location", "category", "tags",
+FIELDS = ("title", "published_at", "published_date", "authors", "editor", "source", "location", "category", "tags",
           "image_url", "body")  # fmt: skip
 BODY_F1_MIN = 0.95
 MIN_WORDS = 80

@@ -352,6 +352,7 @@ def extract_article(
         modified_at=modified,
         authors=authors,
         editor=editor,
+        source=credits.source,
         location=location,
         category=category,
         tags=list(dict.fromkeys(tags)),

@@ -10,9 +10,12 @@ below the same site's recent runs, gets a warning.
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from statistics import median
 
 from crawler.storage import Database
+from crawler.urls import host_of
 
 FIELDS = {
     "stored": "could be stored", "title": "have a title", "published_date": "have a date",
@@ -43,7 +46,7 @@ def check_run(db: Database, run_id: int) -> list[str]:
     run = db.run(run_id)
     coverage = json.loads(run.get("coverage") or "{}")
     pages = _pages(coverage)
-    warnings = []
+    warnings = _moved_away(db, run)
     if pages >= MIN_PAGES and coverage.get("items", 0) == 0:
         warnings.append(
             f"{run['site']}: none of the {pages} article pages fetched could be stored "
@@ -67,6 +70,23 @@ def check_run(db: Database, run_id: int) -> list[str]:
     db.finish_run(run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None,
                   finished_at=run["finished_at"])  # fmt: skip
     return warnings
+
+
+def _moved_away(db: Database, run: dict) -> list[str]:
+    """Article pages redirecting to another host: the site may be moving (InfoPublik's role is
+    passing to indonesia.go.id). Recorded as ``offsite`` rejects; said loudly here."""
+    hosts: Counter[str] = Counter()
+    for (detail,) in db.conn.execute(
+        "SELECT detail FROM rejects WHERE run_id = ? AND reason = 'offsite' AND COALESCE(kind, 'article') = 'article'",
+        (run["id"],),
+    ):
+        if m := re.search(r"redirect to (\S+)", detail or ""):
+            hosts[host_of(m.group(1))] += 1
+    return [
+        f"{run['site']}: {n} article page(s) now redirect to another host, {host}: has the site moved? "
+        "(add the host to the site profile's domains if it is the site's new home)"
+        for host, n in hosts.most_common()
+    ]
 
 
 def _history(db: Database, run: dict) -> list[dict]:

@@ -19,6 +19,7 @@ class Article:
     modified_at: str | None = None
     authors: list[str] = field(default_factory=list)
     editor: str | None = None
+    source: str | None = None  # a credit line naming where the story came from ("Sumber : ...")
     location: str | None = None  # dateline place
     category: str | None = None
     tags: list[str] = field(default_factory=list)

@@ -156,7 +156,7 @@ def report_markdown(data: dict[str, Any]) -> str:
 
 
 EXPORT_COLUMNS = (
-    "id", "url", "site", "title", "published_at", "published_date", "modified_at", "authors", "editor",
+    "id", "url", "site", "title", "published_at", "published_date", "modified_at", "authors", "editor", "source",
     "location", "category", "tags", "image_url", "image_caption", "description", "body", "word_count",
     "language", "views", "content_hash", "story_id", "places", "officials", "first_seen_at", "last_seen_at",
     "fetched_at",

@@ -168,10 +168,11 @@ def _migration_4(db: sqlite_utils.Database) -> None:
 
 def _migration_5(db: sqlite_utils.Database) -> None:
     """Which process runs a crawl (so that a run left ``running`` by a process that died can be
-    told from one in progress), and the mirror it crawled, if any."""
+    told from one in progress), the mirror it crawled, if any; an article's source credit."""
     for column in ("host", "base_url"):
         db["crawl_runs"].add_column(column, str)
     db["crawl_runs"].add_column("pid", int)
+    db["articles"].add_column("source", str)  # "Sumber : Suara Ketapang" credit lines
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [

@@ -533,7 +533,7 @@ def _row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -
         "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
         "published_at": a.published_at, "published_date": a.published_date,
         "published_raw": a.published_raw, "modified_at": a.modified_at,
-        "authors": json.dumps(a.authors, ensure_ascii=False), "editor": a.editor,
+        "authors": json.dumps(a.authors, ensure_ascii=False), "editor": a.editor, "source": a.source,
         "location": a.location, "category": a.category,
         "tags": json.dumps(a.tags, ensure_ascii=False), "image_url": a.image_url,
         "image_caption": a.image_caption, "description": a.description, "body": a.body,

@@ -3,6 +3,11 @@
 from crawler.profile import SiteProfile
 from crawler.spider import NewsSpider
 
+# Posts from before 2021 came from Blogger: the photo and its caption are a small table above the
+# dateline (Blogger's ``table.tr-caption-container``; that class is inferred, so any small table
+# holding an image counts). It gives the image and caption, and never reaches the body.
+_CAPTION_TABLE = "//table[.//img][count(.//tr) <= 3][string-length(normalize-space(.)) < 300]"
+
 PROFILE = SiteProfile(
     name="suarakalbar",
     label="Suara Kalbar",
@@ -19,13 +24,19 @@ PROFILE = SiteProfile(
         "(//div[contains(@class,'breadcrumb')]//a)[last()]/text()",
     ),
     tags=(".ray-content-tags a::text", ".main-single-tags a::text", "a[rel=tag]::text"),
-    image=(".ray-main-single-thumbnail img::attr(src)", ".main-single-thumbnail img::attr(src)"),
-    caption=(".ray-main-single-thumbnail figcaption", ".wp-caption-text"),
+    image=(
+        ".ray-main-single-thumbnail img::attr(src)", ".main-single-thumbnail img::attr(src)",
+        f"({_CAPTION_TABLE}//img/@src)[1]",
+    ),  # fmt: skip
+    caption=(
+        ".ray-main-single-thumbnail figcaption", ".wp-caption-text", "td.tr-caption",
+        f"({_CAPTION_TABLE}//td[not(.//img)])[1]",
+    ),  # fmt: skip
     body=(".ray-main-single-content", ".main-single-content", ".entry-content"),
     body_drop=(
         ".ray-content-share", ".ray-content-tags", ".ray-content-pagination",
         ".ray-single-related-posts", ".ray-widget-style-1-metadata", ".single-notification",
-        ".main-single-tags", ".main-single-related",
+        ".main-single-tags", ".main-single-related", "table.tr-caption-container", _CAPTION_TABLE,
     ),  # fmt: skip
     boilerplate=(r"(?:ikuti|follow)\b.{0,40}google\s*news.*",),
     sitemaps=("/sitemap_index.xml", "/wp-sitemap.xml"),

@@ -205,3 +205,25 @@ def test_a_field_moving_to_another_extraction_layer_is_a_layout_change(tmp_path)
     assert "WARNING suarakalbar: the body came from the profile layer for 0% of articles (usually 100%)" in changed.stdout
     stored = json.loads(query(db, "select warnings from crawl_runs order by id desc limit 1")[0][0])
     assert any("layout has probably changed" in w for w in stored)
+
+
+def test_articles_redirecting_to_another_host_say_the_site_may_have_moved(tmp_path):
+    db = tmp_path / "p.db"
+    paths = [f"/kategori/nusantara/98500{i}/berita-pindah-{i}" for i in range(3)]
+    site = PagesSite({"/": listing(["{host}" + p for p in paths])})
+    original = site.server.RequestHandlerClass.do_GET
+
+    def do_get(handler) -> None:  # 301 with a Location on the new host
+        if handler.path in paths:
+            handler.send_response(301)
+            handler.send_header("Location", "https://indonesia.go.id/berita" + handler.path)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
+        return original(handler)
+
+    site.server.RequestHandlerClass.do_GET = do_get
+    with site:
+        result = cli_crawl(db, {"infopublik": site.url})
+    assert "WARNING infopublik: 3 article page(s) now redirect to another host, indonesia.go.id" in result.stdout, result.stdout
+    assert "indonesia.go.id" in query(db, "select warnings from crawl_runs")[0][0]
