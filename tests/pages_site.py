@@ -98,6 +98,3 @@ class PagesSite(ServedSite):
                     self.wfile.write(data)
 
         super().__init__(Handler)
-
-    def fetched(self, prefix: str = "/") -> list[str]:
-        return [p for p in self.requests if p.startswith(prefix)]
