@@ -68,18 +68,25 @@ class _Helper:
     def call(self, fn: Callable[..., T], args: tuple, timeout: float | None) -> T:
         try:
             self.conn.send((fn, args))
-            if not self.conn.poll(timeout):
-                raise WorkTimedOut(f"{fn.__name__} ran longer than {timeout:g} s")
-            ok, value = self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as exc:
-            raise _HelperDied(str(exc)) from None
+            ready = self.conn.poll(timeout)
+            if ready:
+                ok, value = self.conn.recv()
+        except Exception as exc:  # noqa: BLE001 - the pipe broke: the helper died, or stop() closed it
+            raise _HelperDied(f"{type(exc).__name__}: {exc}") from None
+        if not ready:
+            raise WorkTimedOut(f"{fn.__name__} ran longer than {timeout:g} s")
         if ok:
             return value
         raise value
 
-    def kill(self) -> None:
+    def end_process(self) -> None:
+        """Kill the helper process only: the thread using the pipe sees it close and cleans up
+        (closing a pipe under another thread's poll could hand its fd number to a new file)."""
         if self.process.is_alive():
             self.process.kill()
+
+    def kill(self) -> None:
+        self.end_process()
         self.process.join(5)
         self.conn.close()
 
@@ -169,7 +176,7 @@ class Offload:
         with self._lock:
             busy = list(self._busy)
         for helper in busy:
-            helper.kill()
+            helper.end_process()
         self._drain()
 
     def close(self) -> None:

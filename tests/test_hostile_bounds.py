@@ -7,6 +7,8 @@ import gzip
 import re
 import time
 
+import pytest
+
 from tests.conftest import cli_crawl, query
 from tests.pages_site import PagesSite, StreamedBody, article, listing, text
 
@@ -187,7 +189,8 @@ def test_markup_known_to_slow_the_generic_layer_is_flattened_first(tmp_path):
     assert _peak_child_rss_mb() < 400
 
 
-def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path):
+@pytest.mark.parametrize("command", ["crawler crawl", "scrapy crawl"])
+def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path, command):
     import signal
     import subprocess
     import sys
@@ -196,9 +199,12 @@ def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path):
 
     db = tmp_path / "p.db"
     with _heavy_site(0) as site:
+        if command == "crawler crawl":
+            args = ["crawler.cli", "crawl", "--db", str(db), "--site", "suarakalbar", "--base-url", f"suarakalbar={site.url}"]
+        else:
+            args = ["scrapy", "crawl", "suarakalbar", "-s", f"DB_PATH={db}", "-a", f"base_url={site.url}"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "suarakalbar", "--base-url",
-             f"suarakalbar={site.url}", *FAST, "-s", "EXTRACT_TIMEOUT=0", "-s", "DOWNLOAD_TIMEOUT=5"],
+            [sys.executable, "-m", *args, *FAST, "-s", "EXTRACT_TIMEOUT=0", "-s", "DOWNLOAD_TIMEOUT=5"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60
