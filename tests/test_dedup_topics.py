@@ -140,16 +140,20 @@ def test_search_report_export_commands(tmp_path):
     assert found.returncode == 0, found.stderr
     rows = json.loads(found.stdout)
     assert rows and all("[" in r["snippet"] for r in rows)
-    assert {r["site"] for r in rows} == {"infopublik"}  # only infopublik articles say both words
+    # only the infopublik articles and suarakalbar's 2020 Pilkada story say both words
+    assert {r["url"].split("/")[2] for r in rows} == {"infopublik.id", "www.suarakalbar.co.id"}
+    assert [r["url"] for r in rows if "suarakalbar" in r["url"]] == [
+        "https://www.suarakalbar.co.id/2020/01/martin-pesan-kades-harus-netral-pada"
+    ]
     assert json.loads(cli("search", "netralitas", "--site", "suarakalbar", "--format", "json").stdout)
     broken = cli("search", "netralitas AND (", "--format", "json")
     assert broken.returncode == 2 and broken.stderr.count("\n") == 1 and "invalid search syntax" in broken.stderr
     report = cli("report", "--seen-since", "1d", "--topic", "netralitas-asn", "--format", "json")
     data = json.loads(report.stdout)
-    assert len(data["matches"]) == 4 and {m["topic"] for m in data["matches"]} == {"netralitas-asn"}
+    assert len(data["matches"]) == 5 and {m["topic"] for m in data["matches"]} == {"netralitas-asn"}
     assert "Pj Wali Kota Pontianak" in cli("report", "--seen-since", "1d").stdout
     export = cli("export", "--format", "csv")
     assert export.returncode == 0 and export.stdout.count("\n") > 4 and export.stdout.startswith("id,url,site")
     conn = sqlite3.connect(db_path)
-    assert conn.execute("select count(*) from topic_matches where topic = 'netralitas-asn'").fetchone()[0] == 4
+    assert conn.execute("select count(*) from topic_matches where topic = 'netralitas-asn'").fetchone()[0] == 5
     assert cli("report", "--since", "yesterday").returncode == 2
