@@ -281,7 +281,7 @@ def vocabulary(rng: random.Random, size: int = 20_000) -> tuple[list[str], list[
 def synthetic_articles(n: int):
     from crawler.extract import content_hash
     from crawler.items import Article
-    from crawler.neardup import fingerprint
+    from crawler.neardup import fingerprint, sketch
 
     rng = random.Random(7)
     vocab, cum_weights = vocabulary(rng)
@@ -294,6 +294,7 @@ def synthetic_articles(n: int):
                     published_at=day + "T08:00:00+07:00", authors=["Admin"], body=body, word_count=450,
                     content_hash=content_hash(body), url_key=url.rstrip("/"), source_url=url, language="id")  # fmt: skip
         a.simhash = fingerprint(body)  # what storage needs from the enrich stage (timed apart from storage)
+        a.sketch = sketch(body)
         yield a
 
 
@@ -333,35 +334,70 @@ def bench_storage(n: int, batch: int = 500) -> dict:
             db.store_articles(articles[i : i + batch])
         store_s = time.perf_counter() - start
         rows = db.conn.execute("select count(*) from articles").fetchone()[0]
-        queries = ["netralitas asn", "pilkada", "bawaslu kampanye", '"aparatur sipil negara"', "netralitas AND pilkada",
-                   "sanksi OR pelanggaran", "camat lurah", "pemilu"]  # fmt: skip
-        latencies = []
-        for _ in range(5):
-            for q in queries:
-                t = time.perf_counter()
-                db.conn.execute(
-                    "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 20) FROM articles_fts "
-                    "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20",
-                    (q,),
-                ).fetchall()
-                latencies.append((time.perf_counter() - t) * 1000)
+        fts = fts_latencies(db.conn)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
         size = (tmp / "s.db").stat().st_size
         ceiling = fts5_alone(articles, batch, tmp / "fts.db")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    latencies.sort()
     return {
         "storage_articles": n,
         "storage_rows": rows,
         "storage_rows_per_s": round(n / store_s),
         "fts5_alone_rows_per_s": round(ceiling),
         "storage_share_of_fts5_alone": round(n / store_s / ceiling, 2),
-        "fts_median_ms": round(statistics.median(latencies), 2),
-        "fts_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2),
+        **fts,
+        "fts_median_ms": max(v for k, v in fts.items() if k.endswith("_median_ms")),  # the slowest kind
         "db_bytes_per_article": round(size / n),
     }
+
+
+def fts_queries(conn) -> dict[str, str]:
+    """One query of each kind a user types, with words taken from the stored text, so that each
+    has hits: a word in nearly every article, a rare word, two common words (AND), a phrase that
+    occurs in a body, and a prefix."""
+    import re
+
+    from crawler.queries import fts_query
+
+    counts: dict[str, int] = {}
+    for (body,) in conn.execute("SELECT body FROM articles ORDER BY rowid LIMIT 2000"):
+        for word in set(re.findall(r"\w+", body.casefold())):
+            counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    common, second = ranked[0], ranked[1]
+    rare = next(w for w in reversed(ranked) if counts[w] == 1 and len(w) > 4)
+    body = conn.execute("SELECT body FROM articles ORDER BY rowid LIMIT 1 OFFSET 7").fetchone()[0]
+    words = re.findall(r"\w+", body.casefold())
+    phrase = " ".join(words[10:12])
+    prefix = next(w for w in ranked[5:] if len(w) >= 6)[:4]
+    typed = {"common": common, "rare": rare, "and": f"{common} AND {second}", "phrase": f'"{phrase}"',
+             "prefix": f"{prefix}*"}  # fmt: skip
+    return {kind: fts_query(text) for kind, text in typed.items()}
+
+
+def fts_latencies(conn, rounds: int = 7) -> dict:
+    """Median and p95 of a ranked top-20 search with snippets, per query kind, with its hits."""
+    result = {}
+    for kind, match in fts_queries(conn).items():
+        hits = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,)).fetchone()[0]
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            rows = conn.execute(
+                "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 20) FROM articles_fts "
+                "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20",
+                (match,),
+            ).fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+        assert rows, f"the {kind} query {match!r} found nothing: not a measurement"
+        times.sort()
+        result[f"fts_{kind}_query"] = match
+        result[f"fts_{kind}_hits"] = hits
+        result[f"fts_{kind}_median_ms"] = round(statistics.median(times), 2)
+        result[f"fts_{kind}_p95_ms"] = round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)
+    return result
 
 
 # ----------------------------------------------------------------------------- main
@@ -373,7 +409,7 @@ TARGETS = [
     ("crawl_peak_rss_mb", "<=", 300.0, "crawl peak RSS (MB)"),
     ("recrawl_request_share", "<=", 0.05, "unchanged re-crawl requests (share)"),
     ("storage_rows_per_s", ">=", 5000, "storage (articles/s)"),
-    ("fts_median_ms", "<=", 50.0, "FTS top-20 median (ms)"),
+    ("fts_median_ms", "<=", 50.0, "FTS top-20 median, slowest kind (ms)"),
 ]
 
 
