@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
+from crawler.capture import word_f1  # noqa: E402
 from crawler.dates import parse_date  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
 from crawler.sites import profile_for_url  # noqa: E402
@@ -65,19 +66,6 @@ def fixture_pages() -> list[tuple[bytes, dict]]:
     return pages
 
 
-def _words_f1(got: str, want: str) -> float:
-    a, b = re.findall(r"\w+", got or ""), re.findall(r"\w+", want or "")
-    if not a or not b:
-        return 0.0
-    from collections import Counter
-
-    common = sum((Counter(a) & Counter(b)).values())
-    if not common:
-        return 0.0
-    p, r = common / len(a), common / len(b)
-    return 2 * p * r / (p + r)
-
-
 def bench_extraction(total: int) -> dict:
     import trafilatura
 
@@ -104,7 +92,7 @@ def bench_extraction(total: int) -> dict:
         for name, record in (("pantau", ours), ("trafilatura", theirs)):
             for f in fields:
                 if f == "body":
-                    score[name][f] += _words_f1(record[f], exp["body"])
+                    score[name][f] += word_f1(exp["body"], record[f])
                 else:
                     score[name][f] += float(record.get(f) == exp.get(f))
     accuracy = {n: {f: round(v / len(pages), 3) for f, v in s.items()} for n, s in score.items()}

@@ -24,20 +24,26 @@ class SpiderArguments:
     depth: int | None = None
 
 
-def parse_since(value: str, today: date | None = None) -> date:
-    """``YYYY-MM-DD``, or ``7d`` / ``24h`` / ``2w`` back from today (UTC)."""
+def since_moment(value: str, option: str = "since") -> datetime | date:
+    """``7d`` / ``24h`` / ``2w`` back from now (an aware UTC datetime), or ``YYYY-MM-DD`` (a date):
+    the one reading of a "since" that spider arguments and every command share."""
     text = value.strip()
-    m = re.fullmatch(r"(\d{1,6})\s*([hdw])", text)
+    m = re.fullmatch(r"(\d+)\s*([hdw])", text)
     if m:
         hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
         if hours > 100 * 366 * 24:
-            raise ValueError(f"since {value!r} reaches back more than 100 years; use YYYY-MM-DD")
-        now = datetime.now(UTC) if today is None else datetime.combine(today, datetime.min.time(), UTC)
-        return (now - timedelta(hours=hours)).date()
+            raise ValueError(f"{option} {value!r} reaches back more than 100 years; use YYYY-MM-DD")
+        return datetime.now(UTC) - timedelta(hours=hours)
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"since wants YYYY-MM-DD, 7d, 24h or 2w, got {value!r}") from None
+        raise ValueError(f"{option} wants YYYY-MM-DD, 7d, 24h or 2w, got {value!r}") from None
+
+
+def parse_since(value: str, option: str = "since") -> date:
+    """The day a ``since`` spider argument starts from."""
+    moment = since_moment(value, option)
+    return moment.date() if isinstance(moment, datetime) else moment
 
 
 def parse_arguments(**given: Any) -> SpiderArguments:

@@ -99,8 +99,9 @@ def problems(record: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return issues
 
 
-def word_f1(expected: str, got: str) -> float:
-    a, b = Counter(re.findall(r"\w+", expected.casefold())), Counter(re.findall(r"\w+", got.casefold()))
+def word_f1(expected: str | None, got: str | None) -> float:
+    """Word-level F1 of a body against the expected one (case does not count)."""
+    a, b = (Counter(re.findall(r"\w+", (text or "").casefold())) for text in (expected, got))
     common = sum((a & b).values())
     if not common:
         return 1.0 if not a and not b else 0.0

@@ -107,16 +107,13 @@ def _declared_url(data: bytes) -> str | None:
     from parsel import Selector
 
     from crawler.extract import ExtractionError, decode_html
+    from crawler.structured import meta_candidates
 
     try:
-        sel = Selector(text=decode_html(data))
+        url = meta_candidates(Selector(text=decode_html(data))).canonical
     except (ExtractionError, ValueError):
         return None
-    for xpath in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
-        url = (sel.xpath(xpath).get() or "").strip()
-        if url.startswith(("http://", "https://")):
-            return url
-    return None
+    return url.strip() if url and url.strip().startswith(("http://", "https://")) else None
 
 
 def _max_page_bytes() -> int:
@@ -150,7 +147,7 @@ def _download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]
     try:
         with urllib.request.urlopen(request, timeout=min(10.0, total_seconds)) as response:  # noqa: S310
             content_type = response.headers.get("Content-Type")
-            while chunk := response.read1(65536) if hasattr(response, "read1") else response.read(65536):
+            while chunk := response.read1(65536):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
@@ -328,11 +325,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         base_urls = _parse_base_urls(args.base_url or [], known)
         settings = _parse_settings(args.set or [])
-        since = parse_since(args.since).isoformat() if args.since else None
+        since = parse_since(args.since, "--since").isoformat() if args.since else None
         preflight(args.db, sites)
     except (ValueError, StorageError) as exc:
-        message = str(exc)
-        return fail(f"--{message}" if message.startswith("since ") else message)
+        return fail(str(exc))
     spider_args = {}
     if args.refresh:
         spider_args["refresh"] = "1"
@@ -495,7 +491,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     try:
-        data = report(db, parse_since(args.seen_since) or "0000", args.topic, parse_since(args.since))
+        data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, parse_since(args.since))
     except ValueError as exc:
         return fail(str(exc))
     finally:
@@ -547,7 +543,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     try:
-        rows = export_rows(db, parse_since(args.since), parse_since(args.seen_since))
+        rows = export_rows(db, parse_since(args.since), parse_since(args.seen_since, "--seen-since"))
         with _output(args.output) as out:
             if args.format == "csv":
                 written = write_csv(out, EXPORT_COLUMNS, (_as_cells(r) for r in rows), args.raw)

@@ -47,18 +47,19 @@ def check_run(db: Database, run_id: int) -> list[str]:
     coverage = json.loads(run.get("coverage") or "{}")
     pages = _pages(coverage)
     warnings = _moved_away(db, run)
+    history = _history(db, run) if pages >= MIN_PAGES else []
     if pages >= MIN_PAGES and coverage.get("items", 0) == 0:
         warnings.append(
             f"{run['site']}: none of the {pages} article pages fetched could be stored "
             f"(dropped: {_reasons(run)}); has the site's layout changed?"
         )
     elif pages >= MIN_PAGES:
-        history = [shares(c) for c in _history(db, run)]
+        usual_shares = [shares(c) for c in history]
         now = shares(coverage)
         for key, label in FIELDS.items():
-            if not history:
+            if not usual_shares:
                 break
-            usual = median(h[key] for h in history)
+            usual = median(h[key] for h in usual_shares)
             ratio = STORED_RATIO if key == "stored" else DROP_RATIO
             if usual >= 0.3 and now[key] < usual * ratio:
                 warnings.append(
@@ -66,7 +67,7 @@ def check_run(db: Database, run_id: int) -> list[str]:
                     f"(usually {usual:.0%}); has the site's layout changed?"
                 )
     if pages >= MIN_PAGES and coverage.get("items", 0):
-        warnings += _layer_changes(db, run, coverage.get("layers") or {})
+        warnings += _layer_changes(run, coverage.get("layers") or {}, history)
     db.finish_run(run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None,
                   finished_at=run["finished_at"])  # fmt: skip
     return warnings
@@ -104,11 +105,11 @@ def _reasons(run: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "nothing recorded"
 
 
-def _layer_changes(db: Database, run: dict, layers: dict[str, dict[str, float]]) -> list[str]:
+def _layer_changes(run: dict, layers: dict[str, dict[str, float]], recent: list[dict]) -> list[str]:
     """A field that now comes from another extraction layer than usual (the body from the generic
     layer instead of the site profile, the date no longer from JSON-LD): the site's layout has
     changed, even when every field is still found."""
-    history = [c["layers"] for c in _history(db, run) if c.get("layers") and c.get("items", 0) >= MIN_PAGES]
+    history = [c["layers"] for c in recent if c.get("layers") and c.get("items", 0) >= MIN_PAGES]
     if not history:
         return []
     warnings = []

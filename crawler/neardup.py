@@ -99,16 +99,22 @@ def shingles(body: str, n: int = 3) -> set[str]:
     return {" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}
 
 
-def containment(a: str, b: str) -> float:
-    sa, sb = shingles(a), shingles(b)
+def _shingled(body: str | set[str]) -> set[str]:
+    """A body's 3-shingles; already computed ones pass through (storage compares one new body
+    with several stored ones and shingles it once)."""
+    return body if isinstance(body, set) else shingles(body)
+
+
+def containment(a: str | set[str], b: str | set[str]) -> float:
+    sa, sb = _shingled(a), _shingled(b)
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / min(len(sa), len(sb))
 
 
-def near_identical(body_a: str, body_b: str) -> bool:
+def near_identical(body_a: str | set[str], body_b: str | set[str]) -> bool:
     """Both bodies are nearly all the same text (not one contained in a longer other)."""
-    sa, sb = shingles(body_a), shingles(body_b)
+    sa, sb = _shingled(body_a), _shingled(body_b)
     if not sa or not sb:
         return sa == sb
     return len(sa & sb) / len(sa | sb) >= IDENTICAL_MIN
@@ -124,7 +130,7 @@ def same_title(title_a: str | None, title_b: str | None) -> bool:
     return len(a & b) / len(a | b) >= TITLE_MIN
 
 
-def confirmed(body_a: str, body_b: str) -> bool:
+def confirmed(body_a: str | set[str], body_b: str | set[str]) -> bool:
     """Second stage: enough of the shorter body's 3-shingles are in the other."""
     return containment(body_a, body_b) >= CONTAINMENT_MIN
 

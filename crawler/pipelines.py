@@ -237,14 +237,18 @@ class StorePipeline:
 
     async def _fail(self, message: str) -> None:
         """Stop the crawl of this site: the database refuses writes."""
+        if self._mark_failed(message) and self.crawler.engine is not None:
+            await self.crawler.engine.close_spider_async(reason="store-failed")
+
+    def _mark_failed(self, message: str) -> bool:
+        """Record that writing stopped (once); nothing more is stored. False when already known."""
         if self.failure:
-            return
+            return False
         self.failure = message
         self.pending.clear()
         logger.error("%s: %s; stopping the crawl of this site", self.site, message)
         self.crawler.stats.set_value("pantau/fatal", message)
-        if self.crawler.engine is not None:
-            await self.crawler.engine.close_spider_async(reason="store-failed")
+        return True
 
     def _count(self, outcomes: list[str]) -> None:
         for outcome in outcomes:
@@ -263,9 +267,7 @@ class StorePipeline:
             try:
                 self._count(written.result())
             except WriteFailed as exc:
-                self.failure = str(exc)
-                self.crawler.stats.set_value("pantau/fatal", self.failure)
-                logger.error("%s: %s", self.site, exc)
+                self._mark_failed(str(exc))
 
     def close_spider(self) -> None:
         self.flush()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from crawler.arguments import since_moment
 from crawler.storage import Database
 
 
@@ -15,20 +16,12 @@ class QueryError(ValueError):
     """A search the user typed cannot be run; the message says why and how to write it."""
 
 
-def parse_since(value: str | None) -> str | None:
-    """``7d``, ``12h``, ``2w`` or ``YYYY-MM-DD`` -> an ISO timestamp (UTC) to compare with."""
+def parse_since(value: str | None, option: str = "--since") -> str | None:
+    """``7d``, ``12h``, ``2w`` or ``YYYY-MM-DD`` -> an ISO timestamp (UTC) or date to compare with."""
     if not value:
         return None
-    m = re.fullmatch(r"(\d+)\s*([hdw])", value.strip())
-    if m:
-        hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
-        if hours > 100 * 366 * 24:
-            raise ValueError(f"--since {value!r} reaches back more than 100 years; use YYYY-MM-DD")
-        return (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError as exc:
-        raise ValueError(f"--since wants 7d, 24h, 2w or YYYY-MM-DD, got {value!r}") from exc
+    moment = since_moment(value, option)
+    return moment.isoformat(timespec="seconds") if isinstance(moment, datetime) else moment.isoformat()
 
 
 def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:

@@ -303,16 +303,15 @@ class NewsSpider(scrapy.Spider):
         return self.discovery_request(url, self.parse_sitemap, sitemap_depth=depth)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        body = _xml_body(response.body, self.sitemap_maxsize)
-        sitemap = None
-        if isinstance(body, str):
-            yield self.entry_reject(response, "too-large" if "large" in body else "bad-sitemap", body)
+        try:
+            body = _xml_body(response.body, self.sitemap_maxsize)
+        except Unreadable as exc:
+            yield self.entry_reject(response, exc.reason or "bad-sitemap", str(exc))
             return
-        if body is not None:
-            try:
-                sitemap = Sitemap(body)
-            except Exception:  # not XML at all
-                sitemap = None
+        try:
+            sitemap = Sitemap(body) if body is not None else None
+        except Exception:  # not XML at all
+            sitemap = None
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             yield self.entry_reject(response, "bad-sitemap", "not a sitemap (not XML or unknown root)")
             return
@@ -345,10 +344,13 @@ class NewsSpider(scrapy.Spider):
                 yield out
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        body = _xml_body(response.body, self.sitemap_maxsize)
-        if isinstance(body, str) or body is None or looks_binary(body[:1024]):
-            reason = "too-large" if isinstance(body, str) and "large" in body else "bad-feed"
-            yield self.entry_reject(response, reason, body if isinstance(body, str) else "not XML")
+        try:
+            body = _xml_body(response.body, self.sitemap_maxsize)
+        except Unreadable as exc:
+            yield self.entry_reject(response, exc.reason or "bad-feed", str(exc))
+            return
+        if body is None or looks_binary(body[:1024]):
+            yield self.entry_reject(response, "bad-feed", "not XML")
             return
         try:
             sel = Selector(body=body, type="xml")
@@ -361,17 +363,17 @@ class NewsSpider(scrapy.Spider):
             yield self.entry_reject(response, "bad-feed", "no RSS items or Atom entries")
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
-        dates = items.xpath("pubDate/text() | updated/text() | published/text()").getall()
-        newest = max(filter(None, map(normalize_lastmod, dates)), default=None)
-        self.note_entry(response.url, "feed", str(response.status), len(items), newest)
+        found = []  # (link, date) of each item, each date read once
         for item in items:
             link = (
                 item.xpath("link/@href").get() or item.xpath("link/text()").get() or item.xpath("guid/text()").get()
             )
-            if not link:
-                continue
             raw = item.xpath("pubDate/text() | updated/text() | published/text() | date/text()").get()
-            if out := self.article_request(response.urljoin(link.strip()), normalize_lastmod(raw), "feed"):
+            found.append((link, normalize_lastmod(raw)))
+        newest = max(filter(None, (lastmod for _, lastmod in found)), default=None)
+        self.note_entry(response.url, "feed", str(response.status), len(items), newest)
+        for link, lastmod in found:
+            if link and (out := self.article_request(response.urljoin(link.strip()), lastmod, "feed")):
                 yield out
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
@@ -390,7 +392,8 @@ class NewsSpider(scrapy.Spider):
             if not url.startswith("http") or not self.on_site(url):
                 continue
             public = self.public_url(self.crawl_url(url))
-            if self.profile.refusal(public) is None:
+            refusal = self.profile.refusal(public)
+            if refusal is None:
                 found += 1
                 fresh = fresh or self.profile.url_key(public) not in self.known
                 if out := self.article_request(url, None, "listing"):
@@ -398,7 +401,7 @@ class NewsSpider(scrapy.Spider):
             elif response.meta.get("home") and self.profile.is_listing_url(public):
                 yield self.discovery_request(url, self.parse_listing, page=1, listing=canonical_url(public))
             else:
-                self.refuse(public, self.profile.refusal(public) or "not-article-url")
+                self.refuse(public, refusal)
         if response.meta.get("home"):
             for feed in response.css(
                 'link[rel=alternate][type*="rss"]::attr(href), link[rel=alternate][type*="atom"]::attr(href)'
@@ -531,17 +534,26 @@ def _failure_reason(failure: Failure) -> tuple[str, str]:
     return "download-error", detail
 
 
-def _xml_body(body: bytes, maxsize: int) -> bytes | str | None:
-    """A sitemap or feed document, gunzipped when compressed (at most ``maxsize`` bytes); a
-    string saying why when it cannot be read; None when it is not XML."""
+class Unreadable(ValueError):
+    """A sitemap or feed that cannot be read; ``reason`` is ``too-large``, or None for the
+    document kind's own "bad" reason."""
+
+    def __init__(self, detail: str, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def _xml_body(body: bytes, maxsize: int) -> bytes | None:
+    """A sitemap or feed document, gunzipped when compressed (at most ``maxsize`` bytes); None
+    when it is not XML. Raises :class:`Unreadable` for a corrupt or oversized gzip."""
     if body[:2] == b"\x1f\x8b":
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as f:
                 body = f.read(maxsize + 1)
         except (OSError, EOFError) as exc:
-            return f"corrupt gzip: {exc}"
+            raise Unreadable(f"corrupt gzip: {exc}") from None
         if len(body) > maxsize:
-            return f"too large: over {maxsize} bytes once decompressed (SITEMAP_MAXSIZE)"
+            raise Unreadable(f"too large: over {maxsize} bytes once decompressed (SITEMAP_MAXSIZE)", "too-large")
     if not body[:512].lstrip().startswith(b"<"):
         return None
     return body

@@ -24,7 +24,15 @@ from urllib.parse import quote
 import sqlite_utils
 
 from crawler.items import Article, Reject, Seen
-from crawler.neardup import candidates_among, confirmed, near_identical, parse_sketch, same_title, sketch_candidate
+from crawler.neardup import (
+    candidates_among,
+    confirmed,
+    near_identical,
+    parse_sketch,
+    same_title,
+    shingles,
+    sketch_candidate,
+)
 from crawler.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
 from crawler.urls import canonical_url, clean_url
 
@@ -407,16 +415,19 @@ class Database:
             return None
         mine_hash = int(a.simhash, 16) if a.simhash else None
         mine_sketch = parse_sketch(a.sketch)
+        mine: set[str] | None = None  # the new body's 3-shingles, computed once for all candidates
         found: _Twin | None = None
         for day in _days_around(a.published_date, NEAR_DUP_DAYS):
             for other_id, site, story in self._day(day).candidates(mine_hash, mine_sketch):
                 if other_id == aid:
                     continue
                 title, body = self.conn.execute("SELECT title, body FROM articles WHERE id = ?", (other_id,)).fetchone()
-                if not confirmed(a.body, body or ""):
+                mine = mine if mine is not None else shingles(a.body)
+                theirs = shingles(body or "")
+                if not confirmed(mine, theirs):
                     continue
                 twin = _Twin(other_id, site, story, site == a.site and same_title(a.title, title)
-                             and near_identical(a.body, body or ""))  # fmt: skip
+                             and near_identical(mine, theirs))  # fmt: skip
                 if twin.same_article:
                     return twin
                 found = found or twin
@@ -470,8 +481,8 @@ def _died(pid: int | None, run_host: str | None, host: str, started: str | None)
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except PermissionError:
-        return False
+    except PermissionError:  # alive, another user's
+        pass
     return False
 
 
