@@ -420,7 +420,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db_arg = f" --db {args.db}"
     print(f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
           f"  crawler search netralitas{db_arg}\n"
-          f"  crawler report --since 3650d{db_arg}\n"
+          f"  crawler report{db_arg}\n"
           f"  crawler runs{db_arg}\n"
           f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
           f"  datasette {args.db} -m datasette/metadata.json   # after: pip install datasette")  # fmt: skip
