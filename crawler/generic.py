@@ -17,14 +17,16 @@ from crawler.dates import WIB, ParsedDate, find_date_in_text, parse_date
 from crawler.htmltext import normalize_space
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+|\s*::\s*")
+# Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
 _DATE_PLACES = (
-    "//time/@datetime",
-    "//*[@itemprop='datePublished']/@content",
-    "//*[@itemprop='datePublished']//text()",
-    "//time//text()",
-    "//*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
+    "time/@datetime",
+    "*[@itemprop='datePublished']/@content",
+    "*[@itemprop='datePublished']//text()",
+    "time//text()",
+    "*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
     " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]",
 )
+_HEADLINES = ("//article//h1", "//main//h1", "//h1")
 
 
 def _simplify(text: str) -> str:
@@ -54,30 +56,81 @@ def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
     return out.strip()
 
 
+def _headline(sel: Selector) -> Selector | None:
+    for xpath in _HEADLINES:
+        for node in sel.xpath(xpath + "[1]"):
+            if len(normalize_space(" ".join(node.xpath(".//text()").getall()))) >= 10:
+                return node
+    return None
+
+
 def generic_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None:
-    for xpath in ("//article//h1", "//main//h1", "//h1"):
-        text = normalize_space(" ".join(sel.xpath(xpath + "[1]//text()").getall()))
-        if len(text) >= 10:
-            return text
+    if (heading := _headline(sel)) is not None:
+        return normalize_space(" ".join(heading.xpath(".//text()").getall()))
     title = sel.xpath("//title//text()").get()
     return strip_site_name(title, site_names) if title and title.strip() else None
 
 
-def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate, str] | None:
-    """The publication date from visible page structure; falls back to the first full date in
-    the text near the top of the page."""
-    for xpath in _DATE_PLACES:
-        for node in sel.xpath(xpath)[:10]:
-            raw = node.get() if xpath.endswith(("@datetime", "@content", "text()")) else None
+def _date_at(scope: Selector, axis: str, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+    for place in _DATE_PLACES:
+        for node in scope.xpath(axis + place)[:10]:
+            raw = node.get() if place.endswith(("@datetime", "@content", "text()")) else None
             raw = normalize_space(raw if raw is not None else " ".join(node.xpath(".//text()").getall()))
-            if not raw or len(raw) > 200:
-                continue
-            parsed = parse_date(raw, default_tz)
-            if parsed:
+            if raw and len(raw) <= 200 and (parsed := parse_date(raw, default_tz)):
                 return parsed, raw
-    text = normalize_space(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
-    parsed = find_date_in_text(text[:5000], default_tz)
+    return None
+
+
+_FOLLOWING = (
+    "following::*[not(self::script or self::style)] | following::text()[not(ancestor::script or ancestor::style)]"
+)
+_MARKED = re.compile(r"date|time|tanggal|publish|meta", re.I)
+
+
+def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) -> tuple[ParsedDate, str] | None:
+    """The first date after the headline in document order, marked (``<time>``, ``itemprop``, a
+    date-like class) or in plain text: the date line of a page sits right under its title."""
+    for node in heading.xpath(_FOLLOWING)[:limit]:
+        element = node.root
+        if isinstance(element, str):
+            raw = normalize_space(element)
+            parsed = find_date_in_text(raw, default_tz) if 6 <= len(raw) <= 300 else None
+        else:
+            raw = element.get("datetime")
+            if raw is None and element.get("itemprop") == "datePublished":
+                raw = element.get("content")
+            if raw is None and _MARKED.search(element.get("class") or ""):
+                raw = normalize_space(" ".join(element.itertext()))
+            parsed = parse_date(raw, default_tz) if raw and len(raw) <= 200 else None
+        if parsed:
+            return parsed, raw or ""
+    return None
+
+
+def _date_in_text(scope: Selector, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+    text = ""
+    for piece in scope.xpath("descendant::text()[not(ancestor::script or ancestor::style)]").getall():
+        text += " " + piece
+        if len(text) > 10_000:
+            break
+    parsed = find_date_in_text(normalize_space(text)[:5000], default_tz)
     return (parsed, "") if parsed else None
+
+
+def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate, str] | None:
+    """The publication date from visible page structure, looked for at the headline first: pages
+    carry other dates before it (a top bar with today's date, a menu of recent posts) and after
+    the article (related posts, comments). Order: a marked date just above the headline (a
+    kicker), the first date after it, then marked dates anywhere, then the page's first date."""
+    if (heading := _headline(sel)) is not None:
+        if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
+            return found
+        if found := _nearest_after(heading, default_tz):
+            return found
+    if found := _date_at(sel, "descendant::", default_tz):
+        return found
+    body = sel.xpath("//body")
+    return _date_in_text(body[0] if body else sel, default_tz)
 
 
 # Above this many elements, inline formatting (thousands of <b> or <font>) is flattened before

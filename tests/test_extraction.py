@@ -100,7 +100,7 @@ def test_windows_1252_page_is_decoded() -> None:
 def test_invalid_jsonld_is_ignored() -> None:
     expected = load_expected(FIXTURES / "editorialkaltim" / "article-004.json")
     html = (FIXTURES / "editorialkaltim" / "article-004.html").read_text(encoding="utf-8")
-    html = html.replace('<script type="application/ld+json">{', '<script type="application/ld+json">{{broken', 1)
+    html = re.sub(r'(<script type="application/ld\+json"[^>]*>){', r'\1{{broken', html)
     record = extract_article(html, expected["url"], profile_for_url(expected["url"]))
     assert record.title == expected["title"]
     assert record.extracted_by["title"] != "jsonld"
