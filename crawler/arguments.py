@@ -24,16 +24,30 @@ class SpiderArguments:
     depth: int | None = None
 
 
+_SPAN = re.compile(r"(\d+)\s*([smhdw])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def span(value: str, option: str = "duration") -> timedelta:
+    """``90s``, ``5m``, ``24h``, ``7d``, ``2w`` as a timedelta (at most 100 years)."""
+    m = _SPAN.fullmatch(str(value).strip())
+    if not m:
+        raise ValueError(f"{option} wants a span such as 30m, 24h, 7d or 2w, got {value!r}")
+    seconds = int(m.group(1)) * _SECONDS[m.group(2)]
+    if seconds > 100 * 366 * 86400:
+        raise ValueError(f"{option} {value!r} is more than 100 years")
+    return timedelta(seconds=seconds)
+
+
 def since_moment(value: str, option: str = "since") -> datetime | date:
     """``7d`` / ``24h`` / ``2w`` back from now (an aware UTC datetime), or ``YYYY-MM-DD`` (a date):
     the one reading of a "since" that spider arguments and every command share."""
     text = value.strip()
-    m = re.fullmatch(r"(\d+)\s*([hdw])", text)
-    if m:
-        hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2)]
-        if hours > 100 * 366 * 24:
-            raise ValueError(f"{option} {value!r} reaches back more than 100 years; use YYYY-MM-DD")
-        return datetime.now(UTC) - timedelta(hours=hours)
+    if re.fullmatch(r"\d+\s*[hdw]", text):
+        try:
+            return datetime.now(UTC) - span(text, option)
+        except ValueError:
+            raise ValueError(f"{option} {value!r} reaches back more than 100 years; use YYYY-MM-DD") from None
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -322,7 +322,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     unknown = [s for s in sites if s not in known]
     if unknown:
         return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    config = None
     try:
+        if args.notify:  # a broken pantau.toml stops the crawl before it starts, not after
+            from crawler.notify_cli import read_config
+
+            config = read_config(args.config)
+            if not config.channels:
+                raise ValueError("--notify: no channels; write a pantau.toml (README, 'Alerts and feeds') "
+                                 "or give --config PATH")  # fmt: skip
         base_urls = _parse_base_urls(args.base_url or [], known)
         settings = _parse_settings(args.set or [])
         since = parse_since(args.since, "--since").isoformat() if args.since else None
@@ -348,9 +356,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if rows and all(r.get("status") == "failed" and " dns " in f" {r.get('error') or ''} " for r in rows):
             print("No site's name resolves: no network? `./run.sh demo` runs the whole pipeline on the bundled "
                   "site copies")  # fmt: skip
+    code = EXIT_OK
+    if config is not None:
+        from crawler.notify_cli import notify
+
+        code, text = notify(args.db, config, None, backfill=False, dry_run=False)
+        if text:
+            print(text)
     if any(r.get("status") == "failed" for r in rows):
         return EXIT_FAILED
-    return EXIT_FAILED if warnings and args.strict else EXIT_OK
+    return EXIT_FAILED if warnings and args.strict else code
 
 
 def preflight(db_path: str, sites: list[str]) -> None:
@@ -600,14 +615,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from crawler.queries import rows_of
 
     rows = rows_of(db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,)))
+    from crawler.notify import status
+
+    try:
+        deliveries = status(db)
+    except sqlite3.OperationalError:  # a read-only copy of an older file: no deliveries table yet
+        deliveries = []
     db.close()
     for row in rows:
         for column in RUN_JSON_COLUMNS:
             row[column] = decoded(row.get(column))
     if args.format == "json":
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(rows, ensure_ascii=False, indent=2))  # a list, as scripts read it
     else:
         print(terminal_safe(format_summary(rows, with_runs=True)))
+        for d in deliveries:
+            if d["retrying"] or d["failed"]:
+                print(terminal_safe(f"deliveries to {d['channel']}: {d['retrying'] or 0} waiting to retry, "
+                                    f"{d['failed'] or 0} failed; last error: {d['last_error']}"))  # fmt: skip
     return EXIT_OK
 
 
@@ -725,6 +750,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log level: PROGRESS (default: progress lines, warnings, errors), INFO, DEBUG, WARNING")
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
+    p.add_argument("--notify", action="store_true", help="then send new matches to the channels of pantau.toml")
+    p.add_argument("--config", help="with --notify: the configuration file (default: $PANTAU_CONFIG or ./pantau.toml)")
     p.set_defaults(func=cmd_crawl)
 
     p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
@@ -783,6 +810,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
     p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
     p.set_defaults(func=cmd_serve)
+
+    from crawler.notify_cli import add_parsers
+
+    add_parsers(sub, with_db, count)
 
     p = with_db(sub.add_parser("runs", help="recent crawl runs"))
     p.add_argument("--limit", type=count(1, 100_000), default=20)

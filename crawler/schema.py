@@ -175,13 +175,34 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db["articles"].add_column("source", str)  # "Sumber : Suara Ketapang" credit lines
 
 
+def _migration_6(db: sqlite_utils.Database) -> None:
+    """Alerts: what was delivered to which channel (exactly once, retried with backoff), and when
+    each channel first ran (a new channel does not flood with the archive)."""
+    db["deliveries"].create(
+        {
+            "id": int, "channel": str, "topic": str, "subject": str, "article_id": str, "version": str,
+            "kind": str, "detail": str, "status": str, "attempts": int, "last_error": str,
+            "next_attempt_at": str, "claimed_pid": int, "claimed_host": str, "claimed_at": str,
+            "sent_at": str, "created_at": str, "key": str,
+        },  # fmt: skip
+        pk="id",
+        not_null={"channel", "topic", "subject", "version", "kind", "status", "key"},
+    )
+    db["deliveries"].create_index(["channel", "topic", "subject", "version"], unique=True)
+    db["deliveries"].create_index(["channel", "status"])
+    db["channels"].create({"name": str, "first_run_at": str}, pk="name")
+    db["article_topics"].create_index(["matched_at"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables whose loss is loss of data: reported, never silently recreated empty.
-DATA_TABLES = frozenset({"articles", "article_aliases", "article_versions", "crawl_runs", "rejects", "article_topics"})
+DATA_TABLES = frozenset({
+    "articles", "article_aliases", "article_versions", "crawl_runs", "rejects", "article_topics", "deliveries",
+})  # fmt: skip
 
 
 @lru_cache(maxsize=1)

@@ -201,7 +201,7 @@ class Database:
                 "SELECT id, pid, host, started_at FROM crawl_runs WHERE status = 'running'"
             ).fetchall()
             for run_id, pid, run_host, started in stale:
-                if _died(pid, run_host, host, started):
+                if died(pid, run_host, host, started):
                     self.conn.execute(
                         "UPDATE crawl_runs SET status = 'interrupted', finish_reason = 'process died', "
                         "finished_at = COALESCE(finished_at, ?) WHERE id = ?",
@@ -470,7 +470,7 @@ class Database:
             )
 
 
-def _died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
+def died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
     """Whether the process of a ``running`` run is gone: checked on this machine; a run recorded
     without a process (older Pantau, Scrapy's shell) counts as gone after a day."""
     if pid is None or run_host is None:

@@ -1,0 +1,134 @@
+"""The words of alerts: one match, a digest of matches, a crawl-health warning, in Indonesian
+(default) or English. Plain text, so the same message reads well in mail, chat and webhooks."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+ZONES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
+MONTHS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+           "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"],
+}  # fmt: skip
+WORDS = {
+    "id": {
+        "new": "Berita baru", "update": "Pembaruan", "site": "Situs", "published": "Terbit", "undated": "tanpa tanggal",
+        "place": "Tempat", "officials": "Pejabat", "excerpt": "Kutipan", "link": "Tautan", "also": "Juga dimuat di",
+        "topic": "Topik", "terms": "kata", "key": "Kunci", "digest": "Ringkasan", "matches": "berita cocok",
+        "health": "Kesehatan crawl", "changed": "teks yang cocok berubah",
+    },
+    "en": {
+        "new": "New article", "update": "Update", "site": "Site", "published": "Published", "undated": "no date",
+        "place": "Place", "officials": "Officials", "excerpt": "Excerpt", "link": "Link", "also": "Also carried by",
+        "topic": "Topic", "terms": "terms", "key": "Key", "digest": "Digest", "matches": "matching articles",
+        "health": "Crawl health", "changed": "the matched text changed",
+    },
+}  # fmt: skip
+
+
+@dataclass
+class Match:
+    """One watchlist match as an alert tells it."""
+
+    key: str  # the delivery's idempotency key
+    kind: str  # "new" or "update"
+    topic: str
+    title: str
+    site: str
+    url: str
+    published_at: str | None
+    published_date: str | None
+    place: str | None
+    officials: list[str]
+    terms: list[str]
+    snippet: str
+    also: list[tuple[str, str]]  # (site, url) of the same story elsewhere
+
+
+def when(published_at: str | None, published_date: str | None, lang: str) -> str:
+    """``18 Desember 2023 16:21 WIB``: the time in the zone the article was published in."""
+    if published_at:
+        try:
+            moment = datetime.fromisoformat(published_at)
+        except ValueError:
+            return published_at
+        offset = moment.strftime("%z")
+        zone = ZONES.get(f"{offset[:3]}:{offset[3:]}", f"UTC{offset[:3]}:{offset[3:]}" if offset else "")
+        return f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year} {moment:%H:%M} {zone}".strip()
+    if published_date:
+        day = datetime.fromisoformat(published_date)
+        return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
+    return WORDS[lang]["undated"]
+
+
+def marked(snippet: str, terms: list[str]) -> str:
+    """The snippet with every matched term in ``[brackets]`` (case and accents as written)."""
+    words = sorted({t.rstrip("*") for t in terms if t.strip("*")}, key=len, reverse=True)
+    if not words:
+        return snippet
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")", re.I)
+    return pattern.sub(lambda m: f"[{m.group(1)}]", snippet)
+
+
+def match_lines(m: Match, lang: str) -> list[str]:
+    w = WORDS[lang]
+    lines = [m.title, f"{w['site']}: {m.site} · {w['published']}: {when(m.published_at, m.published_date, lang)}"]
+    if m.place:
+        lines.append(f"{w['place']}: {m.place}")
+    if m.officials:
+        lines.append(f"{w['officials']}: {'; '.join(m.officials)}")
+    lines.append(f"{w['excerpt']}: {marked(m.snippet, m.terms)}")
+    lines.append(f"{w['link']}: {m.url}")
+    if m.also:
+        lines.append(f"{w['also']}: " + ", ".join(f"{site} ({url})" for site, url in m.also))
+    return lines
+
+
+def instant(m: Match, lang: str) -> tuple[str, str]:
+    """(title, body) of the message for one match."""
+    w = WORDS[lang]
+    label = w["update"] if m.kind == "update" else w["new"]
+    body = match_lines(m, lang)
+    if m.kind == "update":
+        body.insert(1, f"({w['changed']})")
+    body += [f"{w['topic']}: {m.topic} ({w['terms']}: {', '.join(m.terms)})", f"{w['key']}: {m.key}"]
+    return f"[Pantau] {label} · {m.topic}: {m.title}", "\n".join(body)
+
+
+def digest(matches: list[Match], key: str, lang: str) -> tuple[str, str]:
+    """(title, body) of one message listing ``matches`` grouped by topic, then site."""
+    w = WORDS[lang]
+    topics = sorted({m.topic for m in matches})
+    body: list[str] = []
+    for topic in topics:
+        body.append(f"== {w['topic']}: {topic} ==")
+        in_topic = [m for m in matches if m.topic == topic]
+        for site in sorted({m.site for m in in_topic}):
+            body.append(f"-- {site} --")
+            for m in (x for x in in_topic if x.site == site):
+                label = f"[{w['update']}] " if m.kind == "update" else ""
+                lines = match_lines(m, lang)
+                body += [f"* {label}{lines[0]}", *(f"  {line}" for line in lines[1:])]
+        body.append("")
+    body.append(f"{w['key']}: {key}")
+    title = f"[Pantau] {w['digest']}: {len(matches)} {w['matches']} ({', '.join(topics)})"
+    return title, "\n".join(body)
+
+
+def health(text: str, key: str, lang: str) -> tuple[str, str]:
+    w = WORDS[lang]
+    return f"[Pantau] {w['health']}: {text}", f"{text}\n{w['key']}: {key}"
+
+
+def listed(value: str | None) -> list[str]:
+    """A JSON list column (``officials``, ``terms``) as strings; names of ``places`` entries."""
+    try:
+        items = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [i["name"] if isinstance(i, dict) and "name" in i else str(i) for i in items if i]

@@ -1,0 +1,78 @@
+"""Stand-ins for the services alerts go to, on 127.0.0.1: a mail server (aiosmtpd, a real SMTP
+implementation) and a JSON webhook receiver."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+
+from aiosmtpd.controller import Controller
+
+from crawler.localserver import ServedSite
+from tests.conftest import closed_port
+
+
+class Mailbox:
+    """An SMTP server; ``messages`` holds every mail received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        box = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                box.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+                return "250 OK"
+
+        self.port = closed_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def url(self, **params: str) -> str:
+        query = "&".join(f"{k}={v}" for k, v in {"from": "pantau@example.org", "to": "redaksi@example.org",
+                                                   **params}.items())  # fmt: skip
+        return f"mailto://127.0.0.1:{self.port}?{query}"
+
+    def __enter__(self) -> Mailbox:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+class Webhook(ServedSite):
+    """Records each POST: ``posts`` holds (path, headers, JSON body). ``on_post`` runs before the
+    answer (to stand for a crash of the sender while the receiver already has the message);
+    ``status`` is the answer's status."""
+
+    def __init__(self, on_post: Callable[[dict], None] | None = None, status: int = 200) -> None:
+        self.posts: list[tuple[str, dict, dict]] = []
+        self.lock = threading.Lock()
+        hook = self
+        self.status = status
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_POST(self) -> None:  # noqa: N802
+                data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with hook.lock:
+                    hook.posts.append((self.path, dict(self.headers), data))
+                if on_post:
+                    on_post(data)
+                self.send_response(hook.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        super().__init__(Handler)
+
+    def apprise_url(self, path: str = "pantau") -> str:
+        return self.url.replace("http://", "json://") + "/" + path
+
+    def keys(self) -> list[str]:
+        return [body.get("pantau_key") for _, _, body in self.posts]
