@@ -160,14 +160,15 @@ CRAWL_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s"
                   "-s", "HTTPCACHE_ENABLED=0", "-s", "SITEMAP_MAX_CHILDREN=50"]  # fmt: skip
 
 
-def run_scrapy(args: list[str], cwd: Path = ROOT) -> tuple[float, dict]:
+def run_scrapy(args: list[str], cwd: Path = ROOT, polite: bool = False) -> tuple[float, dict]:
     """A crawl in its own process; run from another directory, it is outside the project and on
-    Scrapy's default settings."""
+    Scrapy's default settings. ``polite``: Pantau's politeness defaults, not the fast settings."""
     env = dict(os.environ)
     if cwd != ROOT:
         env.pop("SCRAPY_SETTINGS_MODULE", None)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "scrapy", *args, *CRAWL_SETTINGS], cwd=cwd, env=env,
+    extra = ["-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0"] if polite else CRAWL_SETTINGS
+    proc = subprocess.run([sys.executable, "-m", "scrapy", *args, *extra], cwd=cwd, env=env,
                           capture_output=True, text=True)  # fmt: skip
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:

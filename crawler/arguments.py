@@ -62,7 +62,7 @@ def parse_since(value: str, option: str = "since") -> date:
 
 def parse_arguments(**given: Any) -> SpiderArguments:
     """Raise ``ValueError`` (one clear sentence) for an argument that is unknown or malformed."""
-    unknown = sorted(set(given) - set(KNOWN))
+    unknown = sorted(set(given) - set(KNOWN) - {"_job"})  # _job: the job id Scrapyd passes to every spider
     if unknown:
         raise ValueError(f"unknown spider argument(s) {', '.join(unknown)}; known: {', '.join(KNOWN)}")
     base_url = given.get("base_url") or None

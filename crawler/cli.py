@@ -251,6 +251,8 @@ def run_crawl(
         process.start()
     finally:
         offload.close()
+    if settings.get("REDIS_URL"):
+        return [_sent_summary(site, crawler) for site, crawler in crawlers.items()]
     summaries = []
     db = Database.open(db_path, readonly=True)
     try:
@@ -264,6 +266,17 @@ def run_crawl(
     finally:
         db.close()
     return summaries
+
+
+def _sent_summary(site: str, crawler: Any) -> dict[str, Any]:
+    """A site's summary in distributed mode: its records went to Redis, not to the database."""
+    stats = crawler.stats
+    row = {"site": site, **(stats.get_value("pantau/record") or {}), "new": stats.get_value("pantau/queued", 0),
+           "sent_to_redis": True}  # fmt: skip
+    if fatal := stats.get_value("pantau/fatal"):
+        row.update(status="failed", error=fatal)
+    row.setdefault("status", "failed")
+    return row
 
 
 RUN_JSON_COLUMNS = ("dropped_reasons", "entry_failures", "refused", "coverage", "warnings")
@@ -323,7 +336,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if unknown:
         return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
     config = None
+    if args.redis:
+        os.environ["REDIS_URL"] = args.redis  # the settings module reads it
+    redis_url = os.environ.get("REDIS_URL")
     try:
+        if args.notify and redis_url:
+            raise ValueError("--notify: in distributed mode the writer sends alerts "
+                             "(crawler store --from-redis URL --notify)")
         if args.notify:  # a broken pantau.toml stops the crawl before it starts, not after
             from crawler.notify_cli import read_config
 
@@ -334,7 +353,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         base_urls = _parse_base_urls(args.base_url or [], known)
         settings = _parse_settings(args.set or [])
         since = parse_since(args.since, "--since").isoformat() if args.since else None
-        preflight(args.db, sites)
+        preflight(None if redis_url else args.db, sites)
+        if redis_url:
+            from crawler.relay import connect
+
+            connect(redis_url).close()
     except (ValueError, StorageError) as exc:
         return fail(str(exc))
     spider_args = {}
@@ -345,12 +368,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.max_items:
         spider_args["max_items"] = str(args.max_items)
     overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **settings}
+    if redis_url:
+        overrides["REDIS_URL"] = redis_url
     rows = run_crawl(sites, args.db, base_urls, spider_args, overrides)
-    warnings = check_health(args.db, rows)
+    warnings = [] if redis_url else check_health(args.db, rows)
     if args.format == "json":
         print(json.dumps({"runs": rows, "warnings": warnings}, ensure_ascii=False, indent=2, default=str))
     else:
         print(format_summary(rows))
+        if redis_url:
+            print("Records were sent to Redis (the 'new' column): `crawler store --from-redis URL` stores them")
         for warning in warnings:
             print(f"WARNING {warning}")
         if rows and all(r.get("status") == "failed" and " dns " in f" {r.get('error') or ''} " for r in rows):
@@ -368,13 +395,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_FAILED if warnings and args.strict else code
 
 
-def preflight(db_path: str, sites: list[str]) -> None:
+def preflight(db_path: str | None, sites: list[str]) -> None:
     """Fail at start, clearly, on what would otherwise fail silently during the crawl: an invalid
     selector in a site profile, a database that cannot be opened, repaired or read."""
     from crawler.sites import profiles
 
     for site in sites:
         profiles()[site].check()
+    if db_path is None:  # distributed mode: the spiders do not open the database
+        return
     db = Database.open(db_path)
     try:
         for site in sites:
@@ -752,6 +781,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
     p.add_argument("--notify", action="store_true", help="then send new matches to the channels of pantau.toml")
     p.add_argument("--config", help="with --notify: the configuration file (default: $PANTAU_CONFIG or ./pantau.toml)")
+    p.add_argument("--redis", metavar="URL", help="distributed mode: send records to this Redis (default: $REDIS_URL) "
+                   "instead of the database; `crawler store --from-redis URL` stores them")
     p.set_defaults(func=cmd_crawl)
 
     p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
@@ -811,9 +842,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
     p.set_defaults(func=cmd_serve)
 
-    from crawler.notify_cli import add_parsers
+    from crawler import notify_cli, scale_cli
 
-    add_parsers(sub, with_db, count)
+    notify_cli.add_parsers(sub, with_db, count)
+    scale_cli.add_parsers(sub, with_db, count)
 
     p = with_db(sub.add_parser("runs", help="recent crawl runs"))
     p.add_argument("--limit", type=count(1, 100_000), default=20)

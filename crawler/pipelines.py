@@ -11,14 +11,17 @@ import logging
 import sqlite3
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Reject, Seen
-from crawler.storage import Database, StorageError, default_db_path
+from crawler.storage import Database, StorageError, WriteFailed, default_db_path
+
+if TYPE_CHECKING:
+    from crawler.relay import RedisStore
 
 logger = logging.getLogger(__name__)
 # Why a fetched article page gave no article: with the stored ones, the pages that coverage counts.
@@ -27,10 +30,6 @@ PAGE_FAILURES = frozenset(
 )
 PROVENANCE_FIELDS = ("title", "published", "body", "authors")
 ROW_FAILURES_FATAL = 5  # this many articles in a row refused by the database: the database is the problem
-
-
-class WriteFailed(RuntimeError):
-    """The database refused a write twice: the crawl of this site stops, the run is ``failed``."""
 
 
 def drop_reason(exception: BaseException) -> tuple[str, str]:
@@ -78,9 +77,9 @@ class StorePipeline:
         self.crawler = crawler
         self.path = crawler.settings.get("DB_PATH") or default_db_path()
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
-        self.db: Database | None = None
+        self.db: Database | RedisStore | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-store")
-        self.run_id: int | None = None
+        self.run_id: int | str | None = None  # a token in distributed mode
         self.pending: list[Article] = []
         self.pending_rejects: list[Reject] = []
         self.pending_seen: list[Seen] = []
@@ -107,15 +106,22 @@ class StorePipeline:
         if getattr(spider, "profile", None) is None:
             # not one of Pantau's site spiders (`scrapy shell`, `scrapy fetch`): nothing is recorded
             return
+        redis_url = self.crawler.settings.get("REDIS_URL")
         try:
-            self.db = Database.open(self.path, writer_thread=True)
+            if redis_url:  # distributed mode: records go to a Redis stream, a writer stores them
+                from crawler.relay import RedisStore
+
+                self.db = RedisStore(redis_url)
+            else:
+                self.db = Database.open(self.path, writer_thread=True)
         except StorageError as exc:
             logger.error("%s", exc)
             self.crawler.stats.set_value("pantau/fatal", str(exc))
             raise
         self.run_id = self.db.start_run(self.site, getattr(spider, "base_url", None))
         self.crawler.stats.set_value("pantau/run_id", self.run_id)
-        logger.info("Storing into %s (crawl run %s)", self.path, self.run_id)
+        where = "Redis stream (a writer stores them)" if redis_url else self.path
+        logger.info("Storing into %s (crawl run %s)", where, self.run_id)
 
     async def process_item(self, item: Any) -> Any:
         if self.failure:  # the database refused writes: nothing more is stored, the crawl is closing
@@ -191,7 +197,9 @@ class StorePipeline:
             return None
         return self.writer.submit(self._write, self.db, batch, rejects, seen)
 
-    def _write(self, db: Database, batch: list[Article], rejects: list[Reject], seen: list[Seen]) -> list[str]:
+    def _write(
+        self, db: Database | RedisStore, batch: list[Article], rejects: list[Reject], seen: list[Seen]
+    ) -> list[str]:
         """Runs on the writer thread. Returns the outcome of each article; raises
         :class:`WriteFailed` when the database refuses the writes (after one retry)."""
         outcomes = self._store(db, batch) if batch else []
@@ -201,7 +209,7 @@ class StorePipeline:
             _twice(lambda: db.mark_seen(seen))
         return outcomes
 
-    def _store(self, db: Database, batch: list[Article]) -> list[str]:
+    def _store(self, db: Database | RedisStore, batch: list[Article]) -> list[str]:
         """The batch in one transaction, retried once; then article by article, so that one
         article the database refuses (``store-error`` in rejects) does not lose the others."""
         try:
@@ -285,12 +293,13 @@ class StorePipeline:
                 self.writer.submit(self.db.save_listings, self.site, walked).result()
             record = self._run_record(reason)
             stats.set_value("pantau/status", record["status"])
+            stats.set_value("pantau/record", record)
             if record["status"] == "failed":  # the FAILED line, also where failures are looked for
                 where = getattr(spider, "origin", None) or ""
                 failure = Reject(where, self.site, "site-failed", record["error"] or "", "site")
                 self.writer.submit(self.db.store_rejects, [failure], self.run_id).result()
             self.writer.submit(self.db.finish_run, self.run_id, **record).result()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, WriteFailed) as exc:
             logger.error("%s: could not record the crawl run: %s", self.site, exc)
             self.crawler.stats.set_value("pantau/fatal", self.failure or f"database write failed: {exc}")
             self.crawler.stats.set_value("pantau/status", "failed")

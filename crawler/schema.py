@@ -194,14 +194,22 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     db["article_topics"].create_index(["matched_at"])
 
 
+def _migration_7(db: sqlite_utils.Database) -> None:
+    """Records from Redis (crawls on other machines): where the writer is in each stream, committed
+    with the records it applied, and which crawl run each remote run token became."""
+    db["relay_state"].create({"stream": str, "last_id": str, "updated_at": str}, pk="stream")
+    db["relay_runs"].create({"token": str, "run_id": int}, pk="token")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Tables whose loss is loss of data: reported, never silently recreated empty.
 DATA_TABLES = frozenset({
     "articles", "article_aliases", "article_versions", "crawl_runs", "rejects", "article_topics", "deliveries",
+    "relay_state", "relay_runs",
 })  # fmt: skip
 
 

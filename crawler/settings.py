@@ -14,6 +14,9 @@ COMMANDS_MODULE = "crawler.commands"  # scrapy crawl: checked arguments, exit co
 
 # Where articles go: -s DB_PATH=..., else $PANTAU_DB, else data/pantau.db.
 DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")
+# Distributed mode: records go to this Redis (a stream) instead of DB_PATH; `crawler store
+# --from-redis URL` writes them into the SQLite file (crawler.relay).
+REDIS_URL = os.environ.get("REDIS_URL") or None
 STORE_BATCH_SIZE = 50
 # Watchlist topics (TOML); default: $PANTAU_TOPICS or crawler/topics.toml
 TOPICS_FILE = os.environ.get("PANTAU_TOPICS")

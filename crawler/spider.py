@@ -151,7 +151,12 @@ class NewsSpider(scrapy.Spider):
         spider.sitemap_max_depth = crawler.settings.getint("SITEMAP_MAX_DEPTH", 3)
         spider.sitemap_max_documents = crawler.settings.getint("SITEMAP_MAX_DOCUMENTS", 500)
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
-        known, spider.listing_state = _load_state(crawler.settings.get("DB_PATH"), spider.name)
+        if redis_url := crawler.settings.get("REDIS_URL"):  # distributed: the writer publishes it in Redis
+            from crawler.relay import load_state
+
+            known, spider.listing_state = load_state(redis_url, spider.name)
+        else:
+            known, spider.listing_state = _load_state(crawler.settings.get("DB_PATH"), spider.name)
         if not spider.refresh:
             spider.known = known
         if spider.owns_offload:

