@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from crawler import __version__
+from crawler.profile import ProfileError
 from crawler.queries import decoded
 from crawler.storage import Database, StorageError, default_db_path
 
@@ -863,6 +864,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except ProfileError as exc:  # a site file (SITES_DIR) or profile that cannot be used
+        return fail(str(exc))
     except BrokenPipeError:
         # the reader went away (`crawler export | head -1`): stop quietly
         with contextlib.suppress(OSError):

@@ -85,13 +85,11 @@ def _sampled(body: str) -> set[int]:
     return {h for h in hashes if h % SKETCH_MODULUS == 0}
 
 
-def sketch_candidate(mine: frozenset[int], other: frozenset[int]) -> bool:
-    """Cheap first stage that keeps containment: enough of the smaller sketch is in the other."""
-    smaller = min(len(mine), len(other))
-    if smaller == 0:
-        return False
-    common = len(mine & other)
-    return common >= min(2, smaller) and common / smaller >= SKETCH_MIN
+def sketch_shares_enough(mine: int, other: int, common: int) -> bool:
+    """Cheap first stage that keeps containment: enough of the smaller sketch is in the other
+    (from the sizes of two sketches and the number of hashes they share)."""
+    smaller = min(mine, other)
+    return smaller > 0 and common >= min(2, smaller) and common / smaller >= SKETCH_MIN
 
 
 def shingles(body: str, n: int = 3) -> set[str]:

@@ -201,8 +201,16 @@ def _migration_7(db: sqlite_utils.Database) -> None:
     db["relay_runs"].create({"token": str, "run_id": int}, pk="token")
 
 
+def _migration_8(db: sqlite_utils.Database) -> None:
+    """Indexes that keep a large archive fast: "first seen since" (reports, exports, alerts) and a
+    site's known non-article pages (read at the start of every crawl)."""
+    db["articles"].create_index(["first_seen_at"])
+    db["rejects"].create_index(["site", "reason"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
+    _migration_8,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 

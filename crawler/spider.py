@@ -28,6 +28,7 @@ from urllib.parse import quote_plus
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     CloseSpider,
@@ -59,7 +60,7 @@ from crawler.extract import looks_binary, query
 from crawler.items import Reject, Seen
 from crawler.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.profile import SiteProfile
-from crawler.storage import Database, StorageError, default_db_path
+from crawler.storage import Database, StorageError, StoredArticles, default_db_path
 from crawler.topics import Topic, load_topics
 from crawler.urls import canonical_url, clean_url, host_of, same_site, with_origin
 
@@ -121,7 +122,7 @@ class NewsSpider(scrapy.Spider):
         self.since: date | None = arguments.since
         self.max_items = arguments.max_items
         self.depth = arguments.depth
-        self.known: dict[str, str | None] = {}
+        self.known: StoredArticles | dict[str, str | None] = {}  # stored articles: key -> lastmod
         self.scheduled: set[str] = set()
         self.skipped: set[str] = set()  # stored and unchanged: not fetched
         self.lastmods: dict[str, str] = {}  # newest sitemap/feed date seen per article this crawl
@@ -159,6 +160,10 @@ class NewsSpider(scrapy.Spider):
             known, spider.listing_state = _load_state(crawler.settings.get("DB_PATH"), spider.name)
         if not spider.refresh:
             spider.known = known
+        elif isinstance(known, StoredArticles):
+            known.close()
+        if isinstance(spider.known, StoredArticles):
+            crawler.signals.connect(spider.known.close, signal=signals.spider_closed)
         if spider.owns_offload:
             spider.offload = offload_from_settings(crawler.settings)
         return spider
@@ -564,18 +569,19 @@ def _xml_body(body: bytes, maxsize: int) -> bytes | None:
     return body
 
 
-def _load_state(path: str | None, site: str) -> tuple[dict[str, str | None], dict[str, tuple[bool, str | None]]]:
-    """Articles already stored for ``site`` and the state of its listings. A database that does
+def _load_state(path: str | None, site: str) -> tuple[StoredArticles, dict[str, tuple[bool, str | None]]]:
+    """Articles already stored for ``site`` (asked of the database as URLs come, through a
+    read-only connection the spider closes) and the state of its listings. A database that does
     not exist yet knows nothing; one that cannot be read raises :class:`StorageError`, since an
     incremental crawl that silently forgot what it stored would re-fetch the whole site."""
     if not Path(path or default_db_path()).exists():
-        return {}, {}
+        return StoredArticles(None, site), {}
     db = Database.open(path, readonly=True)
     try:
         if db.schema_version == 0:  # created, not yet migrated
-            return {}, {}
-        return db.known_articles(site), db.listing_states(site)
+            db.close()
+            return StoredArticles(None, site), {}
+        return StoredArticles(db, site), db.listing_states(site)
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot read what is stored for {site} in {db.path}: {exc}") from exc
-    finally:
         db.close()
+        raise StorageError(f"cannot read what is stored for {site} in {db.path}: {exc}") from exc

@@ -13,6 +13,8 @@ import logging
 import os
 import socket
 import sqlite3
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from crawler.neardup import (
     parse_sketch,
     same_title,
     shingles,
-    sketch_candidate,
+    sketch_shares_enough,
 )
 from crawler.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
 from crawler.urls import canonical_url, clean_url
@@ -119,10 +121,8 @@ class Database:
                 conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if exists:
-                check = conn.execute("PRAGMA quick_check").fetchone()[0]
-                if check != "ok":
-                    raise sqlite3.DatabaseError(check)
+            if exists and (check := _quick_check(conn)) != "ok":
+                raise sqlite3.DatabaseError(check)
         except sqlite3.DatabaseError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):
                 raise StorageError(
@@ -494,6 +494,60 @@ class Database:
             )
 
 
+# Opening a file checks it (PRAGMA quick_check) for at most this long: a large archive is
+# checked as far as that reaches, so that every crawl does not start by reading gigabytes.
+QUICK_CHECK_SECONDS = 1.0
+
+
+def _quick_check(conn: sqlite3.Connection, seconds: float = QUICK_CHECK_SECONDS) -> str:
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 20_000)
+    try:
+        return str(conn.execute("PRAGMA quick_check").fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        if "interrupt" in str(exc):
+            return "ok"  # nothing wrong in the part checked in time
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+class StoredArticles:
+    """What is stored for one site, as an incremental crawl asks it: ``get(key)`` gives the
+    lastmod recorded for an article key or alias URL ("~" for a page known not to be an article).
+    Asked of the database as the crawl meets URLs, not loaded at start: a site's archive may hold
+    hundreds of thousands of articles (the same answers as :meth:`Database.known_articles`)."""
+
+    _QUERY = (
+        "SELECT COALESCE(sitemap_lastmod, fetched_at) FROM articles WHERE url_key = ?1 AND site = ?2 "
+        "UNION ALL SELECT COALESCE(ar.sitemap_lastmod, ar.fetched_at) FROM article_aliases a "
+        "JOIN articles ar ON ar.id = a.article_id WHERE a.url = ?1 AND ar.site = ?2 LIMIT 1"
+    )
+
+    def __init__(self, db: Database | None, site: str) -> None:
+        self.db, self.site = db, site
+        rows = db.conn.execute(
+            "SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,)
+        ) if db else []
+        self.not_articles = {canonical_url(url) for (url,) in rows}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self.db is not None and (row := self.db.conn.execute(self._QUERY, (key, self.site)).fetchone()):
+            return row[0]
+        return "~" if key in self.not_articles else default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+_ABSENT = object()
+
+
 def died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
     """Whether the process of a ``running`` run is gone: checked on this machine; a run recorded
     without a process (older Pantau, Scrapy's shell) counts as gone after a day."""
@@ -540,7 +594,7 @@ class _Day:
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     simhashes: list[int] = field(default_factory=list)
     simhash_rows: list[int] = field(default_factory=list)
-    sketches: list[frozenset[int]] = field(default_factory=list)
+    sketch_sizes: list[int] = field(default_factory=list)
     postings: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, aid: str, site: str, story: str, simhash: str | None, sketch: str | None) -> None:
@@ -550,7 +604,7 @@ class _Day:
             self.simhashes.append(int(simhash, 16))
             self.simhash_rows.append(index)
         hashes = parse_sketch(sketch)
-        self.sketches.append(hashes)
+        self.sketch_sizes.append(len(hashes))
         for h in hashes:
             self.postings.setdefault(h, []).append(index)
 
@@ -558,8 +612,14 @@ class _Day:
         found = set()
         if simhash is not None:
             found.update(self.simhash_rows[i] for i in candidates_among(simhash, self.simhashes))
-        shared = {i for h in sketch for i in self.postings.get(h, ())}
-        found.update(i for i in shared if sketch_candidate(sketch, self.sketches[i]))
+        # hashes shared with each article of the day, counted from the postings (no set
+        # intersections)
+        shared: Counter[int] = Counter()
+        for h in sketch:
+            if rows := self.postings.get(h):
+                shared.update(rows)
+        mine = len(sketch)
+        found.update(i for i, common in shared.items() if sketch_shares_enough(mine, self.sketch_sizes[i], common))
         return [self.rows[i] for i in sorted(found)]
 
 

@@ -19,7 +19,7 @@ def article_path(i: int) -> str:
     return f"/2024/{i % 12 + 1:02d}/berita-nomor-{i}-tentang-daerah/"
 
 
-def article_html(i: int, host: str, paragraphs: int = 10) -> str:
+def article_html(i: int, host: str, paragraphs: int = 10, origin: str = "https://www.suarakalbar.co.id") -> str:
     rng = random.Random(i)
     body = "".join(
         f"<p>{' '.join(rng.choice(WORDS) for _ in range(rng.randint(25, 45))).capitalize()}.</p>" for _ in range(paragraphs)
@@ -29,10 +29,10 @@ def article_html(i: int, host: str, paragraphs: int = 10) -> str:
     return (
         f"<!DOCTYPE html><html lang='id'><head><meta charset='utf-8'><title>{title} - Suara Kalbar</title>"
         f"<meta property='article:published_time' content='2024-{i % 12 + 1:02d}-{day:02d}T08:{i % 60:02d}:00+07:00'>"
-        f"<link rel='canonical' href='https://www.suarakalbar.co.id{article_path(i)}'></head>"
+        f"<link rel='canonical' href='{origin}{article_path(i)}'></head>"
         f"<body class='single single-post'><nav><a href='{host}/'>Beranda</a><a href='{host}/category/kalbar/'>Kalbar</a></nav>"
-        f"<h1 class='ray-main-single-title'>{title}</h1><div class='ray-main-single-metadata'><span>Oleh <a>Admin</a></span>"
-        f"<span>{day} Mei 2024, 08:{i % 60:02d}</span></div><div class='ray-main-single-content'>"
+        f"<h1 class='ray-main-single-title entry-title'>{title}</h1><div class='ray-main-single-metadata'><span>Oleh <a>Admin</a></span>"
+        f"<span>{day} Mei 2024, 08:{i % 60:02d}</span></div><div class='ray-main-single-content entry-content'>"
         f"<p><strong>Pontianak (Suara Kalbar)</strong>- {title}.</p>{body}"
         f"<p>IKUTI BERITA LAINNYA DI GOOGLE NEWS</p><div class='ray-content-tags'><a href='{host}/tag/a/'>A</a></div></div>"
         f"<aside>{''.join(f'<a href={host}{article_path(j)}>Terkait {j}</a>' for j in range(max(0, i - 3), i))}</aside>"
@@ -45,6 +45,7 @@ class GeneratedSite(ServedSite):
         self.articles = articles
         self.rendered: dict[tuple[int, str], str] = {}  # (article, host) -> page, filled ahead of time
         self.requests: list[str] = []
+        self.first_request_at: float | None = None  # time.time() of the first request
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,6 +53,8 @@ class GeneratedSite(ServedSite):
                 return
 
             def do_GET(self) -> None:  # noqa: N802
+                if site.first_request_at is None:
+                    site.first_request_at = time.time()
                 site.requests.append(self.path)
                 if delay:
                     time.sleep(delay)
@@ -96,11 +99,31 @@ class GeneratedSite(ServedSite):
         return 404, "not found", "text/plain"
 
 
+def serve_many(sites: int, articles: int) -> None:
+    """``sites`` generated sites, each on its own port, the canonical links of site K on
+    ``https://siteK.example``; prints ``{"siteK": port, ...}`` once all are serving."""
+    import json
+
+    servers = {}
+    for k in range(sites):
+        site = GeneratedSite(articles)
+        host = site.url
+        site.rendered = {(i, host): article_html(i, host, origin=f"https://site{k:02d}.example") for i in range(articles)}
+        site.thread.start()
+        servers[f"site{k:02d}"] = site.server.server_address[1]
+    print(json.dumps(servers), flush=True)
+    while True:
+        time.sleep(3600)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--sites", type=int, default=0, help="serve this many sites, each on a free port")
     args = parser.parse_args()
+    if args.sites:
+        serve_many(args.sites, args.articles)
     site = GeneratedSite(args.articles, port=args.port)
     # rendered before serving, as a static mirror would be: the server's CPU per request stays
     # small, so on a 2-core benchmark machine it takes little from the crawler being measured

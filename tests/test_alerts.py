@@ -27,6 +27,11 @@ def write_config(path, body: str):
     return path
 
 
+def text_of(mail) -> str:
+    """The plain-text part of a received mail (Apprise sends text alone or text with HTML)."""
+    return mail.get_body(preferencelist=("plain",)).get_content()
+
+
 def matches(db, topic: str = TOPIC) -> list[str]:
     return sorted(u for (u,) in query(db, "SELECT a.url FROM article_topics t JOIN articles a ON a.id = t.article_id "
                                           "WHERE t.topic = ?", topic))  # fmt: skip
@@ -103,7 +108,7 @@ topics = ["{TOPIC}"]
         assert len(mail.messages) == 1
         digest = mail.messages[0]
         assert "Ringkasan" in digest["Subject"] and digest["X-Pantau-Key"]
-        content = digest.get_content()
+        content = text_of(digest)
         assert all(url in content for url in watched)
         assert "== Topik: netralitas-asn ==" in content and "-- suarakalbar --" in content
         assert sorted(body["message"].split("Tautan: ")[1].split("\n")[0] for _, _, body in hook.posts) == watched
@@ -119,8 +124,8 @@ topics = ["{TOPIC}"]
                                "Bupati Sambas Minta ASN Netral saat Pilkada")  # fmt: skip
         third = cli_crawl(db, mirrors, "--notify", "--config", str(config))
         assert third.returncode == 0, third.stdout + third.stderr[-3000:]
-    assert len(mail.messages) == 2 and new_url in mail.messages[1].get_content()
-    assert not any(url in mail.messages[1].get_content() for url in watched)
+    assert len(mail.messages) == 2 and new_url in text_of(mail.messages[1])
+    assert not any(url in text_of(mail.messages[1]) for url in watched)
     assert len(hook.posts) == len(watched) + 1 and new_url in hook.posts[-1][2]["message"]
     assert "Bupati Sambas Minta ASN Netral saat Pilkada" in hook.posts[-1][2]["title"]
     assert new_url in [e.link for e in feedparser.parse(feed).entries]

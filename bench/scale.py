@@ -1,0 +1,201 @@
+"""``bench/run.py --scale``: the cost of a crawl, a new article and a query as the archive grows.
+
+A database of 1,000,000 stored articles (three sites, three years up to today, ~250-word bodies
+from a Zipf vocabulary, 2 % matching the watchlist) against one of 10,000, built the same way and
+measured the same way in the same run. The fill writes rows directly (not through the crawler):
+it is the archive's size that is measured, not how it was made. Fingerprints of filled rows are
+random (a real SimHash of a million bodies alone would take longer than the whole benchmark); the
+new articles stored for the per-article cost carry real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bench import run as bench
+
+SITES = ("suarakalbar", "infopublik", "editorialkaltim")
+MIRROR_LASTMOD = "2024-06-01T00:00:00+00:00"  # what the generated mirror's sitemaps say
+
+
+def _paragraphs(rng: random.Random, count: int = 20_000) -> list[str]:
+    """Paragraphs of 50 words from a Zipf vocabulary; a body is 5 of them drawn at random
+    (distinct bodies, the vocabulary's frequencies, at a fraction of the cost of drawing words)."""
+    vocab, weights = bench.vocabulary(rng)
+    return [" ".join(rng.choices(vocab, cum_weights=weights, k=50)).capitalize() + "." for _ in range(count)]
+
+
+def fill(path: Path, n: int) -> int:
+    """``n`` articles over SITES and three years ending today; returns how many suarakalbar holds
+    (the generated mirror serves exactly those)."""
+    from crawler.storage import Database, article_id
+    from crawler.urls import canonical_url
+    from tests.generated_site import article_path
+
+    db = Database.open(path)
+    db.close()
+    conn = __import__("sqlite3").connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    # indexes are built once at the end (opening the file recreates them: crawler.schema.repair)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' "
+                                "AND sql IS NOT NULL").fetchall():  # fmt: skip
+        conn.execute(f"DROP INDEX {name}")
+    rng = random.Random(n)
+    paragraphs = _paragraphs(rng)
+    end = date.today()
+    per_site = {site: 0 for site in SITES}
+    conn.execute("BEGIN")
+    for i in range(n):
+        site = SITES[i % 3]
+        k = per_site[site]
+        per_site[site] += 1
+        if site == "suarakalbar":
+            url = f"https://www.suarakalbar.co.id{article_path(k)}"
+        elif site == "infopublik":
+            url = f"https://infopublik.id/kategori/nusantara/{100000 + k}/berita-daerah-nomor-{k}"
+        else:
+            url = f"https://editorialkaltim.com/berita-kaltim-nomor-{k}-hari-ini/"
+        key = canonical_url(url)
+        aid = article_id(key)
+        day = end - timedelta(days=(n - 1 - i) * 1095 // n)
+        seen = f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00+00:00"
+        body = "\n\n".join(rng.choices(paragraphs, k=5))
+        title = " ".join(rng.choice(paragraphs).split()[:8]) + f" {i}"
+        conn.execute(
+            "INSERT INTO articles (id, url, url_key, site, title, published_at, published_date, body, word_count, "
+            "language, content_hash, first_seen_at, last_seen_at, fetched_at, sitemap_lastmod, simhash, story_id, "
+            "sketch, authors, tags, places, officials, extracted_by, fetched_url, fetched_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 250, 'id', ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', '[]', '[]', '{}', ?, ?)",
+            (aid, url, key, site, title, f"{day.isoformat()}T08:00:00+07:00", day.isoformat(), body, aid, seen, seen,
+             seen, MIRROR_LASTMOD, f"{rng.getrandbits(64):x}", aid,
+             " ".join(f"{rng.getrandbits(40) * 8:x}" for _ in range(12)), url, key),
+        )  # fmt: skip
+        if i % 50 == 0:  # 2 % on the watchlist
+            conn.execute("INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES "
+                         "(?, 'netralitas-asn', '[\"asn\", \"netralitas\"]', ?, ?)", (aid, body[:200], seen))  # fmt: skip
+        if i % 50_000 == 49_999:
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+    for listing in ("https://www.suarakalbar.co.id/", "https://www.suarakalbar.co.id/category/kalbar/"):
+        conn.execute("INSERT INTO listings (site, url, complete, resume_url, updated_at) VALUES "
+                     "('suarakalbar', ?, 1, NULL, ?)", (listing, MIRROR_LASTMOD))  # fmt: skip
+    conn.execute("COMMIT")
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    Database.open(path).close()  # recreates the indexes dropped above
+    return per_site["suarakalbar"]
+
+
+def store_cost(path: Path, count: int = 200) -> float:
+    """Seconds per new article stored (near-duplicate lookup among the same day's articles,
+    stories, FTS), for articles published on days the archive already fills."""
+    from crawler.storage import Database
+
+    articles = list(bench.synthetic_articles(count))
+    day = (date.today() - timedelta(days=3)).isoformat()
+    for i, a in enumerate(articles):
+        a.url = a.url_key = a.source_url = f"https://www.suarakalbar.co.id/2099/01/baru-{i}/"
+        a.published_date, a.published_at = day, day + "T09:00:00+07:00"
+    db = Database.open(path)
+    start = time.perf_counter()
+    for i in range(0, count, 50):
+        db.store_articles(articles[i : i + 50])
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed / count
+
+
+def recrawl(path: Path, mirror_articles: int) -> dict:
+    """An incremental crawl of an unchanged mirror of suarakalbar: start-up (process start to the
+    first request), wall time, requests, peak RSS of the crawl's process tree."""
+    from tests.generated_site import GeneratedSite
+
+    site = GeneratedSite(mirror_articles)  # pages rendered on request: an unchanged crawl fetches none
+    threading.Thread(target=site.server.serve_forever, daemon=True).start()
+    try:
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(path), "--site", "suarakalbar", "--base-url",
+               f"suarakalbar={site.url}", "--format", "json", "--log-level", "WARNING", *bench.CRAWL_SETTINGS[:8]]  # fmt: skip
+        started = time.time()
+        proc = subprocess.Popen(cmd, cwd=bench.ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, bench.tree_rss_mb(proc.pid))
+            time.sleep(0.1)
+        wall = time.time() - started
+        run = json.loads(proc.stdout.read())["runs"][0]
+        if proc.returncode != 0:
+            raise RuntimeError(f"the incremental crawl failed: {run.get('error')}")
+        startup = (site.first_request_at or started) - started
+    finally:
+        site.server.shutdown()
+        site.server.server_close()
+    article_pages = sum(1 for p in site.requests if "/berita-nomor-" in p)
+    return {"startup_s": round(startup, 2), "wall_s": round(wall, 1), "requests": run["requests"],
+            "article_pages": article_pages, "rss_mb": round(peak),
+            # a first crawl fetches every article page and the same entry points
+            "request_share": round(run["requests"] / (mirror_articles + run["requests"]), 4)}  # fmt: skip
+
+
+def command_seconds(path: Path, *args: str) -> tuple[float, int]:
+    """Wall time of a ``crawler`` command as typed, and the lines (or bytes) it printed."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", *args, "--db", str(path)], cwd=bench.ROOT,
+                          capture_output=True)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode()[-2000:])
+    return time.perf_counter() - start, proc.stdout.count(b"\n")
+
+
+def measure(n: int, folder: Path) -> dict:
+    path = folder / f"archive-{n}.db"
+    t = time.perf_counter()
+    mirror = fill(path, n)
+    filled_s = time.perf_counter() - t
+    out = {"articles": n, "fill_s": round(filled_s, 1), "db_mb": round(path.stat().st_size / 2**20)}
+    out["recrawl"] = recrawl(path, mirror)
+    out["store_ms_per_article"] = round(store_cost(path) * 1000, 2)
+    conn = __import__("sqlite3").connect(path)
+    out["fts_queries"] = bench.fts_latencies(conn)
+    common = bench.fts_queries(conn)["common"]
+    conn.close()
+    for name, args in (("search", ("search", common)), ("report", ("report", "--since", "7d")),
+                       ("export", ("export", "--since", "30d"))):  # fmt: skip
+        seconds, lines = command_seconds(path, *args)
+        out[f"{name}_s"], out[f"{name}_lines"] = round(seconds, 2), lines
+    return out
+
+
+def bench_scale(large: int = 1_000_000, small: int = 10_000) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="pantau-scale-"))
+    try:
+        runs = {}
+        for n in (small, large):
+            print(f"  scale: {n:,} articles ...", file=sys.stderr, flush=True)
+            runs[n] = measure(n, folder)
+            print(f"  {json.dumps(runs[n])}", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    lo, hi = runs[small], runs[large]
+    return {
+        "scale_runs": [lo, hi],
+        "scale_startup_ratio": round(hi["recrawl"]["startup_s"] / lo["recrawl"]["startup_s"], 2),
+        "scale_rss_mb_1m": hi["recrawl"]["rss_mb"],
+        "scale_recrawl_request_share_1m": hi["recrawl"]["request_share"],
+        "scale_recrawl_request_share_10k": lo["recrawl"]["request_share"],
+        "scale_store_cost_ratio": round(hi["store_ms_per_article"] / lo["store_ms_per_article"], 2),
+        "scale_search_s_1m": hi["search_s"], "scale_report_s_1m": hi["report_s"], "scale_export_s_1m": hi["export_s"],
+        "fts_queries_scale": lo["fts_queries"] + hi["fts_queries"],
+        "fts_median_ms_1m": max(q["median_ms"] for q in hi["fts_queries"]),
+        "scale_measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }  # fmt: skip

@@ -1,0 +1,143 @@
+"""Sites added without Python: one TOML file per site in a ``sites/`` folder.
+
+Most regional portals run WordPress; for them a file naming the domains is enough, and the
+generic WordPress profile below supplies the rest (sitemaps, feed, listings, search, selectors).
+Anything may be overridden::
+
+    # sites/pontianakpost.toml (the file name is the site's name)
+    label = "Pontianak Post"
+    domains = ["pontianakpost.jawapos.com"]
+    home = "https://pontianakpost.jawapos.com/"
+    article_path = '^/\\d{4}/\\d{2}/\\d{2}/[a-z0-9-]+/?$'   # optional: WordPress permalinks by default
+    timezone = "WITA"                                     # WIB (default), WITA, WIT or +08:00
+    feeds = ["/feed/"]
+    [selectors]                                           # optional, CSS (or XPath), first match wins
+    body = ["div.td-post-content"]
+
+The folder is ``SITES_DIR`` (setting; default ``$PANTAU_SITES`` or ``./sites``). Each file
+becomes a spider like the modules in ``spiders/``: ``scrapy list``, ``scrapy crawl NAME``,
+``crawler crawl --site NAME`` all see it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import replace
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from scrapy.spiderloader import SpiderLoader
+
+from crawler.dates import WIB
+from crawler.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
+
+ZONES = {"WIB": WIB, "WITA": timezone(timedelta(hours=8)), "WIT": timezone(timedelta(hours=9))}
+# A WordPress news site as most themes build it: what a site file does not say.
+WORDPRESS = SiteProfile(
+    name="wordpress", label="", domains=(), home="",
+    article_path=r"^/(?:\d{4}/\d{2}/(?:\d{2}/)?)?[a-z0-9]+(?:-[a-z0-9]+){2,}/?$",
+    static_path=r"^/(?:redaksi|kontak|kontak-kami|tentang-kami|pedoman-media-siber|kebijakan-privasi|disclaimer"
+                r"|privacy-policy|info-iklan|susunan-redaksi)/?$",
+    title=("h1.entry-title", "h1.post-title", "h1.jeg_post_title", "article h1"),
+    date=("time.entry-date::attr(datetime)", "meta[property='article:published_time']::attr(content)",
+          ".entry-date", ".post-date", "time::attr(datetime)"),
+    authors=(".author a::text", ".entry-author a::text", "a[rel=author]::text"),
+    category=("a[rel='category tag']::text", ".cat-links a::text"),
+    tags=("a[rel=tag]::text",),
+    image=("meta[property='og:image']::attr(content)",),
+    body=("div.entry-content", "div.post-content", "div.td-post-content", "div.content-inner", "article"),
+    sitemaps=("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml"),
+    feeds=("/feed/",), listings=("/",), search=("/?s={query}",),
+)  # fmt: skip
+_TOP = {"label", "domains", "home", "article_path", "listing_path", "static_path", "timezone", "language",
+        "sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate", "selectors"}  # fmt: skip
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ProfileError(f"{path}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _zone(path: Path, value: Any) -> timezone:
+    if isinstance(value, str) and value.upper() in ZONES:
+        return ZONES[value.upper()]
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", str(value))
+    if not m:
+        raise ProfileError(f"{path}: timezone must be WIB, WITA, WIT or an offset like +08:00, got {value!r}")
+    sign = 1 if m.group(1) == "+" else -1
+    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+
+
+def profile_from_file(path: Path) -> SiteProfile:
+    """The profile a site file describes, on top of :data:`WORDPRESS`; :class:`ProfileError`
+    names the file and the key that is wrong."""
+    name = path.stem
+    if not _NAME.fullmatch(name):
+        raise ProfileError(f"{path}: a site name (the file name) is lower-case letters, digits, '-' or '_'")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read it: {exc}") from exc
+    unknown = sorted(set(data) - _TOP)
+    if unknown:
+        raise ProfileError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_TOP))}")
+    for key in ("domains", "home"):
+        if key not in data:
+            raise ProfileError(f"{path}: {key} is required")
+    domains = _strings(path, "domains", data["domains"])
+    home = data["home"]
+    if not isinstance(home, str) or not re.match(r"https?://", home):
+        raise ProfileError(f"{path}: home must be the site's home page URL (https://...)")
+    values: dict[str, Any] = {"name": name, "label": str(data.get("label") or domains[0]), "domains": domains,
+                              "home": home if home.endswith("/") else home + "/"}  # fmt: skip
+    for key in ("article_path", "listing_path", "static_path", "language"):
+        if key in data:
+            values[key] = str(data[key])
+    if "timezone" in data:
+        values["timezone"] = _zone(path, data["timezone"])
+    for key in ("sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate"):
+        if key in data:
+            values[key] = _strings(path, key, data[key])
+    selectors = data.get("selectors", {})
+    if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_FIELDS):
+        raise ProfileError(f"{path}: [selectors] takes {', '.join(SELECTOR_FIELDS)}")
+    values |= {key: _strings(path, f"selectors.{key}", v) for key, v in selectors.items()}
+    profile = replace(WORDPRESS, **values)
+    try:
+        profile.check()
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    return profile
+
+
+def site_files(folder: str | Path | None) -> list[SiteProfile]:
+    """Every ``*.toml`` site of ``folder`` (none when it does not exist)."""
+    if not folder or not Path(folder).is_dir():
+        return []
+    return [profile_from_file(path) for path in sorted(Path(folder).glob("*.toml"))]
+
+
+def spider_class(profile: SiteProfile) -> type:
+    from crawler.spider import NewsSpider
+
+    return type(f"{profile.name.title().replace('-', '').replace('_', '')}Spider", (NewsSpider,),
+                {"name": profile.name, "profile": profile, "__module__": __name__})  # fmt: skip
+
+
+class PantauSpiderLoader(SpiderLoader):
+    """Scrapy's spider loader, plus a spider for each site file of ``SITES_DIR``. A site file may
+    not reuse the name of a spider module."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        for profile in site_files(settings.get("SITES_DIR")):
+            if profile.name in self._spiders:
+                raise ProfileError(f"site file {profile.name}.toml: a spider named {profile.name!r} already exists")
+            self._spiders[profile.name] = spider_class(profile)
+
