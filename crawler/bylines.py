@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from crawler.dates import DAY_NAMES
 from crawler.htmltext import normalize_space
 
-_DAY = r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad)"
-_AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{_DAY}\b|,\s*\d|\s[-|–]\s|$)", re.I)
+_AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{DAY_NAMES}\b|,\s*\d|\s[-|–]\s|$)", re.I)
 _AUTHOR_LABEL = re.compile(
     r"\b(?:penulis|reporter|pewarta|wartawan|author)\s*:\s*(?P<v>.+?)\s*(?:[,|/]\s*(?:redaktur|editor)\b|[|/]|$)",
     re.I,

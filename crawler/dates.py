@@ -38,7 +38,7 @@ WIB = ZONES["WIB"]
 # A publication date before this or after "now + 1 day" is garbage, not news.
 EARLIEST = date(1995, 1, 1)
 
-_DAY = r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad)"
+DAY_NAMES = r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad)"  # Indonesian day names, a regex
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _TIME = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?"
 # a zone name is a whole word ("Zulkifli" after a date is not "Z"); offsets: +07:00, +0700, and
@@ -53,12 +53,12 @@ _ISO = re.compile(
     re.I,
 )
 _TEXTUAL = re.compile(
-    rf"(?:{_DAY}\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTH})\.?\s+(?P<y>\d{{4}})"
+    rf"(?:{DAY_NAMES}\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTH})\.?\s+(?P<y>\d{{4}})"
     rf"(?:\s*(?:[,|/\-–]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
     re.I,
 )
 _NUMERIC = re.compile(
-    rf"(?:{_DAY}\s*,?\s*)?\(?(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\)?"
+    rf"(?:{DAY_NAMES}\s*,?\s*)?\(?(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\)?"
     rf"(?:\s*(?:[,|]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
     re.I,
 )
@@ -200,7 +200,7 @@ def _date_parser():
 
 
 _SCAN = re.compile(
-    rf"(?:{_DAY}\s*,?\s*)?\d{{1,2}}\s+(?:{_MONTH})\.?\s+\d{{4}}(?:\s*(?:[,|]|pukul)?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:WITA|WIB|WIT))?)?",
+    rf"(?:{DAY_NAMES}\s*,?\s*)?\d{{1,2}}\s+(?:{_MONTH})\.?\s+\d{{4}}(?:\s*(?:[,|]|pukul)?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:WITA|WIB|WIT))?)?",
     re.I,
 )
 

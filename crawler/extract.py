@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin
@@ -21,14 +22,13 @@ from crawler.bylines import Byline, credit_lines, parse_byline
 from crawler.cleanup import body_text, clean_paragraphs
 from crawler.dates import WIB, ParsedDate, parse_date
 from crawler.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
-from crawler.htmltext import compiled_selector, element_paragraphs, normalize_space
+from crawler.htmltext import WORD, compiled_selector, element_paragraphs, normalize_space
 from crawler.items import Article, Reject
 from crawler.profile import SiteProfile
 from crawler.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.urls import canonical_url, clean_url, host_of, same_site
 
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
-_WORD = re.compile(r"\w+")
 _DATELINES = (
     # "EDITORIALKALTIM.COM, BERAU –"
     re.compile(r"^[\w.]+\.(?:com|id|net|co\.id|go\.id)\s*,\s*(?P<place>[A-Za-z][\w .'’]{1,40}?)\s*[-–—]+", re.I),
@@ -194,6 +194,125 @@ def _good_title(value: str | None, profile: SiteProfile | None) -> str | None:
     return value
 
 
+Layer = tuple[str, Callable[[], Any]]
+
+
+def first_layer(*layers: Layer) -> tuple[Any, str | None]:
+    """The value of the first layer that has one, and that layer's name (``extracted_by``).
+    Layers are functions, so a layer below the one that answers is never evaluated."""
+    for name, get in layers:
+        if value := get():
+            return value, name
+    return None, None
+
+
+@dataclass
+class _Page:
+    """One parsed page and what every field's layers read from it."""
+
+    sel: Selector
+    profile: SiteProfile | None
+    ld: Candidates
+    mt: Candidates
+    byline: Byline
+    tz: timezone
+    fetched: datetime
+
+    def selected(self, selectors: str) -> str | None:
+        return _select_text(self.sel, getattr(self.profile, selectors)) if self.profile else None
+
+    def selected_all(self, selectors: str) -> list[str]:
+        return _select_all(self.sel, getattr(self.profile, selectors)) if self.profile else []
+
+    def date(self, raw: str | None) -> tuple[ParsedDate, str] | None:
+        parsed = parse_date(raw, self.tz, self.fetched) if raw else None
+        return (_local(parsed, self.tz), raw) if parsed and raw else None
+
+
+def _first(*values: str | None) -> str | None:
+    return next((normalize_space(v) for v in values if v and normalize_space(v)), None)
+
+
+def _page(page: str | bytes | Selector, profile: SiteProfile | None, content_type: str | None,
+          fetched_at: datetime | None) -> _Page:  # fmt: skip
+    if isinstance(page, bytes):
+        page = decode_html(page, content_type)
+    if isinstance(page, str):
+        if not page.strip():
+            raise ExtractionError("empty", "the page is empty")
+        if "<" not in page[:2000]:
+            raise ExtractionError("not-html", "no HTML markup found")
+        page = Selector(text=page)
+    byline = Byline()
+    if profile and profile.byline and (text := _select_text(page, profile.byline)):
+        byline = parse_byline(text)
+    tz = profile.timezone if profile else WIB
+    return _Page(page, profile, jsonld_candidates(page), meta_candidates(page), byline, tz,
+                 fetched_at or datetime.now(UTC))  # fmt: skip
+
+
+def _title(p: _Page) -> tuple[str | None, str | None]:
+    names = (p.profile.label, *p.profile.domains) if p.profile else ()
+    return first_layer(
+        ("jsonld", lambda: _good_title(p.ld.title, p.profile)), ("meta", lambda: _good_title(p.mt.title, p.profile)),
+        ("profile", lambda: _good_title(p.selected("title"), p.profile)),
+        ("generic", lambda: _good_title(generic_title(p.sel, names), p.profile)),
+    )  # fmt: skip
+
+
+def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str | None]:
+    """(clean paragraphs, raw paragraphs, layer). The raw ones keep credit lines ("Penulis: ...")
+    that cleanup drops from the text, so that they are read before."""
+    drop_exact = [title] if title else []
+    boilerplate = p.profile.boilerplate if p.profile else ()
+
+    def profile() -> tuple[list[str], list[str]] | None:
+        for css in p.profile.body if p.profile else ():
+            nodes = [n for n in query(p.sel, css) if isinstance(n, etree._Element)]
+            if nodes:
+                raw = element_paragraphs(nodes[0], p.profile.drop_selectors())
+                found = clean_paragraphs(raw, boilerplate, drop_exact)
+                if sum(len(x.split()) for x in found) >= MIN_BODY_WORDS:
+                    return found, raw
+        return None
+
+    def jsonld() -> tuple[list[str], list[str]] | None:
+        if not p.ld.body or len(p.ld.body.split()) < MIN_BODY_WORDS:
+            return None
+        raw = [normalize_space(x) for x in p.ld.body.split("\n")]
+        return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
+
+    def generic() -> tuple[list[str], list[str]] | None:
+        raw = generic_paragraphs(p.sel)
+        return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
+
+    found, layer = first_layer(("profile", profile), ("jsonld", jsonld), ("generic", generic))
+    return (found[0], found[1], layer) if found else ([], [], None)
+
+
+def _published(p: _Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
+    def generic() -> tuple[ParsedDate, str] | None:
+        found = generic_date(p.sel, p.tz)
+        return (_local(found[0], p.tz), found[1]) if found else None
+
+    return first_layer(
+        ("jsonld", lambda: p.date(p.ld.published)), ("meta", lambda: p.date(p.mt.published)),
+        ("profile", lambda: p.date(p.selected("date"))), ("byline", lambda: p.date(p.byline.text or None)),
+        ("generic", generic),
+    )  # fmt: skip
+
+
+def _canonical(p: _Page, url: str) -> str:
+    """The page's own URL: its declared canonical when that is an article URL of the same site."""
+    declared = _first(p.ld.canonical, p.mt.canonical)
+    if declared:
+        declared = urljoin(url, declared)
+        domains = p.profile.domains if p.profile else (host_of(url).removeprefix("www."),)
+        if same_site(declared, domains) and (not p.profile or p.profile.is_article_url(declared)):
+            return clean_url(declared)
+    return clean_url(url)
+
+
 def extract_article(
     page: str | bytes | Selector,
     url: str,
@@ -202,174 +321,56 @@ def extract_article(
     fetched_at: datetime | None = None,
     content_type: str | None = None,
 ) -> Article:
-    """Extract the article record from one page. Raises :class:`ExtractionError` when the page
-    holds no article (no title and no body) or is not HTML."""
-    if isinstance(page, bytes):
-        page = decode_html(page, content_type)
-    if isinstance(page, str):
-        if not page.strip():
-            raise ExtractionError("empty", "the page is empty")
-        if "<" not in page[:2000]:
-            raise ExtractionError("not-html", "no HTML markup found")
-        sel = Selector(text=page)
-    else:
-        sel = page
-    fetched = fetched_at or datetime.now(UTC)
-    tz = profile.timezone if profile else WIB
-    by: dict[str, str] = {}
-    ld = jsonld_candidates(sel)
-    mt = meta_candidates(sel)
-    layers: tuple[tuple[str, Candidates], ...] = (("jsonld", ld), ("meta", mt))
-
-    byline = Byline()
-    if profile and profile.byline and (text := _select_text(sel, profile.byline)):
-        byline = parse_byline(text)
-
-    # -- title
-    title = None
-    for name, cand in layers:
-        if title := _good_title(cand.title, profile):
-            by["title"] = name
-            break
-    if not title and profile and (title := _good_title(_select_text(sel, profile.title), profile)):
-        by["title"] = "profile"
-    if not title:
-        names = (profile.label, *profile.domains) if profile else ()
-        if title := _good_title(generic_title(sel, names), profile):
-            by["title"] = "generic"
-
-    # -- body (the raw paragraphs are kept: credit lines such as "Penulis: ..." are read from them
-    # before cleanup drops them from the text)
-    paragraphs, raw_paragraphs = [], []
-    drop_exact = [t for t in (title,) if t]
-    boilerplate = profile.boilerplate if profile else ()
-    if profile and profile.body:
-        for css in profile.body:
-            nodes = [n for n in query(sel, css) if isinstance(n, etree._Element)]
-            if nodes:
-                found_raw = element_paragraphs(nodes[0], profile.drop_selectors())
-                found = clean_paragraphs(found_raw, boilerplate, drop_exact)
-                if sum(len(p.split()) for p in found) >= MIN_BODY_WORDS:
-                    paragraphs, raw_paragraphs, by["body"] = found, found_raw, "profile"
-                    break
-    if not paragraphs and ld.body and len(ld.body.split()) >= MIN_BODY_WORDS:
-        raw_paragraphs = [normalize_space(p) for p in ld.body.split("\n")]
-        paragraphs, by["body"] = clean_paragraphs(raw_paragraphs, boilerplate, drop_exact), "jsonld"
-    if not paragraphs:
-        raw_paragraphs = generic_paragraphs(sel)
-        paragraphs = clean_paragraphs(raw_paragraphs, boilerplate, drop_exact)
-        if paragraphs:
-            by["body"] = "generic"
+    """Extract the article record from one page: each field from the first layer that has it
+    (see :func:`first_layer`), the layer recorded in ``extracted_by``. Raises
+    :class:`ExtractionError` when the page holds no article (no title and no body) or is not HTML."""
+    p = _page(page, profile, content_type, fetched_at)
+    by: dict[str, str | None] = {}
+    title, by["title"] = _title(p)
+    paragraphs, raw_paragraphs, by["body"] = _paragraphs(p, title)
     if not title and not paragraphs:
         raise ExtractionError("no-article", "no title and no article text found")
-
-    # -- dates
-    published: ParsedDate | None = None
-    raw_date = None
-    # layers are evaluated lazily: a profile selector only runs when the layers above had nothing
-    candidates: list[tuple[str, Callable[[], str | None]]] = [
-        ("jsonld", lambda: ld.published), ("meta", lambda: mt.published),
-        ("profile", lambda: _select_text(sel, profile.date) if profile else None),
-        ("byline", lambda: byline.text or None),
-    ]  # fmt: skip
-    for name, get_raw in candidates:
-        raw = get_raw()
-        if raw and (parsed := parse_date(raw, tz, fetched)):
-            published, raw_date, by["published"] = _local(parsed, tz), raw, name
-            break
-    if published is None and (found_date := generic_date(sel, tz)):
-        published, raw_date, by["published"] = _local(found_date[0], tz), found_date[1], "generic"
-    modified = None
-    for raw in (ld.modified, mt.modified):
-        if raw and (parsed := parse_date(raw, tz, fetched)):
-            modified = _local(parsed, tz).value.isoformat(timespec="seconds")
-            break
-
-    # -- people
-    credits = credit_lines([p for p in raw_paragraphs if p.strip()])
-    authors: list[str] = []
-    for name, get_values in (
-        ("jsonld", lambda: ld.authors),
-        ("meta", lambda: mt.authors),
-        ("profile", lambda: _select_all(sel, profile.authors) if profile else []),
-        ("byline", lambda: byline.authors),
+    published, by["published"] = _published(p)
+    modified = next((d[0].value.isoformat(timespec="seconds") for raw in (p.ld.modified, p.mt.modified)
+                     if (d := p.date(raw))), None)  # fmt: skip
+    credits = credit_lines([x for x in raw_paragraphs if x.strip()])
+    authors, by["authors"] = first_layer(
+        ("jsonld", lambda: p.ld.authors), ("meta", lambda: p.mt.authors),
+        ("profile", lambda: p.selected_all("authors")), ("byline", lambda: p.byline.authors),
         ("credits", lambda: credits.authors),
-    ):
-        if values := get_values():
-            authors, by["authors"] = list(dict.fromkeys(values)), name
-            break
-    editor = byline.editor or credits.editor
-
-    # -- the rest
-    def first(*values: str | None) -> str | None:
-        return next((normalize_space(v) for v in values if v and normalize_space(v)), None)
-
-    def from_profile(selectors: str) -> str | None:
-        return _select_text(sel, getattr(profile, selectors)) if profile else None
-
-    def layered(*candidates: tuple[str, Callable[[], Any]]) -> tuple[Any, str | None]:
-        """The first layer's value that is not empty, with the layer recorded in ``extracted_by``."""
-        for layer, get in candidates:
-            if value := get():
-                return value, layer
-        return None, None
-
-    image, by["image"] = layered(("jsonld", lambda: first(ld.image)), ("meta", lambda: first(mt.image)),
-                                 ("profile", lambda: first(from_profile("image"))))  # fmt: skip
-    caption = first(ld.caption) or first(from_profile("caption"))
+    )  # fmt: skip
+    image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
+                                     ("profile", lambda: _first(p.selected("image"))))  # fmt: skip
+    caption = _first(p.ld.caption) or _first(p.selected("caption"))
     caption = caption.lstrip(":;-– ") or None if caption else None
-    category, by["category"] = layered(("jsonld", lambda: first(ld.category)), ("meta", lambda: first(mt.category)),
-                                       ("profile", lambda: first(from_profile("category"))))  # fmt: skip
-    tags, by["tags"] = layered(("jsonld", lambda: ld.tags), ("meta", lambda: mt.tags),
-                               ("profile", lambda: _select_all(sel, profile.tags) if profile else []))  # fmt: skip
-    tags = tags or []
-    for name in ("image", "category", "tags"):
-        if by[name] is None:
-            del by[name]
-    if editor:
-        by["editor"] = "byline" if byline.editor else "credits"
-    if location := find_location(paragraphs):
-        by["location"] = "dateline"
-    if caption:
-        paragraphs = [p for p in paragraphs if p != caption]
-    body = body_text(paragraphs)
-
-    page_url = clean_url(url)
-    declared = first(ld.canonical, mt.canonical)
-    if declared:
-        declared = urljoin(url, declared)
-        domains = profile.domains if profile else (host_of(url).removeprefix("www."),)
-        if same_site(declared, domains) and (not profile or profile.is_article_url(declared)):
-            page_url = clean_url(declared)
-    language = first(ld.language, mt.language) or (profile.language if profile else None)
+    category, by["category"] = first_layer(("jsonld", lambda: _first(p.ld.category)),
+                                           ("meta", lambda: _first(p.mt.category)),
+                                           ("profile", lambda: _first(p.selected("category"))))  # fmt: skip
+    tags, by["tags"] = first_layer(("jsonld", lambda: p.ld.tags), ("meta", lambda: p.mt.tags),
+                                   ("profile", lambda: p.selected_all("tags")))  # fmt: skip
+    editor = p.byline.editor or credits.editor
+    by["editor"] = ("byline" if p.byline.editor else "credits") if editor else None
+    location = find_location(paragraphs)
+    by["location"] = "dateline" if location else None
+    body = body_text([x for x in paragraphs if x != caption] if caption else paragraphs)
+    page_url = _canonical(p, url)
+    language = _first(p.ld.language, p.mt.language) or (profile.language if profile else None)
+    key = profile.url_key if profile else canonical_url
     return Article(
         url=page_url,
         site=profile.name if profile else (host_of(page_url).removeprefix("www.") or "unknown"),
-        title=title,
-        published_at=published.iso if published else None,
-        published_date=published.day if published else None,
-        published_raw=raw_date,
-        modified_at=modified,
-        authors=authors,
-        editor=editor,
-        source=credits.source,
-        location=location,
-        category=category,
-        tags=list(dict.fromkeys(tags)),
-        image_url=urljoin(url, image) if image else None,
-        image_caption=caption,
-        description=first(ld.description, mt.description),
-        body=body,
-        word_count=len(_WORD.findall(body)),
+        title=title, published_at=published[0].iso if published else None,
+        published_date=published[0].day if published else None, published_raw=published[1] if published else None,
+        modified_at=modified, authors=list(dict.fromkeys(authors or [])), editor=editor, source=credits.source,
+        location=location, category=category, tags=list(dict.fromkeys(tags or [])),
+        image_url=urljoin(url, image) if image else None, image_caption=caption,
+        description=_first(p.ld.description, p.mt.description), body=body, word_count=len(WORD.findall(body)),
         language=language.split("-")[0].split("_")[0].lower() if language else None,
-        views=byline.views if byline.views is not None else _views(sel, profile),
-        content_hash=content_hash(body),
-        fetched_at=fetched.astimezone(UTC).isoformat(timespec="seconds"),
-        url_key=profile.url_key(page_url) if profile else canonical_url(page_url),
-        source_url=url,
-        source_key=profile.url_key(clean_url(url)) if profile else canonical_url(url),
-        extracted_by=by,
-    )
+        views=p.byline.views if p.byline.views is not None else _views(p.sel, profile),
+        content_hash=content_hash(body), fetched_at=p.fetched.astimezone(UTC).isoformat(timespec="seconds"),
+        url_key=key(page_url), source_url=url, source_key=key(clean_url(url)),
+        extracted_by={k: v for k, v in by.items() if v},
+    )  # fmt: skip
 
 
 def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteProfile) -> Article | Reject:
@@ -390,7 +391,7 @@ def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteP
 
 def content_hash(body: str) -> str:
     """Exact fingerprint of the normalised body (case and spacing do not count)."""
-    normal = " ".join(_WORD.findall(body.casefold()))
+    normal = " ".join(WORD.findall(body.casefold()))
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
 
 

@@ -18,6 +18,8 @@ BLOCK_TAGS = frozenset(
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BREAK = "\x00"
 
+WORD = re.compile(r"\w+")  # a word, as word counts, hashes and shingles count them
+
 
 def normalize_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()

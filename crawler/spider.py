@@ -29,34 +29,17 @@ from urllib.parse import quote_plus
 import scrapy
 from parsel import Selector
 from scrapy import signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    CloseSpider,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionDone,
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
-from twisted.web.client import ResponseFailed
 
 from crawler.arguments import KNOWN, origin, parse_arguments
 from crawler.dates import parse_date
 from crawler.enrich import page_record
 from crawler.extract import looks_binary, query
+from crawler.failures import failure_reason
+from crawler.frontier import NOTHING, SEEN, Frontier
 from crawler.items import Reject, Seen
 from crawler.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.profile import SiteProfile
@@ -122,15 +105,13 @@ class NewsSpider(scrapy.Spider):
         self.since: date | None = arguments.since
         self.max_items = arguments.max_items
         self.depth = arguments.depth
-        self.known: StoredArticles | dict[str, str | None] = {}  # stored articles: key -> lastmod
-        self.scheduled: set[str] = set()
-        self.skipped: set[str] = set()  # stored and unchanged: not fetched
-        self.lastmods: dict[str, str] = {}  # newest sitemap/feed date seen per article this crawl
+        # what to fetch, skip or record as seen (the stored articles are set in from_crawler)
+        self.frontier = Frontier(since=self.since, max_items=self.max_items,
+                                 local_day=lambda lastmod: local_day(lastmod, p.timezone))  # fmt: skip
         self.refused: dict[str, set[str]] = {}  # reason -> on-site URLs the profile does not fetch
         # listings: stored state (url -> (complete, resume_url)) and what this crawl walked
         self.listing_state: dict[str, tuple[bool, str | None]] = {}
         self.listings_walked: dict[str, str | None] = {}  # listing -> None (to its end) or resume URL
-        self.article_requests = 0
         self.sitemap_documents = 0  # sitemaps requested in this crawl (SITEMAP_MAX_DOCUMENTS)
         # what each entry point gave: url -> kind, status, article URLs found, newest date seen
         self.entry_points: dict[str, dict[str, Any]] = {}
@@ -159,11 +140,11 @@ class NewsSpider(scrapy.Spider):
         else:
             known, spider.listing_state = _load_state(crawler.settings.get("DB_PATH"), spider.name)
         if not spider.refresh:
-            spider.known = known
+            spider.frontier.known = known
         elif isinstance(known, StoredArticles):
             known.close()
-        if isinstance(spider.known, StoredArticles):
-            crawler.signals.connect(spider.known.close, signal=signals.spider_closed)
+        if isinstance(spider.frontier.known, StoredArticles):
+            crawler.signals.connect(spider.frontier.known.close, signal=signals.spider_closed)
         if spider.owns_offload:
             spider.offload = offload_from_settings(crawler.settings)
         return spider
@@ -255,29 +236,16 @@ class NewsSpider(scrapy.Spider):
             self.refuse(public, refusal)
             return None
         key = self.profile.url_key(public)
-        if lastmod and lastmod > (self.lastmods.get(key) or ""):
-            self.lastmods[key] = lastmod
-        if key in self.scheduled:
-            # already fetched or queued in this crawl; a date learnt later still gets recorded
-            return Seen(key, self.name, lastmod) if lastmod else None
-        stats = self.crawler.stats
-        if self.before_since(lastmod):
-            stats.inc_value("pantau/skipped_before_since")
+        decision, lastmod = self.frontier.decide(key, lastmod, canonical_url(public))
+        stats, f = self.crawler.stats, self.frontier
+        stats.set_value("pantau/skipped_known", len(f.skipped))
+        for name, count in (("skipped_before_since", f.before_since), ("skipped_max_items", f.over_max_items)):
+            if count:
+                stats.set_value(f"pantau/{name}", count)
+        if decision == SEEN:
+            return Seen(key, self.name, lastmod)
+        if decision == NOTHING:
             return None
-        # not marked as scheduled when skipped: another source may still show a newer lastmod
-        stored = self.known.get(key, self.known.get(canonical_url(public), "absent"))
-        if stored != "absent" and (lastmod is None or (stored is not None and lastmod <= stored)):
-            first_time = key not in self.skipped
-            self.skipped.add(key)
-            stats.set_value("pantau/skipped_known", len(self.skipped))
-            return Seen(key, self.name) if first_time else None
-        if self.max_items is not None and self.article_requests >= self.max_items:
-            stats.inc_value("pantau/skipped_max_items")
-            return None
-        self.scheduled.add(key)
-        self.skipped.discard(key)
-        stats.set_value("pantau/skipped_known", len(self.skipped))
-        self.article_requests += 1
         return scrapy.Request(
             fetch, self.parse_article, errback=self.article_failed,
             meta={"lastmod": lastmod, "via": via}, priority=1,
@@ -285,7 +253,7 @@ class NewsSpider(scrapy.Spider):
 
     def before_since(self, lastmod: str | None) -> bool:
         """True when a sitemap/feed date is on a local day before ``since``."""
-        return bool(self.since and lastmod and local_day(lastmod, self.profile.timezone) < self.since.isoformat())
+        return self.frontier.is_before_since(lastmod)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         self.note_entry(response.url, "robots", str(response.status))
@@ -405,7 +373,7 @@ class NewsSpider(scrapy.Spider):
             refusal = self.profile.refusal(public)
             if refusal is None:
                 found += 1
-                fresh = fresh or self.profile.url_key(public) not in self.known
+                fresh = fresh or not self.frontier.is_stored(self.profile.url_key(public))
                 if out := self.article_request(url, None, "listing"):
                     yield out
             elif response.meta.get("home") and self.profile.is_listing_url(public):
@@ -473,7 +441,7 @@ class NewsSpider(scrapy.Spider):
             yield page
             return
         page.source_url = public
-        page.sitemap_lastmod = self.lastmods.get(self.profile.url_key(public), response.meta.get("lastmod"))
+        page.sitemap_lastmod = self.frontier.lastmods.get(self.profile.url_key(public), response.meta.get("lastmod"))
         yield page
 
     def closed(self, reason: str) -> None:
@@ -486,14 +454,14 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[Reject]:
         request = failure.request  # type: ignore[attr-defined]
         first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
-        yield Reject(self.public_url(first_url), self.name, *_failure_reason(failure))
+        yield Reject(self.public_url(first_url), self.name, *failure_reason(failure))
 
     def entry_failed(self, failure: Failure) -> Iterator[Reject]:
         """A sitemap, feed or listing that could not be fetched: a ``rejects`` row of its kind,
         counted in the run summary (a missing robots.txt is normal and only logged)."""
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("entry", "listing")
-        reason, detail = _failure_reason(failure)
+        reason, detail = failure_reason(failure)
         self.crawler.stats.inc_value("pantau/entry_failed")
         if not self.crawler.stats.get_value("pantau/site_error"):
             self.crawler.stats.set_value("pantau/site_error", f"{request.url}: {reason} {detail}".strip())
@@ -512,36 +480,6 @@ def offload_from_settings(settings: Any) -> Offload:
     """The helper processes a crawl's settings ask for (``EXTRACT_WORKERS``, ``EXTRACT_TIMEOUT``)."""
     timeout = settings.getfloat("EXTRACT_TIMEOUT", 20.0)
     return Offload(settings.getint("EXTRACT_WORKERS", 1), timeout if timeout > 0 else None)
-
-
-def _failure_reason(failure: Failure) -> tuple[str, str]:
-    """A short, specific reason for a failed download, and a readable detail."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        status = exc.response.status
-        return f"http-{status}", f"HTTP {status}"
-    name = type(exc).__name__
-    text = str(exc)
-    detail = f"{name}: {text}"[:300]
-    if isinstance(exc, TimeoutError | DownloadTimeoutError):
-        return "timeout", "no answer within DOWNLOAD_TIMEOUT"
-    if isinstance(exc, DNSLookupError | CannotResolveHostError):
-        return "dns", detail
-    if isinstance(exc, ConnectionRefusedError | DownloadConnectionRefusedError):
-        return "connection-refused", detail
-    too_large = "maxsize" in text.lower() or "max size" in text.lower()
-    if too_large or isinstance(exc, CancelledError | DownloadCancelledError):
-        # Scrapy cancels a body that grows past DOWNLOAD_MAXSIZE, and ignores one that decompresses past it
-        return "too-large", f"the body is larger than DOWNLOAD_MAXSIZE (or decompresses to more): {text}"[:300]
-    if isinstance(exc, ResponseFailed | ResponseDataLossError | ConnectionLost | ConnectionDone | ConnectError):
-        return "connection-lost", detail
-    if isinstance(exc, IgnoreRequest):
-        if "offsite" in text.lower():
-            return "offsite", text[:300]
-        if "redirection" in text:
-            return "redirect-loop", text[:300]
-        return "ignored", text[:300] or "robots.txt"
-    return "download-error", detail
 
 
 class Unreadable(ValueError):

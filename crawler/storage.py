@@ -306,67 +306,87 @@ class Database:
         return outcomes
 
     def _store(self, a: Article, run_id: int | None) -> str:
+        """One article, in order: its identity, then a new row (or a same-site duplicate) or a
+        new version of the stored one, then its aliases and topics."""
+        aid, key, row = self._identity(a)
+        seen = now_iso()
+        values = _row_values(a, aid, key, run_id, seen)
+        if row is None:
+            outcome = self._insert(a, aid, values, seen)
+            if outcome == "duplicate":
+                return outcome
+        else:
+            outcome = self._update(a, aid, row, values, seen)
+        self._alias(aid, a, seen)
+        if outcome != "unchanged":
+            self._topics(aid, a, seen, replace=outcome == "updated")
+        return outcome
+
+    def _identity(self, a: Article) -> tuple[str, str, tuple | None]:
+        """(article id, key, the stored row or None). A stored row that holds another page moves
+        to the URL it was fetched at; a canonical link pointing at another stored article is not
+        believed (the page is an article of its own)."""
         key = a.url_key or a.url
         aid = article_id(key)
         row = self._current(aid)
         if row is not None and self._holds_another_page(a, key, row):
             self._move(aid, row[8], row[9])  # to the URL it was fetched at: this page owns the URL
-            row = None
-        elif row is not None and self._moved_by_wrong_canonical(a, aid, row):
-            # the page's canonical link points at another stored article: it is an article of its own
+            return aid, key, None
+        if row is not None and self._moved_by_wrong_canonical(a, aid, row):
             a.url, a.url_key = clean_url(a.source_url or a.url), a.source_key
             key = a.source_key or a.url
             aid = article_id(key)
             row = self._current(aid)
-        seen = now_iso()
-        values = _row_values(a, aid, key, run_id, seen)
-        if row is None:
-            twin = self._near_duplicate(a, aid)
-            if twin is not None and twin.site == a.site and twin.same_article:
-                # the same story re-posted on the same site under a second URL: one article
-                self._alias(twin.id, a, seen)
-                self.conn.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (seen, twin.id))
-                return "duplicate"
-            values["story_id"] = twin.story_id if twin else aid
-            values["first_seen_at"] = seen
-            columns = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", tuple(values.values()))
+        return aid, key, row
+
+    def _insert(self, a: Article, aid: str, values: dict[str, Any], seen: str) -> str:
+        """A new article in its story (``new``), or an alias of the same article re-posted on the
+        same site under a second URL (``duplicate``)."""
+        twin = self._near_duplicate(a, aid)
+        if twin is not None and twin.site == a.site and twin.same_article:
+            self._alias(twin.id, a, seen)
+            self.conn.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (seen, twin.id))
+            return "duplicate"
+        values["story_id"] = twin.story_id if twin else aid
+        values["first_seen_at"] = seen
+        columns, marks = ", ".join(values), ", ".join("?" for _ in values)
+        cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", tuple(values.values()))
+        self.conn.execute(
+            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
+        )
+        if a.published_date and (day := self._days.get(a.published_date)) is not None:
+            day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
+        return "new"
+
+    def _update(self, a: Article, aid: str, row: tuple, values: dict[str, Any], seen: str) -> str:
+        """A changed article keeps its previous content in ``article_versions`` (``updated``);
+        an unchanged one is only seen again (``unchanged``)."""
+        old = dict(zip(VERSIONED, row[:5], strict=True))
+        if all(old[k] == values[k] for k in VERSIONED):
             self.conn.execute(
-                "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
+                "UPDATE articles SET last_seen_at = ?, fetched_at = ?, sitemap_lastmod = "
+                "COALESCE(?, sitemap_lastmod), views = COALESCE(?, views) WHERE id = ?",
+                (seen, a.fetched_at, a.sitemap_lastmod, a.views, aid),
             )
-            if a.published_date and (day := self._days.get(a.published_date)) is not None:
-                day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
-            outcome = "new"
-        else:
-            old = dict(zip(VERSIONED, row[:5], strict=True))
-            if any(old[k] != values[k] for k in VERSIONED):
-                self.conn.execute(
-                    "INSERT INTO article_versions (article_id, title, body, published_at, "
-                    "published_date, modified_at, content_hash, seen_at, replaced_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (aid, *row[:6], row[6], seen),
-                )
-                del values["id"]
-                assignments = ", ".join(f"{k} = ?" for k in values)
-                self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*values.values(), aid))
-                outcome = "updated"
-            else:
-                self.conn.execute(
-                    "UPDATE articles SET last_seen_at = ?, fetched_at = ?, sitemap_lastmod = "
-                    "COALESCE(?, sitemap_lastmod), views = COALESCE(?, views) WHERE id = ?",
-                    (seen, a.fetched_at, a.sitemap_lastmod, a.views, aid),
-                )
-                outcome = "unchanged"
-        self._alias(aid, a, seen)
-        if outcome == "updated":
+            return "unchanged"
+        self.conn.execute(
+            "INSERT INTO article_versions (article_id, title, body, published_at, "
+            "published_date, modified_at, content_hash, seen_at, replaced_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (aid, *row[:6], row[6], seen),
+        )
+        del values["id"]
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*values.values(), aid))
+        return "updated"
+
+    def _topics(self, aid: str, a: Article, seen: str, replace: bool) -> None:
+        if replace:
             self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
-        if outcome != "unchanged":
-            self.conn.executemany(
-                "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
-                [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],
-            )
-        return outcome
+        self.conn.executemany(
+            "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
+            [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],
+        )
 
     def _current(self, aid: str) -> tuple | None:
         return self.conn.execute(

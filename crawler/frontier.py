@@ -1,0 +1,68 @@
+"""The incremental policy of a crawl: which article URLs to fetch, skip or only record as seen.
+
+Plain Python, no Scrapy: the spider asks :meth:`Frontier.decide` for every article URL that
+discovery finds (sitemaps, feeds, listings) and turns the answer into a request, a ``Seen``
+record or nothing. Kept here: what is stored (``known``), what this crawl scheduled or skipped,
+the newest sitemap/feed date seen per article, and the ``since`` / ``max_items`` bounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+FETCH, SEEN, NOTHING = "fetch", "seen", "nothing"
+_ABSENT = "absent"
+
+
+@dataclass
+class Frontier:
+    # stored articles: key (or alias URL) -> lastmod recorded at the last fetch ("~": not an article)
+    known: Mapping[str, str | None] | Any = field(default_factory=dict)
+    since: date | None = None
+    max_items: int | None = None
+    local_day: Callable[[str], str] = lambda lastmod: lastmod[:10]  # a lastmod's day where the site is
+    scheduled: set[str] = field(default_factory=set)  # fetched or queued in this crawl
+    skipped: set[str] = field(default_factory=set)  # stored and unchanged: not fetched
+    lastmods: dict[str, str] = field(default_factory=dict)  # newest sitemap/feed date per article
+    requested: int = 0  # article requests made (``max_items``)
+    before_since: int = 0  # URLs dropped for a date before ``since``
+    over_max_items: int = 0  # URLs dropped by ``max_items``
+
+    def decide(self, key: str, lastmod: str | None = None, alias: str | None = None) -> tuple[str, str | None]:
+        """(FETCH, lastmod), (SEEN, lastmod or None) or (NOTHING, None) for the article ``key``
+        (``alias``: the URL's own canonical form, for articles stored under an alias). A stored
+        article is fetched again when the lastmod is newer than the one recorded (or, when none
+        was recorded, than the time it was fetched); an article met twice is fetched once, and a
+        date learnt later is still recorded."""
+        if lastmod and lastmod > (self.lastmods.get(key) or ""):
+            self.lastmods[key] = lastmod
+        if key in self.scheduled:
+            return (SEEN, lastmod) if lastmod else (NOTHING, None)
+        if self.is_before_since(lastmod):
+            self.before_since += 1
+            return NOTHING, None
+        # not marked as scheduled when skipped: another source may still show a newer lastmod
+        stored = self.known.get(key, _ABSENT)
+        if stored == _ABSENT and alias is not None:
+            stored = self.known.get(alias, _ABSENT)
+        if stored != _ABSENT and (lastmod is None or (stored is not None and lastmod <= stored)):
+            first_time = key not in self.skipped
+            self.skipped.add(key)
+            return (SEEN, None) if first_time else (NOTHING, None)
+        if self.max_items is not None and self.requested >= self.max_items:
+            self.over_max_items += 1
+            return NOTHING, None
+        self.scheduled.add(key)
+        self.skipped.discard(key)
+        self.requested += 1
+        return FETCH, lastmod
+
+    def is_before_since(self, lastmod: str | None) -> bool:
+        """A sitemap/feed date on a local day before ``since``."""
+        return bool(self.since and lastmod and self.local_day(lastmod) < self.since.isoformat())
+
+    def is_stored(self, key: str) -> bool:
+        return key in self.known
