@@ -368,7 +368,11 @@ def fts5_alone(articles: list, batch: int, path: Path) -> float:
     return len(articles) / elapsed
 
 
-def bench_storage(n: int, batch: int = 500) -> dict:
+def bench_storage(n: int, batch: int = 500, searched: int = 100_000) -> dict:
+    """``n`` articles stored the pipeline's way (real fingerprints: computing them for 100,000
+    bodies alone would take minutes), beside FTS5 alone; search latency on an archive of
+    ``searched`` articles filled directly (bench/scale.py)."""
+    from bench.scale import fill
     from crawler.storage import Database
 
     tmp = Path(tempfile.mkdtemp(prefix="pantau-store-"))
@@ -380,11 +384,16 @@ def bench_storage(n: int, batch: int = 500) -> dict:
             db.store_articles(articles[i : i + batch])
         store_s = time.perf_counter() - start
         rows = db.conn.execute("select count(*) from articles").fetchone()[0]
-        fts = fts_latencies(db.conn)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
         size = (tmp / "s.db").stat().st_size
         ceiling = fts5_alone(articles, batch, tmp / "fts.db")
+        fill(tmp / "searched.db", searched)
+        import sqlite3
+
+        conn = sqlite3.connect(tmp / "searched.db")
+        fts = fts_latencies(conn)
+        conn.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {
@@ -405,7 +414,6 @@ def fts_queries(conn) -> dict[str, str]:
     occurs in a body, and a prefix."""
     import re
 
-    from crawler.queries import fts_query
 
     counts: dict[str, int] = {}
     for (body,) in conn.execute("SELECT body FROM articles ORDER BY rowid LIMIT 2000"):
@@ -418,29 +426,31 @@ def fts_queries(conn) -> dict[str, str]:
     words = re.findall(r"\w+", body.casefold())
     phrase = " ".join(words[10:12])
     prefix = next(w for w in ranked[5:] if len(w) >= 6)[:4]
-    typed = {"common": common, "rare": rare, "and": f"{common} AND {second}", "phrase": f'"{phrase}"',
-             "prefix": f"{prefix}*"}  # fmt: skip
-    return {kind: fts_query(text) for kind, text in typed.items()}
+    return {"common": common, "rare": rare, "and": f"{common} AND {second}", "phrase": f'"{phrase}"',
+            "prefix": f"{prefix}*"}  # fmt: skip
 
 
 def fts_latencies(conn, rounds: int = 7) -> list[dict]:
-    """Median and p95 of a ranked top-20 search with snippets, per query kind, with its hits."""
+    """Median and p95 of a top-20 search with snippets as `crawler search` runs it
+    (:func:`crawler.queries.search`: ranked by relevance, or newest first when the words match
+    more articles than are worth ranking), per query kind, with its hits and its order."""
+    from crawler.queries import fts_query, search
+    from crawler.storage import Database
+
+    db = Database(conn, "bench")
     articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     result = []
-    for kind, match in fts_queries(conn).items():
+    for kind, typed in fts_queries(conn).items():
+        match = fts_query(typed)
         hits = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,)).fetchone()[0]
         times = []
         for _ in range(rounds):
             t = time.perf_counter()
-            rows = conn.execute(
-                "SELECT a.id, a.title, snippet(articles_fts, 1, '[', ']', '…', 20) FROM articles_fts "
-                "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20",
-                (match,),
-            ).fetchall()
+            rows = search(db, typed, limit=20)
             times.append((time.perf_counter() - t) * 1000)
         assert rows, f"the {kind} query {match!r} found nothing: not a measurement"
         times.sort()
-        result.append({"kind": kind, "articles": articles, "query": match, "hits": hits,
+        result.append({"kind": kind, "articles": articles, "query": match, "hits": hits, "order": rows[0]["order"],
                        "median_ms": round(statistics.median(times), 2),
                        "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)})  # fmt: skip
     return result
@@ -557,9 +567,11 @@ def print_results(results: dict, out: str) -> bool:
                 print(f"{field:<16} {acc['pantau'][field]:>8} {acc['trafilatura'][field]:>12}")
     queries = results.get("fts_queries", []) + results.get("fts_queries_scale", [])
     if queries:
-        print(f"\nFTS top-20 per query kind\n{'kind':<8} {'articles':>10} {'hits':>9} {'median ms':>10} {'p95 ms':>8}  query")
+        print(f"\nFTS top-20 per query kind\n{'kind':<8} {'articles':>10} {'hits':>9} {'order':<10} {'median ms':>10} "
+              f"{'p95 ms':>8}  query")  # fmt: skip
         for q in queries:
-            print(f"{q['kind']:<8} {q['articles']:>10} {q['hits']:>9} {q['median_ms']:>10} {q['p95_ms']:>8}  {q['query']}")
+            print(f"{q['kind']:<8} {q['articles']:>10} {q['hits']:>9} {q.get('order', ''):<10} {q['median_ms']:>10} "
+                  f"{q['p95_ms']:>8}  {q['query']}")  # fmt: skip
     print("\ntargets")
     met = True
     for key, op, bound, label in TARGETS:
@@ -580,9 +592,10 @@ def main() -> int:
     parser.add_argument("--scale", action="store_true",
                         help="only the growth figures (1M vs 10k articles, 50 sites), added to the same file")
     args = parser.parse_args()
-    sizes = dict(pages=200, rounds=20, articles=500, storage=10_000, large=50_000, small=5_000, sites=10) \
-        if args.quick else dict(pages=2000, rounds=200, articles=5000, storage=100_000, large=1_000_000,
-                                small=10_000, sites=50)  # fmt: skip
+    sizes = dict(pages=200, rounds=20, articles=500, storage=5_000, searched=10_000, large=50_000, small=5_000,
+                 sites=10) if args.quick else \
+        dict(pages=1000, rounds=200, articles=5000, storage=20_000, searched=100_000, large=1_000_000, small=10_000,
+             sites=50)  # fmt: skip
     out = Path(args.out)
     results: dict = {"machine": machine(), "quick": args.quick}
     if args.scale:
@@ -594,7 +607,7 @@ def main() -> int:
                     ("many_sites", lambda: bench_many_sites(sizes["sites"], 20))]  # fmt: skip
     else:
         sections = [("extraction", lambda: bench_extraction(sizes["pages"])), ("dates", lambda: bench_dates(sizes["rounds"])),
-                    ("crawl", lambda: bench_crawl(sizes["articles"])), ("storage", lambda: bench_storage(sizes["storage"]))]  # fmt: skip
+                    ("crawl", lambda: bench_crawl(sizes["articles"])), ("storage", lambda: bench_storage(sizes["storage"], searched=sizes["searched"]))]  # fmt: skip
     for name, fn in sections:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         t = time.perf_counter()

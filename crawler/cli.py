@@ -524,7 +524,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             day = r["published_date"] or "----------"
             title, url, snippet = (one_line(terminal_safe(r[k])) for k in ("title", "url", "snippet"))
             print(f"{day}  {terminal_safe(r['site']):<16} {title}\n    {url}\n    {snippet}\n")
-        print(f"{len(rows)} result(s)", file=sys.stderr)
+        newest = rows and rows[0].get("order") == "newest"
+        print(f"{len(rows)} result(s)" + (", newest first: the words match too many articles to rank "
+                                           "(add a rarer word to rank by relevance)" if newest else ""),
+              file=sys.stderr)  # fmt: skip
     return EXIT_OK
 
 

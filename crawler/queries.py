@@ -62,13 +62,44 @@ def fts_query(text: str) -> str:
     return " ".join(parts)
 
 
+# Ranking by relevance (bm25) scores every match, about 4 µs each here: a query matching more
+# articles than this is listed newest first instead, which FTS5 answers at once (bench/run.py).
+BROAD_MATCHES = 10_000
+
+
+_PHRASE = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def _words_of_phrases(match: str) -> str:
+    """The query with each phrase loosened to its words, all required: what a phrase search must
+    read through (its words' common articles), whatever it finally matches."""
+    return _PHRASE.sub(lambda m: " ".join(f'"{w}"' for w in m.group(1).split()) or '""', match)
+
+
+def is_broad(db: Database, match: str) -> bool:
+    """Whether an FTS5 query reads more than :data:`BROAD_MATCHES` articles to rank (for a phrase:
+    the articles holding all its words), found by reading at most that many, newest first: the
+    cost stays the same as the archive grows."""
+    row = db.conn.execute(
+        "SELECT COUNT(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?)",
+        (_words_of_phrases(match), BROAD_MATCHES + 1),
+    ).fetchone()
+    return row[0] > BROAD_MATCHES
+
+
 def search(
     db: Database, query: str, site: str | None = None, since: str | None = None, topic: str | None = None,
     limit: int = 20,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Ranked full-text search (FTS5, bm25) with highlighted snippets. Raises :class:`QueryError`
-    when the query is not valid search syntax."""
-    where, params = ["articles_fts MATCH ?"], [fts_query(query)]
+    """Full-text search (FTS5) with highlighted snippets, ranked by relevance (bm25); a query
+    matching more than :data:`BROAD_MATCHES` articles is listed newest first (each row says which,
+    in ``order``). Raises :class:`QueryError` when the query is not valid search syntax."""
+    match = fts_query(query)
+    try:
+        broad = is_broad(db, match)
+    except sqlite3.OperationalError:  # invalid syntax: reported below, where the search runs
+        broad = False
+    where, params = ["articles_fts MATCH ?"], [match]
     if site:
         where.append("a.site = ?")
         params.append(site)
@@ -78,11 +109,13 @@ def search(
     if topic:
         where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
         params.append(topic)
+    order = "articles_fts.rowid DESC" if broad else "articles_fts.rank"
     sql = (
         "SELECT a.site, a.published_date, a.published_at, a.title, a.location, a.url, "
-        "snippet(articles_fts, 1, '[', ']', '…', 24) AS snippet, articles_fts.rank AS rank "
+        "snippet(articles_fts, 1, '[', ']', '…', 24) AS snippet, "
+        f"{'NULL' if broad else 'articles_fts.rank'} AS rank, '{'newest' if broad else 'relevance'}' AS [order] "
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ?"
+        f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
     )
     try:
         return rows_of(db.conn.execute(sql, (*params, limit)))

@@ -1,0 +1,43 @@
+"""Issue 16: a search whose words match more articles than are worth ranking is listed newest
+first (constant cost as the archive grows); a narrower one is ranked by relevance."""
+
+from __future__ import annotations
+
+from crawler import queries
+from crawler.items import Article
+from crawler.storage import Database
+from tests.pages_site import text
+
+
+def _archive(tmp_path) -> Database:
+    db = Database.open(tmp_path / "p.db")
+    articles = []
+    for i in range(8):
+        body = "\n\n".join(["Laporan harian pengawas pemilu nomor " + str(i) + "."] + text(f"s{i}", 4))
+        if i == 2:
+            body += "\n\nBatu safir dibahas panjang: safir, safir dan safir lagi."
+        if i in (2, 5):
+            body += "\n\nKata langka zamrud muncul di sini."
+        articles.append(Article(url=f"https://www.suarakalbar.co.id/2024/11/laporan-{i}/", site="suarakalbar",
+                                title=f"Laporan {i}", published_date="2024-11-20", body=body,
+                                word_count=len(body.split()), url_key=f"https://www.suarakalbar.co.id/2024/11/laporan-{i}/",
+                                content_hash=f"h{i}", simhash=f"{i:x}"))  # fmt: skip
+    db.store_articles(articles)
+    return db
+
+
+def test_broad_queries_are_newest_first_and_narrow_ones_ranked(tmp_path, monkeypatch):
+    db = _archive(tmp_path)
+    monkeypatch.setattr(queries, "BROAD_MATCHES", 5)
+    broad = queries.search(db, "laporan")  # in all 8 articles
+    assert [r["order"] for r in broad] == ["newest"] * 8
+    assert [r["url"][-2] for r in broad] == list("76543210")  # the last stored first
+    phrase = queries.search(db, '"pengawas pemilu"')  # its words are in all 8: newest first too
+    assert phrase[0]["order"] == "newest" and len(phrase) == 8
+    narrow = queries.search(db, "zamrud")  # in 2
+    assert [r["order"] for r in narrow] == ["relevance", "relevance"]
+    ranked = queries.search(db, "zamrud OR safir")  # 2 articles: the one saying safir 4 times first
+    assert ranked[0]["url"].endswith("laporan-2/") and ranked[0]["order"] == "relevance"
+    monkeypatch.setattr(queries, "BROAD_MATCHES", 10_000)
+    assert queries.search(db, "laporan")[0]["order"] == "relevance"
+    db.close()
