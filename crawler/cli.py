@@ -408,8 +408,8 @@ def preflight(db_path: str | None, sites: list[str]) -> None:
     db = Database.open(db_path)
     try:
         for site in sites:
-            try:
-                db.known_articles(site)
+            try:  # what the crawl reads of the site, read cheaply (an archive may be large)
+                db.conn.execute("SELECT url_key, sitemap_lastmod FROM articles WHERE site = ? LIMIT 1", (site,))
                 db.listing_states(site)
             except sqlite3.Error as exc:
                 raise StorageError(f"cannot read what is stored for {site} in {db_path}: {exc}") from exc

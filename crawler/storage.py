@@ -516,7 +516,7 @@ class Database:
 
 # Opening a file checks it (PRAGMA quick_check) for at most this long: a large archive is
 # checked as far as that reaches, so that every crawl does not start by reading gigabytes.
-QUICK_CHECK_SECONDS = 1.0
+QUICK_CHECK_SECONDS = 0.25
 
 
 def _quick_check(conn: sqlite3.Connection, seconds: float = QUICK_CHECK_SECONDS) -> str:
