@@ -474,6 +474,17 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def run_watched(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, str, float]:
+    """Run a command from the project root: (exit code, standard output, peak RSS of its process
+    tree in MB, sampled every 0.1 s)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_mb(proc.pid))
+        time.sleep(0.1)
+    return proc.returncode, proc.stdout.read(), peak
+
+
 def crawl_sites(ports: dict[str, int], folder: Path) -> tuple[float, int, float]:
     """``crawler crawl`` of every site of ``ports`` (site files written to ``folder``), one process:
     (seconds, pages fetched, peak RSS of the process tree in MB)."""
@@ -483,16 +494,11 @@ def crawl_sites(ports: dict[str, int], folder: Path) -> tuple[float, int, float]
     args = [a for name, port in ports.items() for a in ("--site", name, "--base-url", f"{name}=http://127.0.0.1:{port}")]
     cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(folder / "p.db"), *args, "--format", "json",
            "--log-level", "WARNING", *CRAWL_SETTINGS[:8]]  # fmt: skip
-    env = {**os.environ, "PANTAU_SITES": str(folder)}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss_mb(proc.pid))
-        time.sleep(0.2)
+    returncode, out, peak = run_watched(cmd, {**os.environ, "PANTAU_SITES": str(folder)})
     elapsed = time.perf_counter() - start
-    runs = json.loads(proc.stdout.read())["runs"]
-    if proc.returncode != 0:
+    runs = json.loads(out)["runs"]
+    if returncode != 0:
         raise RuntimeError(f"crawl of {len(ports)} sites failed: {[r.get('error') for r in runs if r.get('error')]}")
     return elapsed, sum(r["responses"] or 0 for r in runs), peak
 

@@ -127,14 +127,10 @@ def recrawl(path: Path, mirror_articles: int) -> dict:
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(path), "--site", "suarakalbar", "--base-url",
                f"suarakalbar={site.url}", "--format", "json", "--log-level", "WARNING", *bench.CRAWL_SETTINGS[:8]]  # fmt: skip
         started = time.time()
-        proc = subprocess.Popen(cmd, cwd=bench.ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        peak = 0.0
-        while proc.poll() is None:
-            peak = max(peak, bench.tree_rss_mb(proc.pid))
-            time.sleep(0.1)
+        returncode, out, peak = bench.run_watched(cmd)
         wall = time.time() - started
-        run = json.loads(proc.stdout.read())["runs"][0]
-        if proc.returncode != 0:
+        run = json.loads(out)["runs"][0]
+        if returncode != 0:
             raise RuntimeError(f"the incremental crawl failed: {run.get('error')}")
         startup = (site.first_request_at or started) - started
     finally:

@@ -6,15 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+from crawler.cli import EXIT_FAILED, EXIT_OK, fail
 from crawler.config import Config, ConfigError, load_config
 from crawler.storage import Database, StorageError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _error(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"crawler: error: {message}", file=sys.stderr)
-    return code
 
 
 def read_config(path: str | None) -> Config:
@@ -63,18 +57,18 @@ def cmd_notify(args: argparse.Namespace) -> int:
     try:
         config = read_config(args.config)
     except (ConfigError, ValueError) as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     if args.status:
         return _print_status(args.db)
     if not config.channels:
-        return _error("no channels: write a pantau.toml (README, 'Alerts and feeds') or give --config PATH")
+        return fail("no channels: write a pantau.toml (README, 'Alerts and feeds') or give --config PATH")
     unknown = [n for n in args.channel or [] if n not in config.channels]
     if unknown:
-        return _error(f"unknown channel(s) {', '.join(unknown)}; configured: {', '.join(config.channels)}")
+        return fail(f"unknown channel(s) {', '.join(unknown)}; configured: {', '.join(config.channels)}")
     try:
         code, text = notify(args.db, config, args.channel, args.backfill, args.dry_run)
     except StorageError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     if text:
         print(text)
     return code
@@ -86,7 +80,7 @@ def _print_status(db_path: str) -> int:
     try:
         db = Database.open(db_path, readonly=True)
     except StorageError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     try:
         rows = status(db)
     finally:
@@ -110,11 +104,11 @@ def cmd_feed(args: argparse.Namespace) -> int:
 
     names = {t.name for t in load_topics()}
     if args.topic not in names:
-        return _error(f"unknown topic {args.topic!r}; known: {', '.join(sorted(names))}")
+        return fail(f"unknown topic {args.topic!r}; known: {', '.join(sorted(names))}")
     try:
         db = Database.open(args.db, readonly=True)
     except StorageError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     try:
         data = topic_feed(db, (args.topic,), args.limit)
     finally:
@@ -125,7 +119,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     try:
         write_atomically(args.output, data)
     except OSError as exc:
-        return _error(f"cannot write {args.output}: {exc.strerror or exc}", EXIT_FAILED)
+        return fail(f"cannot write {args.output}: {exc.strerror or exc}", EXIT_FAILED)
     print(f"{args.output}: {data.count(b'<entry>')} entries", file=sys.stderr)
     return EXIT_OK
 

@@ -8,14 +8,8 @@ import sys
 import time
 from typing import Any
 
+from crawler.cli import EXIT_FAILED, EXIT_OK, _parse_base_urls, _parse_settings, fail
 from crawler.storage import Database, StorageError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _error(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"crawler: error: {message}", file=sys.stderr)
-    return code
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -29,7 +23,7 @@ def cmd_store(args: argparse.Namespace) -> int:
         try:
             config = read_config(args.config)
         except ValueError as exc:
-            return _error(str(exc))
+            return fail(str(exc))
     try:
         client = connect(args.from_redis)
         db = Database.open(args.db)
@@ -60,7 +54,7 @@ def cmd_store(args: argparse.Namespace) -> int:
     except StorageError as exc:
         text = str(exc)
         if "another writer" in text:
-            return _error(text)
+            return fail(text)
         print(f"FAILED writer: {text}")
         return EXIT_FAILED
     finally:
@@ -101,16 +95,14 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     sites = list(dict.fromkeys(args.site or known))
     unknown = [s for s in sites if s not in known]
     if unknown:
-        return _error(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
     if not args.redis:
-        return _error("--redis URL (or $REDIS_URL) is needed: the jobs send their records there")
-    from crawler.cli import _parse_base_urls, _parse_settings
-
+        return fail("--redis URL (or $REDIS_URL) is needed: the jobs send their records there")
     try:
         base_urls = _parse_base_urls(args.base_url or [], known)
         settings = {k: str(v) for k, v in _parse_settings(args.set or []).items()}
     except ValueError as exc:
-        return _error(str(exc))
+        return fail(str(exc))
     settings["REDIS_URL"] = args.redis
     spider_args = {site: {"base_url": url} for site, url in base_urls.items()}
     rows = schedule(nodes, sites, settings, spider_args, args.project)

@@ -24,16 +24,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import replace
-from datetime import timedelta, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.dates import WIB
+from crawler.dates import zone_from_offset
 from crawler.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
 
-ZONES = {"WIB": WIB, "WITA": timezone(timedelta(hours=8)), "WIT": timezone(timedelta(hours=9))}
 # A WordPress news site as most themes build it: what a site file does not say.
 WORDPRESS = SiteProfile(
     name="wordpress", label="", domains=(), home="",
@@ -65,13 +64,9 @@ def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
 
 
 def _zone(path: Path, value: Any) -> timezone:
-    if isinstance(value, str) and value.upper() in ZONES:
-        return ZONES[value.upper()]
-    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", str(value))
-    if not m:
+    if (zone := zone_from_offset(str(value))) is None:
         raise ProfileError(f"{path}: timezone must be WIB, WITA, WIT or an offset like +08:00, got {value!r}")
-    sign = 1 if m.group(1) == "+" else -1
-    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3))))
+    return zone
 
 
 def profile_from_file(path: Path) -> SiteProfile:
