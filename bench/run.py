@@ -349,13 +349,14 @@ def fts5_alone(articles: list, batch: int, path: Path) -> float:
     external-content FTS5 table as ``articles_fts`` (same tokenizer, same batches), nothing else."""
     import sqlite3
 
-    from crawler.schema import FTS_TOKENIZE
+    from crawler.schema import FTS_PREFIX, FTS_TOKENIZE
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("CREATE TABLE a (title TEXT, body TEXT)")
-    conn.execute(f"CREATE VIRTUAL TABLE a_fts USING fts5(title, body, tokenize='{FTS_TOKENIZE}', content='a')")
+    conn.execute(f"CREATE VIRTUAL TABLE a_fts USING fts5(title, body, tokenize='{FTS_TOKENIZE}', "
+                 f"prefix='{FTS_PREFIX}', content='a')")
     start = time.perf_counter()
     for i in range(0, len(articles), batch):
         conn.execute("BEGIN")

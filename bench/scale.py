@@ -37,8 +37,9 @@ def _paragraphs(rng: random.Random, count: int = 20_000) -> list[str]:
 def fill(path: Path, n: int) -> int:
     """``n`` articles over SITES and three years ending today; returns how many suarakalbar holds
     (the generated mirror serves exactly those)."""
-    from crawler.storage import Database, article_id
+    from crawler.storage import Database
     from crawler.urls import canonical_url
+    from crawler.writes import article_id
     from tests.generated_site import article_path
 
     db = Database.open(path)

@@ -68,7 +68,7 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
 
         def keep(response: Any, request: Any, spider: Any) -> None:
             if not request.meta.get("entry") and len(pages) < sample:
-                pages[spider.public_url(response.url)] = response.body
+                pages[spider.urls.public_url(response.url)] = response.body
 
         crawler.signals.connect(keep, signal=signals.response_received)
         arguments = {"max_items": str(sample), "refresh": "1", **({"base_url": base_url} if base_url else {})}

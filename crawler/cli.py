@@ -328,7 +328,6 @@ def _took(run: dict[str, Any]) -> str:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.arguments import parse_since
     from crawler.sites import profiles
 
     known = sorted(profiles())
@@ -336,54 +335,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     unknown = [s for s in sites if s not in known]
     if unknown:
         return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
-    config = None
     if args.redis:
         os.environ["REDIS_URL"] = args.redis  # the settings module reads it
     redis_url = os.environ.get("REDIS_URL")
-    try:
-        if args.notify and redis_url:
-            raise ValueError("--notify: in distributed mode the writer sends alerts "
-                             "(crawler store --from-redis URL --notify)")
-        if args.notify:  # a broken pantau.toml stops the crawl before it starts, not after
-            from crawler.notify_cli import read_config
-
-            config = read_config(args.config)
-            if not config.channels:
-                raise ValueError("--notify: no channels; write a pantau.toml (README, 'Alerts and feeds') "
-                                 "or give --config PATH")  # fmt: skip
+    try:  # everything that can be wrong is found before the crawl starts, not after
+        config = _notify_config(args, redis_url)
         base_urls = _parse_base_urls(args.base_url or [], known)
-        settings = _parse_settings(args.set or [])
-        since = parse_since(args.since, "--since").isoformat() if args.since else None
+        overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **_parse_settings(args.set or [])}
+        spider_args = _spider_args(args)
         preflight(None if redis_url else args.db, sites)
         if redis_url:
             from crawler.relay import connect
 
             connect(redis_url).close()
+            overrides["REDIS_URL"] = redis_url
     except (ValueError, StorageError) as exc:
         return fail(str(exc))
-    spider_args = {}
-    if args.refresh:
-        spider_args["refresh"] = "1"
-    if since:
-        spider_args["since"] = since
-    if args.max_items:
-        spider_args["max_items"] = str(args.max_items)
-    overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **settings}
-    if redis_url:
-        overrides["REDIS_URL"] = redis_url
     rows = run_crawl(sites, args.db, base_urls, spider_args, overrides)
     warnings = [] if redis_url else check_health(args.db, rows)
-    if args.format == "json":
-        print(json.dumps({"runs": rows, "warnings": warnings}, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(format_summary(rows))
-        if redis_url:
-            print("Records were sent to Redis (the 'new' column): `crawler store --from-redis URL` stores them")
-        for warning in warnings:
-            print(f"WARNING {warning}")
-        if rows and all(r.get("status") == "failed" and " dns " in f" {r.get('error') or ''} " for r in rows):
-            print("No site's name resolves: no network? `./run.sh demo` runs the whole pipeline on the bundled "
-                  "site copies")  # fmt: skip
+    _print_crawl(args.format, rows, warnings, distributed=bool(redis_url))
     code = EXIT_OK
     if config is not None:
         from crawler.notify_cli import notify
@@ -394,6 +364,50 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if any(r.get("status") == "failed" for r in rows):
         return EXIT_FAILED
     return EXIT_FAILED if warnings and args.strict else code
+
+
+def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Any:
+    """The alert channels of ``crawl --notify`` (None without it); ValueError when unusable."""
+    if not args.notify:
+        return None
+    if redis_url:
+        raise ValueError("--notify: in distributed mode the writer sends alerts "
+                         "(crawler store --from-redis URL --notify)")  # fmt: skip
+    from crawler.notify_cli import read_config
+
+    config = read_config(args.config)
+    if not config.channels:
+        raise ValueError("--notify: no channels; write a pantau.toml (README, 'Alerts and feeds') "
+                         "or give --config PATH")  # fmt: skip
+    return config
+
+
+def _spider_args(args: argparse.Namespace) -> dict[str, str]:
+    """The ``-a`` arguments every site's spider gets from ``crawler crawl`` options."""
+    from crawler.arguments import parse_since
+
+    spider_args = {}
+    if args.refresh:
+        spider_args["refresh"] = "1"
+    if args.since:
+        spider_args["since"] = parse_since(args.since, "--since").isoformat()
+    if args.max_items:
+        spider_args["max_items"] = str(args.max_items)
+    return spider_args
+
+
+def _print_crawl(fmt: str, rows: list[dict[str, Any]], warnings: list[str], distributed: bool) -> None:
+    if fmt == "json":
+        print(json.dumps({"runs": rows, "warnings": warnings}, ensure_ascii=False, indent=2, default=str))
+        return
+    print(format_summary(rows))
+    if distributed:
+        print("Records were sent to Redis (the 'new' column): `crawler store --from-redis URL` stores them")
+    for warning in warnings:
+        print(f"WARNING {warning}")
+    if rows and all(r.get("status") == "failed" and " dns " in f" {r.get('error') or ''} " for r in rows):
+        print("No site's name resolves: no network? `./run.sh demo` runs the whole pipeline on the bundled "
+              "site copies")  # fmt: skip
 
 
 def preflight(db_path: str | None, sites: list[str]) -> None:
@@ -756,22 +770,27 @@ def cmd_db_repair(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- main
 
 
+def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """A sub-command that reads or writes the database (``--db``)."""
+    p.add_argument("--db", default=default_db_path(), help="SQLite file (default: $PANTAU_DB or data/pantau.db)")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from crawler import notify_cli, scale_cli
+
     parser = Parser(prog="crawler", description="Pantau: monitoring crawler for Indonesian regional news.")
     parser.add_argument("--version", action="version", version=f"pantau {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    _add_crawl_parser(sub)
+    _add_query_parsers(sub)
+    _add_site_parsers(sub)
+    notify_cli.add_parsers(sub, with_db, count)
+    scale_cli.add_parsers(sub, with_db, count)
+    return parser
 
-    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", default=default_db_path(), help="SQLite file (default: $PANTAU_DB or data/pantau.db)")
-        return p
 
-    p = sub.add_parser("extract", help="print the article record of one page as JSON")
-    p.add_argument("source", help="an HTML file or an http(s) URL")
-    p.add_argument("--url", help="the page's URL (to pick the site profile and resolve links)")
-    p.add_argument("--site", help="use this site's profile instead of inferring it from the URL")
-    p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds for the whole download (default 30)")
-    p.set_defaults(func=cmd_extract)
-
+def _add_crawl_parser(sub: Any) -> None:
     p = with_db(sub.add_parser("crawl", help="crawl sites into the database (for cron)"))
     p.add_argument("--site", action="append", help="a site to crawl (repeatable; default: all)")
     p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")
@@ -789,6 +808,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "instead of the database; `crawler store --from-redis URL` stores them")
     p.set_defaults(func=cmd_crawl)
 
+
+def _add_query_parsers(sub: Any) -> None:
+    """What users ask the database: search, report, export, runs; and its maintenance."""
     p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
     p.add_argument("query", help="words, or FTS5 syntax: netralitas AND (pilkada OR pemilu)")
     p.add_argument("--site")
@@ -814,6 +836,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
     p.set_defaults(func=cmd_export)
 
+    p = with_db(sub.add_parser("runs", help="recent crawl runs"))
+    p.add_argument("--limit", type=count(1, 100_000), default=20)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("db", help="database maintenance")
+    db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
+    p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
+    p.set_defaults(func=cmd_db_repair)
+
+
+def _add_site_parsers(sub: Any) -> None:
+    """Working on one site: extract a page, check a site, capture pages as tests, serve a copy."""
+    p = sub.add_parser("extract", help="print the article record of one page as JSON")
+    p.add_argument("source", help="an HTML file or an http(s) URL")
+    p.add_argument("--url", help="the page's URL (to pick the site profile and resolve links)")
+    p.add_argument("--site", help="use this site's profile instead of inferring it from the URL")
+    p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds for the whole download (default 30)")
+    p.set_defaults(func=cmd_extract)
+
     p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
     p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
     p.add_argument("--log-level", default="WARNING")
@@ -836,26 +877,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds per download (default 30)")
     p.set_defaults(func=cmd_capture)
 
-    p = sub.add_parser("db", help="database maintenance")
-    db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
-    p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
-    p.set_defaults(func=cmd_db_repair)
-
     p = sub.add_parser("serve", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=)")
     p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
     p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
     p.set_defaults(func=cmd_serve)
-
-    from crawler import notify_cli, scale_cli
-
-    notify_cli.add_parsers(sub, with_db, count)
-    scale_cli.add_parsers(sub, with_db, count)
-
-    p = with_db(sub.add_parser("runs", help="recent crawl runs"))
-    p.add_argument("--limit", type=count(1, 100_000), default=20)
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.set_defaults(func=cmd_runs)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

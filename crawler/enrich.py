@@ -12,6 +12,7 @@ from crawler.entities import find_officials, find_places
 from crawler.extract import extract_page
 from crawler.items import Article, Reject
 from crawler.neardup import fingerprint, sketch
+from crawler.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.profile import SiteProfile
 from crawler.topics import Topic, match_topics
 
@@ -40,3 +41,19 @@ def page_record(
         return enrich(page, topics)
     except Exception as exc:  # noqa: BLE001 - recorded with its type, the crawl goes on
         return Reject(url, profile.name, "extraction-error", f"enrichment: {type(exc).__name__}: {exc}"[:500])
+
+
+async def page_record_in_helper(
+    offload: Offload, body: bytes, content_type: str | None, url: str, profile: SiteProfile, topics: tuple[Topic, ...]
+) -> Article | Reject | None:
+    """:func:`page_record` in a helper process: a helper that crashed or overran
+    ``EXTRACT_TIMEOUT`` is a :class:`Reject` of the page; None when the crawl is stopping (the
+    page is not recorded, and the next crawl fetches it again)."""
+    try:
+        return await offload.run(page_record, body, content_type, url, profile, topics)
+    except WorkerCrashed as exc:
+        return Reject(url, profile.name, "extraction-crash", str(exc))
+    except WorkTimedOut as exc:
+        return Reject(url, profile.name, "extraction-timeout", f"{exc} (EXTRACT_TIMEOUT); the helper was replaced")
+    except OffloadStopped:
+        return None

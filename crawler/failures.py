@@ -3,6 +3,8 @@ detail: by the exception's type (Scrapy's, Twisted's), never by its name as a st
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -53,3 +55,19 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
             return "redirect-loop", text[:300]
         return "ignored", text[:300] or "robots.txt"
     return "download-error", detail
+
+
+class _OneLine(logging.Filter):
+    """Drops the traceback Scrapy attaches to an expected network error (an unreachable
+    robots.txt); the one-line message stays, and the failure is recorded with its reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = None
+        return True
+
+
+def one_line_robots_errors() -> None:
+    """Scrapy's robots.txt middleware logs an unreachable robots.txt in one line (once per process)."""
+    log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if not any(isinstance(f, _OneLine) for f in log.filters):
+        log.addFilter(_OneLine())

@@ -66,3 +66,35 @@ class Frontier:
 
     def is_stored(self, key: str) -> bool:
         return key in self.known
+
+
+@dataclass
+class ListingWalks:
+    """How far each listing (home page, category, search) was walked: ``state`` as stored by
+    earlier crawls (url -> (walked to its end once, page where a backfill stopped)), ``walked``
+    in this crawl (url -> None when it reached the end, else the page to resume at)."""
+
+    state: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    walked: dict[str, str | None] = field(default_factory=dict)
+
+    def resume_point(self, key: str) -> str | None:
+        """Where an earlier crawl stopped at its depth limit before the listing's end, if one did."""
+        complete, resume = self.state.get(key, (False, None))
+        return resume if resume and not complete else None
+
+    def goes_on(self, key: str, fresh: bool, refresh: bool) -> bool:
+        """Whether to read the next page: once a listing has been walked to its end, a crawl stops
+        at the first page with nothing new; until then every page up to the depth limit is read."""
+        return fresh or refresh or not self.state.get(key, (False, None))[0]
+
+    def ended(self, key: str, resume_url: str | None, resumed: bool) -> bool:
+        """A walk reached the listing's end (``resume_url`` None) or the depth limit; whether that
+        changed what this crawl records. The end wins; a walk that itself resumed a backfill stops
+        deeper than one from page 1."""
+        before = self.walked.get(key, "")
+        if before is None:
+            return False
+        if resume_url is None or resumed or before == "":
+            self.walked[key] = resume_url
+            return True
+        return False

@@ -106,7 +106,8 @@ class OffsiteRedirectMiddleware:
             return response
         target = response.urljoin(response.headers[b"Location"].decode("latin-1"))
         spider = self.crawler.spider
-        on_site = getattr(spider, "on_site", None)
+        urls = getattr(spider, "urls", None)
+        on_site = urls.on_site if urls is not None else None
         allowed = on_site(target) if on_site else url_is_from_any_domain(target, getattr(spider, "allowed_domains", []))
         if allowed:
             return response

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -17,19 +16,15 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.batches import write_batch
 from crawler.items import Article, Reject, Seen
 from crawler.storage import Database, StorageError, WriteFailed, default_db_path
+from crawler.tally import RunTally
 
 if TYPE_CHECKING:
     from crawler.relay import RedisStore
 
 logger = logging.getLogger(__name__)
-# Why a fetched article page gave no article: with the stored ones, the pages that coverage counts.
-PAGE_FAILURES = frozenset(
-    {"no-title", "short-body", "no-article", "empty", "not-html", "extraction-error", "extraction-crash", "store-error"}
-)
-PROVENANCE_FIELDS = ("title", "published", "body", "authors")
-ROW_FAILURES_FATAL = 5  # this many articles in a row refused by the database: the database is the problem
 
 
 def drop_reason(exception: BaseException) -> tuple[str, str]:
@@ -83,11 +78,7 @@ class StorePipeline:
         self.pending: list[Article] = []
         self.pending_rejects: list[Reject] = []
         self.pending_seen: list[Seen] = []
-        self.outcomes: Counter[str] = Counter()
-        self.dropped: Counter[str] = Counter()
-        self.entry_failures: Counter[str] = Counter()
-        self.coverage: Counter[str] = Counter()
-        self.layers: Counter[str] = Counter()  # "body:profile" -> stored items whose body came from it
+        self.tally = RunTally()
         self.failure: str | None = None  # why writing stopped, once it has
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -138,16 +129,7 @@ class StorePipeline:
             raise DropItem("bookkeeping", log_level="DEBUG")
         if isinstance(item, Article):
             self.pending.append(item)
-            for name in ("title", "published_date", "authors"):
-                if getattr(item, name):
-                    self.coverage[name] += 1
-            if item.word_count >= 80:
-                self.coverage["body_80_words"] += 1
-            for field in PROVENANCE_FIELDS:  # which layer gave the field: a layout change shows here first
-                if layer := item.extracted_by.get(field):
-                    self.layers[f"{field}:{layer}"] += 1
-            self.coverage["items"] += 1
-            self.coverage["pages"] += 1
+            self.tally.article(item)
             if len(self.pending) >= self.batch_size and (written := self._submit()):
                 try:
                     self._count(await asyncio.wrap_future(written))
@@ -168,18 +150,15 @@ class StorePipeline:
         redirects = request.meta.get("redirect_urls")
         if not redirects:
             return
-        public = getattr(spider, "public_url", lambda u: u)
+        urls = getattr(spider, "urls", None)  # a Pantau spider maps mirror URLs back to the live site
+        public = urls.public_url if urls is not None else (lambda u: u)
         reason = "redirect-loop" if request.url in redirects else "redirect-to-known"
         self._reject(Reject(public(redirects[0]), self.site, reason, f"redirected to {public(request.url)}"))
 
     def _reject(self, reject: Reject) -> None:
+        self.tally.reject(reject)
         if reject.kind == "article":
-            self.dropped[reject.reason] += 1
             self.crawler.stats.inc_value(f"pantau/dropped/{reject.reason}")
-            if reject.reason in PAGE_FAILURES:
-                self.coverage["pages"] += 1
-        else:
-            self.entry_failures[f"{reject.kind} {reject.reason}"] += 1
         self.pending_rejects.append(reject)
         if len(self.pending_rejects) >= self.batch_size:
             self._write_in_background()
@@ -195,42 +174,7 @@ class StorePipeline:
         seen, self.pending_seen = self.pending_seen, []
         if not (batch or rejects or seen):
             return None
-        return self.writer.submit(self._write, self.db, batch, rejects, seen)
-
-    def _write(
-        self, db: Database | RedisStore, batch: list[Article], rejects: list[Reject], seen: list[Seen]
-    ) -> list[str]:
-        """Runs on the writer thread. Returns the outcome of each article; raises
-        :class:`WriteFailed` when the database refuses the writes (after one retry)."""
-        outcomes = self._store(db, batch) if batch else []
-        if rejects:
-            _twice(lambda: db.store_rejects(rejects, self.run_id))
-        if seen:
-            _twice(lambda: db.mark_seen(seen))
-        return outcomes
-
-    def _store(self, db: Database | RedisStore, batch: list[Article]) -> list[str]:
-        """The batch in one transaction, retried once; then article by article, so that one
-        article the database refuses (``store-error`` in rejects) does not lose the others."""
-        try:
-            return _twice(lambda: db.store_articles(batch, self.run_id))
-        except WriteFailed as exc:
-            logger.warning("%s; storing the batch article by article", exc)
-        outcomes, refused_in_a_row = [], 0
-        for article in batch:
-            try:
-                outcomes += db.store_articles([article], self.run_id)
-                refused_in_a_row = 0
-            except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError) as exc:
-                refused_in_a_row += 1
-                if refused_in_a_row >= min(ROW_FAILURES_FATAL, len(batch)) and len(batch) > 1:
-                    raise WriteFailed(f"database write failed: {exc}") from exc
-                outcomes.append("store-error")
-                reject = Reject(article.source_url or article.url, article.site, "store-error", str(exc)[:500])
-                _twice(lambda r=reject: db.store_rejects([r], self.run_id))
-            except sqlite3.Error as exc:
-                raise WriteFailed(f"database write failed: {exc}") from exc
-        return outcomes
+        return self.writer.submit(write_batch, self.db, self.run_id, batch, rejects, seen)
 
     def _write_in_background(self) -> None:
         """Rejects and re-seen articles: nobody waits for them; a failure stops the crawl."""
@@ -259,13 +203,10 @@ class StorePipeline:
         return True
 
     def _count(self, outcomes: list[str]) -> None:
+        self.tally.stored(outcomes)
         for outcome in outcomes:
-            if outcome == "store-error":
-                self.coverage["items"] -= 1  # counted as a stored item when it arrived
-                self.dropped[outcome] += 1
-                continue
-            self.outcomes[outcome] += 1
-            self.crawler.stats.inc_value(f"pantau/{outcome}")
+            if outcome != "store-error":
+                self.crawler.stats.inc_value(f"pantau/{outcome}")
 
     def flush(self) -> None:
         """Write everything pending now, and wait for it."""
@@ -291,11 +232,11 @@ class StorePipeline:
             if reason == "finished" and walked and not self.failure and not stats.get_value("pantau/skipped_max_items"):
                 # only a crawl that fetched everything it found may call a listing walked
                 self.writer.submit(self.db.save_listings, self.site, walked).result()
-            record = self._run_record(reason)
+            record = self.tally.record(reason, stats.get_stats(), self.failure)
             stats.set_value("pantau/status", record["status"])
             stats.set_value("pantau/record", record)
             if record["status"] == "failed":  # the FAILED line, also where failures are looked for
-                where = getattr(spider, "origin", None) or ""
+                where = spider.urls.origin if hasattr(spider, "urls") else ""
                 failure = Reject(where, self.site, "site-failed", record["error"] or "", "site")
                 self.writer.submit(self.db.store_rejects, [failure], self.run_id).result()
             self.writer.submit(self.db.finish_run, self.run_id, **record).result()
@@ -307,60 +248,3 @@ class StorePipeline:
             self.writer.submit(self.db.close).result()
             self.db = None
             self.writer.shutdown(wait=True)
-
-    def _run_record(self, reason: str) -> dict[str, Any]:
-        stats = self.crawler.stats
-        pages = self.coverage.get("pages", 0)
-        coverage = {k: round(v / pages, 3) for k, v in self.coverage.items() if k not in ("items", "pages") and pages}
-        status = _status(reason, stats.get_value("response_received_count", 0), stats.get_value("pantau/entry_ok", 0))
-        if self.failure:
-            status = "failed"
-        refused = {k.rsplit("/", 1)[1]: v for k, v in stats.get_stats().items() if k.startswith("pantau/refused/")}
-        return dict(
-            status=status,
-            finish_reason=reason,
-            requests=stats.get_value("downloader/request_count", 0),
-            responses=stats.get_value("response_received_count", 0),
-            new=self.outcomes["new"],
-            updated=self.outcomes["updated"],
-            unchanged=self.outcomes["unchanged"],
-            duplicates=self.outcomes["duplicate"],
-            skipped=stats.get_value("pantau/skipped_known", 0),
-            dropped=sum(self.dropped.values()),
-            errors=stats.get_value("log_count/ERROR", 0),
-            dropped_reasons=dict(self.dropped),
-            entry_failures=dict(self.entry_failures),
-            refused=refused,
-            coverage=coverage | {"items": (items := max(self.coverage.get("items", 0), 0)), "pages": pages,
-                                 "layers": _layer_shares(self.layers, items)},
-            error=(self.failure or stats.get_value("pantau/site_error")) if status == "failed" else None,
-        )
-
-
-def _layer_shares(layers: Counter[str], items: int) -> dict[str, dict[str, float]]:
-    """{"body": {"profile": 0.9, "generic": 0.1}, ...}: each field's share of stored items per layer."""
-    shares: dict[str, dict[str, float]] = {}
-    for key, n in sorted(layers.items()):
-        field, _, layer = key.partition(":")
-        shares.setdefault(field, {})[layer] = round(n / items, 3) if items else 0.0
-    return shares
-
-
-def _twice(write: Any) -> Any:
-    """Run a write; once more if the database refuses it; then :class:`WriteFailed`."""
-    try:
-        return write()
-    except sqlite3.Error as first:
-        logger.warning("database write failed (%s); trying once more", first)
-    try:
-        return write()
-    except sqlite3.Error as exc:
-        raise WriteFailed(f"database write failed: {exc}") from exc
-
-
-def _status(finish_reason: str, responses: int, entry_points_read: int) -> str:
-    if finish_reason in ("shutdown", "cancelled"):
-        return "interrupted"
-    if responses == 0 or entry_points_read == 0:
-        return "failed"
-    return "finished"

@@ -30,6 +30,7 @@ def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+MIN_PREFIX = 3  # the shortest prefix FTS5 indexes (crawler.schema.FTS_PREFIX)
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _TOKEN = re.compile(r'"[^"]*"|NEAR\([^)]*\)|\S+')
 
@@ -54,6 +55,11 @@ def fts_query(text: str) -> str:
         elif re.search(r"\w", core):
             star = "*" if core.endswith("*") and re.search(r"\w", core.rstrip("*")) else ""
             word = core.rstrip("*") if star else core
+            if star and len(word) < MIN_PREFIX:
+                raise QueryError(
+                    f"the prefix {core!r} is too short: give at least {MIN_PREFIX} letters before * "
+                    "(a shorter one matches most of the archive)"
+                )
             parts.append(opening + '"' + word.replace('"', '""') + '"' + star + closing)
         elif opening or closing:
             parts.append(opening + closing)

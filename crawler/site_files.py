@@ -69,12 +69,8 @@ def _zone(path: Path, value: Any) -> timezone:
     return zone
 
 
-def profile_from_file(path: Path) -> SiteProfile:
-    """The profile a site file describes, on top of :data:`WORDPRESS`; :class:`ProfileError`
-    names the file and the key that is wrong."""
-    name = path.stem
-    if not _NAME.fullmatch(name):
-        raise ProfileError(f"{path}: a site name (the file name) is lower-case letters, digits, '-' or '_'")
+def _read(path: Path) -> dict[str, Any]:
+    """The TOML of a site file, with only known keys and the required ones."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -85,6 +81,22 @@ def profile_from_file(path: Path) -> SiteProfile:
     for key in ("domains", "home"):
         if key not in data:
             raise ProfileError(f"{path}: {key} is required")
+    return data
+
+
+def _selectors(path: Path, selectors: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_FIELDS):
+        raise ProfileError(f"{path}: [selectors] takes {', '.join(SELECTOR_FIELDS)}")
+    return {key: _strings(path, f"selectors.{key}", v) for key, v in selectors.items()}
+
+
+def profile_from_file(path: Path) -> SiteProfile:
+    """The profile a site file describes, on top of :data:`WORDPRESS`; :class:`ProfileError`
+    names the file and the key that is wrong."""
+    name = path.stem
+    if not _NAME.fullmatch(name):
+        raise ProfileError(f"{path}: a site name (the file name) is lower-case letters, digits, '-' or '_'")
+    data = _read(path)
     domains = _strings(path, "domains", data["domains"])
     home = data["home"]
     if not isinstance(home, str) or not re.match(r"https?://", home):
@@ -99,10 +111,7 @@ def profile_from_file(path: Path) -> SiteProfile:
     for key in ("sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate"):
         if key in data:
             values[key] = _strings(path, key, data[key])
-    selectors = data.get("selectors", {})
-    if not isinstance(selectors, dict) or set(selectors) - set(SELECTOR_FIELDS):
-        raise ProfileError(f"{path}: [selectors] takes {', '.join(SELECTOR_FIELDS)}")
-    values |= {key: _strings(path, f"selectors.{key}", v) for key, v in selectors.items()}
+    values |= _selectors(path, data.get("selectors", {}))
     profile = replace(WORDPRESS, **values)
     try:
         profile.check()

@@ -7,17 +7,14 @@ and several crawls can share it. Its shape (migrations, check and repair) is in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import socket
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,26 +22,15 @@ from urllib.parse import quote
 import sqlite_utils
 
 from crawler.items import Article, Reject, Seen
-from crawler.neardup import (
-    candidates_among,
-    confirmed,
-    near_identical,
-    parse_sketch,
-    same_title,
-    shingles,
-    sketch_shares_enough,
-)
 from crawler.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
-from crawler.urls import canonical_url, clean_url
+from crawler.urls import canonical_url
+from crawler.writes import ArticleWriter
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/pantau.db"
 BUSY_TIMEOUT_MS = 30_000
 
-# Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.
-VERSIONED = ("title", "body", "published_at", "published_date", "modified_at")
-NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
 
 
 class StorageError(RuntimeError):
@@ -53,19 +39,6 @@ class StorageError(RuntimeError):
 
 def default_db_path() -> str:
     return os.environ.get("PANTAU_DB") or DEFAULT_DB
-
-
-def _days_around(day: str, spread: int) -> list[str]:
-    try:
-        center = date.fromisoformat(day)
-    except ValueError:
-        return []
-    return [(center + timedelta(days=d)).isoformat() for d in range(-spread, spread + 1)]
-
-
-def article_id(url_key: str) -> str:
-    """Primary key of an article: a short stable hash of its identity (canonical URL or site id)."""
-    return hashlib.sha1(url_key.encode()).hexdigest()[:16]
 
 
 # ----------------------------------------------------------------------------- the database
@@ -84,10 +57,7 @@ class Database:
         self.path = path
         self.db = sqlite_utils.Database(conn)
         self.repairs: list[str] = []  # what opening the file recreated (see crawler.schema.repair)
-        # fingerprints of stored articles per publication day, valid while no other connection
-        # has committed (PRAGMA data_version): concurrent crawls see each other's stories
-        self._days: dict[str, _Day] = {}
-        self._data_version: int | None = None
+        self._writer = ArticleWriter(conn)
         self._savepoints = 0
 
     @classmethod
@@ -98,46 +68,7 @@ class Database:
         message for a corrupt, read-only or newer-schema file, leaving the file untouched.
         ``writer_thread``: the connection may be handed to another thread (one at a time)."""
         path = str(path or default_db_path())
-        if path == ":memory:" or path.startswith("file:"):
-            raise StorageError(f"--db wants the path of a file, got {path!r}: the database is kept between runs")
-        target = Path(path)
-        exists = target.exists()
-        if exists and target.is_dir():
-            raise StorageError(f"{path} is a directory, not a database file")
-        if readonly and not exists:
-            raise StorageError(f"{path} does not exist; run a crawl first (crawler crawl --db {path})")
-        if exists and not readonly and not os.access(path, os.W_OK):
-            raise StorageError(f"{path} is read-only; give write permission or choose --db PATH")
-        if not exists:
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(f"cannot create the directory for {path}: {exc}") from exc
-        try:
-            if readonly:
-                conn = _connect_readonly(target)
-            else:
-                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if exists and (check := _quick_check(conn, target.stat().st_size)) != "ok":
-                raise sqlite3.DatabaseError(check)
-        except sqlite3.DatabaseError as exc:
-            if "readonly" in str(exc) or "read-only" in str(exc):
-                raise StorageError(
-                    f"{path} is read-only here (its file or directory cannot be written): searching and "
-                    "reports work; a crawl needs write access to both"
-                ) from exc
-            raise StorageError(
-                f"{path} is not a usable SQLite database ({exc}); it was left untouched. "
-                "Restore it from a backup or choose another --db PATH"
-            ) from exc
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise StorageError(
-                f"{path} has schema version {version}, newer than this Pantau understands "
-                f"({SCHEMA_VERSION}); upgrade Pantau. The file was left untouched"
-            )
+        conn, version = _connect(path, readonly, writer_thread)
         self = cls(conn, path)
         if not readonly:
             try:
@@ -171,6 +102,9 @@ class Database:
     def _migrate(self, version: int) -> None:
         """Apply pending migrations, each in its own transaction. The version is read again under
         the write lock, so two processes opening a new file at once migrate it once."""
+        if 0 < version < SCHEMA_VERSION:
+            logger.warning("%s: upgrading from schema version %d to %d, once (on a large archive this can take "
+                           "minutes)", self.path, version, SCHEMA_VERSION)  # fmt: skip
         while version < SCHEMA_VERSION:
             with self.transaction():
                 version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -294,206 +228,9 @@ class Database:
 
     def store_articles(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
         """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``/
-        ``duplicate`` per article. A changed article keeps its previous content in
-        ``article_versions``; a re-post of a stored article of the same site (same title, nearly
-        the same body) becomes an alias of it; any other copy of a story joins its ``story_id``."""
-        outcomes: list[str] = []
+        ``duplicate`` per article (what each means: :class:`crawler.writes.ArticleWriter`)."""
         with self.transaction():
-            self._refresh_days()
-            for article in articles:
-                outcomes.append(self._store(article, run_id))
-        return outcomes
-
-    def _store(self, a: Article, run_id: int | None) -> str:
-        """One article, in order: its identity, then a new row (or a same-site duplicate) or a
-        new version of the stored one, then its aliases and topics."""
-        aid, key, row = self._identity(a)
-        seen = now_iso()
-        values = _row_values(a, aid, key, run_id, seen)
-        if row is None:
-            outcome = self._insert(a, aid, values, seen)
-            if outcome == "duplicate":
-                return outcome
-        else:
-            outcome = self._update(a, aid, row, values, seen)
-        self._alias(aid, a, seen)
-        if outcome != "unchanged":
-            self._topics(aid, a, seen, replace=outcome == "updated")
-        return outcome
-
-    def _identity(self, a: Article) -> tuple[str, str, tuple | None]:
-        """(article id, key, the stored row or None). A stored row that holds another page moves
-        to the URL it was fetched at; a canonical link pointing at another stored article is not
-        believed (the page is an article of its own)."""
-        key = a.url_key or a.url
-        aid = article_id(key)
-        row = self._current(aid)
-        if row is not None and self._holds_another_page(a, key, row):
-            self._move(aid, row[8], row[9])  # to the URL it was fetched at: this page owns the URL
-            return aid, key, None
-        if row is not None and self._moved_by_wrong_canonical(a, aid, row):
-            a.url, a.url_key = clean_url(a.source_url or a.url), a.source_key
-            key = a.source_key or a.url
-            aid = article_id(key)
-            row = self._current(aid)
-        return aid, key, row
-
-    def _insert(self, a: Article, aid: str, values: dict[str, Any], seen: str) -> str:
-        """A new article in its story (``new``), or an alias of the same article re-posted on the
-        same site under a second URL (``duplicate``)."""
-        twin = self._near_duplicate(a, aid)
-        if twin is not None and twin.site == a.site and twin.same_article:
-            self._alias(twin.id, a, seen)
-            self.conn.execute("UPDATE articles SET last_seen_at = ? WHERE id = ?", (seen, twin.id))
-            return "duplicate"
-        values["story_id"] = twin.story_id if twin else aid
-        values["first_seen_at"] = seen
-        columns, marks = ", ".join(values), ", ".join("?" for _ in values)
-        cur = self.conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})", tuple(values.values()))
-        self.conn.execute(
-            "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
-        )
-        if a.published_date and (day := self._days.get(a.published_date)) is not None:
-            day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
-        return "new"
-
-    def _update(self, a: Article, aid: str, row: tuple, values: dict[str, Any], seen: str) -> str:
-        """A changed article keeps its previous content in ``article_versions`` (``updated``);
-        an unchanged one is only seen again (``unchanged``)."""
-        old = dict(zip(VERSIONED, row[:5], strict=True))
-        if all(old[k] == values[k] for k in VERSIONED):
-            self.conn.execute(
-                "UPDATE articles SET last_seen_at = ?, fetched_at = ?, sitemap_lastmod = "
-                "COALESCE(?, sitemap_lastmod), views = COALESCE(?, views) WHERE id = ?",
-                (seen, a.fetched_at, a.sitemap_lastmod, a.views, aid),
-            )
-            return "unchanged"
-        self.conn.execute(
-            "INSERT INTO article_versions (article_id, title, body, published_at, "
-            "published_date, modified_at, content_hash, seen_at, replaced_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (aid, *row[:6], row[6], seen),
-        )
-        del values["id"]
-        assignments = ", ".join(f"{k} = ?" for k in values)
-        self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*values.values(), aid))
-        return "updated"
-
-    def _topics(self, aid: str, a: Article, seen: str, replace: bool) -> None:
-        if replace:
-            self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
-        self.conn.executemany(
-            "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
-            [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],
-        )
-
-    def _current(self, aid: str) -> tuple | None:
-        return self.conn.execute(
-            "SELECT title, body, published_at, published_date, modified_at, content_hash, last_seen_at, url, "
-            "fetched_url, fetched_key FROM articles WHERE id = ?",
-            (aid,),
-        ).fetchone()
-
-    def _moved_by_wrong_canonical(self, a: Article, aid: str, row: tuple) -> bool:
-        """The page was fetched at a URL of its own, declares the stored article ``aid`` as its
-        canonical, and is another article (another title): the canonical link is wrong."""
-        if not a.source_key or a.source_key == (a.url_key or a.url) or same_title(a.title, row[0]):
-            return False
-        alias = self.conn.execute(
-            "SELECT 1 FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(a.source_url or ""), aid)
-        ).fetchone()
-        return alias is None  # a known alias of it with a new title is a revision, not another article
-
-    @staticmethod
-    def _holds_another_page(a: Article, key: str, row: tuple) -> bool:
-        """This page was fetched at its own URL, but the row stored under that URL came from
-        another page that declared it as canonical, and is another article (another title)."""
-        fetched_key = row[9]
-        own = not a.source_key or a.source_key == key
-        return own and fetched_key is not None and fetched_key != key and not same_title(a.title, row[0])
-
-    def _move(self, old: str, fetched_url: str, fetched_key: str) -> None:
-        """Give a stored article the identity of the URL it was fetched at (with its aliases,
-        versions, topics and story), freeing the identity its wrong canonical link claimed."""
-        new = article_id(fetched_key)
-        if self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (new,)).fetchone():
-            self.conn.execute("DELETE FROM article_aliases WHERE article_id = ?", (old,))
-            return
-        self.conn.execute("PRAGMA defer_foreign_keys = ON")  # children follow within the transaction
-        claimed = self.conn.execute("SELECT url FROM articles WHERE id = ?", (old,)).fetchone()[0]
-        self.conn.execute(
-            "UPDATE articles SET id = ?, url = ?, url_key = ? WHERE id = ?", (new, fetched_url, fetched_key, old)
-        )
-        self.conn.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (new, old))
-        for table in ("article_aliases", "article_versions", "article_topics"):
-            self.conn.execute(f"UPDATE {table} SET article_id = ? WHERE article_id = ?", (new, old))
-        self.conn.execute("DELETE FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(claimed), new))
-        self._days.clear()
-
-    def _alias(self, aid: str, a: Article, seen: str) -> None:
-        """Every URL of the article, in the canonical form the crawler looks URLs up in."""
-        for url in {a.url, a.source_url or a.url}:
-            self.conn.execute(
-                "INSERT OR IGNORE INTO article_aliases (url, article_id, first_seen_at) VALUES (?, ?, ?)",
-                (canonical_url(url), aid, seen),
-            )
-
-    def _near_duplicate(self, a: Article, aid: str) -> _Twin | None:
-        """A stored article with (nearly) the same body, if any: preferably the same article
-        (same site, same title, near-identical body), else the first copy of the story.
-
-        Candidates: the same exact content hash (indexed), or articles published within
-        ``NEAR_DUP_DAYS`` days whose SimHash is close or whose sketch overlaps; only those have
-        their body compared."""
-        if not a.body:
-            return None
-        exact = self.conn.execute(
-            "SELECT id, site, story_id, title FROM articles WHERE content_hash = ? AND id != ? "
-            "ORDER BY first_seen_at LIMIT 1",
-            (a.content_hash, aid),
-        ).fetchone()
-        if exact:
-            return _Twin(*exact[:3], same_article=same_title(a.title, exact[3]))
-        if not a.published_date:
-            return None
-        mine_hash = int(a.simhash, 16) if a.simhash else None
-        mine_sketch = parse_sketch(a.sketch)
-        mine: set[str] | None = None  # the new body's 3-shingles, computed once for all candidates
-        found: _Twin | None = None
-        for day in _days_around(a.published_date, NEAR_DUP_DAYS):
-            for other_id, site, story in self._day(day).candidates(mine_hash, mine_sketch):
-                if other_id == aid:
-                    continue
-                title, body = self.conn.execute("SELECT title, body FROM articles WHERE id = ?", (other_id,)).fetchone()
-                mine = mine if mine is not None else shingles(a.body)
-                theirs = shingles(body or "")
-                if not confirmed(mine, theirs):
-                    continue
-                twin = _Twin(other_id, site, story, site == a.site and same_title(a.title, title)
-                             and near_identical(mine, theirs))  # fmt: skip
-                if twin.same_article:
-                    return twin
-                found = found or twin
-        return found
-
-    def _refresh_days(self) -> None:
-        """Forget cached fingerprints when another connection (another site's crawl, another
-        process) has committed since they were read."""
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._data_version:
-            self._days.clear()
-            self._data_version = version
-
-    def _day(self, day: str) -> _Day:
-        cached = self._days.get(day)
-        if cached is None:
-            cached = self._days[day] = _Day()
-            rows = self.conn.execute(
-                "SELECT id, site, story_id, simhash, sketch FROM articles WHERE published_date = ?", (day,)
-            )
-            for row in rows:
-                cached.add(*row)
-        return cached
+            return self._writer.store_all(articles, run_id)
 
     def mark_seen(self, seen: Iterable[Seen]) -> None:
         """Articles met again in discovery: ``last_seen_at`` now, and a newer lastmod recorded."""
@@ -580,6 +317,58 @@ def died(pid: int | None, run_host: str | None, host: str, started: str | None) 
     return False
 
 
+def _connect(path: str, readonly: bool, writer_thread: bool) -> tuple[sqlite3.Connection, int]:
+    """A checked connection to ``path`` and its schema version; :class:`StorageError` saying what
+    is wrong with the path or the file (which is left untouched)."""
+    target = Path(path)
+    exists = _check_path(target, readonly)
+    try:
+        if readonly:
+            conn = _connect_readonly(target)
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if exists and (check := _quick_check(conn, target.stat().st_size)) != "ok":
+            raise sqlite3.DatabaseError(check)
+    except sqlite3.DatabaseError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StorageError(
+                f"{path} is read-only here (its file or directory cannot be written): searching and "
+                "reports work; a crawl needs write access to both"
+            ) from exc
+        raise StorageError(
+            f"{path} is not a usable SQLite database ({exc}); it was left untouched. "
+            "Restore it from a backup or choose another --db PATH"
+        ) from exc
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise StorageError(
+            f"{path} has schema version {version}, newer than this Pantau understands "
+            f"({SCHEMA_VERSION}); upgrade Pantau. The file was left untouched"
+        )
+    return conn, version
+
+
+def _check_path(target: Path, readonly: bool) -> bool:
+    """Whether the file exists; :class:`StorageError` when it cannot be opened as asked."""
+    path, exists = str(target), target.exists()
+    if path == ":memory:" or path.startswith("file:"):
+        raise StorageError(f"--db wants the path of a file, got {path!r}: the database is kept between runs")
+    if exists and target.is_dir():
+        raise StorageError(f"{path} is a directory, not a database file")
+    if readonly and not exists:
+        raise StorageError(f"{path} does not exist; run a crawl first (crawler crawl --db {path})")
+    if exists and not readonly and not os.access(path, os.W_OK):
+        raise StorageError(f"{path} is read-only; give write permission or choose --db PATH")
+    if not exists:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the directory for {path}: {exc}") from exc
+    return exists
+
+
 def _connect_readonly(target: Path) -> sqlite3.Connection:
     """A read-only connection. Reading a WAL database needs its ``-shm`` file; where it cannot be
     created (a directory the user may not write), the file is opened as immutable: it is read as
@@ -594,66 +383,19 @@ def _connect_readonly(target: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
 
 
-@dataclass(slots=True)
-class _Twin:
-    id: str
-    site: str
-    story_id: str
-    same_article: bool = False
-
-
-@dataclass(slots=True)
-class _Day:
-    """Fingerprints of the articles published on one day: SimHashes and sketches, with an
-    inverted index of sketch hashes so that a new article is compared with few of them."""
-
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-    simhashes: list[int] = field(default_factory=list)
-    simhash_rows: list[int] = field(default_factory=list)
-    sketch_sizes: list[int] = field(default_factory=list)
-    postings: dict[int, list[int]] = field(default_factory=dict)
-
-    def add(self, aid: str, site: str, story: str, simhash: str | None, sketch: str | None) -> None:
-        index = len(self.rows)
-        self.rows.append((aid, site, story))
-        if simhash:
-            self.simhashes.append(int(simhash, 16))
-            self.simhash_rows.append(index)
-        hashes = parse_sketch(sketch)
-        self.sketch_sizes.append(len(hashes))
-        for h in hashes:
-            self.postings.setdefault(h, []).append(index)
-
-    def candidates(self, simhash: int | None, sketch: frozenset[int]) -> list[tuple[str, str, str]]:
-        found = set()
-        if simhash is not None:
-            found.update(self.simhash_rows[i] for i in candidates_among(simhash, self.simhashes))
-        # hashes shared with each article of the day, counted from the postings (no set
-        # intersections)
-        shared: Counter[int] = Counter()
-        for h in sketch:
-            if rows := self.postings.get(h):
-                shared.update(rows)
-        mine = len(sketch)
-        found.update(i for i, common in shared.items() if sketch_shares_enough(mine, self.sketch_sizes[i], common))
-        return [self.rows[i] for i in sorted(found)]
-
-
-def _row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -> dict[str, Any]:
-    return {
-        "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
-        "published_at": a.published_at, "published_date": a.published_date,
-        "published_raw": a.published_raw, "modified_at": a.modified_at,
-        "authors": json.dumps(a.authors, ensure_ascii=False), "editor": a.editor, "source": a.source,
-        "location": a.location, "category": a.category,
-        "tags": json.dumps(a.tags, ensure_ascii=False), "image_url": a.image_url,
-        "image_caption": a.image_caption, "description": a.description, "body": a.body,
-        "word_count": a.word_count, "language": a.language, "views": a.views,
-        "content_hash": a.content_hash, "fetched_at": a.fetched_at,
-        "sitemap_lastmod": a.sitemap_lastmod,
-        "extracted_by": json.dumps(a.extracted_by, sort_keys=True), "run_id": run_id,
-        "simhash": a.simhash, "sketch": a.sketch, "places": json.dumps(a.places, ensure_ascii=False),
-        "fetched_url": clean_url(a.source_url or a.url), "fetched_key": a.source_key or key,
-        "officials": json.dumps(a.officials, ensure_ascii=False),
-        "last_seen_at": seen,
-    }  # fmt: skip
+def stored_state(path: str | None, site: str) -> tuple[StoredArticles, dict[str, tuple[bool, str | None]]]:
+    """Articles already stored for ``site`` (asked of the database as URLs come, through a
+    read-only connection the caller closes) and the state of its listings. A database that does
+    not exist yet knows nothing; one that cannot be read raises :class:`StorageError`, since an
+    incremental crawl that silently forgot what it stored would re-fetch the whole site."""
+    if not Path(path or default_db_path()).exists():
+        return StoredArticles(None, site), {}
+    db = Database.open(path, readonly=True)
+    try:
+        if db.schema_version == 0:  # created, not yet migrated
+            db.close()
+            return StoredArticles(None, site), {}
+        return StoredArticles(db, site), db.listing_states(site)
+    except sqlite3.Error as exc:
+        db.close()
+        raise StorageError(f"cannot read what is stored for {site} in {db.path}: {exc}") from exc

@@ -39,6 +39,7 @@ def db(tmp_path_factory):
 CASES = [
     (["search", '"unbalanced'], 2, "unbalanced"),
     (["search", "*"], 2, "nothing to search for"),
+    (["search", "ne*"], 2, "at least 3 letters"),
     (["search", "NOT netralitas"], 2, "invalid search syntax"),
     (["search", "netralitas", "--since", "99999999999d"], 2, "100 years"),
     (["search", "netralitas", "--limit", "99999999999999999999"], 2, "out of range"),

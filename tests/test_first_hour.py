@@ -45,11 +45,13 @@ def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path):
 
 
 def test_scrapy_crawl_exits_non_zero_when_the_site_is_unreachable(tmp_path):
-    result = scrapy_crawl("suarakalbar", tmp_path / "p.db", "-a", f"base_url=http://127.0.0.1:{closed_port()}",
-                          "-s", "RETRY_TIMES=0")  # fmt: skip
+    mirror = f"http://127.0.0.1:{closed_port()}"
+    result = scrapy_crawl("suarakalbar", tmp_path / "p.db", "-a", f"base_url={mirror}", "-s", "RETRY_TIMES=0")
     assert result.returncode == 1, result.stderr[-2000:]
     assert query(tmp_path / "p.db", "select status from crawl_runs") == [("failed",)]
-    assert query(tmp_path / "p.db", "select kind, reason from rejects where kind = 'site'") == [("site", "site-failed")]
+    assert query(tmp_path / "p.db", "select kind, reason, url from rejects where kind = 'site'") == [
+        ("site", "site-failed", mirror)  # where the crawl went
+    ]
 
 
 def test_unresolvable_sites_fail_at_once_with_a_hint(tmp_path):

@@ -3,6 +3,8 @@ first (constant cost as the archive grows); a narrower one is ranked by relevanc
 
 from __future__ import annotations
 
+import pytest
+
 from crawler import queries
 from crawler.items import Article
 from crawler.storage import Database
@@ -40,4 +42,25 @@ def test_broad_queries_are_newest_first_and_narrow_ones_ranked(tmp_path, monkeyp
     assert ranked[0]["url"].endswith("laporan-2/") and ranked[0]["order"] == "relevance"
     monkeypatch.setattr(queries, "BROAD_MATCHES", 10_000)
     assert queries.search(db, "laporan")[0]["order"] == "relevance"
+    db.close()
+
+
+def test_prefix_search_uses_a_prefix_index_after_upgrading_an_older_archive(tmp_path, caplog):
+    db = _archive(tmp_path)
+    # the full-text index as schema version 8 made it: no prefix index
+    db.conn.executescript(
+        "DROP TABLE articles_fts; CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "
+        "tokenize='unicode61 remove_diacritics 2'); INSERT INTO articles_fts (articles_fts) VALUES ('rebuild'); "
+        "PRAGMA user_version = 8;"
+    )
+    db.close()
+    db = Database.open(tmp_path / "p.db")
+    assert "upgrading" in caplog.text and "version 8" in caplog.text
+    sql = db.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
+    assert "prefix='3 4'" in sql
+    found = queries.search(db, "zamr*")
+    assert sorted(r["url"][-2] for r in found) == ["2", "5"]
+    assert len(queries.search(db, "pengaw*")) == 8  # longer than the indexed prefixes: still found
+    with pytest.raises(queries.QueryError, match="at least 3 letters"):
+        queries.search(db, "za*")
     db.close()

@@ -32,9 +32,9 @@ def test_mirror_mode_maps_urls_both_ways():
     spider = SuarakalbarSpider.from_crawler(get_crawler(SuarakalbarSpider, {"DB_PATH": "/nonexistent.db"}),
                                             base_url="http://127.0.0.1:8123")
     live = "https://www.suarakalbar.co.id/2023/12/x/?utm_source=fb#c"
-    assert spider.crawl_url(live) == "http://127.0.0.1:8123/2023/12/x/"
-    assert spider.public_url("http://127.0.0.1:8123/2023/12/x/") == "https://www.suarakalbar.co.id/2023/12/x/"
-    assert spider.crawl_url("https://example.org/a") == "https://example.org/a"
+    assert spider.urls.crawl_url(live) == "http://127.0.0.1:8123/2023/12/x/"
+    assert spider.urls.public_url("http://127.0.0.1:8123/2023/12/x/") == "https://www.suarakalbar.co.id/2023/12/x/"
+    assert spider.urls.crawl_url("https://example.org/a") == "https://example.org/a"
     assert "127.0.0.1" in spider.allowed_domains
 
 

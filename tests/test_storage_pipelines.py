@@ -88,7 +88,7 @@ def test_batches_are_committed_by_the_writer_before_their_items_complete(tmp_pat
     assert asyncio.run(crawl()) == [3, 6, 6]  # the last article waits in the buffer
     store.close_spider()
     store.spider_closed(crawler.spider, "finished")
-    assert stored() == 7 and store.outcomes["new"] == 7
+    assert stored() == 7 and store.tally.outcomes["new"] == 7
     assert crawler.stats.get_value("pantau/new") == 7
 
 
