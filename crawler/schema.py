@@ -213,7 +213,9 @@ def _migration_8(db: sqlite_utils.Database) -> None:
 
 
 def _migration_9(db: sqlite_utils.Database) -> None:
-    """The full-text index with prefix indexes (:data:`FTS_PREFIX`), rebuilt from ``articles``."""
+    """The full-text index with prefix indexes (:data:`FTS_PREFIX`), rebuilt from ``articles``;
+    versions by the time they were replaced ("updated since", in reports)."""
+    db["article_versions"].create_index(["replaced_at"], if_not_exists=True)
     db.execute("DROP TABLE IF EXISTS articles_fts")
     db.execute(
         "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "

@@ -86,6 +86,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by Progress, a LogStats that says more
     "crawler.progress.Progress": 500,
 }
 PROGRESS_INTERVAL = 30.0

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -172,3 +173,14 @@ def test_extract_is_bounded_in_size_and_time(tmp_path):
         slow = cli("extract", f"{site.url}/slow/", "--timeout", "3")
     assert slow.returncode == 2 and "still downloading after 3 s" in slow.stderr
     assert time.monotonic() - started < 15
+
+
+def test_long_crawls_log_one_progress_line_per_site_instead_of_scrapys_logstats(tmp_path):
+    with LocalSite(SITES / "infopublik") as site:
+        result = cli_crawl(tmp_path / "p.db", {"infopublik": site.url}, "--log-level", "INFO",
+                           "-s", "PROGRESS_INTERVAL=0.2")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = re.findall(r"infopublik: (\d+) requests, \d+ new, \d+ updated, \d+ unchanged, \d+ skipped as known, "
+                       r"\d+ dropped, \d+ pages/min", result.stderr)  # fmt: skip
+    assert lines and int(lines[-1]) > 0, result.stderr[-3000:]
+    assert "Crawled " not in result.stderr  # Scrapy's own LogStats line: replaced, not doubled

@@ -47,9 +47,9 @@ def test_broad_queries_are_newest_first_and_narrow_ones_ranked(tmp_path, monkeyp
 
 def test_prefix_search_uses_a_prefix_index_after_upgrading_an_older_archive(tmp_path, caplog):
     db = _archive(tmp_path)
-    # the full-text index as schema version 8 made it: no prefix index
+    # the full-text index as schema version 8 made it: no prefix index (nor the versions index)
     db.conn.executescript(
-        "DROP TABLE articles_fts; CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "
+        "DROP INDEX idx_article_versions_replaced_at; DROP TABLE articles_fts; CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "
         "tokenize='unicode61 remove_diacritics 2'); INSERT INTO articles_fts (articles_fts) VALUES ('rebuild'); "
         "PRAGMA user_version = 8;"
     )
@@ -58,6 +58,7 @@ def test_prefix_search_uses_a_prefix_index_after_upgrading_an_older_archive(tmp_
     assert "upgrading" in caplog.text and "version 8" in caplog.text
     sql = db.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
     assert "prefix='3 4'" in sql
+    assert db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_article_versions_replaced_at'").fetchone()
     found = queries.search(db, "zamr*")
     assert sorted(r["url"][-2] for r in found) == ["2", "5"]
     assert len(queries.search(db, "pengaw*")) == 8  # longer than the indexed prefixes: still found
