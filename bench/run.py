@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
-from crawler.capture import word_f1  # noqa: E402
-from crawler.dates import parse_date  # noqa: E402
-from crawler.extract import extract_article  # noqa: E402
+from crawler.cli.capture import word_f1  # noqa: E402
+from crawler.extraction.dates import parse_date  # noqa: E402
+from crawler.extraction.extract import extract_article  # noqa: E402
 from crawler.sites import profile_for_url  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
@@ -325,9 +325,9 @@ def vocabulary(rng: random.Random, size: int = 20_000) -> tuple[list[str], list[
 
 
 def synthetic_articles(n: int):
-    from crawler.extract import content_hash
+    from crawler.enrichment.neardup import fingerprint, sketch
+    from crawler.extraction.extract import content_hash
     from crawler.items import Article
-    from crawler.neardup import fingerprint, sketch
 
     rng = random.Random(7)
     vocab, cum_weights = vocabulary(rng)
@@ -349,7 +349,7 @@ def fts5_alone(articles: list, batch: int, path: Path) -> float:
     external-content FTS5 table as ``articles_fts`` (same tokenizer, same batches), nothing else."""
     import sqlite3
 
-    from crawler.schema import FTS_PREFIX, FTS_TOKENIZE
+    from crawler.store.schema import FTS_PREFIX, FTS_TOKENIZE
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -374,7 +374,7 @@ def bench_storage(n: int, batch: int = 500, searched: int = 100_000) -> dict:
     bodies alone would take minutes), beside FTS5 alone; search latency on an archive of
     ``searched`` articles filled directly (bench/scale.py)."""
     from bench.scale import fill
-    from crawler.storage import Database
+    from crawler.store.storage import Database
 
     tmp = Path(tempfile.mkdtemp(prefix="pantau-store-"))
     try:
@@ -433,10 +433,10 @@ def fts_queries(conn) -> dict[str, str]:
 
 def fts_latencies(conn, rounds: int = 7) -> list[dict]:
     """Median and p95 of a top-20 search with snippets as `crawler search` runs it
-    (:func:`crawler.queries.search`: ranked by relevance, or newest first when the words match
+    (:func:`crawler.store.queries.search`: ranked by relevance, or newest first when the words match
     more articles than are worth ranking), per query kind, with its hits and its order."""
-    from crawler.queries import fts_query, search
-    from crawler.storage import Database
+    from crawler.store.queries import fts_query, search
+    from crawler.store.storage import Database
 
     db = Database(conn, "bench")
     articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
@@ -493,7 +493,7 @@ def crawl_sites(ports: dict[str, int], folder: Path) -> tuple[float, int, float]
     for name in ports:
         (folder / f"{name}.toml").write_text(f'domains = ["{name}.example"]\nhome = "https://{name}.example/"\n')
     args = [a for name, port in ports.items() for a in ("--site", name, "--base-url", f"{name}=http://127.0.0.1:{port}")]
-    cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(folder / "p.db"), *args, "--format", "json",
+    cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(folder / "p.db"), *args, "--format", "json",
            "--log-level", "WARNING", *CRAWL_SETTINGS[:8]]  # fmt: skip
     start = time.perf_counter()
     returncode, out, peak = run_watched(cmd, {**os.environ, "PANTAU_SITES": str(folder)})

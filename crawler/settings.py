@@ -15,13 +15,13 @@ COMMANDS_MODULE = "crawler.commands"  # scrapy crawl: checked arguments, exit co
 # Where articles go: -s DB_PATH=..., else $PANTAU_DB, else data/pantau.db.
 DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")
 # Distributed mode: records go to this Redis (a stream) instead of DB_PATH; `crawler store
-# --from-redis URL` writes them into the SQLite file (crawler.relay).
+# --from-redis URL` writes them into the SQLite file (crawler.store.relay).
 REDIS_URL = os.environ.get("REDIS_URL") or None
 # Sites added without Python: one TOML file per site (crawler.site_files), beside the spider modules.
 SITES_DIR = os.environ.get("PANTAU_SITES", "sites")
 SPIDER_LOADER_CLASS = "crawler.site_files.PantauSpiderLoader"
 STORE_BATCH_SIZE = 50
-# Watchlist topics (TOML); default: $PANTAU_TOPICS or crawler/topics.toml
+# Watchlist topics (TOML); default: $PANTAU_TOPICS or crawler/enrichment/topics.toml
 TOPICS_FILE = os.environ.get("PANTAU_TOPICS")
 ARTICLE_MIN_WORDS = 30
 # Helper processes that extract and enrich pages while the crawler keeps fetching (0: none, all
@@ -72,22 +72,22 @@ RETRY_BACKOFF_MAX = 120.0
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.fetch.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawler.middlewares.OfflineCookiesMiddleware": 700,
-    "crawler.middlewares.OffsiteRedirectMiddleware": 650,
+    "crawler.fetch.middlewares.OfflineCookiesMiddleware": 700,
+    "crawler.fetch.middlewares.OffsiteRedirectMiddleware": 650,
 }
 SPIDER_MIDDLEWARES = {
     # Off-site requests are already dropped by scrapy's own OffsiteMiddleware (downloader side).
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ValidatePipeline": 100,
-    "crawler.pipelines.StorePipeline": 900,
+    "crawler.store.pipelines.ValidatePipeline": 100,
+    "crawler.store.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.logstats.LogStats": None,  # replaced by Progress, a LogStats that says more
-    "crawler.progress.Progress": 500,
+    "crawler.fetch.progress.Progress": 500,
 }
 PROGRESS_INTERVAL = 30.0
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.dates import zone_from_offset
+from crawler.extraction.dates import zone_from_offset
 from crawler.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
 
 # A WordPress news site as most themes build it: what a site file does not say.
@@ -128,7 +128,7 @@ def site_files(folder: str | Path | None) -> list[SiteProfile]:
 
 
 def spider_class(profile: SiteProfile) -> type:
-    from crawler.spider import NewsSpider
+    from crawler.fetch.spider import NewsSpider
 
     return type(f"{profile.name.title().replace('-', '').replace('_', '')}Spider", (NewsSpider,),
                 {"name": profile.name, "profile": profile, "__module__": __name__})  # fmt: skip

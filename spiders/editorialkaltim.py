@@ -2,8 +2,8 @@
 
 from datetime import timedelta, timezone
 
+from crawler.fetch.spider import NewsSpider
 from crawler.profile import SiteProfile
-from crawler.spider import NewsSpider
 
 WITA = timezone(timedelta(hours=8))
 # static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)

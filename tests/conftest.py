@@ -72,7 +72,7 @@ def article_callback(spider_cls, url: str, body: bytes, **settings: object) -> t
 
 def cli(*args: str, timeout: int = 180, env: dict | None = None) -> subprocess.CompletedProcess:
     """``crawler ARGS`` as a user types it, from the project root."""
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import random
 import time
 from http.server import BaseHTTPRequestHandler
 
-from crawler.localserver import ServedSite
+from crawler.cli.localserver import ServedSite
 
 WORDS = ["pemerintah", "daerah", "aparatur", "sipil", "negara", "netralitas", "pilkada", "pemilu", "kampanye", "pengawas", "warga", "desa", "kecamatan", "anggaran", "pembangunan", "jalan", "jembatan", "sekolah", "guru", "murid", "pasar", "harga", "beras", "minyak", "listrik", "air", "bersih", "sungai", "banjir", "kebakaran", "hutan", "lahan", "sawit", "karet", "nelayan", "petani", "pelabuhan", "bandara", "rumah", "sakit", "dokter", "bidan", "posyandu", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah", "kepala", "dinas", "sekretaris", "inspektorat", "bawaslu", "komisi", "pemilihan"]
 PER_PAGE = 50

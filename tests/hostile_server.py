@@ -7,7 +7,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from crawler.localserver import ServedSite
+from crawler.cli.localserver import ServedSite
 
 FIXTURE = (Path(__file__).resolve().parent.parent / "fixtures" / "suarakalbar" / "article-001-bare.html").read_text("utf-8")
 WORDS = ["netralitas", "aparatur", "pegawai", "kampanye", "pengawas", "kecamatan", "desa", "warga", "anggaran", "jalan", "sekolah", "pasar", "harga", "beras", "banjir", "sungai", "pelabuhan", "kapal", "nelayan", "petani", "sawit", "karet", "hutan", "kebun", "listrik", "air", "bersih", "posyandu", "guru", "murid", "rumah", "sakit", "dokter", "bidan", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah"]

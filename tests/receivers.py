@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 from aiosmtpd.controller import Controller
 
-from crawler.localserver import ServedSite
+from crawler.cli.localserver import ServedSite
 from tests.conftest import closed_port
 
 

@@ -14,7 +14,7 @@ import sys
 import feedparser
 import pytest
 
-from crawler.localserver import LocalSite
+from crawler.cli.localserver import LocalSite
 from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query
 from tests.pages_site import PagesSite, article, text, urlset
 from tests.receivers import Mailbox, Webhook
@@ -189,7 +189,7 @@ def test_killed_between_send_and_record_resends_at_most_once_with_the_same_key(d
 
     with Webhook(on_post=crash) as hook:
         config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n')
-        proc.append(subprocess.Popen([sys.executable, "-m", "crawler.cli", "notify", "--db", str(db), "--config",
+        proc.append(subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config",
                                       str(config)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE))  # fmt: skip
         proc[0].wait(timeout=60)
         assert proc[0].returncode == -signal.SIGKILL and len(hook.posts) == 1
@@ -206,7 +206,7 @@ def test_killed_between_send_and_record_resends_at_most_once_with_the_same_key(d
 def test_overlapping_runs_deliver_each_match_once(db, tmp_path):
     with Webhook() as hook:
         config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\n')
-        runs = [subprocess.Popen([sys.executable, "-m", "crawler.cli", "notify", "--db", str(db), "--config",
+        runs = [subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config",
                                   str(config)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 for _ in range(3)]  # fmt: skip
         for run in runs:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import gzip
 import json
 
-from crawler.capture import all_captures, problems, recheck
-from crawler.localserver import LocalSite
+from crawler.cli.capture import all_captures, problems, recheck
+from crawler.cli.localserver import LocalSite
 from crawler.sites import profiles
 from tests.conftest import FIXTURES, SITES, cli
 

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from crawler.localserver import LocalSite
+from crawler.cli.localserver import LocalSite
 from tests.conftest import ROOT, SITES, cli, cli_crawl
 from tests.pages_site import PagesSite, StreamedBody
 
@@ -112,7 +112,7 @@ def test_export_into_a_closed_pipe_stops_quietly(db, tmp_path):
                  "SELECT a.id || i, a.url || i, a.url_key || i, a.site, a.title, a.body FROM articles a, n")  # fmt: skip
     conn.commit()
     conn.close()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "export", "--db", str(big)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "export", "--db", str(big)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     assert proc.stdout.readline()
     proc.stdout.close()  # what `| head -1` does
@@ -143,10 +143,10 @@ def test_a_read_only_database_is_read_not_called_corrupt(db, tmp_path):
     shared.chmod(0o555)
     try:
         for args in (["search", "netralitas"], ["report"], ["export"], ["runs"]):
-            result = subprocess.run([*_without_write_permission(), sys.executable, "-m", "crawler.cli", *args, "--db",
+            result = subprocess.run([*_without_write_permission(), sys.executable, "-m", "crawler.cli.main", *args, "--db",
                                      str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
             assert result.returncode == 0, (args, result.stderr)
-        crawl = subprocess.run([*_without_write_permission(), sys.executable, "-m", "crawler.cli", "crawl", "--db",
+        crawl = subprocess.run([*_without_write_permission(), sys.executable, "-m", "crawler.cli.main", "crawl", "--db",
                                 str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
         assert crawl.returncode == 2 and "read-only" in crawl.stderr and crawl.stderr.count("\n") == 1
     finally:

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from crawler.localserver import LocalSite
+from crawler.cli.localserver import LocalSite
 from spiders.editorialkaltim import PROFILE as EDITORIALKALTIM
 from spiders.infopublik import PROFILE as INFOPUBLIK
 from spiders.suarakalbar import PROFILE as SUARAKALBAR
@@ -123,7 +123,7 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     db = tmp_path / "cron.db"
     with LocalSite(SITES / "editorialkaltim") as server:
         result = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "editorialkaltim",
+            [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "editorialkaltim",
              "--site", "infopublik", "--base-url", f"editorialkaltim={server.url}",
              "--base-url", f"infopublik=http://127.0.0.1:{closed_port()}", "--log-level", "WARNING",
              "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=5"],
@@ -137,7 +137,7 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     statuses = dict(conn.execute("select site, status from crawl_runs"))
     assert statuses == {"editorialkaltim": "finished", "infopublik": "failed"}
     again = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", "infopublik", "--format", "json",
+        [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "infopublik", "--format", "json",
          "--base-url", f"infopublik=http://127.0.0.1:{closed_port()}", "--log-level", "ERROR", "-s", "RETRY_TIMES=0"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -149,13 +149,13 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
 def test_cli_extract(tmp_path):
     page = ROOT / "fixtures" / "infopublik" / "article-003-bare.html"
     url = "https://infopublik.id/kategori/nusantara/855902/jelang-pilkada"
-    ok = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(page), "--url", url],
+    ok = subprocess.run([sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url],
                         capture_output=True, text=True, cwd=tmp_path, timeout=60)  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     record = json.loads(ok.stdout)
     assert record["editor"] == "Eka Yonavilbia" and record["published_at"] == "2024-09-05T14:33:00+07:00"
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7\n%binary")
     for args in (["extract", str(tmp_path / "x.pdf")], ["extract", str(tmp_path / "missing.html")]):
-        bad = subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=60)
+        bad = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], capture_output=True, text=True, timeout=60)
         assert bad.returncode == 2
         assert bad.stderr.startswith("crawler: error:") and bad.stderr.count("\n") == 1

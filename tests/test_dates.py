@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.dates import WIB, find_date_in_text, parse_date
+from crawler.extraction.dates import WIB, find_date_in_text, parse_date
 
 WITA = timezone(timedelta(hours=8))
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,12 +8,12 @@ import subprocess
 import sys
 from dataclasses import replace
 
-from crawler.enrich import enrich
-from crawler.entities import find_officials, find_places
+from crawler.enrichment.enrich import enrich
+from crawler.enrichment.entities import find_officials, find_places
+from crawler.enrichment.neardup import containment, fingerprint, is_near_duplicate
+from crawler.enrichment.topics import load_topics, match_topics
 from crawler.items import Article
-from crawler.neardup import containment, fingerprint, is_near_duplicate
-from crawler.storage import Database
-from crawler.topics import load_topics, match_topics
+from crawler.store.storage import Database
 from crawler.urls import canonical_url
 from spiders.infopublik import InfopublikSpider
 from spiders.suarakalbar import SuarakalbarSpider
@@ -54,7 +54,7 @@ def _release_copy(article: Article, site: str, url: str) -> Article:
     paragraphs[-1] = paragraphs[-1].replace("(prokopim/kominfo/Jemi Ibrahim)", "")
     paragraphs.append("Penyerahan hasil apel dilaporkan kepada Sekretaris Daerah pada hari yang sama.")
     body = "\n\n".join(paragraphs)
-    from crawler.extract import content_hash
+    from crawler.extraction.extract import content_hash
 
     copy = replace(article, site=site, url=url, url_key=url, source_url=url, body=body, content_hash=content_hash(body))
     return enrich(copy, TOPICS)
@@ -133,7 +133,7 @@ def test_search_report_export_commands(tmp_path):
     db.close()
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "crawler.cli", *args, "--db", str(db_path)],
+        return subprocess.run([sys.executable, "-m", "crawler.cli.main", *args, "--db", str(db_path)],
                               capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
 
     found = cli("search", "netralitas pilkada", "--format", "json")

@@ -54,7 +54,7 @@ def test_a_first_crawl_killed_midway_is_completed_by_the_next(tmp_path):
             "-s", "LISTING_MAX_PAGES=20", "-s", "STORE_BATCH_SIZE=10"]  # fmt: skip
     with site:
         args += ["--base-url", f"suarakalbar={site.url}"]
-        first = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT,
+        first = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and first.poll() is None:
@@ -65,12 +65,12 @@ def test_a_first_crawl_killed_midway_is_completed_by_the_next(tmp_path):
         first.wait(10)
         cut = _count(db)
         assert 50 <= cut < 120, cut
-        second = subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, capture_output=True,
+        second = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True,
                                 text=True, timeout=180)  # fmt: skip
         assert second.returncode == 0, second.stderr[-3000:]
         assert _count(db) == 120
         site.requests.clear()
-        third = subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, capture_output=True,
+        third = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True,
                                text=True, timeout=180)  # fmt: skip
         assert third.returncode == 0
         # walked to its end once: an unchanged re-crawl reads only the listing's first page

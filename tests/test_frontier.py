@@ -1,11 +1,11 @@
-"""The incremental policy without Scrapy (crawler.frontier): what a crawl fetches, skips or
+"""The incremental policy without Scrapy (crawler.fetch.frontier): what a crawl fetches, skips or
 records as seen, for every article URL discovery meets."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from crawler.frontier import FETCH, NOTHING, SEEN, Frontier
+from crawler.fetch.frontier import FETCH, NOTHING, SEEN, Frontier
 
 
 def test_a_new_article_is_fetched_once_and_a_later_date_is_still_recorded():

@@ -1,7 +1,7 @@
 import json
 
-from crawler.health import check_run
-from crawler.storage import Database
+from crawler.alerts.health import check_run
+from crawler.store.storage import Database
 
 
 def _run(db, site, coverage):

@@ -200,7 +200,7 @@ def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path, comm
     db = tmp_path / "p.db"
     with _heavy_site(0) as site:
         if command == "crawler crawl":
-            args = ["crawler.cli", "crawl", "--db", str(db), "--site", "suarakalbar", "--base-url", f"suarakalbar={site.url}"]
+            args = ["crawler.cli.main", "crawl", "--db", str(db), "--site", "suarakalbar", "--base-url", f"suarakalbar={site.url}"]
         else:
             args = ["scrapy", "crawl", "suarakalbar", "-s", f"DB_PATH={db}", "-a", f"base_url={site.url}"]
         proc = subprocess.Popen(

@@ -120,7 +120,7 @@ def test_writes_the_database_refuses_fail_the_site_loudly_and_the_next_run_recov
 
 
 def test_missing_schema_objects_are_repaired_and_lost_tables_reported(tmp_path):
-    from crawler.localserver import LocalSite
+    from crawler.cli.localserver import LocalSite
 
     db = tmp_path / "p.db"
     with LocalSite(SITES / "suarakalbar") as site:
@@ -189,7 +189,7 @@ def test_offsets_written_as_gmt_plus_hours_and_words_after_a_date(tmp_path):
 
 
 def test_a_field_moving_to_another_extraction_layer_is_a_layout_change(tmp_path):
-    from crawler.localserver import LocalSite
+    from crawler.cli.localserver import LocalSite
     from tests.rethemed import rethemed_copy
 
     db = tmp_path / "p.db"

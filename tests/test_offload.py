@@ -8,11 +8,11 @@ import signal
 
 import pytest
 
-from crawler.enrich import enrich
-from crawler.extract import extract_page
+from crawler.enrichment.enrich import enrich
+from crawler.enrichment.topics import load_topics
+from crawler.extraction.extract import extract_page
+from crawler.fetch.offload import Offload, WorkerCrashed
 from crawler.items import Article, Reject
-from crawler.offload import Offload, WorkerCrashed
-from crawler.topics import load_topics
 from spiders.infopublik import PROFILE
 from tests.conftest import FIXTURES, load_expected
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.cleanup import clean_paragraphs
-from crawler.dates import EARLIEST, parse_date
-from crawler.extract import ExtractionError, extract_article
-from crawler.neardup import candidates, candidates_among
+from crawler.enrichment.neardup import candidates, candidates_among
+from crawler.extraction.cleanup import clean_paragraphs
+from crawler.extraction.dates import EARLIEST, parse_date
+from crawler.extraction.extract import ExtractionError, extract_article
 from crawler.urls import canonical_url, clean_url
 from spiders.suarakalbar import PROFILE
 

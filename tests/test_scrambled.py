@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from crawler.capture import word_f1
-from crawler.extract import extract_page
+from crawler.cli.capture import word_f1
+from crawler.extraction.extract import extract_page
 from crawler.items import Article
 from crawler.sites import profiles
 from tests.conftest import article_fixtures, load_expected

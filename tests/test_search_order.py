@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler import queries
 from crawler.items import Article
-from crawler.storage import Database
+from crawler.store import queries
+from crawler.store.storage import Database
 from tests.pages_site import text
 
 

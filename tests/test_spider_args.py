@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.localserver import LocalSite
-from crawler.middlewares import retry_after_seconds
+from crawler.cli.localserver import LocalSite
+from crawler.fetch.middlewares import retry_after_seconds
 from spiders.suarakalbar import SuarakalbarSpider
 from tests.conftest import SITES, scrapy_crawl
 

@@ -11,9 +11,9 @@ import pytest
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Reject, Seen
-from crawler.pipelines import StorePipeline, ValidatePipeline
-from crawler.schema import SCHEMA_VERSION
-from crawler.storage import Database, StorageError
+from crawler.store.pipelines import StorePipeline, ValidatePipeline
+from crawler.store.schema import SCHEMA_VERSION
+from crawler.store.storage import Database, StorageError
 from spiders.editorialkaltim import EditorialkaltimSpider
 from spiders.infopublik import InfopublikSpider
 from spiders.suarakalbar import SuarakalbarSpider
@@ -160,7 +160,7 @@ def test_database_guards(tmp_path):
 def test_cookie_middleware_uses_bundled_suffix_list():
     from scrapy.downloadermiddlewares import cookies
 
-    from crawler.middlewares import OfflineCookiesMiddleware
+    from crawler.fetch.middlewares import OfflineCookiesMiddleware
 
     OfflineCookiesMiddleware()
     # the autouse no_network fixture fails this test if tldextract tries to download the list

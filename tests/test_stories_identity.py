@@ -6,7 +6,7 @@ import secrets
 import subprocess
 import sys
 
-from crawler.neardup import candidates, fingerprint
+from crawler.enrichment.neardup import candidates, fingerprint
 from tests.conftest import FAST, ROOT, cli_crawl, query
 from tests.pages_site import PagesSite, article, listing, text
 
@@ -63,7 +63,7 @@ def test_two_processes_writing_one_file_share_a_story(tmp_path):
     with sk, ek:
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--site", site, "--base-url",
+                [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", site, "--base-url",
                  f"{site}={url}", "--log-level", "WARNING", *FAST, "-s", "STORE_BATCH_SIZE=1"],
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )

@@ -1,7 +1,7 @@
 import pytest
 
-from crawler.bylines import credit_lines, parse_byline
-from crawler.cleanup import clean_paragraphs
+from crawler.extraction.bylines import credit_lines, parse_byline
+from crawler.extraction.cleanup import clean_paragraphs
 from crawler.urls import canonical_url, clean_url, same_site
 from spiders.infopublik import PROFILE as INFOPUBLIK
 

@@ -31,7 +31,7 @@ class Command(ScrapyCrawl):
         graceful = self.crawler_process._signal_shutdown
 
         def shutdown(signum: int, frame: Any) -> None:
-            # stop the extraction helpers at once, as `crawler crawl` does (crawler/process.py)
+            # stop the extraction helpers at once, as `crawler crawl` does (crawler/fetch/process.py)
             if (offload := getattr(crawler.spider, "offload", None)) is not None:
                 offload.stop()
             graceful(signum, frame)

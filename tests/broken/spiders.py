@@ -1,5 +1,5 @@
+from crawler.fetch.spider import NewsSpider
 from crawler.profile import SiteProfile
-from crawler.spider import NewsSpider
 
 
 class BrokenSpider(NewsSpider):

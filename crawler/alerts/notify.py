@@ -27,11 +27,11 @@ from urllib.parse import quote
 
 import apprise
 
-from crawler import messages
-from crawler.atom import topic_feed, write_atomically
-from crawler.config import HEALTH, Channel, Config, NotifySettings
-from crawler.messages import Match, listed
-from crawler.storage import Database, died
+from crawler.alerts import messages
+from crawler.alerts.atom import topic_feed, write_atomically
+from crawler.alerts.config import HEALTH, Channel, Config, NotifySettings
+from crawler.alerts.messages import Match, listed
+from crawler.store.storage import Database, died
 
 # Matches committed late by a long crawl transaction are still found: the watermark of what a
 # channel has looked at moves back by this much on every run.

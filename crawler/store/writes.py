@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from crawler.items import Article
-from crawler.neardup import (
+from crawler.enrichment.neardup import (
     candidates_among,
     confirmed,
     near_identical,
@@ -28,7 +27,8 @@ from crawler.neardup import (
     shingles,
     sketch_shares_enough,
 )
-from crawler.schema import now_iso
+from crawler.items import Article
+from crawler.store.schema import now_iso
 from crawler.urls import canonical_url, clean_url
 
 # Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.

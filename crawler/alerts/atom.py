@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.messages import listed, marked
-from crawler.storage import Database
+from crawler.alerts.messages import listed, marked
+from crawler.store.storage import Database
 
 NS = "http://www.w3.org/2005/Atom"
 

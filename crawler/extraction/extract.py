@@ -18,14 +18,14 @@ from lxml import etree
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
-from crawler.bylines import Byline, credit_lines, parse_byline
-from crawler.cleanup import body_text, clean_paragraphs
-from crawler.dates import WIB, ParsedDate, parse_date
-from crawler.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
-from crawler.htmltext import WORD, compiled_selector, element_paragraphs, normalize_space
+from crawler.extraction.bylines import Byline, credit_lines, parse_byline
+from crawler.extraction.cleanup import body_text, clean_paragraphs
+from crawler.extraction.dates import WIB, ParsedDate, parse_date
+from crawler.extraction.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
+from crawler.extraction.htmltext import WORD, compiled_selector, element_paragraphs, normalize_space
+from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.items import Article, Reject
 from crawler.profile import SiteProfile
-from crawler.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.urls import canonical_url, clean_url, host_of, same_site
 
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
@@ -375,7 +375,7 @@ def extract_article(
 
 def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteProfile) -> Article | Reject:
     """The record of one fetched page, or why it has none: the whole per-page extraction step of a
-    crawl, as one plain function so that it can run in a helper process (:mod:`crawler.offload`).
+    crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).
     Never raises for a bad page: one bad page never stops a crawl."""
     try:
         page = decode_html(body, content_type)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 # The bundled watchlist, read as package data (it may sit in a zipped egg on a Scrapyd node).
-DEFAULT_TOPICS = importlib.resources.files("crawler").joinpath("topics.toml")
+DEFAULT_TOPICS = importlib.resources.files("crawler.enrichment").joinpath("topics.toml")
 
 
 def fold(text: str) -> str:

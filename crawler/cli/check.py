@@ -17,7 +17,7 @@ from typing import Any
 from parsel import Selector
 from scrapy import signals
 
-from crawler.extract import decode_html, query
+from crawler.extraction.extract import decode_html, query
 from crawler.items import Article, Reject
 from crawler.profile import SELECTOR_FIELDS, SiteProfile
 
@@ -57,7 +57,8 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
     with tempfile.TemporaryDirectory(prefix="pantau-check-") as scratch:
         overrides = {
             "DB_PATH": os.path.join(scratch, "none.db"),  # never created: every article counts as new
-            "ITEM_PIPELINES": {"crawler.pipelines.ValidatePipeline": 100, "crawler.check.CollectPipeline": 900},
+            "ITEM_PIPELINES": {"crawler.store.pipelines.ValidatePipeline": 100,
+                               "crawler.cli.check.CollectPipeline": 900},
             "EXTRACT_WORKERS": 0, "LOG_LEVEL": "ERROR", "PROGRESS_INTERVAL": 0, **settings_overrides,
         }  # fmt: skip
         for key, value in overrides.items():

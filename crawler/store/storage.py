@@ -2,7 +2,7 @@
 
 One database per deployment, WAL mode, short transactions, so that readers (sqlite3, Datasette)
 and several crawls can share it. Its shape (migrations, check and repair) is in
-:mod:`crawler.schema`; a file from a newer Pantau is refused, never modified.
+:mod:`crawler.store.schema`; a file from a newer Pantau is refused, never modified.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from urllib.parse import quote
 import sqlite_utils
 
 from crawler.items import Article, Reject, Seen
-from crawler.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
+from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
+from crawler.store.writes import ArticleWriter
 from crawler.urls import canonical_url
-from crawler.writes import ArticleWriter
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class Database:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
-        self.repairs: list[str] = []  # what opening the file recreated (see crawler.schema.repair)
+        self.repairs: list[str] = []  # what opening the file recreated (see crawler.store.schema.repair)
         self._writer = ArticleWriter(conn)
         self._savepoints = 0
 
@@ -228,7 +228,7 @@ class Database:
 
     def store_articles(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
         """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``/
-        ``duplicate`` per article (what each means: :class:`crawler.writes.ArticleWriter`)."""
+        ``duplicate`` per article (what each means: :class:`crawler.store.writes.ArticleWriter`)."""
         with self.transaction():
             return self._writer.store_all(articles, run_id)
 

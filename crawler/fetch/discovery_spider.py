@@ -3,9 +3,9 @@
 Entry points come from the profile: robots.txt ``Sitemap:`` lines, sitemap indexes and urlsets
 (with ``lastmod``), RSS/Atom feeds (also those advertised on the home page), the home page and
 category listings (paginated, resumed where an earlier crawl stopped), and the site's search for
-the watched terms. What a document says is read by :mod:`crawler.discovery`; every article URL
+the watched terms. What a document says is read by :mod:`crawler.fetch.discovery`; every article URL
 found goes to :meth:`DiscoverySpider.article_request`, which the subclass implements
-(:class:`crawler.spider.NewsSpider`: the frontier decides, the page is fetched and extracted).
+(:class:`crawler.fetch.spider.NewsSpider`: the frontier decides, the page is fetched and extracted).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from crawler.arguments import KNOWN, origin, parse_arguments
-from crawler.discovery import (
+from crawler.fetch.discovery import (
     EntryPoints,
     SitemapLimits,
     SiteURLs,
@@ -36,8 +36,8 @@ from crawler.discovery import (
     read_feed,
     read_sitemap,
 )
-from crawler.failures import failure_reason, one_line_robots_errors
-from crawler.frontier import Frontier, ListingWalks
+from crawler.fetch.failures import failure_reason, one_line_robots_errors
+from crawler.fetch.frontier import Frontier, ListingWalks
 from crawler.items import Reject, Seen
 from crawler.profile import SiteProfile
 from crawler.urls import canonical_url, host_of

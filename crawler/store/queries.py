@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.arguments import since_moment
-from crawler.storage import Database
+from crawler.store.storage import Database
 
 
 class QueryError(ValueError):
@@ -30,7 +30,7 @@ def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-MIN_PREFIX = 3  # the shortest prefix FTS5 indexes (crawler.schema.FTS_PREFIX)
+MIN_PREFIX = 3  # the shortest prefix FTS5 indexes (crawler.store.schema.FTS_PREFIX)
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _TOKEN = re.compile(r'"[^"]*"|NEAR\([^)]*\)|\S+')
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.offload import Offload
+from crawler.fetch.offload import Offload
 
 
 class PantauProcess(CrawlerProcess):

@@ -18,11 +18,11 @@ from typing import Any, NoReturn
 
 from crawler import __version__
 from crawler.profile import ProfileError
-from crawler.queries import decoded
-from crawler.storage import Database, StorageError, default_db_path
+from crawler.store.queries import decoded
+from crawler.store.storage import Database, StorageError, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_SITES = PROJECT_ROOT / "fixtures" / "sites"
 
 
@@ -70,10 +70,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """One page's record, as a crawl would store it (extraction, then topics, places, officials)."""
-    from crawler.enrich import enrich
-    from crawler.extract import ExtractionError, extract_article
+    from crawler.enrichment.enrich import enrich
+    from crawler.enrichment.topics import load_topics
+    from crawler.extraction.extract import ExtractionError, extract_article
     from crawler.sites import profile_for_url, profiles
-    from crawler.topics import load_topics
 
     source: str = args.source
     content_type = None
@@ -107,8 +107,8 @@ def _declared_url(data: bytes) -> str | None:
     """The page's own URL, from its canonical link or ``og:url`` (a saved page knows where it lives)."""
     from parsel import Selector
 
-    from crawler.extract import ExtractionError, decode_html
-    from crawler.structured import meta_candidates
+    from crawler.extraction.extract import ExtractionError, decode_html
+    from crawler.extraction.structured import meta_candidates
 
     try:
         url = meta_candidates(Selector(text=decode_html(data))).canonical
@@ -231,8 +231,8 @@ def run_crawl(
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
-    from crawler.process import PantauProcess
-    from crawler.spider import offload_from_settings
+    from crawler.fetch.process import PantauProcess
+    from crawler.fetch.spider import offload_from_settings
 
     settings = get_project_settings()
     settings.set("DB_PATH", db_path, priority="cmdline")
@@ -345,7 +345,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         spider_args = _spider_args(args)
         preflight(None if redis_url else args.db, sites)
         if redis_url:
-            from crawler.relay import connect
+            from crawler.store.relay import connect
 
             connect(redis_url).close()
             overrides["REDIS_URL"] = redis_url
@@ -356,7 +356,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     _print_crawl(args.format, rows, warnings, distributed=bool(redis_url))
     code = EXIT_OK
     if config is not None:
-        from crawler.notify_cli import notify
+        from crawler.cli.notify_cli import notify
 
         code, text = notify(args.db, config, None, backfill=False, dry_run=False)
         if text:
@@ -373,7 +373,7 @@ def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Any:
     if redis_url:
         raise ValueError("--notify: in distributed mode the writer sends alerts "
                          "(crawler store --from-redis URL --notify)")  # fmt: skip
-    from crawler.notify_cli import read_config
+    from crawler.cli.notify_cli import read_config
 
     config = read_config(args.config)
     if not config.channels:
@@ -432,7 +432,7 @@ def preflight(db_path: str | None, sites: list[str]) -> None:
 
 
 def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
-    from crawler.health import check_run
+    from crawler.alerts.health import check_run
 
     db = Database.open(db_path)
     try:
@@ -452,7 +452,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     own: the copies are reconstructions, and must never mix with live crawls."""
     from contextlib import ExitStack
 
-    from crawler.localserver import LocalSite
+    from crawler.cli.localserver import LocalSite
     from crawler.sites import profiles
 
     if not FIXTURE_SITES.is_dir():
@@ -488,7 +488,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve a bundled site copy on 127.0.0.1, for ``scrapy crawl SITE -a base_url=...``."""
-    from crawler.localserver import LocalSite
+    from crawler.cli.localserver import LocalSite
 
     root = FIXTURE_SITES / args.site
     if not root.is_dir():
@@ -517,7 +517,7 @@ def _open_readonly(path: str) -> Database:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from crawler.queries import parse_since, search
+    from crawler.store.queries import parse_since, search
 
     try:
         db = _open_readonly(args.db)
@@ -546,7 +546,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from crawler.queries import parse_since, report, report_markdown
+    from crawler.store.queries import parse_since, report, report_markdown
 
     try:
         db = _open_readonly(args.db)
@@ -598,7 +598,7 @@ def _no_formula(value: Any) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from crawler.queries import EXPORT_COLUMNS, export_rows, parse_since
+    from crawler.store.queries import EXPORT_COLUMNS, export_rows, parse_since
 
     try:
         db = _open_readonly(args.db)
@@ -659,10 +659,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
         db = Database.open(args.db, readonly=True)
     except StorageError as exc:
         return fail(str(exc))
-    from crawler.queries import rows_of
+    from crawler.store.queries import rows_of
 
     rows = rows_of(db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,)))
-    from crawler.notify import status
+    from crawler.alerts.notify import status
 
     try:
         deliveries = status(db)
@@ -689,7 +689,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Whether Pantau works on a site today: exit 0 when title, date and body are found on at
     least 80 % of the sampled article pages, 1 otherwise; nothing is written to any database."""
-    from crawler.check import format_report, run_check
+    from crawler.cli.check import format_report, run_check
     from crawler.sites import profiles
 
     known = sorted(profiles())
@@ -713,7 +713,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_capture(args: argparse.Namespace) -> int:
     """Save live pages as test cases with a draft record, or (``--refresh``) show what the current
     code extracts differently from every capture's record."""
-    from crawler.capture import all_captures, problems, recheck, save_capture
+    from crawler.cli.capture import all_captures, problems, recheck, save_capture
     from crawler.sites import profile_for_url, profiles
 
     if args.site and args.site not in profiles():
@@ -777,7 +777,7 @@ def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from crawler import notify_cli, scale_cli
+    from crawler.cli import notify_cli, scale_cli
 
     parser = Parser(prog="crawler", description="Pantau: monitoring crawler for Indonesian regional news.")
     parser.add_argument("--version", action="version", version=f"pantau {__version__}")

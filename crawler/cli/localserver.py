@@ -105,6 +105,6 @@ class LocalSite(ServedSite):
 if __name__ == "__main__":
     import sys
 
-    from crawler.cli import main
+    from crawler.cli.main import main
 
     sys.exit(main(["serve", *sys.argv[1:]]))

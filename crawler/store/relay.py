@@ -1,7 +1,7 @@
 """Crawls on many machines, one SQLite file: records travel through a Redis stream.
 
 In distributed mode (``REDIS_URL`` set, or ``--redis URL``) a spider does not open the database:
-:class:`RedisStore` stands where :class:`~crawler.storage.Database` stands in the store pipeline
+:class:`RedisStore` stands where :class:`~crawler.store.storage.Database` stands in the store pipeline
 and appends every record it would have written (run start and end, articles, rejects, articles
 met again, listing state) to the stream ``pantau:records``. One :class:`Writer` beside the SQLite
 file (``crawler store --from-redis URL``) reads the stream with a consumer group and applies the
@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 import redis
 
 from crawler.items import Article, Reject, Seen
-from crawler.schema import now_iso
-from crawler.storage import Database, StorageError, WriteFailed
+from crawler.store.schema import now_iso
+from crawler.store.storage import Database, StorageError, WriteFailed
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -109,18 +109,48 @@ class RedisStore:
         self.client.close()
 
 
-def load_state(url: str, site: str) -> tuple[dict[str, str | None], dict[str, tuple[bool, str | None]]]:
-    """What the writer published of ``site``: stored articles (key -> lastmod), listing state."""
+class PublishedArticles:
+    """What the writer published of a site's stored articles (key or alias URL -> lastmod), asked
+    of Redis as the crawl meets URLs (``HGET``), not loaded at start: the same answers, at the same
+    cost per URL whatever the archive's size, as :class:`~crawler.store.storage.StoredArticles`.
+    Redis failing mid-crawl makes a URL look new (it is fetched again; the run fails where its
+    records cannot be sent)."""
+
+    def __init__(self, client: redis.Redis, site: str) -> None:
+        self.client, self.name = client, KNOWN.format(site=site)
+        self.failed = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            value = self.client.hget(self.name, key)
+        except redis.RedisError as exc:
+            if not self.failed:
+                logger.warning("redis unreachable (%s): stored articles are fetched again", exc)
+                self.failed = True
+            return default
+        return default if value is None else (value or None)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
+
+    def close(self) -> None:
+        self.client.close()
+
+
+_ABSENT = object()
+
+
+def load_state(url: str, site: str) -> tuple[PublishedArticles, dict[str, tuple[bool, str | None]]]:
+    """What the writer published of ``site``: stored articles (asked as the crawl goes; the caller
+    closes them) and the listing state (read at once: a few rows per site)."""
     client = connect(url)
     try:
-        known = client.hgetall(KNOWN.format(site=site))
         listings = {u: (resume is None, resume) for u, v in client.hgetall(LISTINGS.format(site=site)).items()
                     for resume in [json.loads(v)]}  # fmt: skip
     except redis.RedisError as exc:
-        raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
-    finally:
         client.close()
-    return {k: (v or None) for k, v in known.items()}, listings
+        raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
+    return PublishedArticles(client, site), listings
 
 
 # ----------------------------------------------------------------------------- the writer
@@ -269,7 +299,7 @@ class Writer:
         )
 
     def _run_end(self, data: dict, published: dict, listings: dict) -> None:
-        from crawler.health import check_run
+        from crawler.alerts.health import check_run
 
         run_id = self._run_id(data["run"])
         if run_id is None:

@@ -2,19 +2,19 @@
 SimHash fingerprint that storage uses to find copies of a story.
 
 :func:`page_record` is the whole per-page step of a crawl (extraction, then enrichment) as one
-plain function of its arguments, so that it runs in a helper process (:mod:`crawler.offload`)
+plain function of its arguments, so that it runs in a helper process (:mod:`crawler.fetch.offload`)
 in one round trip.
 """
 
 from __future__ import annotations
 
-from crawler.entities import find_officials, find_places
-from crawler.extract import extract_page
+from crawler.enrichment.entities import find_officials, find_places
+from crawler.enrichment.neardup import fingerprint, sketch
+from crawler.enrichment.topics import Topic, match_topics
+from crawler.extraction.extract import extract_page
+from crawler.fetch.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.items import Article, Reject
-from crawler.neardup import fingerprint, sketch
-from crawler.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.profile import SiteProfile
-from crawler.topics import Topic, match_topics
 
 
 def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from statistics import median
 
-from crawler.storage import Database
+from crawler.store.storage import Database
 from crawler.urls import host_of
 
 FIELDS = {

@@ -3,7 +3,7 @@ Scrapy's own :class:`~scrapy.utils.sitemap.Sitemap`), RSS/Atom feeds, listing pa
 the crawl's URLs point (the live site, or a mirror of it).
 
 No requests are made here: the spider fetches, these functions read what came back, and the
-:class:`~crawler.frontier.Frontier` decides what to fetch next. A document that cannot be used
+:class:`~crawler.fetch.frontier.Frontier` decides what to fetch next. A document that cannot be used
 raises :class:`Unreadable` with the reason recorded in ``rejects``.
 """
 
@@ -21,8 +21,8 @@ from scrapy.http import TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.arguments import origin
-from crawler.dates import parse_date
-from crawler.extract import looks_binary, query
+from crawler.extraction.dates import parse_date
+from crawler.extraction.extract import looks_binary, query
 from crawler.profile import SiteProfile
 from crawler.urls import clean_url, same_site, with_origin
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from hashlib import blake2b
 
-from crawler.htmltext import WORD
+from crawler.extraction.htmltext import WORD
 
 SIMHASH_MIN = 0.80  # candidate if at least this similar (Hamming distance <= 12 of 64)
 MAX_HAMMING = round(64 * (1 - SIMHASH_MIN))

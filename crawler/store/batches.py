@@ -9,10 +9,10 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from crawler.items import Article, Reject, Seen
-from crawler.storage import Database, WriteFailed
+from crawler.store.storage import Database, WriteFailed
 
 if TYPE_CHECKING:
-    from crawler.relay import RedisStore
+    from crawler.store.relay import RedisStore
 
 logger = logging.getLogger(__name__)
 ROW_FAILURES_FATAL = 5  # this many articles in a row refused by the database: the database is the problem

@@ -24,15 +24,15 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.discovery_spider import DiscoverySpider
-from crawler.enrich import page_record_in_helper
-from crawler.extract import looks_binary
-from crawler.failures import failure_reason
-from crawler.frontier import NOTHING, SEEN
+from crawler.enrichment.enrich import page_record_in_helper
+from crawler.enrichment.topics import Topic, load_topics
+from crawler.extraction.extract import looks_binary
+from crawler.fetch.discovery_spider import DiscoverySpider
+from crawler.fetch.failures import failure_reason
+from crawler.fetch.frontier import NOTHING, SEEN
+from crawler.fetch.offload import Offload
 from crawler.items import Reject, Seen
-from crawler.offload import Offload
-from crawler.storage import StoredArticles, stored_state
-from crawler.topics import Topic, load_topics
+from crawler.store.storage import stored_state
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 class NewsSpider(DiscoverySpider):
     """One news site, driven by its ``profile``: discovery (:class:`DiscoverySpider`) finds
-    article URLs, the :class:`~crawler.frontier.Frontier` decides which to fetch, and each fetched
+    article URLs, the :class:`~crawler.fetch.frontier.Frontier` decides which to fetch, and each fetched
     page becomes an ``Article`` or a ``Reject`` in a helper process."""
 
     def __init__(self, *args: Any, offload: Offload | None = None, **kwargs: Any) -> None:
@@ -56,17 +56,16 @@ class NewsSpider(DiscoverySpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
         if redis_url := crawler.settings.get("REDIS_URL"):  # distributed: the writer publishes it in Redis
-            from crawler.relay import load_state
+            from crawler.store.relay import load_state
 
             known, spider.listings.state = load_state(redis_url, spider.name)
         else:
             known, spider.listings.state = stored_state(crawler.settings.get("DB_PATH"), spider.name)
-        if not spider.refresh:
-            spider.frontier.known = known
-        elif isinstance(known, StoredArticles):
+        if spider.refresh:  # every article is fetched again: nothing to ask
             known.close()
-        if isinstance(spider.frontier.known, StoredArticles):
-            crawler.signals.connect(spider.frontier.known.close, signal=signals.spider_closed)
+        else:
+            spider.frontier.known = known
+            crawler.signals.connect(known.close, signal=signals.spider_closed)
         if spider.owns_offload:
             spider.offload = offload_from_settings(crawler.settings)
         return spider

@@ -13,8 +13,8 @@ from datetime import timezone
 from lxml import etree, html
 from parsel import Selector
 
-from crawler.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.htmltext import normalize_space
+from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
+from crawler.extraction.htmltext import normalize_space
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").

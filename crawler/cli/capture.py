@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.enrich import enrich
-from crawler.extract import ExtractionError, extract_article
+from crawler.enrichment.enrich import enrich
+from crawler.enrichment.topics import load_topics
+from crawler.extraction.extract import ExtractionError, extract_article
 from crawler.profile import SiteProfile
-from crawler.topics import load_topics
 
 FIELDS = ("title", "published_at", "published_date", "authors", "editor", "source", "location", "category", "tags",
           "image_url", "body")  # fmt: skip

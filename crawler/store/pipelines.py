@@ -1,6 +1,6 @@
 """Item pipelines, in order: validate -> store. Rejected pages end in ``rejects`` with a reason.
 
-Items arrive extracted and enriched (the spider runs :func:`crawler.enrich.page_record` on each
+Items arrive extracted and enriched (the spider runs :func:`crawler.enrichment.enrich.page_record` on each
 page); these stages decide whether an item is kept and write it to SQLite in batched transactions.
 """
 
@@ -16,13 +16,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.batches import write_batch
 from crawler.items import Article, Reject, Seen
-from crawler.storage import Database, StorageError, WriteFailed, default_db_path
-from crawler.tally import RunTally
+from crawler.store.batches import write_batch
+from crawler.store.storage import Database, StorageError, WriteFailed, default_db_path
+from crawler.store.tally import RunTally
 
 if TYPE_CHECKING:
-    from crawler.relay import RedisStore
+    from crawler.store.relay import RedisStore
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class StorePipeline:
         redis_url = self.crawler.settings.get("REDIS_URL")
         try:
             if redis_url:  # distributed mode: records go to a Redis stream, a writer stores them
-                from crawler.relay import RedisStore
+                from crawler.store.relay import RedisStore
 
                 self.db = RedisStore(redis_url)
             else:

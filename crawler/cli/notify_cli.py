@@ -1,4 +1,4 @@
-"""``crawler notify`` and ``crawler feed``: alerts to the people Pantau serves (see crawler.notify)."""
+"""``crawler notify`` and ``crawler feed``: alerts to the people Pantau serves (see crawler.alerts.notify)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.cli import EXIT_FAILED, EXIT_OK, fail
-from crawler.config import Config, ConfigError, load_config
-from crawler.storage import Database, StorageError
+from crawler.alerts.config import Config, ConfigError, load_config
+from crawler.cli.main import EXIT_FAILED, EXIT_OK, fail
+from crawler.store.storage import Database, StorageError
 
 
 def read_config(path: str | None) -> Config:
     """The configuration, with the watchlist's topic names to check channels against."""
-    from crawler.topics import load_topics
+    from crawler.enrichment.topics import load_topics
 
     return load_config(path, {t.name for t in load_topics()})
 
@@ -42,7 +42,7 @@ def format_results(results: list[Any], dry_run: bool = False) -> str:
 
 def notify(db_path: str, config: Config, names: list[str] | None, backfill: bool, dry_run: bool) -> tuple[int, str]:
     """Run the channels; (exit code, summary). Exit 1 when a channel could not deliver."""
-    from crawler.notify import run_notify
+    from crawler.alerts.notify import run_notify
 
     db = Database.open(db_path)
     try:
@@ -75,7 +75,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def _print_status(db_path: str) -> int:
-    from crawler.notify import status
+    from crawler.alerts.notify import status
 
     try:
         db = Database.open(db_path, readonly=True)
@@ -99,8 +99,8 @@ def _print_status(db_path: str) -> int:
 
 
 def cmd_feed(args: argparse.Namespace) -> int:
-    from crawler.atom import topic_feed, write_atomically
-    from crawler.topics import load_topics
+    from crawler.alerts.atom import topic_feed, write_atomically
+    from crawler.enrichment.topics import load_topics
 
     names = {t.name for t in load_topics()}
     if args.topic not in names:

@@ -8,17 +8,17 @@ import sys
 import time
 from typing import Any
 
-from crawler.cli import EXIT_FAILED, EXIT_OK, _parse_base_urls, _parse_settings, fail
-from crawler.storage import Database, StorageError
+from crawler.cli.main import EXIT_FAILED, EXIT_OK, _parse_base_urls, _parse_settings, fail
+from crawler.store.storage import Database, StorageError
 
 
 def cmd_store(args: argparse.Namespace) -> int:
     """Apply the records of crawls elsewhere, from Redis, to the SQLite file."""
-    from crawler.relay import Writer, backlog, connect, safe_url
+    from crawler.store.relay import Writer, backlog, connect, safe_url
 
     config = None
     if args.notify:
-        from crawler.notify_cli import read_config
+        from crawler.cli.notify_cli import read_config
 
         try:
             config = read_config(args.config)
@@ -65,7 +65,7 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 
 def _notify(db_path: str, config: Any) -> None:
-    from crawler.notify_cli import notify
+    from crawler.cli.notify_cli import notify
 
     code, text = notify(db_path, config, None, backfill=False, dry_run=False)
     if text:
@@ -73,7 +73,7 @@ def _notify(db_path: str, config: Any) -> None:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from crawler.schedule import ScrapydError, jobs, public, schedule
+    from crawler.cli.schedule import ScrapydError, jobs, public, schedule
     from crawler.sites import profiles
 
     nodes = list(dict.fromkeys(n.rstrip("/") for n in args.scrapyd))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.dates import DAY_NAMES
-from crawler.htmltext import normalize_space
+from crawler.extraction.dates import DAY_NAMES
+from crawler.extraction.htmltext import normalize_space
 
 _AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{DAY_NAMES}\b|,\s*\d|\s[-|–]\s|$)", re.I)
 _AUTHOR_LABEL = re.compile(

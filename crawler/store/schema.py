@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import sqlite_utils
 
-from crawler.neardup import fingerprint, sketch
+from crawler.enrichment.neardup import fingerprint, sketch
 from crawler.urls import canonical_url
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # accents and case do not count in search

@@ -1,0 +1,1 @@
+"""Alerts: channels from pantau.toml, messages, delivery exactly once, Atom feeds, crawl health."""
