@@ -144,4 +144,3 @@ class PantauSpiderLoader(SpiderLoader):
             if profile.name in self._spiders:
                 raise ProfileError(f"site file {profile.name}.toml: a spider named {profile.name!r} already exists")
             self._spiders[profile.name] = spider_class(profile)
-

@@ -35,3 +35,27 @@ def test_since_and_max_items_bound_what_is_fetched():
     # the day is the site's local day: 23:30 UTC on 31 October is 1 November in WITA
     wita = Frontier(since=date(2024, 11, 1), local_day=lambda lastmod: "2024-11-01")
     assert wita.decide("late", "2024-10-31T23:30:00+00:00")[0] == FETCH
+
+
+def test_sitemap_limits_admit_documents_up_to_the_total_and_say_so_once():
+    from crawler.fetch.discovery import SitemapLimits
+
+    limits = SitemapLimits(max_documents=2, max_depth=1)
+    assert limits.admit(0) is None and limits.admit(1) is None
+    assert limits.admit(2)[0] == "too-deep"  # nesting is refused whatever the count
+    assert limits.admit(0) == ("too-many", "more than SITEMAP_MAX_DOCUMENTS (2) sitemaps; the rest not read")
+    assert limits.admit(0) == ("", "") and limits.admit(1) == ("", "")  # recorded once
+
+
+def test_listing_walks_resume_a_backfill_and_stop_early_once_walked_to_the_end():
+    from crawler.fetch.frontier import ListingWalks
+
+    walks = ListingWalks(state={"home": (False, "home?page=6"), "kalbar": (True, None)})
+    assert walks.resume_point("home") == "home?page=6" and walks.resume_point("kalbar") is None
+    assert walks.goes_on("home", fresh=False, refresh=False)  # never walked to its end: go on
+    assert not walks.goes_on("kalbar", fresh=False, refresh=False)  # walked once: stop at nothing new
+    assert walks.goes_on("kalbar", fresh=True, refresh=False) and walks.goes_on("kalbar", fresh=False, refresh=True)
+    assert walks.ended("home", "home?page=5", resumed=False) and walks.walked == {"home": "home?page=5"}
+    assert walks.ended("home", "home?page=11", resumed=True)  # the resumed walk went deeper
+    assert walks.ended("home", None, resumed=False) and walks.walked["home"] is None  # the end wins
+    assert not walks.ended("home", "home?page=3", resumed=True)

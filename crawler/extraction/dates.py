@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 MONTHS: dict[str, int] = {
@@ -214,3 +215,13 @@ def find_date_in_text(
         if parsed:
             return parsed
     return None
+
+
+def http_date(text: str) -> datetime | None:
+    """An HTTP / RFC 2822 date (``Retry-After``, an RSS ``pubDate``) as an aware datetime (UTC when
+    it names no zone); None when it is not one."""
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when

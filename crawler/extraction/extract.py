@@ -393,5 +393,3 @@ def content_hash(body: str) -> str:
     """Exact fingerprint of the normalised body (case and spacing do not count)."""
     normal = " ".join(WORD.findall(body.casefold()))
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
-
-

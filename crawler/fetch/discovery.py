@@ -13,7 +13,6 @@ import gzip
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from parsel import Selector
@@ -21,7 +20,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.arguments import origin
-from crawler.extraction.dates import parse_date
+from crawler.extraction.dates import http_date, parse_date
 from crawler.extraction.extract import looks_binary, query
 from crawler.profile import SiteProfile
 from crawler.urls import clean_url, same_site, with_origin
@@ -123,13 +122,8 @@ def normalize_lastmod(value: str | None) -> str | None:
     parsed = parse_date(value)
     if parsed is not None:
         return parsed.value.astimezone(UTC).isoformat(timespec="seconds")
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds")
+    when = http_date(value)
+    return when.astimezone(UTC).isoformat(timespec="seconds") if when else None
 
 
 def local_day(lastmod: str, tz: timezone) -> str:

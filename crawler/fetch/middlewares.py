@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from scrapy import Request
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
@@ -15,6 +14,8 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from tldextract import TLDExtract
 from twisted.internet.error import DNSLookupError
+
+from crawler.extraction.dates import http_date
 
 # tldextract downloads the public suffix list on first use; ``suffix_list_urls=()`` makes it
 # use the snapshot bundled with the package, so nothing but the crawled pages touches the network.
@@ -37,13 +38,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     text = text.strip()
     if text.isdigit():
         return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    when = http_date(text)
+    return None if when is None else max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -1,9 +1,9 @@
 """The one spider class every site uses; a site module only supplies its :class:`SiteProfile`.
 
-Discovery: robots.txt ``Sitemap:`` lines, sitemap indexes and urlsets (with ``lastmod``), RSS/Atom
-feeds (also those advertised on the home page), the home page and category listings (paginated),
-and the site's search for the watched terms. Only URLs the profile calls articles are fetched as
-articles; a URL already stored is skipped unless its ``lastmod`` moved on or ``-a refresh=1``.
+Discovery (:mod:`crawler.fetch.discovery_spider`) finds article URLs; only URLs the profile calls
+articles are fetched as articles; a URL already stored is skipped unless its ``lastmod`` moved on
+or ``-a refresh=1`` (:mod:`crawler.fetch.frontier`). Each page is extracted and enriched in a
+helper process and becomes an ``Article`` or a ``Reject``.
 
 Spider arguments (``-a name=value``):
   base_url   crawl this origin instead of the live site (a mirror or test server)
@@ -134,6 +134,7 @@ class NewsSpider(DiscoverySpider):
         request = failure.request  # type: ignore[attr-defined]
         first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
         yield Reject(self.urls.public_url(first_url), self.name, *failure_reason(failure))
+
 
 def offload_from_settings(settings: Any) -> Offload:
     """The helper processes a crawl's settings ask for (``EXTRACT_WORKERS``, ``EXTRACT_TIMEOUT``)."""

@@ -32,7 +32,6 @@ DEFAULT_DB = "data/pantau.db"
 BUSY_TIMEOUT_MS = 30_000
 
 
-
 class StorageError(RuntimeError):
     """The database cannot be used; the message says why and what to do."""
 
