@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crawler.enrichment.neardup import candidates, candidates_among
@@ -74,6 +74,8 @@ html_soup = st.lists(
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(html_soup)
+@example("<A CLASS='ray-main-single-content'><SCRIPT></SCRIPT>\x1b")  # found by CI: ESC after a dropped element
+@example("<div class='ray-main-single-content'>a\x1b<script></script>b\x1b</div>")
 def test_extraction_never_raises_unexpectedly(html):
     for profile in (PROFILE, None):
         try:
@@ -91,3 +93,12 @@ hash64 = st.integers(min_value=0, max_value=2**64 - 1)
 def test_candidates_among_is_candidates_for_each(mine, others):
     assert candidates_among(mine, others) == [i for i, other in enumerate(others) if candidates(mine, other)]
     assert candidates_among(mine, [*others, mine ^ 0b111])[-1] == len(others)  # 3 bits apart: a candidate
+
+
+def test_dropping_an_element_next_to_control_characters_keeps_the_text_around_it():
+    from lxml import html
+
+    from crawler.extraction.htmltext import element_paragraphs
+
+    root = html.fromstring("<div>alpha\x1b<script>x</script>beta\x1b<p>gamma</p></div>")
+    assert element_paragraphs(root, ("script",)) == ["alphabeta", "gamma"]  # lxml refused this join

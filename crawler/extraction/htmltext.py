@@ -64,7 +64,24 @@ def remove_elements(root: html.HtmlElement, selectors: tuple[str, ...]) -> None:
         return
     for el in union(root):
         if el is not root and el.getparent() is not None:
-            el.drop_tree()
+            _drop(el)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _drop(el: html.HtmlElement) -> None:
+    """lxml's ``drop_tree``, which joins the element's tail to the text before it. The parser keeps
+    characters XML does not allow (a stray ESC in a page) that lxml refuses to set back, after it
+    has already cleared the text it was setting: they are removed from both texts first."""
+    if el.tail:
+        before = el.getprevious()
+        holder, attr = (before, "tail") if before is not None else (el.getparent(), "text")
+        joined = getattr(holder, attr) or ""
+        if _NOT_XML.search(el.tail) or _NOT_XML.search(joined):
+            el.tail = _NOT_XML.sub("", el.tail) or None
+            setattr(holder, attr, _NOT_XML.sub("", joined) or None)
+    el.drop_tree()
 
 
 def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list[str]:
