@@ -33,6 +33,11 @@ EXTRACT_TIMEOUT = 20.0
 # Items of one response processed at once. Scrapy's 100 costs 100 asyncio tasks per response, a
 # fifth of the crawling thread's time on a fast crawl; an article page yields one item.
 CONCURRENT_ITEMS = 16
+# Bytes of responses being parsed at once before Scrapy stops taking more (its default: 5 MB).
+# Article pages wait here for a helper process (EXTRACT_WORKERS), so on a fast crawl of small
+# pages Scrapy's 5 MB held about a thousand of them: 60 MB more at the peak (bench/run.py), with no
+# more pages per second than 1 MB, which still queues several 130 KB pages per helper.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Listing pages followed per listing, at most (stops earlier at a page with nothing new).
 LISTING_MAX_PAGES = 5
 # Sitemaps of an index followed per crawl, newest first by lastmod.
