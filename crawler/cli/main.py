@@ -785,8 +785,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crawl_parser(sub)
     _add_query_parsers(sub)
     _add_site_parsers(sub)
-    notify_cli.add_parsers(sub, with_db, count)
-    scale_cli.add_parsers(sub, with_db, count)
+    notify_cli.add_parsers(sub)
+    scale_cli.add_parsers(sub)
     return parser
 
 

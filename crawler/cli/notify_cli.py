@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from crawler.alerts.config import Config, ConfigError, load_config
-from crawler.cli.main import EXIT_FAILED, EXIT_OK, fail
+from crawler.cli.main import EXIT_FAILED, EXIT_OK, count, fail, with_db
 from crawler.store.storage import Database, StorageError
 
 
@@ -124,7 +124,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub: Any, with_db: Any, count: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = with_db(sub.add_parser("notify", help="send new watchlist matches and health alerts to pantau.toml channels"))
     p.add_argument("--config", help="the configuration file (default: $PANTAU_CONFIG or ./pantau.toml)")
     p.add_argument("--channel", action="append", help="only this channel (repeatable)")

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from crawler.cli.main import EXIT_FAILED, EXIT_OK, _parse_base_urls, _parse_settings, fail
+from crawler.cli.main import EXIT_FAILED, EXIT_OK, _parse_base_urls, _parse_settings, count, fail, with_db
 from crawler.store.storage import Database, StorageError
 
 
@@ -116,7 +116,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r["status"] == "failed" for r in rows) else EXIT_OK
 
 
-def add_parsers(sub: Any, with_db: Any, count: Any) -> None:
+def add_parsers(sub: Any) -> None:
     import os
 
     p = with_db(sub.add_parser("store", help="the one writer: store records that crawls sent to Redis"))

@@ -61,10 +61,9 @@ class DiscoverySpider(scrapy.Spider):
         self.allowed_domains = list(p.domains) + ([host_of(self.base_url)] if self.base_url else [])
         self.refresh = arguments.refresh
         self.since: date | None = arguments.since
-        self.max_items = arguments.max_items
         self.depth = arguments.depth
         # what to fetch, skip or record as seen (the stored articles are set by the subclass)
-        self.frontier = Frontier(since=self.since, max_items=self.max_items,
+        self.frontier = Frontier(since=self.since, max_items=arguments.max_items,
                                  local_day=lambda lastmod: local_day(lastmod, p.timezone))  # fmt: skip
         self.refused: dict[str, set[str]] = {}  # reason -> on-site URLs the profile does not fetch
         self.listings = ListingWalks()  # the stored state is set by the subclass

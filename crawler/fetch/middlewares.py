@@ -102,9 +102,11 @@ class OffsiteRedirectMiddleware:
             return response
         target = response.urljoin(response.headers[b"Location"].decode("latin-1"))
         spider = self.crawler.spider
-        urls = getattr(spider, "urls", None)
-        on_site = urls.on_site if urls is not None else None
-        allowed = on_site(target) if on_site else url_is_from_any_domain(target, getattr(spider, "allowed_domains", []))
+        urls = getattr(spider, "urls", None)  # a Pantau spider: its site, or the mirror it crawls
+        if urls is not None:
+            allowed = urls.on_site(target)
+        else:
+            allowed = url_is_from_any_domain(target, getattr(spider, "allowed_domains", []))
         if allowed:
             return response
         self.crawler.stats.inc_value("pantau/offsite_redirect")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.arguments import since_moment
+from crawler.store.schema import FTS_PREFIX
 from crawler.store.storage import Database
 
 
@@ -30,7 +31,7 @@ def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-MIN_PREFIX = 3  # the shortest prefix FTS5 indexes (crawler.store.schema.FTS_PREFIX)
+MIN_PREFIX = min(int(n) for n in FTS_PREFIX.split())  # the shortest prefix FTS5 indexes
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _TOKEN = re.compile(r'"[^"]*"|NEAR\([^)]*\)|\S+')
 

@@ -34,7 +34,7 @@ import redis
 
 from crawler.items import Article, Reject, Seen
 from crawler.store.schema import now_iso
-from crawler.store.storage import Database, StorageError, WriteFailed
+from crawler.store.storage import Database, KnownArticles, StorageError, WriteFailed
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class RedisStore:
         self.client.close()
 
 
-class PublishedArticles:
+class PublishedArticles(KnownArticles):
     """What the writer published of a site's stored articles (key or alias URL -> lastmod), asked
     of Redis as the crawl meets URLs (``HGET``), not loaded at start: the same answers, at the same
     cost per URL whatever the archive's size, as :class:`~crawler.store.storage.StoredArticles`.
@@ -130,14 +130,8 @@ class PublishedArticles:
             return default
         return default if value is None else (value or None)
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
-
     def close(self) -> None:
         self.client.close()
-
-
-_ABSENT = object()
 
 
 def load_state(url: str, site: str) -> tuple[PublishedArticles, dict[str, tuple[bool, str | None]]]:

@@ -264,7 +264,24 @@ def _quick_check(conn: sqlite3.Connection, size: int) -> str:
     return str(conn.execute("PRAGMA quick_check").fetchone()[0])
 
 
-class StoredArticles:
+class KnownArticles:
+    """What an incremental crawl asks of a site's stored articles, one URL at a time: ``get(key)``
+    gives the lastmod recorded for an article key or alias URL; ``in`` follows from it."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        raise NotImplementedError
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
+
+    def close(self) -> None:
+        """Release the connection the answers come from."""
+
+
+_ABSENT = object()
+
+
+class StoredArticles(KnownArticles):
     """What is stored for one site, as an incremental crawl asks it: ``get(key)`` gives the
     lastmod recorded for an article key or alias URL ("~" for a page known not to be an article).
     Asked of the database as the crawl meets URLs, not loaded at start: a site's archive may hold
@@ -288,16 +305,10 @@ class StoredArticles:
             return row[0]
         return "~" if key in self.not_articles else default
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
-
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
             self.db = None
-
-
-_ABSENT = object()
 
 
 def died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
