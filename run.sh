@@ -37,6 +37,15 @@ cmd="${1:-crawl}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
     test)
+        # the dashboard's browser test drives Debian's Chromium; as root it is installed here, else say how
+        if [ ! -x /usr/bin/chromium ]; then
+            if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+                echo "run.sh: installing Chromium for the dashboard's browser test (apt-get install chromium)" >&2
+                apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+            else
+                echo "run.sh: the dashboard's browser test needs Chromium: sudo apt-get install chromium" >&2
+            fi
+        fi
         "$VENV/bin/ruff" check crawler spiders tests fixtures bench
         exec "$VENV/bin/python" -m pytest -n 2 "$@" ;;
     bench)

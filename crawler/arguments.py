@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-KNOWN = ("base_url", "refresh", "since", "max_items", "depth")
+KNOWN = ("base_url", "refresh", "since", "max_items", "depth", "quick")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class SpiderArguments:
     since: date | None = None
     max_items: int | None = None
     depth: int | None = None
+    quick: bool = False  # only the fresh entry points, conditionally (a due poll; crawler.fetch.conditional)
 
 
 _SPAN = re.compile(r"(\d+)\s*([smhdw])")
@@ -54,7 +55,7 @@ def since_moment(value: str, option: str = "since") -> datetime | date:
         raise ValueError(f"{option} wants YYYY-MM-DD, 7d, 24h or 2w, got {value!r}") from None
 
 
-def parse_since(value: str, option: str = "since") -> date:
+def since_day(value: str, option: str = "since") -> date:
     """The day a ``since`` spider argument starts from."""
     moment = since_moment(value, option)
     return moment.date() if isinstance(moment, datetime) else moment
@@ -70,17 +71,23 @@ def parse_arguments(**given: Any) -> SpiderArguments:
         base_url = origin(str(base_url))
         if base_url is None:
             raise ValueError(f"base_url must look like http://HOST:PORT, got {given['base_url']!r}")
-    refresh = str(given.get("refresh") or "0").strip().lower()
-    if refresh not in ("0", "1", "true", "false", "yes", "no", "on", "off", ""):
-        raise ValueError(f"refresh wants 1 or 0, got {given['refresh']!r}")
-    since = parse_since(str(given["since"])) if given.get("since") else None
+    refresh, quick = _flag("refresh", given.get("refresh")), _flag("quick", given.get("quick"))
+    since = since_day(str(given["since"])) if given.get("since") else None
     return SpiderArguments(
         base_url=base_url,
-        refresh=refresh in ("1", "true", "yes", "on"),
+        refresh=refresh,
+        quick=quick,
         since=since,
         max_items=_count("max_items", given.get("max_items")),
         depth=_count("depth", given.get("depth")),
     )
+
+
+def _flag(name: str, value: Any) -> bool:
+    text = str(value or "0").strip().lower()
+    if text not in ("0", "1", "true", "false", "yes", "no", "on", "off", ""):
+        raise ValueError(f"{name} wants 1 or 0, got {value!r}")
+    return text in ("1", "true", "yes", "on")
 
 
 def _count(name: str, value: Any) -> int | None:

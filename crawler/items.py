@@ -48,6 +48,16 @@ class Article:
         return asdict(self)
 
 
+def unusable(article: Article, min_words: int) -> tuple[str, str] | None:
+    """Why an extracted record is no article to store, as ``(reason, detail)`` (no title, a body
+    under ``min_words``), or None. The crawl's validation and ``crawler extract`` both ask this."""
+    if not article.title:
+        return "no-title", "the page has no recognisable title"
+    if article.word_count < min_words:
+        return "short-body", f"{article.word_count} words (minimum {min_words})"
+    return None
+
+
 @dataclass(slots=True)
 class Reject:
     """A page that could not become an article, and why. Stored in ``rejects``."""

@@ -63,6 +63,16 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CRAWL_DELAY_MAX = 60.0  # a robots.txt Crawl-delay above this is capped (with a warning)
+ROBOTS_CACHE_SECONDS = 86400.0  # robots.txt is kept this long between runs, then asked again conditionally
+
+# Polling when due (crawler.fetch.cadence): `crawler crawl` from cron every few minutes crawls only
+# the sites whose interval, learnt from their own history, has passed.
+SCHEDULE_MIN_INTERVAL = 180.0  # seconds: no site is polled more often (a due poll: one conditional feed request)
+SCHEDULE_MAX_INTERVAL = 21600.0  # seconds: every site is polled at least this often
+SCHEDULE_GAP_SHARE = 0.25  # the interval is this share of the typical gap between new articles now
+SCHEDULE_HISTORY_DAYS = 14.0  # the history the interval is learnt from
+FULL_WALK_INTERVAL = 86400.0  # seconds: a due poll is a full walk of every entry point at least this often
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
@@ -76,6 +86,9 @@ RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 120.0
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.fetch.conditional.ConditionalRequestsMiddleware": 50,  # validators; robots.txt kept between runs
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.fetch.politeness.PoliteRobotsTxtMiddleware": 100,  # its rules, and its Crawl-delay
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.fetch.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
@@ -91,10 +104,14 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.fetch.politeness.PoliteAutoThrottle": 0,  # never faster than robots.txt's Crawl-delay
     "scrapy.extensions.logstats.LogStats": None,  # replaced by Progress, a LogStats that says more
     "crawler.fetch.progress.Progress": 500,
+    "crawler.fetch.page_archive.PageArchive": 600,  # every article page kept as fetched (WARC)
 }
 PROGRESS_INTERVAL = 30.0
+LOG_FORMATTER = "crawler.fetch.logformatter.PantauLogFormatter"  # one line per dropped item, never the record
 
 # Development: -s HTTPCACHE_ENABLED=1 keeps every response in .scrapy/httpcache.
 HTTPCACHE_ENABLED = False
@@ -105,3 +122,9 @@ HTTPCACHE_EXPIRATION_SECS = 0
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("PANTAU_LOG_LEVEL", "INFO")
+
+# Every fetched article page is kept as fetched, in WARC files (crawler.fetch.page_archive), so that
+# `crawler reextract` can run today's extraction over the archive without fetching anything again.
+PAGE_ARCHIVE = True
+PAGE_ARCHIVE_DIR = ""  # default: beside the database (data/pantau.db -> data/pantau-pages/)
+PAGE_ARCHIVE_DAYS = 0.0  # files older than this are removed when the site is crawled again (0: keep all)

@@ -55,12 +55,20 @@ _TOP = {"label", "domains", "home", "article_path", "listing_path", "static_path
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
-def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
+def _strings(path: Path, key: str, value: Any, required: bool = False) -> tuple[str, ...]:
+    """A list of non-empty strings (``key = ["a", "b"]``); ``required``: at least one."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ProfileError(f"{path}: {key} must be a list of strings")
+        example = f'{key.rpartition(".")[2]} = ["{value}"]' if isinstance(value, str) else f'{key} = ["..."]'
+        raise ProfileError(f"{path}: {key} must be a list of non-empty strings, e.g. {example}; got {value!r}")
+    if required and not value:
+        raise ProfileError(f"{path}: {key} must name at least one")
     return tuple(value)
+
+
+def _string(path: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{path}: {key} must be a non-empty string, got {value!r}")
+    return value
 
 
 def _zone(path: Path, value: Any) -> timezone:
@@ -97,15 +105,16 @@ def profile_from_file(path: Path) -> SiteProfile:
     if not _NAME.fullmatch(name):
         raise ProfileError(f"{path}: a site name (the file name) is lower-case letters, digits, '-' or '_'")
     data = _read(path)
-    domains = _strings(path, "domains", data["domains"])
+    domains = _strings(path, "domains", data["domains"], required=True)
     home = data["home"]
     if not isinstance(home, str) or not re.match(r"https?://", home):
-        raise ProfileError(f"{path}: home must be the site's home page URL (https://...)")
-    values: dict[str, Any] = {"name": name, "label": str(data.get("label") or domains[0]), "domains": domains,
+        raise ProfileError(f"{path}: home must be the site's home page URL (https://...), got {home!r}")
+    label = _string(path, "label", data["label"]) if "label" in data else domains[0]
+    values: dict[str, Any] = {"name": name, "label": label, "domains": domains,
                               "home": home if home.endswith("/") else home + "/"}  # fmt: skip
     for key in ("article_path", "listing_path", "static_path", "language"):
         if key in data:
-            values[key] = str(data[key])
+            values[key] = _string(path, key, data[key])
     if "timezone" in data:
         values["timezone"] = _zone(path, data["timezone"])
     for key in ("sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate"):
@@ -120,11 +129,18 @@ def profile_from_file(path: Path) -> SiteProfile:
     return profile
 
 
-def site_files(folder: str | Path | None) -> list[SiteProfile]:
-    """Every ``*.toml`` site of ``folder`` (none when it does not exist)."""
+def site_files(folder: str | Path | None) -> tuple[list[SiteProfile], dict[str, str]]:
+    """Every ``*.toml`` site of ``folder`` (none when it does not exist), and the files that
+    cannot be used: site name -> why (the file and the key). One bad file costs only its site."""
     if not folder or not Path(folder).is_dir():
-        return []
-    return [profile_from_file(path) for path in sorted(Path(folder).glob("*.toml"))]
+        return [], {}
+    found, broken = [], {}
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            found.append(profile_from_file(path))
+        except ProfileError as exc:
+            broken[path.stem] = str(exc)
+    return found, broken
 
 
 def spider_class(profile: SiteProfile) -> type:
@@ -140,7 +156,16 @@ class PantauSpiderLoader(SpiderLoader):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        for profile in site_files(settings.get("SITES_DIR")):
+        found, self.broken = site_files(settings.get("SITES_DIR"))
+        for profile in found:
             if profile.name in self._spiders:
-                raise ProfileError(f"site file {profile.name}.toml: a spider named {profile.name!r} already exists")
+                why = f"site file {profile.name}.toml: a spider named {profile.name!r} already exists"
+                self.broken[profile.name] = why
+                continue
             self._spiders[profile.name] = spider_class(profile)
+
+    def load(self, spider_name: str) -> type:
+        """The spider; a site whose file cannot be used is :class:`ProfileError` saying why."""
+        if spider_name in self.broken and spider_name not in self._spiders:
+            raise ProfileError(self.broken[spider_name])
+        return super().load(spider_name)

@@ -1,11 +1,9 @@
 """Editorial Kaltim (East Kalimantan, WITA): WordPress, most likely the Jannah (TieLabs) theme."""
 
-from datetime import timedelta, timezone
-
+from crawler.extraction.dates import WITA
 from crawler.fetch.spider import NewsSpider
 from crawler.profile import SiteProfile
 
-WITA = timezone(timedelta(hours=8))
 # static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)
 _STATIC = (
     "pedoman-media-siber", "kebijakan-privasi", "kebijakan-privasi-2", "tentang-kami", "kontak-kami", "hubungi-kami",

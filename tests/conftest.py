@@ -79,10 +79,11 @@ def cli(*args: str, timeout: int = 180, env: dict | None = None) -> subprocess.C
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=0")
 
 
-def cli_crawl(db: Path, mirrors: dict[str, str], *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+def cli_crawl(db: Path, mirrors: dict[str, str], *args: str, timeout: int = 180,
+              env: dict | None = None) -> subprocess.CompletedProcess:  # fmt: skip
     """``crawler crawl`` of the given sites, each on its mirror, with fast settings for loopback."""
     sites = [a for site, url in mirrors.items() for a in ("--site", site, "--base-url", f"{site}={url}")]
-    return cli("crawl", "--db", str(db), *sites, "--log-level", "WARNING", *FAST, *args, timeout=timeout)
+    return cli("crawl", "--db", str(db), *sites, "--log-level", "WARNING", *FAST, *args, timeout=timeout, env=env)
 
 
 def query(db: Path, sql: str, *params: object) -> list[tuple]:
@@ -102,3 +103,13 @@ def closed_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real Redis server on 127.0.0.1 for the test (see tests/redis_server.py)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

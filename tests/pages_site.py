@@ -64,6 +64,7 @@ class PagesSite(ServedSite):
         self.route = route  # path -> page, for paths not in ``pages`` (endless sites)
         self.delays = delays or {}
         self.requests: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each request, beside ``requests``
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,6 +72,7 @@ class PagesSite(ServedSite):
                 return
 
             def do_GET(self) -> None:  # noqa: N802
+                site.times.append(time.monotonic())
                 site.requests.append(self.path)
                 path = self.path if keep_query else self.path.split("?")[0]
                 time.sleep(site.delays.get(path, 0))

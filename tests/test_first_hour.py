@@ -20,7 +20,7 @@ def _scrapy(*args: str, timeout: int = 120):
 
 def test_scrapy_shell_and_fetch_record_no_runs(tmp_path):
     db = tmp_path / "p.db"
-    assert cli("db", "repair", "--db", str(db)).returncode == 0
+    assert cli("db", "init", "--db", str(db)).returncode == 0
     with LocalSite(SITES / "suarakalbar") as site:
         fetched = _scrapy("fetch", "--nolog", "-s", f"DB_PATH={db}", site.url + "/")
         shell = _scrapy("shell", "-s", f"DB_PATH={db}", "--nolog", "-c", "response.status", site.url + "/")
@@ -31,7 +31,7 @@ def test_scrapy_shell_and_fetch_record_no_runs(tmp_path):
 
 def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path):
     db = tmp_path / "p.db"
-    assert cli("db", "repair", "--db", str(db)).returncode == 0
+    assert cli("db", "init", "--db", str(db)).returncode == 0
     conn = sqlite3.connect(db)
     conn.execute("INSERT INTO crawl_runs (site, started_at, status, pid, host) VALUES "
                  "('suarakalbar', '2026-01-01T00:00:00+00:00', 'running', 999999999, ?)", (socket.gethostname(),))  # fmt: skip
@@ -113,7 +113,7 @@ def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
     import urllib.request
 
     port = closed_port()
-    server = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "serve", "suarakalbar", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "serve-copy", "suarakalbar", "--port", str(port)],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         first = server.stdout.readline()
@@ -124,7 +124,7 @@ def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
-    missing = cli("serve", "nowhere")
+    missing = cli("serve-copy", "nowhere")
     assert missing.returncode == 2 and "no bundled copy" in missing.stderr
 
 
@@ -169,7 +169,6 @@ def test_one_meaning_per_option_and_real_json(tmp_path):
 def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_factory):
     import contextlib
     import io
-    import json
 
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
@@ -179,8 +178,9 @@ def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_
     db = tmp_path_factory.mktemp("prop") / "p.db"
     with LocalSite(SITES / "infopublik") as site:
         assert cli_crawl(db, {"infopublik": site.url}).returncode == 0
-    metadata = json.loads((ROOT / "datasette" / "metadata.json").read_text())
-    datasette_search = metadata["databases"]["pantau"]["queries"]["search"]["sql"]
+    from crawler.web.plugin import archive_metadata
+
+    datasette_search = archive_metadata()["queries"]["search"]["sql"]
     words = st.sampled_from(["netralitas", "ASN", "anak-anak", "se-Kota", "AND", "OR", "NOT", "NEAR", "(", ")", '"',
                              "*", ":", "judul:x", "netral*", "Pemilu 2024:", "-", "^", "'", "\\", "{", "}"])  # fmt: skip
     typed = st.one_of(st.text(max_size=40), st.lists(words, max_size=6).map(" ".join))
@@ -223,7 +223,7 @@ def test_crawler_check_on_a_site_copy_and_on_a_rethemed_one(tmp_path):
 
     with LocalSite(rethemed_copy(SITES / "suarakalbar", tmp_path / "rethemed")) as site:
         changed = cli("check", "suarakalbar", "--base-url", site.url, *fast)
-    assert "Profile selectors that matched nothing on any sampled page:" in changed.stdout, changed.stdout
+    assert "Profile selectors that matched nothing on any sampled page (none of the field's matched):" in changed.stdout, changed.stdout
     for name, selector in (("title", "h1.ray-main-single-title"), ("body", ".ray-main-single-content"),
                            ("date", ".ray-main-single-metadata")):  # fmt: skip
         assert f"  {name}: {selector}" in changed.stdout
@@ -238,3 +238,19 @@ def test_crawler_check_fails_when_core_fields_are_missing(tmp_path):
         result = cli("check", "suarakalbar", "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0")
     assert result.returncode == 1 and "needs attention" in result.stdout
     assert cli("check", "nowhere").returncode == 2
+
+
+def test_crawler_check_says_unreachable_and_where_it_fetched(tmp_path):
+    from tests.conftest import closed_port
+
+    started = time.monotonic()
+    nothing = cli("check", "suarakalbar", "--base-url", f"http://127.0.0.1:{closed_port()}", "--sample", "3")
+    assert nothing.returncode == 1 and "verdict: unreachable" in nothing.stdout, nothing.stdout
+    assert "needs attention" not in nothing.stdout and time.monotonic() - started < 40
+    with LocalSite(SITES / "suarakalbar") as site:
+        good = cli("check", "suarakalbar", "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
+    assert good.returncode == 0, good.stderr[-2000:]
+    robots = next(line for line in good.stdout.splitlines() if "robots.txt" in line)
+    assert "https://suarakalbar.co.id/robots.txt" in robots and f"(fetched: {site.url}/robots.txt)" in robots
+    assert "matched nothing on any sampled page" not in good.stdout  # a passing check lists no selectors ...
+    assert "fallbacks, not needed" in good.stdout  # ... it counts the fallbacks it did not need

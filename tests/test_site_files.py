@@ -72,9 +72,43 @@ def test_selectors_in_a_site_file_override_the_generic_profile(tmp_path):
     ("suarakalbar", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "already exists"),
     ("Bad Name", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "a site name"),
 ])  # fmt: skip
-def test_a_bad_site_file_stops_the_crawl_with_its_name_and_key(tmp_path, name, body, message):
+def test_a_bad_site_file_stops_the_crawl_of_its_site_with_its_name_and_key(tmp_path, name, body, message):
     folder = tmp_path / "sites"
     folder.mkdir()
     (folder / f"{name}.toml").write_text(body, encoding="utf-8")
-    done = cli("crawl", "--db", str(tmp_path / "p.db"), env={"PANTAU_SITES": str(folder)})
+    done = cli("crawl", "--db", str(tmp_path / "p.db"), "--site", name, env={"PANTAU_SITES": str(folder)})
     assert done.returncode == 2 and message in done.stderr and f"{name}.toml" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("domains, says", [
+    ("[]", "domains must name at least one"),
+    ('"contohpost.example"', 'domains must be a list of non-empty strings, e.g. domains = ["contohpost.example"]'),
+    ('[1, 2]', "domains must be a list of non-empty strings"),
+])  # fmt: skip
+def test_one_bad_site_file_never_stops_the_others(tmp_path, domains, says):
+    folder = tmp_path / "sites"
+    folder.mkdir()
+    (folder / "rusak.toml").write_text(f'domains = {domains}\nhome = "https://rusak.example/"\n', encoding="utf-8")
+    env = {**__import__("os").environ, "PANTAU_SITES": str(folder)}
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert listed.returncode == 0 and listed.stdout.split() == ["editorialkaltim", "infopublik", "suarakalbar"], listed.stderr
+    # asked for: exit 2, one line naming the file and the key
+    for asked in (cli("crawl", "--db", str(tmp_path / "p.db"), "--site", "rusak", env={"PANTAU_SITES": str(folder)}),
+                  subprocess.run([sys.executable, "-m", "scrapy", "crawl", "rusak"], cwd=ROOT, capture_output=True,
+                                 text=True, env=env)):  # fmt: skip
+        assert asked.returncode == 2 and asked.stderr.count("\n") == 1, asked.stderr
+        assert f"{folder / 'rusak.toml'}: {says}" in asked.stderr and "Traceback" not in asked.stderr
+    # other sites are crawled, with a warning that names the file
+    with wordpress_site() as site:
+        (folder / "contohpost.toml").write_text('domains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n')
+        done = crawl_with_sites(tmp_path / "p.db", folder, site)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "site rusak left out" in done.stderr and "rusak.toml" in done.stderr
+    assert query(tmp_path / "p.db", "SELECT COUNT(*) FROM articles") == [(len(PATHS),)]
+
+
+def test_scrapy_crawl_says_a_wrong_name_or_argument_in_one_line():
+    for args, says in ((["suarakalbr"], "no spider named 'suarakalbr'; spiders: editorialkaltim, infopublik, suarakalbar"),
+                       (["suarakalbar", "-a", "since=7x"], "since wants YYYY-MM-DD, 7d, 24h or 2w, got '7x'")):  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2 and done.stderr == f"scrapy crawl: error: {says}\n", done.stderr

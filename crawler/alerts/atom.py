@@ -3,13 +3,12 @@ served by any web server. Written atomically, so a reader never sees half a feed
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from pathlib import Path
 
 from crawler.alerts.messages import listed, marked
+from crawler.safetext import safe_text
+from crawler.store.queries import rows_of
 from crawler.store.storage import Database
 
 NS = "http://www.w3.org/2005/Atom"
@@ -23,8 +22,8 @@ def latest_matches(db: Database, topics: tuple[str, ...] | None, limit: int) -> 
         f"{where} ORDER BY a.first_seen_at DESC, a.id LIMIT ?",
         (*params, limit),
     )
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    # what a page held reaches the feed without what XML forbids (one ESC would break the whole feed)
+    return [{k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows_of(cur)]
 
 
 def _stamp(value: str | None, fallback: str) -> str:
@@ -72,23 +71,6 @@ def build_feed(rows: list[dict], title: str, feed_id: str, self_link: str | None
             ET.SubElement(entry, f"{{{NS}}}category", term=place, label=place, scheme="place")
         ET.SubElement(entry, f"{{{NS}}}category", term=r["topic"], scheme="topic")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-
-
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step (a temporary file in the same folder, renamed)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def topic_feed(db: Database, topics: tuple[str, ...] | None, limit: int = 50) -> bytes:

@@ -18,6 +18,7 @@ is read from the environment, so secrets stay out of the file, the database and 
     first_run = "24h"        # a new channel gets matches first seen this long before its first run
     error_share = 0.2        # health: a run whose errors exceed this share of its requests
     silent_after = "48h"     # health: no new article from a site for this long
+    time_limit = "2m"        # at most this long sending to one channel per run; the rest goes next run
 
     [sites.infopublik]
     silent_after = "72h"
@@ -33,6 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.alerts.secrets import masked, url_secrets
 from crawler.arguments import span
 
 HEALTH = "health"  # the pseudo-topic of crawl-health alerts
@@ -59,10 +61,7 @@ class Channel:
 
     def mask(self, text: str) -> str:
         """``text`` with every secret of this channel replaced by ``***``."""
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return masked(text, self.secrets)
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,7 @@ class NotifySettings:
     first_run: timedelta = timedelta(hours=24)
     error_share: float = 0.2
     silent_after: timedelta = timedelta(hours=48)
+    time_limit: timedelta = timedelta(minutes=2)  # a channel's sending in one run; the rest waits for the next
     site_silent_after: dict[str, timedelta] = field(default_factory=dict)
 
     def silence_for(self, site: str) -> timedelta:
@@ -146,6 +146,7 @@ def _channel(path: Path, name: str, spec: Any, topics: set[str] | None) -> Chann
     if lang not in ("id", "en"):
         raise ConfigError(f"{where}: lang must be 'id' or 'en', got {lang!r}")
     if url is not None:
+        secrets += url_secrets(url)
         _check_url(where, url, secrets)
     feed = spec.get("feed")
     if feed is not None and (not isinstance(feed, str) or not feed.strip()):
@@ -175,28 +176,47 @@ def _check_url(where: str, url: str, secrets: list[str]) -> None:
         raise ConfigError(f"{where}: not a URL Apprise can send to (scheme {scheme!r}); see https://appriseit.com")
 
 
+SPANS = ("retry_after", "first_run", "silent_after", "time_limit")
+
+
 def _settings(path: Path, data: dict[str, Any]) -> NotifySettings:
     raw = _table(path, data, "notify")
-    unknown = sorted(set(raw) - {"max_attempts", "retry_after", "first_run", "error_share", "silent_after"})
+    unknown = sorted(set(raw) - {"max_attempts", "error_share", *SPANS})
     if unknown:
         raise ConfigError(f"{path}: [notify] unknown key(s) {', '.join(unknown)}")
     try:
-        values: dict[str, Any] = {k: span(str(raw[k]), f"[notify] {k}") for k in ("retry_after", "first_run",
-                                                                                   "silent_after") if k in raw}
+        values: dict[str, Any] = {k: _span(raw[k], f"[notify] {k}") for k in SPANS if k in raw}
         if "max_attempts" in raw:
-            values["max_attempts"] = int(raw["max_attempts"])
-            if not 1 <= values["max_attempts"] <= 100:
-                raise ValueError("[notify] max_attempts must be between 1 and 100")
+            values["max_attempts"] = _number(raw["max_attempts"], "[notify] max_attempts", int, 1, 100)
         if "error_share" in raw:
-            values["error_share"] = float(raw["error_share"])
-            if not 0 < values["error_share"] <= 1:
+            values["error_share"] = _number(raw["error_share"], "[notify] error_share", float, 0, 1)
+            if values["error_share"] == 0:
                 raise ValueError("[notify] error_share must be above 0 and at most 1")
         per_site = {}
         for site, spec in _table(path, data, "sites").items():
             if not isinstance(spec, dict) or set(spec) - {"silent_after"}:
                 raise ValueError(f"[sites.{site}] takes only silent_after")
             if "silent_after" in spec:
-                per_site[site] = span(str(spec["silent_after"]), f"[sites.{site}] silent_after")
+                per_site[site] = _span(spec["silent_after"], f"[sites.{site}] silent_after")
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     return NotifySettings(**values, site_silent_after=per_site)
+
+
+def _number(value: Any, name: str, kind: type[int] | type[float], low: float, high: float) -> Any:
+    """A whole number (``int``) or a number (``float``) in [low, high]; TOML's true/false and
+    2.9 for a count are refused, not turned into 1 and 2."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if not (whole or (kind is float and isinstance(value, float))):
+        wanted = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return kind(value)
+
+
+def _span(value: Any, name: str) -> timedelta:
+    """A span written as text: "5m", "24h", "2d"."""
+    if not isinstance(value, str):
+        raise ValueError(f'{name} must be a span of time in quotes, such as "5m" or "24h", got {value!r}')
+    return span(value, name)

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,9 +29,13 @@ from urllib.parse import quote
 import apprise
 
 from crawler.alerts import messages
-from crawler.alerts.atom import topic_feed, write_atomically
+from crawler.alerts.atom import topic_feed
 from crawler.alerts.config import HEALTH, Channel, Config, NotifySettings
 from crawler.alerts.messages import Match, listed
+from crawler.fetch.cadence import duration_text
+from crawler.outputs import write_whole
+from crawler.safetext import safe_text
+from crawler.store.queries import rows_of
 from crawler.store.storage import Database, died
 
 # Matches committed late by a long crawl transaction are still found: the watermark of what a
@@ -141,11 +146,15 @@ def health_warnings(db: Database, settings: NotifySettings, now: datetime) -> di
         "SELECT site, status, error, requests, errors, warnings FROM crawl_runs WHERE id IN "
         "(SELECT MAX(id) FROM crawl_runs WHERE status != 'running' GROUP BY site)"
     ).fetchall()
+    polls = {r["site"]: r for r in rows_of(db.conn.execute("SELECT site, interval_s, stretched FROM site_schedule"))}
     for site, status, error, requests, errors, warnings in latest:
         for warning in listed(warnings):
             active[f"warning:{site}:{_shape(warning)}"] = f"{site}: {warning}"
         if status == "failed":
-            active[f"failed:{site}"] = f"{site}: crawl failed: {error or 'no page could be fetched'}"
+            poll = polls.get(site) or {}
+            slower = f" (polled less often now: every {duration_text(poll['interval_s'])}, after {poll['stretched']})" \
+                if poll.get("stretched") and poll.get("interval_s") else ""  # fmt: skip
+            active[f"failed:{site}"] = f"{site}: crawl failed: {error or 'no page could be fetched'}{slower}"
         elif requests and (errors or 0) / requests > settings.error_share:  # a failed site: one alert
             active[f"errors:{site}"] = (
                 f"{site}: {errors} of {requests} requests failed ({errors / requests:.0%}, "
@@ -250,22 +259,24 @@ def matches_of(db: Database, rows: list[dict[str, Any]]) -> dict[int, Match]:
     for r in rows:
         if r["kind"] == "health":
             continue
-        a = db.conn.execute(
+        found = rows_of(db.conn.execute(
             "SELECT a.title, a.site, a.url, a.published_at, a.published_date, a.places, a.officials, a.story_id, "
             "t.terms, t.snippet FROM articles a LEFT JOIN article_topics t ON t.article_id = a.id AND t.topic = ? "
             "WHERE a.id = ?",
             (r["topic"], r["article_id"]),
-        ).fetchone()
-        if a is None:
+        ))  # fmt: skip
+        if not found:
             continue
+        a = found[0]
         also = db.conn.execute(
             "SELECT site, url FROM articles WHERE story_id = ? AND site != ? ORDER BY first_seen_at LIMIT 10",
-            (a[7], a[1]),
+            (a["story_id"], a["site"]),
         ).fetchall()
         out[r["id"]] = Match(
-            key=r["key"], kind=r["kind"], topic=r["topic"], title=a[0] or a[2], site=a[1], url=a[2], published_at=a[3],
-            published_date=a[4], place=", ".join(listed(a[5])) or None, officials=listed(a[6]), terms=listed(a[8]),
-            snippet=a[9] or "", also=[(s, u) for s, u in also],
+            key=r["key"], kind=r["kind"], topic=r["topic"], title=a["title"] or a["url"], site=a["site"],
+            url=a["url"], published_at=a["published_at"], published_date=a["published_date"],
+            place=", ".join(listed(a["places"])) or None, officials=listed(a["officials"]), terms=listed(a["terms"]),
+            snippet=a["snippet"] or "", also=[(s, u) for s, u in also],
         )  # fmt: skip
     return out
 
@@ -286,7 +297,8 @@ def compose(channel: Channel, rows: list[dict[str, Any]], facts: dict[int, Match
         out.append((matched, key, *messages.digest([facts[r["id"]] for r in matched], key, channel.lang)))
     else:
         out += [([r], r["key"], *messages.instant(facts[r["id"]], channel.lang)) for r in matched]
-    return out
+    # what a page held reaches a message (or a terminal, with --dry-run) without control characters
+    return [(group, key, safe_text(title), safe_text(body)) for group, key, title, body in out]
 
 
 Sender = Callable[[Channel, str, str, str], str | None]
@@ -321,7 +333,7 @@ def notify_channel(
     if channel.feed:
         data = topic_feed(db, tuple(t for t in channel.topics or () if t != HEALTH) or None)
         if not dry_run:
-            write_atomically(channel.feed, data)
+            write_whole(channel.feed, data)
         result.feed_entries = data.count(b"<entry>")
         return result
     db.conn.execute("BEGIN IMMEDIATE")
@@ -341,15 +353,7 @@ def notify_channel(
     db.conn.execute("COMMIT")
     rows = claim(db, channel.name, now)
     facts = matches_of(db, rows)
-    for group, key, title, body in compose(channel, rows, facts):
-        error = sender(channel, key, title, body)
-        result.given_up += record(db, group, error, settings, now)
-        if error is None:
-            result.sent += len(group)
-            result.messages += 1
-        else:
-            result.failed += len(group)
-            result.error = result.error or error
+    _send_all(db, channel, settings, now, compose(channel, rows, facts), sender, result)
     orphans = [r for r in rows if r["kind"] != "health" and r["id"] not in facts]  # article gone (repair, deletion)
     if orphans:
         record(db, orphans, "the article is no longer in the database", NotifySettings(max_attempts=1), now)
@@ -359,13 +363,51 @@ def notify_channel(
     return result
 
 
+def _send_all(db: Database, channel: Channel, settings: NotifySettings, now: datetime, composed: list[Message],
+              sender: Sender, result: ChannelResult) -> None:  # fmt: skip
+    """Send the messages within the channel's ``time_limit``. What is not sent (the time is up, or
+    the run is stopped: Ctrl-C, SIGTERM) goes back to ``retry`` for the next run, never left
+    ``sending``."""
+    deadline = time.monotonic() + settings.time_limit.total_seconds()
+    unsent = list(composed)
+    try:
+        while unsent:
+            if time.monotonic() > deadline:
+                late = (f"time limit reached ({settings.time_limit.total_seconds():g} s, [notify] time_limit): "
+                        f"{sum(len(group) for group, *_ in unsent)} left for the next run")  # fmt: skip
+                result.error = f"{result.error}; {late}" if result.error else late
+                return
+            group, key, title, body = unsent[0]
+            error = sender(channel, key, title, body)
+            result.given_up += record(db, group, error, settings, now)
+            unsent.pop(0)
+            if error is None:
+                result.sent += len(group)
+                result.messages += 1
+            else:
+                result.failed += len(group)
+                result.error = result.error or error
+    finally:
+        release(db, [r for group, *_ in unsent for r in group])
+
+
+def release(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Claimed deliveries that were not sent: due again at once, the claim's attempt not counted."""
+    if not rows:
+        return
+    with db.transaction():
+        db.conn.executemany(
+            "UPDATE deliveries SET status = 'retry', attempts = MAX(attempts - 1, 0), claimed_pid = NULL, "
+            "claimed_host = NULL, claimed_at = NULL, next_attempt_at = NULL WHERE id = ? AND status = 'sending'",
+            [(r["id"],) for r in rows],
+        )
+
+
 def _due(db: Database, channel: str) -> list[dict[str, Any]]:
-    cur = db.conn.execute(
+    return rows_of(db.conn.execute(
         "SELECT * FROM deliveries WHERE channel = ? AND status IN ('pending', 'retry', 'sending') ORDER BY id",
         (channel,),
-    )
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, v, strict=True)) for v in cur.fetchall()]
+    ))  # fmt: skip
 
 
 def run_notify(
@@ -396,8 +438,7 @@ def status(db: Database) -> list[dict[str, Any]]:
         "AS newest_problem FROM deliveries WHERE kind != 'health' OR status != 'cleared' "
         "GROUP BY channel ORDER BY channel"
     )
-    names = [c[0] for c in cur.description]
-    rows = [dict(zip(names, v, strict=True)) for v in cur.fetchall()]
+    rows = rows_of(cur)
     for row in rows:
         last = db.conn.execute(
             "SELECT last_error FROM deliveries WHERE channel = ? AND status IN ('retry', 'failed') "

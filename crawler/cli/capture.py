@@ -39,13 +39,27 @@ def capture_name(url: str) -> str:
     return f"{slug}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
+class CaptureReviewed(ValueError):
+    """The page is already captured and its record reviewed: replacing it needs ``--force``."""
+
+
 def save_capture(
-    directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None
+    directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None, force: bool = False
 ) -> Path:
-    """Write the page and its draft record; returns the record's path."""
+    """Write the page and its draft record; returns the record's path. A reviewed capture of the
+    same URL is refused (:class:`CaptureReviewed`) unless ``force``; then its page and reviewed
+    record are kept beside the new ones (``.previous``), never lost."""
     directory.mkdir(parents=True, exist_ok=True)
     name = capture_name(url)
-    (directory / f"{name}.html.gz").write_bytes(gzip.compress(body, mtime=0))
+    path, page = directory / f"{name}.json", directory / f"{name}.html.gz"
+    if path.exists() and _reviewed(path):
+        if not force:
+            raise CaptureReviewed(f"{path} is already captured and reviewed; --force captures it again "
+                                  f"(the reviewed record is kept as {path.name}.previous)")  # fmt: skip
+        for old in (path, page):
+            if old.exists():
+                old.replace(old.with_name(old.name + ".previous"))
+    page.write_bytes(gzip.compress(body, mtime=0))
     record = {
         "url": url,
         "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -53,9 +67,17 @@ def save_capture(
         "reviewed": False,
         "expected": extracted(body, url, headers.get("Content-Type"), profile),
     }
-    path = directory / f"{name}.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def _reviewed(path: Path) -> bool:
+    """Whether a capture record is marked reviewed (a record that cannot be read counts as
+    reviewed: it is not replaced without --force)."""
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("reviewed", True))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def extracted(body: bytes, url: str, content_type: str | None, profile: SiteProfile | None) -> dict[str, Any]:

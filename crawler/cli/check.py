@@ -59,7 +59,8 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
             "DB_PATH": os.path.join(scratch, "none.db"),  # never created: every article counts as new
             "ITEM_PIPELINES": {"crawler.store.pipelines.ValidatePipeline": 100,
                                "crawler.cli.check.CollectPipeline": 900},
-            "EXTRACT_WORKERS": 0, "LOG_LEVEL": "ERROR", "PROGRESS_INTERVAL": 0, **settings_overrides,
+            "EXTRACT_WORKERS": 0, "LOG_LEVEL": "ERROR", "PROGRESS_INTERVAL": 0, "PAGE_ARCHIVE": False,
+            **settings_overrides,
         }  # fmt: skip
         for key, value in overrides.items():
             settings.set(key, value, priority="cmdline")
@@ -85,6 +86,7 @@ def report(
     rejects: list[Reject], pages: dict[str, bytes],
 ) -> dict[str, Any]:  # fmt: skip
     sampled = len(articles) + len(rejects)
+    unmatched = unmatched_selectors(profile, list(pages.values()))
     fields = {}
     for name in FIELDS:
         values = [(a, _value(a, name)) for a in articles]
@@ -101,9 +103,18 @@ def report(
         "sampled": sampled,
         "dropped": dict(Counter(r.reason for r in rejects)),
         "fields": fields,
-        "unmatched_selectors": unmatched_selectors(profile, list(pages.values())),
+        "unmatched_selectors": unmatched,
+        # fields for which no profile selector matched on any page: the profile's layer failed for
+        # them (a changed layout), even where another layer still found the field
+        "profile_failed": [name for name, none in unmatched.items() if len(none) == len(getattr(profile, name))],
+        "reachable": bool(pages) or any(_answered(e["status"]) for e in entry_points.values()),
         "ok": sampled > 0 and all(fields[name]["ok"] for name in CORE),
     }
+
+
+def _answered(status: str) -> bool:
+    """The server answered (with a page or an HTTP error), as opposed to not at all."""
+    return status == "ok" or status[:1].isdigit() or status.startswith(("http-", "bad-", "empty-", "too-"))
 
 
 def unmatched_selectors(profile: SiteProfile, pages: list[bytes]) -> dict[str, list[str]]:
@@ -144,7 +155,8 @@ def format_report(data: dict[str, Any]) -> str:
     lines.append(f"  {'kind':<8} {'status':<18} {'articles':>8}  {'newest':<20} url")
     for e in data["entry_points"]:
         newest = (e.get("newest") or "-")[:19]
-        lines.append(f"  {e['kind']:<8} {e['status']:<18} {e['articles']:>8}  {newest:<20} {e['url']}")
+        where = e["url"] + (f"  (fetched: {e['fetched']})" if e.get("fetched") else "")
+        lines.append(f"  {e['kind']:<8} {e['status']:<18} {e['articles']:>8}  {newest:<20} {where}")
     dropped = ", ".join(f"{k} {v}" for k, v in sorted(data["dropped"].items()))
     lines += ["", f"{data['sampled']} article page(s) sampled" + (f" (dropped: {dropped})" if dropped else "")]
     lines.append(f"  {'field':<10} {'share':>6}  {'verdict':<7} {'from':<24} example")
@@ -152,10 +164,26 @@ def format_report(data: dict[str, Any]) -> str:
         layers = ", ".join(f"{k} {v}" for k, v in f["layers"].items()) or "-"
         verdict = "ok" if f["ok"] else "MISSING" if name in CORE else "low"
         lines.append(f"  {name:<10} {f['share']:>6.0%}  {verdict:<7} {layers:<24} {f['example'] or ''}")
-    if data["unmatched_selectors"]:
-        lines += ["", "Profile selectors that matched nothing on any sampled page:"]
-        for name, selectors in data["unmatched_selectors"].items():
-            lines += [f"  {name}: {s}" for s in selectors]
-    verdict = "title, date and body found: OK" if data["ok"] else "title, date or body missing: needs attention"
-    lines += ["", f"verdict: {verdict}"]
+    lines += _selector_lines(data)
+    lines += ["", f"verdict: {verdict_of(data)}"]
     return "\n".join(lines)
+
+
+def verdict_of(data: dict[str, Any]) -> str:
+    if not data.get("reachable", True):
+        return "unreachable: no page of the site could be fetched (network, DNS or --base-url?)"
+    return "title, date and body found: OK" if data["ok"] else "title, date or body missing: needs attention"
+
+
+def _selector_lines(data: dict[str, Any]) -> list[str]:
+    """Selectors that matched nothing: listed for a field where none of the profile's selectors
+    matched (the profile's layer failed: a changed layout?); where another of them matched, they are
+    fallbacks that were not needed, counted in one line."""
+    failed = data.get("profile_failed", [])
+    lines = ["", "Profile selectors that matched nothing on any sampled page (none of the field's matched):"]
+    lines += [f"  {name}: {s}" for name in failed for s in data["unmatched_selectors"][name]]
+    spare = sum(len(v) for name, v in data["unmatched_selectors"].items() if name not in failed)
+    if spare:
+        lines += ["", f"{spare} other selector(s) matched nothing: fallbacks, not needed where another of their "
+                      "field matched (--format json lists them)"]  # fmt: skip
+    return lines if failed else lines[2:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import threading
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -47,12 +48,20 @@ def resolve(root: Path, raw_path: str) -> Path | None:
 class SiteHandler(BaseHTTPRequestHandler):
     root: Path
     requests_seen: list[str]
+    validators: bool  # send ETag and Last-Modified, and answer 304 when they still hold
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.requests_seen.append(self.path)
         target = resolve(self.root, self.path)
         if target is None:
             self.send_error(404, "Not Found")
+            return
+        info = target.stat()
+        etag, modified = f'"{info.st_mtime_ns:x}-{info.st_size:x}"', formatdate(info.st_mtime, usegmt=True)
+        if self.validators and self._unchanged(etag, info.st_mtime):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
             return
         data = target.read_bytes()
         ctype = TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0]
@@ -63,8 +72,20 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        if self.validators:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", modified)
         self.end_headers()
         self.wfile.write(data)
+
+    def _unchanged(self, etag: str, mtime: float) -> bool:
+        if match := self.headers.get("If-None-Match"):
+            return etag in (m.strip() for m in match.split(","))
+        try:
+            since = parsedate_to_datetime(self.headers.get("If-Modified-Since") or "")
+        except (TypeError, ValueError):
+            return False
+        return int(mtime) <= since.timestamp()
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         return
@@ -93,12 +114,15 @@ class ServedSite:
 
 
 class LocalSite(ServedSite):
-    """A served site copy: ``with LocalSite(path) as site: site.url``."""
+    """A served site copy: ``with LocalSite(path) as site: site.url``. It sends validators and
+    answers conditional requests with 304, as most web servers do for files (``validators=False``:
+    a server that ignores them)."""
 
-    def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1", validators: bool = True) -> None:
         self.root = Path(root)
         self.requests: list[str] = []
-        handler = type("Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests})
+        handler = type("Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests,
+                                                   "validators": validators})  # fmt: skip
         super().__init__(handler, port, host)
 
 
@@ -107,4 +131,4 @@ if __name__ == "__main__":
 
     from crawler.cli.main import main
 
-    sys.exit(main(["serve", *sys.argv[1:]]))
+    sys.exit(main(["serve-copy", *sys.argv[1:]]))

@@ -6,22 +6,24 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sqlite3
 import stat
 import sys
-import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any, NoReturn
 
 from crawler import __version__
+from crawler.outputs import open_output
 from crawler.profile import ProfileError
+from crawler.safetext import safe_text
 from crawler.store.queries import decoded
 from crawler.store.storage import Database, StorageError, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LOG_LEVELS = ("DEBUG", "INFO", "PROGRESS", "WARNING", "ERROR", "CRITICAL")  # PROGRESS: crawler.fetch.progress
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_SITES = PROJECT_ROOT / "fixtures" / "sites"
 
@@ -57,12 +59,7 @@ def count(low: int, high: int) -> Any:
     return parse
 
 
-def terminal_safe(text: object) -> str:
-    """Text from a web page as it may reach a terminal: no escape sequences or control characters."""
-    return _CONTROL.sub("", str(text)) if text is not None else ""
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+terminal_safe = safe_text  # text from a web page as it may reach a terminal
 
 
 # ----------------------------------------------------------------------------- extract
@@ -70,10 +67,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """One page's record, as a crawl would store it (extraction, then topics, places, officials)."""
+    from crawler import settings
     from crawler.enrichment.enrich import enrich
     from crawler.enrichment.topics import load_topics
     from crawler.extraction.extract import ExtractionError, extract_article
-    from crawler.sites import profile_for_url, profiles
+    from crawler.items import unusable
+    from crawler.sites import check_sites, profile_for_url, profiles
 
     source: str = args.source
     content_type = None
@@ -87,15 +86,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc))
     if args.site:
-        profile = profiles().get(args.site)
-        if profile is None:
-            return fail(f"unknown site {args.site!r}; known: {', '.join(sorted(profiles()))}")
+        try:
+            profile = profiles()[check_sites([args.site])[0]]
+        except ValueError as exc:
+            return fail(str(exc))
     else:
         profile = profile_for_url(url)
     try:
         article = enrich(extract_article(data, url, profile, content_type=content_type), load_topics())
     except ExtractionError as exc:
         return fail(f"{source}: {exc}")
+    if problem := unusable(article, settings.ARTICLE_MIN_WORDS):  # what a crawl would not store either
+        return fail(f"{source}: no article found: {problem[0]}: {problem[1]}")
     record = article.to_dict()
     for internal in ("source_url", "source_key", "sitemap_lastmod", "sketch"):
         record.pop(internal, None)
@@ -140,9 +142,22 @@ def _read_page_file(source: str) -> bytes:
 
 def _download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]:
     """One page over HTTP, bounded like a crawl's: at most ``DOWNLOAD_MAXSIZE`` bytes and
-    ``total_seconds`` in all (a server that sends a byte now and then cannot keep it open)."""
+    ``total_seconds`` for the whole exchange, headers included (a server that sends a byte now
+    and then, before or after its headers, cannot keep it open). The exchange runs in a helper
+    thread that is abandoned when the time is up: the command ends, and the thread with it."""
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(_fetch(url, total_seconds)), daemon=True)
+    worker.start()
+    worker.join(total_seconds)
+    if not outcome:
+        raise ValueError(f"cannot fetch {url}: no complete answer within {total_seconds:g} s (--timeout)")
+    if isinstance(outcome[0], ValueError):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _fetch(url: str, total_seconds: float) -> tuple[bytes, str | None] | ValueError:
     limit = _max_page_bytes()
-    deadline = time.monotonic() + total_seconds
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
     chunks, size = [], 0
     try:
@@ -152,13 +167,9 @@ def _download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
-                    raise ValueError(f"cannot fetch {url}: over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
-                if time.monotonic() > deadline:
-                    raise ValueError(f"cannot fetch {url}: still downloading after {total_seconds:g} s")
-    except ValueError:
-        raise
+                    return ValueError(f"cannot fetch {url}: over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
     except Exception as exc:  # noqa: BLE001 - any network failure is one line for the user
-        raise ValueError(f"cannot fetch {url}: {exc}") from exc
+        return ValueError(f"cannot fetch {url}: {exc}")
     return b"".join(chunks), content_type
 
 
@@ -189,15 +200,23 @@ def _parse_base_urls(values: list[str], known: list[str]) -> dict[str, str]:
     return result
 
 
-def _parse_settings(items: list[str]) -> dict[str, Any]:
-    """``-s NAME=VALUE`` pairs; a value for one of Pantau's or Scrapy's numeric or yes/no settings
-    must be one, and not negative, so that a typo fails now rather than mid-crawl."""
+def project_settings(overrides: dict[str, Any] | None = None) -> Any:
+    """Scrapy's settings with Pantau's (``crawler.settings``) and ``overrides`` on top, without
+    starting a crawl: for commands that read a setting or two."""
     from scrapy.settings import Settings
 
     from crawler import settings as ours
 
-    defaults = Settings()
-    defaults.setmodule(ours)
+    settings = Settings()
+    settings.setmodule(ours)
+    settings.setdict(overrides or {}, priority="cmdline")
+    return settings
+
+
+def _parse_settings(items: list[str]) -> dict[str, Any]:
+    """``-s NAME=VALUE`` pairs; a value for one of Pantau's or Scrapy's numeric or yes/no settings
+    must be one, and not negative, so that a typo fails now rather than mid-crawl."""
+    defaults = project_settings()
     result: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -226,8 +245,10 @@ def run_crawl(
     base_urls: dict[str, str] | None = None,
     spider_args: dict[str, str] | None = None,
     settings_overrides: dict[str, Any] | None = None,
+    quick: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Crawl ``sites`` in one process into ``db_path``; returns one summary dict per site."""
+    """Crawl ``sites`` in one process into ``db_path``; returns one summary dict per site. The
+    sites in ``quick`` are polled quickly (their fresh entry points, conditionally)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -245,6 +266,8 @@ def run_crawl(
         kwargs: dict[str, Any] = dict(spider_args or {})
         if base_urls and site in base_urls:
             kwargs["base_url"] = base_urls[site]
+        if site in quick:
+            kwargs["quick"] = "1"
         crawler = process.create_crawler(site)
         crawlers[site] = crawler
         process.crawl(crawler, offload=offload, **kwargs)
@@ -260,6 +283,8 @@ def run_crawl(
         for site, crawler in crawlers.items():
             run_id = crawler.stats.get_value("pantau/run_id")
             row = dict(db.run(run_id)) if run_id else {"site": site, "error": "the crawl did not start"}
+            if row.get("status") == "running":  # the run row could not be written: what the crawl counted
+                row.update(crawler.stats.get_value("pantau/record") or {})
             if fatal := crawler.stats.get_value("pantau/fatal"):  # even when the run row could not be written
                 row.update(status="failed", error=fatal)
             row.setdefault("status", "failed")
@@ -304,6 +329,10 @@ def format_summary(rows: list[dict[str, Any]], with_runs: bool = False) -> str:
             counts = decoded(r.get(column))
             if counts:
                 lines.append(f"    {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        if r.get("mode") == "quick" or r.get("not_modified"):
+            kind = "a quick poll" if r.get("mode") == "quick" else "a full walk"
+            lines.append(f"    {kind}; entry points unchanged since the last run (304 or the same body): "
+                         f"{r.get('not_modified') or 0}")  # fmt: skip
         layers = (decoded(r.get("coverage")) or {}).get("layers") if with_runs else None
         if layers:
             lines.append("    fields came from: " + "; ".join(
@@ -328,21 +357,34 @@ def _took(run: dict[str, Any]) -> str:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.sites import profiles
+    from crawler.cli.sites_cli import cadence_of, nothing_due, plan_due, quiet_tick
+
+    if not (args.site or args.all or args.redis or os.environ.get("REDIS_URL")) and args.format == "table":
+        sites_dir = next((s.partition("=")[2] for s in args.set or [] if s.startswith("SITES_DIR=")), None)
+        if line := quiet_tick(args.db, sites_dir):  # from cron, nothing due: said without loading Scrapy
+            print(line)
+            return EXIT_OK
+    from crawler.sites import check_sites, profiles
 
     known = sorted(profiles())
-    sites = list(dict.fromkeys(args.site or known))  # a site named twice is crawled once
-    unknown = [s for s in sites if s not in known]
-    if unknown:
-        return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
-    if args.redis:
-        os.environ["REDIS_URL"] = args.redis  # the settings module reads it
-    redis_url = os.environ.get("REDIS_URL")
+    try:
+        sites = check_sites(args.site)
+    except ValueError as exc:
+        return fail(str(exc))
+    redis_url = args.redis or os.environ.get("REDIS_URL")  # passed to the crawl as a setting (below)
+    quick: frozenset[str] = frozenset()
     try:  # everything that can be wrong is found before the crawl starts, not after
         config = _notify_config(args, redis_url)
         base_urls = _parse_base_urls(args.base_url or [], known)
         overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level, **_parse_settings(args.set or [])}
         spider_args = _spider_args(args)
+        if not (args.site or args.all or redis_url):  # from cron: the sites that are due
+            plan = plan_due(args.db, sites, cadence_of(overrides), full=bool(args.full or spider_args))
+            if not plan.sites:
+                print(json.dumps({"runs": [], "warnings": [], "due": []}) if args.format == "json"
+                      else nothing_due(plan.waiting))  # fmt: skip
+                return EXIT_OK
+            sites, quick = plan.sites, plan.quick
         preflight(None if redis_url else args.db, sites)
         if redis_url:
             from crawler.store.relay import connect
@@ -351,7 +393,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             overrides["REDIS_URL"] = redis_url
     except (ValueError, StorageError) as exc:
         return fail(str(exc))
-    rows = run_crawl(sites, args.db, base_urls, spider_args, overrides)
+    rows = run_crawl(sites, args.db, base_urls, spider_args, overrides, quick)
     warnings = [] if redis_url else check_health(args.db, rows)
     _print_crawl(args.format, rows, warnings, distributed=bool(redis_url))
     code = EXIT_OK
@@ -384,13 +426,13 @@ def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Any:
 
 def _spider_args(args: argparse.Namespace) -> dict[str, str]:
     """The ``-a`` arguments every site's spider gets from ``crawler crawl`` options."""
-    from crawler.arguments import parse_since
+    from crawler.arguments import since_day
 
     spider_args = {}
     if args.refresh:
         spider_args["refresh"] = "1"
     if args.since:
-        spider_args["since"] = parse_since(args.since, "--since").isoformat()
+        spider_args["since"] = since_day(args.since, "--since").isoformat()
     if args.max_items:
         spider_args["max_items"] = str(args.max_items)
     return spider_args
@@ -432,11 +474,18 @@ def preflight(db_path: str | None, sites: list[str]) -> None:
 
 
 def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The runs' health warnings; a database that cannot be used for it (the failure that ended
+    the crawl, often) is said in one warning, and the summary is still printed."""
     from crawler.alerts.health import check_run
 
-    db = Database.open(db_path)
+    try:
+        db = Database.open(db_path)
+    except StorageError as exc:
+        return [f"crawl health not checked: {exc}"]
     try:
         return [w for r in rows if r.get("id") for w in check_run(db, r["id"])]
+    except sqlite3.Error as exc:
+        return [f"crawl health not checked: {exc}"]
     finally:
         db.close()
 
@@ -482,7 +531,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"  crawler report{db_arg}\n"
           f"  crawler runs{db_arg}\n"
           f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
-          f"  datasette {args.db} -m datasette/metadata.json   # after: pip install datasette")  # fmt: skip
+          f"  crawler dashboard{db_arg}   # charts, search and crawl health in a browser")  # fmt: skip
     return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
 
 
@@ -490,10 +539,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve a bundled site copy on 127.0.0.1, for ``scrapy crawl SITE -a base_url=...``."""
     from crawler.cli.localserver import LocalSite
 
-    root = FIXTURE_SITES / args.site
-    if not root.is_dir():
-        known = sorted(p.name for p in FIXTURE_SITES.iterdir() if p.is_dir()) if FIXTURE_SITES.is_dir() else []
+    known = sorted(p.name for p in FIXTURE_SITES.iterdir() if p.is_dir()) if FIXTURE_SITES.is_dir() else []
+    if args.site not in known:  # a name, never a path: only the bundled copies are served
         return fail(f"no bundled copy of {args.site!r}; there are: {', '.join(known) or 'none'}")
+    root = FIXTURE_SITES / args.site
     try:
         site = LocalSite(root, port=args.port)
     except OSError as exc:
@@ -516,15 +565,36 @@ def _open_readonly(path: str) -> Database:
     return Database.open(path, readonly=True)
 
 
+def check_names(db: Database, site: str | None = None, topic: str | None = None) -> None:
+    """A site or topic a command filters on must exist (a typo answers "unknown", with the names
+    that exist, not "0 results"): the sites of the profiles and of the archive's runs, the topics
+    of the watchlist and of the archive's matches. :class:`ValueError` otherwise."""
+    from crawler.enrichment.topics import load_topics
+    from crawler.sites import profiles
+
+    if site:
+        sites = set(profiles()) | {row[0] for row in db.conn.execute("SELECT DISTINCT site FROM crawl_runs")}
+        if site not in sites:
+            raise ValueError(f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+    if topic:
+        topics = {t.name for t in load_topics()} | {
+            row[0] for row in db.conn.execute("SELECT DISTINCT topic FROM article_topics")}  # fmt: skip
+        if topic not in topics:
+            raise ValueError(f"unknown topic {topic!r}; known: {', '.join(sorted(topics))}")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    from crawler.store.queries import parse_since, search
+    from crawler.store.queries import BROAD_MATCHES, parse_since, search, search_total
 
     try:
         db = _open_readonly(args.db)
     except StorageError as exc:
         return fail(str(exc))
     try:
-        rows = search(db, args.query, args.site, parse_since(args.since), args.topic, args.limit)
+        check_names(db, args.site, args.topic)
+        since = parse_since(args.since)
+        rows = search(db, args.query, args.site, since, args.topic, args.limit)
+        total = search_total(db, args.query, args.site, since, args.topic) if len(rows) == args.limit else len(rows)
     except ValueError as exc:
         return fail(str(exc))
     except sqlite3.Error as exc:
@@ -539,7 +609,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             title, url, snippet = (one_line(terminal_safe(r[k])) for k in ("title", "url", "snippet"))
             print(f"{day}  {terminal_safe(r['site']):<16} {title}\n    {url}\n    {snippet}\n")
         newest = rows and rows[0].get("order") == "newest"
-        print(f"{len(rows)} result(s)" + (", newest first: the words match too many articles to rank "
+        of = "" if total == len(rows) else (f" of more than {BROAD_MATCHES:,}" if total > BROAD_MATCHES
+                                            else f" of {total}")  # fmt: skip
+        print(f"{len(rows)}{of} result(s)" + (", newest first: the words match too many articles to rank "
                                            "(add a rarer word to rank by relevance)" if newest else ""),
               file=sys.stderr)  # fmt: skip
     return EXIT_OK
@@ -553,6 +625,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     try:
+        check_names(db, topic=args.topic)
         data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, parse_since(args.since))
     except ValueError as exc:
         return fail(str(exc))
@@ -568,6 +641,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print(terminal_safe(report_markdown(data)), end="")
     return EXIT_OK
+
+
+def _json_array(out: Any, rows: Any) -> int:
+    """Rows as one JSON array, written as they come (an archive need not fit in memory)."""
+    out.write("[")
+    written = 0
+    for row in rows:
+        out.write((",\n" if written else "\n") + json.dumps(row, ensure_ascii=False))
+        written += 1
+    out.write("\n]\n")
+    return written
 
 
 def write_csv(out: Any, columns: list[str] | tuple[str, ...], rows: Any, raw: bool = False) -> int:
@@ -609,6 +693,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         with _output(args.output) as out:
             if args.format == "csv":
                 written = write_csv(out, EXPORT_COLUMNS, (_as_cells(r) for r in rows), args.raw)
+            elif args.format == "json":
+                written = _json_array(out, rows)
             else:
                 written = 0
                 for row in rows:
@@ -629,26 +715,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _output(path: str | None) -> Any:
-    """Standard output, or a file written whole or not at all: a regular file is written to a
-    temporary file beside it and renamed; a device or pipe (``/dev/stdout``) is written directly."""
+    """Standard output, or a file written whole or not at all (:mod:`crawler.outputs`)."""
     if not path:
         yield sys.stdout
         sys.stdout.flush()
         return
-    target = Path(path)
-    if target.exists() and not target.is_file():
-        with open(target, "w", encoding="utf-8", newline="") as out:
-            yield out
-        return
-    fd, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with open_output(path) as out:
+        yield out
 
 
 # ----------------------------------------------------------------------------- runs
@@ -690,12 +763,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Whether Pantau works on a site today: exit 0 when title, date and body are found on at
     least 80 % of the sampled article pages, 1 otherwise; nothing is written to any database."""
     from crawler.cli.check import format_report, run_check
-    from crawler.sites import profiles
+    from crawler.sites import check_sites, profiles
 
     known = sorted(profiles())
-    if args.site not in known:
-        return fail(f"unknown site {args.site!r}; known: {', '.join(known)}")
     try:
+        check_sites([args.site])
         if args.base_url:
             _parse_base_urls([f"{args.site}={args.base_url}"], known)
         profiles()[args.site].check()
@@ -713,22 +785,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_capture(args: argparse.Namespace) -> int:
     """Save live pages as test cases with a draft record, or (``--refresh``) show what the current
     code extracts differently from every capture's record."""
-    from crawler.cli.capture import all_captures, problems, recheck, save_capture
-    from crawler.sites import profile_for_url, profiles
+    from crawler.cli.capture import save_capture
+    from crawler.sites import check_sites, profile_for_url, profiles
 
-    if args.site and args.site not in profiles():
-        return fail(f"unknown site {args.site!r}; known: {', '.join(sorted(profiles()))}")
+    if args.site:
+        try:
+            check_sites([args.site])
+        except ValueError as exc:
+            return fail(str(exc))
     root = Path(args.dir) if args.dir else PROJECT_ROOT / "fixtures"
     if args.refresh:
-        changed = 0
-        for path in all_captures(root):
-            site = path.parent.parent.name
-            record, now = recheck(path, profiles().get(site))
-            for line in problems(record, now):
-                print(f"{path.relative_to(root)}: {line}")
-                changed += 1
-        print(f"{len(all_captures(root))} capture(s) re-extracted, {changed} difference(s)", file=sys.stderr)
-        return EXIT_FAILED if changed else EXIT_OK
+        return _refresh_captures(root)
     if not args.sources:
         return fail("give URLs (or saved .html files with --url) to capture, or --refresh")
     for source in args.sources:
@@ -740,22 +807,52 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 if not args.url:
                     return fail(f"{source}: a saved page needs --url, the address it was saved from")
                 body, content_type, url = _read_page_file(source), None, args.url
-        except ValueError as exc:
+            profile = profiles().get(args.site) if args.site else profile_for_url(url)
+            if profile is None:
+                return fail(f"{url} is not on a known site; name it with --site")
+            headers = {"Content-Type": content_type} if content_type else {}
+            path = save_capture(root / profile.name / "captured", url, body, headers, profile, force=args.force)
+        except ValueError as exc:  # CaptureReviewed too: a reviewed record is not replaced without --force
             return fail(str(exc))
-        profile = profiles().get(args.site) if args.site else profile_for_url(url)
-        if profile is None:
-            return fail(f"{url} is not on a known site; name it with --site")
-        headers = {"Content-Type": content_type} if content_type else {}
-        path = save_capture(root / profile.name / "captured", url, body, headers, profile)
         print(f"saved {path} (draft: review the expected record, then set \"reviewed\": true)")
     return EXIT_OK
+
+
+def _refresh_captures(root: Path) -> int:
+    """Re-extract every capture; print what the current code extracts differently."""
+    from crawler.cli.capture import all_captures, problems, recheck
+    from crawler.sites import profiles
+
+    changed = 0
+    for path in all_captures(root):
+        record, now = recheck(path, profiles().get(path.parent.parent.name))
+        for line in problems(record, now):
+            print(f"{path.relative_to(root)}: {line}")
+            changed += 1
+    print(f"{len(all_captures(root))} capture(s) re-extracted, {changed} difference(s)", file=sys.stderr)
+    return EXIT_FAILED if changed else EXIT_OK
 
 
 # ----------------------------------------------------------------------------- db
 
 
+def cmd_db_init(args: argparse.Namespace) -> int:
+    """Create a database with the current schema (an existing one is upgraded, never emptied)."""
+    existed = Path(args.db).exists()
+    try:
+        db = Database.open(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    version = db.schema_version
+    db.close()
+    print(f"{args.db}: {'already there' if existed else 'created'}, schema version {version}")
+    return EXIT_OK
+
+
 def cmd_db_repair(args: argparse.Namespace) -> int:
     """Open the database for writing, which recreates what is missing, and say what was done."""
+    if not Path(args.db).is_file():  # repairing never creates a database
+        return fail(f"no such database: {args.db} (crawler db init --db {args.db} creates an empty one)")
     try:
         db = Database.open(args.db)
     except StorageError as exc:
@@ -777,7 +874,7 @@ def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from crawler.cli import notify_cli, scale_cli
+    from crawler.cli import notify_cli, reextract_cli, scale_cli, sites_cli, web_cli
 
     parser = Parser(prog="crawler", description="Pantau: monitoring crawler for Indonesian regional news.")
     parser.add_argument("--version", action="version", version=f"pantau {__version__}")
@@ -787,19 +884,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_site_parsers(sub)
     notify_cli.add_parsers(sub)
     scale_cli.add_parsers(sub)
+    web_cli.add_parsers(sub)
+    sites_cli.add_parsers(sub)
+    reextract_cli.add_parsers(sub)
     return parser
 
 
 def _add_crawl_parser(sub: Any) -> None:
-    p = with_db(sub.add_parser("crawl", help="crawl sites into the database (for cron)"))
-    p.add_argument("--site", action="append", help="a site to crawl (repeatable; default: all)")
+    p = with_db(sub.add_parser("crawl", help="crawl the sites that are due into the database (for cron)"))
+    p.add_argument("--site", action="append", help="a site to crawl now, due or not (repeatable; a full walk)")
+    p.add_argument("--all", action="store_true", help="crawl every site now, due or not (a full walk)")
+    p.add_argument("--full", action="store_true", help="a due site gets a full walk, not a quick poll")
     p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")
     p.add_argument("--refresh", action="store_true", help="re-fetch articles already stored")
     p.add_argument("--since", metavar="WHEN", help="ignore articles older than this: YYYY-MM-DD, 7d, 24h, 2w")
     p.add_argument("--max-items", type=count(1, 10**9), metavar="N", help="at most N article pages per site")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
-    p.add_argument("--log-level", default="PROGRESS", type=str.upper,
-                   help="log level: PROGRESS (default: progress lines, warnings, errors), INFO, DEBUG, WARNING")
+    p.add_argument("--log-level", default="PROGRESS", type=str.upper, choices=LOG_LEVELS, metavar="LEVEL",
+                   help="PROGRESS (default: progress lines, warnings, errors), DEBUG, INFO, WARNING, ERROR")
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
     p.add_argument("--notify", action="store_true", help="then send new matches to the channels of pantau.toml")
@@ -828,8 +930,9 @@ def _add_query_parsers(sub: Any) -> None:
     p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
     p.set_defaults(func=cmd_report)
 
-    p = with_db(sub.add_parser("export", help="all articles as CSV or JSON lines"))
-    p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
+    p = with_db(sub.add_parser("export", help="all articles as CSV, JSON lines or a JSON array"))
+    p.add_argument("--format", choices=["csv", "jsonl", "json"], default="jsonl",
+                   help="jsonl (default: one article per line), json (one array), csv")
     p.add_argument("--since", help="only articles published since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--seen-since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
@@ -844,6 +947,8 @@ def _add_query_parsers(sub: Any) -> None:
     db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
     p.set_defaults(func=cmd_db_repair)
+    p = with_db(db_sub.add_parser("init", help="create an empty database (an existing one is upgraded)"))
+    p.set_defaults(func=cmd_db_init)
 
 
 def _add_site_parsers(sub: Any) -> None:
@@ -857,7 +962,8 @@ def _add_site_parsers(sub: Any) -> None:
 
     p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
     p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
-    p.add_argument("--log-level", default="WARNING")
+    p.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS, metavar="LEVEL",
+                   help="DEBUG, INFO, PROGRESS, WARNING (default), ERROR")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="does Pantau work on a site today? (changes nothing)")
@@ -873,11 +979,14 @@ def _add_site_parsers(sub: Any) -> None:
     p.add_argument("--site", help="the site, when the URL does not say")
     p.add_argument("--url", help="the address a saved .html file came from")
     p.add_argument("--refresh", action="store_true", help="re-extract every capture and show what differs")
+    p.add_argument("--force", action="store_true", help="capture again a page whose record was reviewed "
+                   "(the reviewed record is kept as NAME.json.previous)")
     p.add_argument("--dir", help="where captures live (default: fixtures/)")
     p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds per download (default 30)")
     p.set_defaults(func=cmd_capture)
 
-    p = sub.add_parser("serve", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=)")
+    p = sub.add_parser("serve-copy", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=); "
+                       "the archive itself: crawler dashboard")
     p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
     p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
     p.set_defaults(func=cmd_serve)

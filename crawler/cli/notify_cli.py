@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Any
 
@@ -13,9 +14,12 @@ from crawler.store.storage import Database, StorageError
 
 def read_config(path: str | None) -> Config:
     """The configuration, with the watchlist's topic names to check channels against."""
+    from crawler.alerts.secrets import hide_in_logs
     from crawler.enrichment.topics import load_topics
 
-    return load_config(path, {t.name for t in load_topics()})
+    config = load_config(path, {t.name for t in load_topics()})
+    hide_in_logs(secret for channel in config.channels.values() for secret in channel.secrets)
+    return config
 
 
 def format_results(results: list[Any], dry_run: bool = False) -> str:
@@ -45,12 +49,18 @@ def notify(db_path: str, config: Config, names: list[str] | None, backfill: bool
     from crawler.alerts.notify import run_notify
 
     db = Database.open(db_path)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped, it still puts back what it did not send
     try:
         results = run_notify(db, config, names, backfill=backfill, dry_run=dry_run)
     finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
         db.close()
     code = EXIT_FAILED if any(r.error for r in results) else EXIT_OK
     return code, format_results(results, dry_run)
+
+
+def _interrupt(number: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
@@ -99,8 +109,9 @@ def _print_status(db_path: str) -> int:
 
 
 def cmd_feed(args: argparse.Namespace) -> int:
-    from crawler.alerts.atom import topic_feed, write_atomically
+    from crawler.alerts.atom import topic_feed
     from crawler.enrichment.topics import load_topics
+    from crawler.outputs import write_whole
 
     names = {t.name for t in load_topics()}
     if args.topic not in names:
@@ -117,7 +128,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         return EXIT_OK
     try:
-        write_atomically(args.output, data)
+        write_whole(args.output, data)
     except OSError as exc:
         return fail(f"cannot write {args.output}: {exc.strerror or exc}", EXIT_FAILED)
     print(f"{args.output}: {data.count(b'<entry>')} entries", file=sys.stderr)

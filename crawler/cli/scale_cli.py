@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import time
 from typing import Any
@@ -14,8 +15,10 @@ from crawler.store.storage import Database, StorageError
 
 def cmd_store(args: argparse.Namespace) -> int:
     """Apply the records of crawls elsewhere, from Redis, to the SQLite file."""
-    from crawler.store.relay import Writer, backlog, connect, safe_url
+    from crawler.store.relay import Writer, WriterBusy, backlog, connect, safe_url
 
+    if not args.from_redis:
+        return fail("--from-redis URL (or $REDIS_URL) is needed: the stream the crawls send their records to")
     config = None
     if args.notify:
         from crawler.cli.notify_cli import read_config
@@ -51,15 +54,18 @@ def cmd_store(args: argparse.Namespace) -> int:
             applied = writer.run(until_idle=args.until_idle, stop=lambda: bool(stopping), on_batch=after_batch)
         finally:
             writer.close()
+    except WriterBusy as exc:
+        return fail(str(exc))
     except StorageError as exc:
-        text = str(exc)
-        if "another writer" in text:
-            return fail(text)
-        print(f"FAILED writer: {text}")
+        print(f"FAILED writer: {exc}")
+        return EXIT_FAILED
+    except sqlite3.Error as exc:  # the database refused the batch (disk full...): it is read again next time
+        print(f"FAILED writer: database write failed: {exc}")
         return EXIT_FAILED
     finally:
         db.close()
-    print(f"stored {applied} records from {safe_url(args.from_redis)} into {args.db}"
+    aside = f"; {writer.set_aside} set aside as bad records (rejects, kind 'record')" if writer.set_aside else ""
+    print(f"stored {applied - writer.set_aside} records from {safe_url(args.from_redis)} into {args.db}{aside}"
           + (" (stopped)" if stopping else ""))  # fmt: skip
     return EXIT_OK
 
@@ -73,29 +79,16 @@ def _notify(db_path: str, config: Any) -> None:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from crawler.cli.schedule import ScrapydError, jobs, public, schedule
-    from crawler.sites import profiles
+    from crawler.sites import check_sites, profiles
 
     nodes = list(dict.fromkeys(n.rstrip("/") for n in args.scrapyd))
     if args.status:
-        code = EXIT_OK
-        for node in nodes:
-            try:
-                listed = jobs(node, args.project)
-            except ScrapydError as exc:
-                print(f"FAILED {exc}")
-                code = EXIT_FAILED
-                continue
-            print(f"{public(node)}: " + ", ".join(f"{len(v)} {k}" for k, v in listed.items()))
-            for state in ("running", "pending"):
-                for job in listed[state]:
-                    print(f"    {state:<8} {job['spider']:<16} {job['id']} {job.get('start_time') or ''}")
-        return code
+        return _print_status(nodes, args.project)
     known = sorted(profiles())
-    sites = list(dict.fromkeys(args.site or known))
-    unknown = [s for s in sites if s not in known]
-    if unknown:
-        return fail(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    try:
+        sites = check_sites(args.site)
+    except ValueError as exc:
+        return fail(str(exc))
     if not args.redis:
         return fail("--redis URL (or $REDIS_URL) is needed: the jobs send their records there")
     try:
@@ -104,8 +97,28 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc))
     settings["REDIS_URL"] = args.redis
-    spider_args = {site: {"base_url": url} for site, url in base_urls.items()}
-    rows = schedule(nodes, sites, settings, spider_args, args.project)
+    spider_args: dict[str, dict[str, str]] = {site: {"base_url": url} for site, url in base_urls.items()}
+    if not (args.site or args.all):  # the sites that are due, by the schedule the writer keeps in --db
+        from crawler.cli.sites_cli import cadence_of, nothing_due, plan_due
+
+        try:
+            plan = plan_due(args.db, sites, cadence_of(settings), full=False)
+        except StorageError as exc:
+            return fail(str(exc))
+        if not plan.sites:
+            print(nothing_due(plan.waiting))
+            return EXIT_OK
+        sites = plan.sites
+        for site in plan.quick:
+            spider_args.setdefault(site, {})["quick"] = "1"
+    return _schedule_jobs(nodes, sites, settings, spider_args, args.project)
+
+
+def _schedule_jobs(nodes: list[str], sites: list[str], settings: dict[str, str],
+                   spider_args: dict[str, dict[str, str]], project: str) -> int:  # fmt: skip
+    from crawler.cli.schedule import schedule
+
+    rows = schedule(nodes, sites, settings, spider_args, project)
     print(f"{'site':<16} {'node':<28} {'status':<10} job")
     for r in rows:
         print(f"{r['site']:<16} {r['node']:<28} {r['status']:<10} {r.get('job') or ''}"
@@ -116,13 +129,31 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r["status"] == "failed" for r in rows) else EXIT_OK
 
 
+def _print_status(nodes: list[str], project: str) -> int:
+    """Jobs per Scrapyd node: running and pending, with their sites."""
+    from crawler.cli.schedule import ScrapydError, jobs, public
+
+    code = EXIT_OK
+    for node in nodes:
+        try:
+            listed = jobs(node, project)
+        except ScrapydError as exc:
+            print(f"FAILED {exc}")
+            code = EXIT_FAILED
+            continue
+        print(f"{public(node)}: " + ", ".join(f"{len(v)} {k}" for k, v in listed.items()))
+        for state in ("running", "pending"):
+            for job in listed[state]:
+                print(f"    {state:<8} {job['spider']:<16} {job['id']} {job.get('start_time') or ''}")
+    return code
+
+
 def add_parsers(sub: Any) -> None:
     import os
 
     p = with_db(sub.add_parser("store", help="the one writer: store records that crawls sent to Redis"))
     env_redis = os.environ.get("REDIS_URL")
-    p.add_argument("--from-redis", metavar="URL", default=env_redis, required=not env_redis,
-                   help="redis://HOST:PORT/DB (default: $REDIS_URL)")
+    p.add_argument("--from-redis", metavar="URL", default=env_redis, help="redis://HOST:PORT/DB (default: $REDIS_URL)")
     p.add_argument("--until-idle", action="store_true", help="stop when the stream has nothing new (for cron)")
     p.add_argument("--batch", type=count(1, 10_000), default=200, help="records per transaction (default 200)")
     p.add_argument("--consumer", default="writer", help="this writer's name in the consumer group")
@@ -131,11 +162,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--config", help="with --notify: the configuration file")
     p.set_defaults(func=cmd_store)
 
-    p = sub.add_parser("schedule", help="start crawls on Scrapyd nodes, each site on its own node")
+    p = with_db(sub.add_parser("schedule", help="start crawls of the due sites on Scrapyd nodes, a site on its node"))
     p.add_argument("--scrapyd", action="append", required=True, metavar="URL", help="a Scrapyd node (repeatable)")
     p.add_argument("--redis", default=os.environ.get("REDIS_URL"), metavar="URL",
                    help="where the jobs send their records (default: $REDIS_URL)")
-    p.add_argument("--site", action="append", help="a site to schedule (repeatable; default: all)")
+    p.add_argument("--site", action="append", help="a site to schedule now, due or not (repeatable)")
+    p.add_argument("--all", action="store_true", help="schedule every site now, due or not")
     p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for the jobs")
     p.add_argument("--project", default="pantau", help="the Scrapyd project (default pantau)")

@@ -1,7 +1,8 @@
 """``scrapy crawl SITE``: Scrapy's command, plus what a cron job needs from it.
 
-- Spider arguments are checked before anything starts (``-a since=yesterday`` is one line and exit
-  code 2, not a traceback in the middle of the crawl).
+- The spider name and its arguments are checked before anything starts (a typo in the name, a bad
+  site file or ``-a since=yesterday`` is one line and exit code 2, not a traceback or Scrapy's usage
+  text).
 - The exit code is 1 when the site's run was recorded ``failed`` (unreachable, nothing readable,
   the database refused its writes), as for ``crawler crawl``.
 - On SIGINT/SIGTERM the extraction helpers stop at once, as in ``crawler crawl``.
@@ -10,22 +11,31 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
-from scrapy.exceptions import UsageError
+from scrapy.utils.misc import load_object
 
 from crawler.arguments import parse_arguments
+from crawler.profile import ProfileError
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Checked here, before Scrapy starts its crawler process (and logs its banner)."""
+        super().process_options(args, opts)
+        if len(args) != 1:
+            return
+        try:
+            self._check(args[0], opts.spargs)
+        except ValueError as exc:  # one line, not Scrapy's usage text
+            print(f"scrapy crawl: error: {exc}", file=sys.stderr)
+            sys.exit(2)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             return super().run(args, opts)
-        try:
-            parse_arguments(**opts.spargs)
-        except ValueError as exc:
-            raise UsageError(str(exc), print_help=False) from None
         assert self.crawler_process
         crawler = self.crawler_process.create_crawler(args[0])
         graceful = self.crawler_process._signal_shutdown
@@ -43,3 +53,13 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed or failed:
             self.exitcode = 1
         return None
+
+    def _check(self, name: str, spider_args: dict[str, str]) -> None:
+        """The spider exists and its site file is usable; its arguments are valid."""
+        assert self.settings is not None
+        loader = load_object(self.settings["SPIDER_LOADER_CLASS"]).from_settings(self.settings.frozencopy())
+        if broken := getattr(loader, "broken", {}).get(name):
+            raise ProfileError(broken)
+        if name not in loader.list():
+            raise ValueError(f"no spider named {name!r}; spiders: {', '.join(sorted(loader.list()))}")
+        parse_arguments(**spider_args)

@@ -8,6 +8,8 @@ in one round trip.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from crawler.enrichment.entities import find_officials, find_places
 from crawler.enrichment.neardup import fingerprint, sketch
 from crawler.enrichment.topics import Topic, match_topics
@@ -31,10 +33,11 @@ def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:
 
 
 def page_record(
-    body: bytes, content_type: str | None, url: str, profile: SiteProfile, topics: tuple[Topic, ...]
+    body: bytes, content_type: str | None, url: str, profile: SiteProfile, topics: tuple[Topic, ...],
+    fetched_at: datetime | None = None,
 ) -> Article | Reject:
     """The enriched record of one fetched page, or why it has none (never raises for a bad page)."""
-    page = extract_page(body, content_type, url, profile)
+    page = extract_page(body, content_type, url, profile, fetched_at)
     if isinstance(page, Reject):
         return page
     try:

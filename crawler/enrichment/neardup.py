@@ -133,6 +133,16 @@ def confirmed(body_a: str | set[str], body_b: str | set[str]) -> bool:
     return containment(body_a, body_b) >= CONTAINMENT_MIN
 
 
+def other_place(place_a: str | None, place_b: str | None, body_a: set[str], body_b: set[str]) -> bool:
+    """Two articles whose datelines name different places report events in different places: a
+    template (a regency's version of a provincial circular, a routine announcement) is not one
+    story, however much text they share, unless the bodies are nearly identical (the same text
+    re-published under another dateline). A syndicated release keeps its dateline."""
+    if not place_a or not place_b or place_a.casefold() == place_b.casefold():
+        return False
+    return not near_identical(body_a, body_b)
+
+
 def is_near_duplicate(body_a: str, hash_a: str, body_b: str, hash_b: str) -> bool:
     if not hash_a or not hash_b:
         return False

@@ -98,11 +98,15 @@ def match_topics(title: str, body: str, topics: tuple[Topic, ...]) -> list[Topic
 
 
 def snippet(text: str, terms: tuple[str, ...], width: int = 220) -> str:
-    """The sentence-ish window around the first occurrence of one of ``terms``."""
+    """The window of about ``width`` characters around the first occurrence of one of ``terms``,
+    cut at word boundaries (never mid-word), with "…" where the text goes on."""
     lowered = text.casefold()
     positions = [p for t in terms if (p := lowered.find(t.rstrip("*").casefold())) >= 0]
-    if not positions:
-        return text[:width].strip()
-    start = max(0, min(positions) - width // 3)
-    out = text[start : start + width].replace("\n", " ").strip()
-    return ("…" if start else "") + out + ("…" if start + width < len(text) else "")
+    start = max(0, min(positions) - width // 3) if positions else 0
+    end = min(len(text), start + width)
+    if start > 0 and not text[start - 1].isspace():  # begin at the next word
+        start = next((i + 1 for i in range(start, min(end, start + 40)) if text[i].isspace()), start)
+    if end < len(text) and not text[end].isspace():  # end at the previous word
+        end = next((i for i in range(end - 1, max(start, end - 40), -1) if text[i].isspace()), end)
+    out = " ".join(text[start:end].split())
+    return ("…" if start else "") + out + ("…" if end < len(text) else "")

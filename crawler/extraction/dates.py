@@ -35,7 +35,7 @@ ZONES: dict[str, timezone] = {
     "GMT": UTC,
     "Z": UTC,
 }
-WIB = ZONES["WIB"]
+WIB, WITA, WIT = ZONES["WIB"], ZONES["WITA"], ZONES["WIT"]
 # A publication date before this or after "now + 1 day" is garbage, not news.
 EARLIEST = date(1995, 1, 1)
 

@@ -6,6 +6,7 @@ Layers: 1 JSON-LD, 2 meta tags, 3 the site profile's selectors (and bylines), 4 
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml import etree
+from lxml import etree, html
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
@@ -54,15 +55,23 @@ class ExtractionError(ValueError):
 def decode_html(data: bytes, content_type: str | None = None) -> str:
     """Bytes to text, decided by evidence rather than by what the page claims: a BOM first; then
     bytes that are valid UTF-8 (with non-ASCII in them) are UTF-8 whatever charset is declared
-    (a UTF-8 page declaring ``iso-8859-1`` or ``utf-16`` is common, and its text is not); then the
-    declared charset (HTTP header, then ``<meta>``) when it decodes cleanly; else detection."""
+    (a UTF-8 page declaring ``iso-8859-1`` or ``utf-16`` is common, and its text is not); bytes that
+    are UTF-8 with some Windows-1252 ones (a template in one, an editor's paste in the other)
+    are each read as what they are; then the declared charset (HTTP header, then ``<meta>``) when it
+    decodes cleanly; else detection. A NUL becomes a space (it separates, it never joins words)."""
+    return _decoded(data, content_type).replace("\x00", " ")
+
+
+def _decoded(data: bytes, content_type: str | None) -> str:
     if looks_binary(data):
-        raise ExtractionError("not-html", "the content is binary (PDF, image or archive)")
+        raise ExtractionError("not-html", "the content is binary, not text (a PDF, an image, an archive...)")
     bom, _ = read_bom(data)
     if bom:
         return html_to_unicode(content_type, data)[1]
     if not data.isascii() and _is_utf8(data):
         return data.decode("utf-8")
+    if not data.isascii() and _has_utf8_sequences(data):
+        return data.decode("utf-8", errors=_CP1252_FALLBACK)
     declared = http_content_type_encoding(content_type) or html_body_declared_encoding(data)
     if declared and not declared.startswith("utf-16") and not declared.startswith("utf-32"):
         try:
@@ -80,6 +89,36 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
+def _has_utf8_sequences(data: bytes) -> bool:
+    """Some characters are written as UTF-8 multi-byte sequences. Text in a single-byte charset
+    almost never forms one by chance (it would need "Ã©" written literally), so their presence is
+    the evidence: those sequences are UTF-8, and the other high bytes are Windows-1252."""
+    text = data.decode("utf-8", errors="replace")
+    return any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: bytes that are not UTF-8, read as Windows-1252."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+_CP1252_FALLBACK = "pantau-cp1252-fallback"
+codecs.register_error(_CP1252_FALLBACK, _cp1252_bytes)
+
+
+def html_tree(text: str) -> Selector:
+    """The page's tree, as parsel builds it. A page nested deeper than the parser follows (2,048
+    levels) would lose everything after the deep part without a word: it is refused instead."""
+    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(text.strip().encode("utf-8") or b"<html/>", parser=parser)
+    if any("Excessive depth" in error.message for error in parser.error_log):
+        raise ExtractionError("too-deep", "elements nested more than 2,048 levels deep; the text after them "
+                                          "cannot be read")  # fmt: skip
+    return Selector(root=root if root is not None else html.fromstring("<html/>"), type="html")
+
+
 def _undeclared_encoding(data: bytes) -> str | None:
     """Without a usable charset: UTF-8 when the bytes are valid UTF-8, else Windows-1252 (as Scrapy)."""
     for encoding in ("utf-8", "cp1252"):
@@ -91,8 +130,18 @@ def _undeclared_encoding(data: bytes) -> str | None:
     return None
 
 
+# A feed or a sitemap: its root element, after any XML declaration or comments. A comment cannot
+# reach past its own "-->" (a lazy ".*?" could, and a page opening with comments made the match
+# backtrack for minutes); only the head of the page is looked at.
+_XML_DOCUMENT = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:(?!-->).)*-->\s*|<\?[^>]*>\s*)*<(rss|feed|urlset|sitemapindex|rdf:RDF)\b",
+    re.S | re.I,
+)
+XML_HEAD = 65536
+
+
 def looks_binary(data: bytes) -> bool:
-    """A PDF, image or archive (by its magic number), or bytes that are mostly control characters.
+    """A PDF, image or archive (by its magic number), or bytes where control characters are common.
     A stray NUL in an HTML page does not make it binary."""
     head = data[:1024].lstrip()
     if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")):
@@ -100,7 +149,11 @@ def looks_binary(data: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head:
         return False
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
-    return controls > len(head) * 0.1 and b"<" not in head[:64]
+    if controls > len(head) * 0.1 and b"<" not in head[:64]:
+        return True
+    # a page has text between its tags: bytes where control characters are common are not one
+    sample = data[:8192]
+    return sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 0)) > max(8, len(sample) // 20)
 
 
 _NOT_ARTICLE_BODY = re.compile(
@@ -242,7 +295,9 @@ def _page(page: str | bytes | Selector, profile: SiteProfile | None, content_typ
             raise ExtractionError("empty", "the page is empty")
         if "<" not in page[:2000]:
             raise ExtractionError("not-html", "no HTML markup found")
-        page = Selector(text=page)
+        if m := _XML_DOCUMENT.match(page[:XML_HEAD]):
+            raise ExtractionError("not-html", f"an XML document ({m.group(1)}: a feed or a sitemap), not a page")
+        page = html_tree(page)
     byline = Byline()
     if profile and profile.byline and (text := _select_text(page, profile.byline)):
         byline = parse_byline(text)
@@ -282,12 +337,43 @@ def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str 
         raw = [normalize_space(x) for x in p.ld.body.split("\n")]
         return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
 
-    def generic() -> tuple[list[str], list[str]] | None:
-        raw = generic_paragraphs(p.sel)
+    def generic(fast: bool = True) -> tuple[list[str], list[str]] | None:
+        raw = generic_paragraphs(p.sel, fast)
         return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
 
-    found, layer = first_layer(("profile", profile), ("jsonld", jsonld), ("generic", generic))
+    found, layer = first_layer(("profile", profile))
+    if found is None:
+        found, layer = _declared_or_found(jsonld(), generic, p.profile is not None)
     return (found[0], found[1], layer) if found else ([], [], None)
+
+
+Paragraphs = tuple[list[str], list[str]]
+SUMMARY_SHARE = 0.5  # a body with under half the words of another candidate is a summary or a teaser
+SHORT_BODY = 400  # words: a body found this short by trafilatura's fast mode is looked for again
+
+
+def _words(found: Paragraphs | None) -> int:
+    return sum(len(x.split()) for x in found[0]) if found else 0
+
+
+def _declared_or_found(declared: Paragraphs | None, generic: Any,
+                       profiled: bool) -> tuple[Paragraphs | None, str | None]:  # fmt: skip
+    """The body the page declares (JSON-LD ``articleBody``) or the one found in its markup, chosen by
+    length rather than first-wins: a declared body much shorter than the one in the page is a summary
+    (publishers often put a teaser there); a body trafilatura's fast mode finds short, or shorter than
+    the declared one, is looked for again with its fallbacks, which find the full text on pages
+    where the fast mode stops at one block. On a site with a profile the declared body still comes
+    first when there is one (the profile's pages are known)."""
+    if profiled and declared:
+        return declared, "jsonld"
+    found = generic()
+    if _words(found) < max(SHORT_BODY, SUMMARY_SHARE * _words(declared)):
+        fuller = generic(False)
+        if _words(fuller) > _words(found):
+            found = fuller
+    if declared and (not found or _words(declared) >= SUMMARY_SHARE * _words(found)):
+        return declared, "jsonld"
+    return (found, "generic") if found else (None, None)
 
 
 def _published(p: _Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
@@ -373,16 +459,18 @@ def extract_article(
     )  # fmt: skip
 
 
-def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteProfile) -> Article | Reject:
+def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteProfile,
+                 fetched_at: datetime | None = None) -> Article | Reject:  # fmt: skip
     """The record of one fetched page, or why it has none: the whole per-page extraction step of a
     crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).
-    Never raises for a bad page: one bad page never stops a crawl."""
+    Never raises for a bad page: one bad page never stops a crawl. ``fetched_at``: when the page was
+    fetched (relative dates, "3 hari lalu", count from it; default now)."""
     try:
         page = decode_html(body, content_type)
-        sel = Selector(text=page) if page.strip() else None
+        sel = html_tree(page) if page.strip() else None
         if sel is not None and (reason := page_is_not_article(sel)):
             return Reject(url, profile.name, "not-article", reason)
-        return extract_article(sel if sel is not None else page, url, profile)
+        return extract_article(sel if sel is not None else page, url, profile, fetched_at=fetched_at)
     except ExtractionError as exc:
         return Reject(url, profile.name, exc.reason, exc.detail)
     except Exception as exc:  # noqa: BLE001 - recorded with its type, the crawl goes on

@@ -12,110 +12,60 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote_plus
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import sitemap_urls_from_robots
-from twisted.python.failure import Failure
 
-from crawler.arguments import KNOWN, origin, parse_arguments
 from crawler.fetch.discovery import (
-    EntryPoints,
-    SitemapLimits,
-    SiteURLs,
     Unreadable,
     advertised_feeds,
     listing_links,
-    local_day,
     next_page,
     normalize_lastmod,
     read_feed,
     read_sitemap,
 )
-from crawler.fetch.failures import failure_reason, one_line_robots_errors
-from crawler.fetch.frontier import Frontier, ListingWalks
-from crawler.items import Reject, Seen
-from crawler.profile import SiteProfile
-from crawler.urls import canonical_url, host_of
+from crawler.fetch.entry_spider import EntrySpider
+from crawler.items import Reject
+from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 
-class DiscoverySpider(scrapy.Spider):
-    """Finds the article URLs of the site its ``profile`` describes (spider arguments: see
-    :mod:`crawler.arguments`); a subclass turns each into a request (:meth:`article_request`)."""
-
-    profile: ClassVar[SiteProfile]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        given = {k: kwargs.pop(k) for k in KNOWN if k in kwargs}
-        super().__init__(*args, **kwargs)
-        arguments = parse_arguments(**given)
-        p = self.profile
-        self.base_url = arguments.base_url
-        self.urls = SiteURLs(tuple(p.domains), origin(p.home) or p.home, self.base_url)
-        self.allowed_domains = list(p.domains) + ([host_of(self.base_url)] if self.base_url else [])
-        self.refresh = arguments.refresh
-        self.since: date | None = arguments.since
-        self.depth = arguments.depth
-        # what to fetch, skip or record as seen (the stored articles are set by the subclass)
-        self.frontier = Frontier(since=self.since, max_items=arguments.max_items,
-                                 local_day=lambda lastmod: local_day(lastmod, p.timezone))  # fmt: skip
-        self.refused: dict[str, set[str]] = {}  # reason -> on-site URLs the profile does not fetch
-        self.listings = ListingWalks()  # the stored state is set by the subclass
-        self.sitemaps = SitemapLimits()  # set from the settings in from_crawler
-        self.entry_points = EntryPoints()  # what each gave (for crawler check)
+class DiscoverySpider(EntrySpider):
+    """Finds the article URLs of the site its ``profile`` describes; a subclass turns each into a
+    request (:meth:`article_request`)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DiscoverySpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.profile.check()
-        one_line_robots_errors()
-        spider.depth = spider.depth or crawler.settings.getint("LISTING_MAX_PAGES", 5)
-        spider.sitemaps = SitemapLimits.from_settings(crawler.settings)
+        if spider.robots_from_scrapy:  # robots.txt is read once, by Scrapy's middleware
+            crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
-    def article_request(self, url: str, lastmod: str | None = None, via: str = "") -> scrapy.Request | Seen | None:
-        """What to do with an article URL found by ``via`` (sitemap, feed, listing)."""
-        raise NotImplementedError
-
-    def discovery_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
-        """A request for a robots.txt, sitemap, feed or listing page (not an article)."""
-        kind = {"parse_robots": "robots", "parse_sitemap": "sitemap", "parse_feed": "feed"}.get(
-            callback.__name__, "listing"
-        )
-        if kind == "sitemap":  # a legal sitemap is up to 50 MB: its own limit, not the page limit
-            meta.setdefault("download_maxsize", self.sitemaps.maxsize)
-            meta.setdefault("download_warnsize", self.sitemaps.maxsize)
-        return scrapy.Request(
-            self.urls.crawl_url(url), callback, errback=self.entry_failed, meta={"entry": kind, **meta}, priority=10
-        )
-
-    def entry_reject(self, response: Response, reason: str, detail: str) -> Reject:
-        """A sitemap, feed or listing that was fetched but could not be used."""
-        kind = response.meta.get("entry", "listing")
-        return Reject(self.urls.public_url(response.url), self.name, reason, detail, kind)
-
-    def note_entry(self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None) -> None:
-        self.entry_points.note(canonical_url(self.urls.public_url(url)), kind, status, articles, newest)
-
-    def refuse(self, url: str, reason: str) -> None:
-        """An on-site URL the profile does not fetch as an article, counted per reason."""
-        urls = self.refused.setdefault(reason, set())
-        urls.add(url)
-        self.crawler.stats.set_value(f"pantau/refused/{reason}", len(urls))
+    @property
+    def robots_from_scrapy(self) -> bool:
+        """Whether the spider reads the ``Sitemap:`` lines from the robots.txt Scrapy's middleware
+        parsed (its ``robots_parsed`` signal; Scrapy 2.15 has none: there the spider fetches
+        robots.txt once more itself)."""
+        return self.crawler.settings.getbool("ROBOTSTXT_OBEY") and hasattr(signals, "robots_parsed")
 
     # ------------------------------------------------------------------------- discovery
 
     async def start(self) -> AsyncIterator[Any]:
         p = self.profile
-        yield self.discovery_request(self.urls.entry("/robots.txt"), self.parse_robots)
-        for path in p.sitemaps:
-            if out := self.sitemap_request(self.urls.entry(path), 0):
+        if self.quick:
+            if out := self.signal_request(self.quick_signals()):
+                yield out
+            return
+        if not self.robots_from_scrapy:
+            yield self.discovery_request(self.urls.entry("/robots.txt"), self.parse_robots)
+        for path in p.sitemaps:  # several: alternatives (a plugin's index, WordPress core's); one may be absent
+            if out := self.sitemap_request(self.urls.entry(path), 0, alternative=len(p.sitemaps) > 1):
                 yield out
         for path in p.feeds:
             yield self.discovery_request(self.urls.entry(path), self.parse_feed)
@@ -128,7 +78,28 @@ class DiscoverySpider(scrapy.Spider):
             if resume := self.listings.resume_point(key):  # an earlier crawl stopped before the end
                 yield self.discovery_request(resume, self.parse_listing, page=1, listing=key, resumed=True)
 
+    def quick_signals(self) -> list[tuple[str, str]]:
+        """A quick poll's entry points, cheapest fresh signal first: the feeds, the sitemaps (of an
+        index, its newest sitemap), the first page of the home listing. Only the first that answers
+        is read (a 304 too: nothing new); the next is asked only when one fails."""
+        p = self.profile
+        return [("feed", path) for path in p.feeds] + [("sitemap", path) for path in p.sitemaps] + \
+            [("listing", path) for path in p.listings[:1]]  # fmt: skip
+
+    def signal_request(self, chain: list[tuple[str, str]]) -> scrapy.Request | None:
+        if not chain:
+            return None
+        (kind, path), rest = chain[0], chain[1:]
+        url = self.urls.entry(path)
+        if kind == "feed":
+            return self.discovery_request(url, self.parse_feed, fallbacks=rest)
+        if kind == "sitemap":
+            return self.discovery_request(url, self.parse_sitemap, sitemap_depth=0, fallbacks=rest)
+        key = canonical_url(self.urls.public_url(self.urls.crawl_url(url)))
+        return self.discovery_request(url, self.parse_listing, page=1, home=True, listing=key, fallbacks=rest)
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        """robots.txt fetched by the spider (when it is not read from Scrapy's middleware)."""
         self.note_entry(response.url, "robots", str(response.status))
         if not isinstance(response, TextResponse):
             return
@@ -136,14 +107,25 @@ class DiscoverySpider(scrapy.Spider):
             if self.urls.on_site(url) and (out := self.sitemap_request(url, 0)):
                 yield out
 
-    def sitemap_request(self, url: str, depth: int, parent: Response | None = None) -> scrapy.Request | Reject | None:
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """The ``Sitemap:`` lines of the robots.txt Scrapy's middleware read (one fetch per run, or
+        none while the kept copy is fresh: :mod:`crawler.fetch.conditional`)."""
+        if self.quick or not self.urls.on_site(request.url) or self.crawler.engine is None:
+            return  # (a quick poll reads its own few entry points)
+        for url in robots_sitemaps(robotparser):
+            url = self.urls.crawl_url(url) if self.urls.on_site(url) else ""
+            if url and isinstance(out := self.sitemap_request(url, 0), scrapy.Request):
+                self.crawler.engine.crawl(out)
+
+    def sitemap_request(self, url: str, depth: int, parent: Response | None = None,
+                        alternative: bool = False) -> scrapy.Request | Reject | None:  # fmt: skip
         """A request for a sitemap, within the bounds: indexes nested at most ``SITEMAP_MAX_DEPTH``
         deep, ``SITEMAP_MAX_DOCUMENTS`` sitemaps per crawl. What goes beyond is one ``rejects``
         row (per index too deep; once for the total), so that a hostile or broken site costs a
         bounded number of requests."""
         refused = self.sitemaps.admit(depth)
         if refused is None:
-            return self.discovery_request(url, self.parse_sitemap, sitemap_depth=depth)
+            return self.discovery_request(url, self.parse_sitemap, sitemap_depth=depth, alternative=alternative)
         reason, detail = refused
         if not reason:
             return None  # over the total, already recorded
@@ -151,10 +133,13 @@ class DiscoverySpider(scrapy.Spider):
         return Reject(self.urls.public_url(where), self.name, reason, detail, "sitemap")
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        if self.unchanged(response):
+            return
         try:
             kind, entries = read_sitemap(response.body, self.sitemaps.maxsize)
         except Unreadable as exc:
             yield self.entry_reject(response, exc.reason, str(exc))
+            yield from self.fallback(response.meta)
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
         if kind == "sitemapindex":
@@ -181,10 +166,13 @@ class DiscoverySpider(scrapy.Spider):
                     break
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        if self.unchanged(response):
+            return
         try:
             found = read_feed(response.body, self.sitemaps.maxsize)
         except Unreadable as exc:
             yield self.entry_reject(response, exc.reason, str(exc))
+            yield from self.fallback(response.meta)
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
         newest = max(filter(None, (lastmod for _, lastmod in found)), default=None)
@@ -198,6 +186,8 @@ class DiscoverySpider(scrapy.Spider):
         to its end, a later crawl stops at the first page with nothing new; until then (a first
         crawl cut short) every page up to the depth limit is walked, and the next crawl goes on
         from where this one stopped."""
+        if self.unchanged(response):
+            return
         if not isinstance(response, TextResponse):
             yield self.entry_reject(response, "not-html", "listing page is not text")
             return
@@ -208,15 +198,22 @@ class DiscoverySpider(scrapy.Spider):
         for url, _ in links.articles:
             if out := self.article_request(url, None, "listing"):
                 yield out
-        for url, public in links.listings:
-            yield self.discovery_request(url, self.parse_listing, page=1, listing=canonical_url(public))
         for public, refusal in links.refused:
             self.refuse(public, refusal)
+        self.note_entry(key, "listing", str(response.status), len(links.articles))
+        if self.quick:  # a due poll reads the first page of the home listing, and nothing it links to
+            return
+        for url, public in links.listings:
+            yield self.discovery_request(url, self.parse_listing, page=1, listing=canonical_url(public))
         if response.meta.get("home"):
             for url in advertised_feeds(response):
                 if self.urls.on_site(url):
                     yield self.discovery_request(url, self.parse_feed)
-        self.note_entry(key, "listing", str(response.status), len(links.articles))
+        yield from self.listing_goes_on(response, key, page, fresh)
+
+    def listing_goes_on(self, response: Response, key: str, page: int, fresh: bool) -> Iterator[scrapy.Request]:
+        """The next page of a listing, while there is one and it may still hold news; else the
+        listing's end (or where a backfill stopped) is recorded."""
         next_url = next_page(response, self.profile.next_page)
         resumed = response.meta.get("resumed", False)
         if next_url is None or page >= (self.depth or 1):
@@ -225,21 +222,12 @@ class DiscoverySpider(scrapy.Spider):
         elif self.listings.goes_on(key, fresh, self.refresh):
             yield self.discovery_request(next_url, self.parse_listing, page=page + 1, listing=key, resumed=resumed)
 
-    def entry_failed(self, failure: Failure) -> Iterator[Reject]:
-        """A sitemap, feed or listing that could not be fetched: a ``rejects`` row of its kind,
-        counted in the run summary (a missing robots.txt is normal and only logged)."""
-        request = failure.request  # type: ignore[attr-defined]
-        kind = request.meta.get("entry", "listing")
-        reason, detail = failure_reason(failure)
-        self.crawler.stats.inc_value("pantau/entry_failed")
-        if not self.crawler.stats.get_value("pantau/site_error"):
-            self.crawler.stats.set_value("pantau/site_error", f"{request.url}: {reason} {detail}".strip())
-        missing = reason in ("http-404", "http-410")
-        repeated = reason == "dns" and self.crawler.stats.get_value("pantau/entry_failed", 0) > 1
-        logger.log(logging.INFO if missing or repeated else logging.WARNING, "%s %s unavailable: %s %s",
-                   kind.capitalize(), request.url, reason, detail)  # fmt: skip
-        self.note_entry(request.url, kind, reason)
-        if not (kind == "robots" and missing):
-            yield Reject(self.urls.public_url(request.url), self.name, reason, detail, kind)
-        if reason == "dns" and not self.crawler.stats.get_value("response_received_count"):
-            raise CloseSpider("unreachable")  # the site's name does not resolve: nothing else will work
+
+def robots_sitemaps(robotparser: Any) -> list[str]:
+    """The ``Sitemap:`` URLs of a parsed robots.txt (Protego's, Scrapy's default parser; another
+    parser gives none, and the profile's sitemaps are still read)."""
+    rules = getattr(robotparser, "rp", None)
+    try:
+        return [str(url) for url in getattr(rules, "sitemaps", ())]
+    except Exception:  # noqa: BLE001 - a parser's internals: never fail the crawl over them
+        return []

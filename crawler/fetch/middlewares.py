@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from scrapy import Request
+from scrapy import exceptions as scrapy_exceptions
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -13,9 +14,13 @@ from scrapy.exceptions import CannotResolveHostError
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from tldextract import TLDExtract
-from twisted.internet.error import DNSLookupError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 from crawler.extraction.dates import http_date
+
+# nothing listens at the address (Scrapy 2.19 wraps Twisted's error in its own)
+_WRAPPED = getattr(scrapy_exceptions, "DownloadConnectionRefusedError", None)
+REFUSED: tuple[type[Exception], ...] = (ConnectionRefusedError, *([_WRAPPED] if _WRAPPED else []))
 
 # tldextract downloads the public suffix list on first use; ``suffix_list_urls=()`` makes it
 # use the snapshot bundled with the package, so nothing but the crawled pages touches the network.
@@ -75,6 +80,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         if isinstance(exception, DNSLookupError | CannotResolveHostError):
             return None  # a name that does not resolve will not resolve in a few seconds either
+        if isinstance(exception, REFUSED) and not self.crawler.stats.get_value("response_received_count"):
+            return None  # nothing listens, and nothing ever answered in this crawl: a wrong address, not a hiccup
         retry = self._retry(request, exception)
         if retry is not None:
             await asyncio.sleep(self.delay_for(request))

@@ -32,6 +32,7 @@ from crawler.fetch.failures import failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
 from crawler.fetch.offload import Offload
 from crawler.items import Reject, Seen
+from crawler.store.polling import stored_validators
 from crawler.store.storage import stored_state
 from crawler.urls import canonical_url
 
@@ -61,6 +62,8 @@ class NewsSpider(DiscoverySpider):
             known, spider.listings.state = load_state(redis_url, spider.name)
         else:
             known, spider.listings.state = stored_state(crawler.settings.get("DB_PATH"), spider.name)
+            if not spider.refresh:  # what the last finished run learnt of the entry points
+                spider.validators.known = stored_validators(crawler.settings.get("DB_PATH"), spider.name)
         if spider.refresh:  # every article is fetched again: nothing to ask
             known.close()
         else:

@@ -46,12 +46,12 @@ def _store(db: Database | RedisStore, run_id: int | str | None, batch: list[Arti
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError) as exc:
             refused_in_a_row += 1
             if refused_in_a_row >= min(ROW_FAILURES_FATAL, len(batch)) and len(batch) > 1:
-                raise WriteFailed(f"database write failed: {exc}") from exc
+                raise WriteFailed(f"database write failed: {exc}", outcomes) from exc
             outcomes.append("store-error")
             reject = Reject(article.source_url or article.url, article.site, "store-error", str(exc)[:500])
             twice(lambda r=reject: db.store_rejects([r], run_id))
         except sqlite3.Error as exc:
-            raise WriteFailed(f"database write failed: {exc}") from exc
+            raise WriteFailed(f"database write failed: {exc}", outcomes) from exc
     return outcomes
 
 

@@ -16,8 +16,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Reject, Seen
+from crawler.items import Article, Reject, Seen, unusable
 from crawler.store.batches import write_batch
+from crawler.store.polling import schedule_next
 from crawler.store.storage import Database, StorageError, WriteFailed, default_db_path
 from crawler.store.tally import RunTally
 
@@ -32,6 +33,18 @@ def drop_reason(exception: BaseException) -> tuple[str, str]:
     text = str(exception)
     reason, _, detail = text.partition(":")
     return (reason.strip() or "dropped"), detail.strip()
+
+
+def redirect_reject(request: Any, spider: Any, site: str) -> Reject | None:
+    """The scheduler dropped a redirect as a duplicate: a redirect loop, or a redirect to a page
+    already fetched. Only redirects are recorded; ordinary duplicate links are expected."""
+    redirects = request.meta.get("redirect_urls")
+    if not redirects:
+        return None
+    urls = getattr(spider, "urls", None)  # a Pantau spider maps mirror URLs back to the live site
+    public = urls.public_url if urls is not None else (lambda u: u)
+    reason = "redirect-loop" if request.url in redirects else "redirect-to-known"
+    return Reject(public(redirects[0]), site, reason, f"redirected to {public(request.url)}")
 
 
 class ValidatePipeline:
@@ -49,10 +62,8 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        if not item.title:
-            raise DropItem("no-title: the page has no recognisable title")
-        if item.word_count < self.min_words:
-            raise DropItem(f"short-body: {item.word_count} words (minimum {self.min_words})")
+        if problem := unusable(item, self.min_words):
+            raise DropItem(f"{problem[0]}: {problem[1]}")
         since = getattr(self.crawler.spider, "since", None)
         if since and item.published_date and item.published_date < since.isoformat():
             raise DropItem(f"before-since: published {item.published_date}")
@@ -80,6 +91,7 @@ class StorePipeline:
         self.pending_seen: list[Seen] = []
         self.tally = RunTally()
         self.failure: str | None = None  # why writing stopped, once it has
+        self._closing: asyncio.Future[None] | None = None  # the close that a failed write asked for
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -134,7 +146,8 @@ class StorePipeline:
                 try:
                     self._count(await asyncio.wrap_future(written))
                 except WriteFailed as exc:
-                    await self._fail(str(exc))
+                    self._count(exc.outcomes)
+                    self._fail(str(exc))
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
@@ -145,15 +158,8 @@ class StorePipeline:
         self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))
 
     def request_dropped(self, request: Any, spider: Any) -> None:
-        """The scheduler dropped a redirect as a duplicate: a redirect loop, or a redirect to a page
-        already fetched. Only redirects are recorded; ordinary duplicate links are expected."""
-        redirects = request.meta.get("redirect_urls")
-        if not redirects:
-            return
-        urls = getattr(spider, "urls", None)  # a Pantau spider maps mirror URLs back to the live site
-        public = urls.public_url if urls is not None else (lambda u: u)
-        reason = "redirect-loop" if request.url in redirects else "redirect-to-known"
-        self._reject(Reject(public(redirects[0]), self.site, reason, f"redirected to {public(request.url)}"))
+        if (reject := redirect_reject(request, spider, self.site)) is not None:
+            self._reject(reject)
 
     def _reject(self, reject: Reject) -> None:
         self.tally.reject(reject)
@@ -185,12 +191,15 @@ class StorePipeline:
         if isinstance(exc := written.exception(), WriteFailed):
             from twisted.internet import reactor
 
-            reactor.callFromThread(lambda: asyncio.ensure_future(self._fail(str(exc))))
+            reactor.callFromThread(self._fail, str(exc))
 
-    async def _fail(self, message: str) -> None:
-        """Stop the crawl of this site: the database refuses writes."""
+    def _fail(self, message: str) -> None:
+        """Stop the crawl of this site: the database refuses writes.
+
+        The close is scheduled, not awaited: closing waits for the requests in progress, among
+        them the one whose item is being stored here, so awaiting it would wait for itself."""
         if self._mark_failed(message) and self.crawler.engine is not None:
-            await self.crawler.engine.close_spider_async(reason="store-failed")
+            self._closing = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store-failed"))
 
     def _mark_failed(self, message: str) -> bool:
         """Record that writing stopped (once); nothing more is stored. False when already known."""
@@ -216,6 +225,7 @@ class StorePipeline:
             try:
                 self._count(written.result())
             except WriteFailed as exc:
+                self._count(exc.outcomes)
                 self._mark_failed(str(exc))
 
     def close_spider(self) -> None:
@@ -233,13 +243,15 @@ class StorePipeline:
                 # only a crawl that fetched everything it found may call a listing walked
                 self.writer.submit(self.db.save_listings, self.site, walked).result()
             record = self.tally.record(reason, stats.get_stats(), self.failure)
+            record["mode"] = "quick" if getattr(spider, "quick", False) else "full"
             stats.set_value("pantau/status", record["status"])
             stats.set_value("pantau/record", record)
-            if record["status"] == "failed":  # the FAILED line, also where failures are looked for
-                where = spider.urls.origin if hasattr(spider, "urls") else ""
-                failure = Reject(where, self.site, "site-failed", record["error"] or "", "site")
-                self.writer.submit(self.db.store_rejects, [failure], self.run_id).result()
+            # the run row first: on a full disk it is the one write that may still fit
             self.writer.submit(self.db.finish_run, self.run_id, **record).result()
+            if isinstance(self.db, Database):  # (in distributed mode the writer's machine keeps no schedule)
+                self.writer.submit(schedule_next, self.db, spider, record["status"], self.crawler).result()
+            if record["status"] == "failed":  # the FAILED line, also where failures are looked for
+                self._record_site_failure(spider, record["error"] or "")
         except (sqlite3.Error, WriteFailed) as exc:
             logger.error("%s: could not record the crawl run: %s", self.site, exc)
             self.crawler.stats.set_value("pantau/fatal", self.failure or f"database write failed: {exc}")
@@ -248,3 +260,13 @@ class StorePipeline:
             self.writer.submit(self.db.close).result()
             self.db = None
             self.writer.shutdown(wait=True)
+
+    def _record_site_failure(self, spider: Any, error: str) -> None:
+        """A ``site-failed`` row in ``rejects``; the run row already says it, so a database that
+        refuses this write too (disk full) costs only this row."""
+        where = spider.urls.origin if hasattr(spider, "urls") else ""
+        try:
+            self.writer.submit(self.db.store_rejects, [Reject(where, self.site, "site-failed", error, "site")],
+                               self.run_id).result()  # fmt: skip
+        except (sqlite3.Error, WriteFailed) as exc:
+            logger.warning("%s: the run is recorded failed, but not its rejects row: %s", self.site, exc)

@@ -34,6 +34,8 @@ def rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
 MIN_PREFIX = min(int(n) for n in FTS_PREFIX.split())  # the shortest prefix FTS5 indexes
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _TOKEN = re.compile(r'"[^"]*"|NEAR\([^)]*\)|\S+')
+WORDS = re.compile(r"\w+")
+MAX_TERMS = 64  # a query of thousands of words runs for minutes inside SQLite, where it cannot be stopped
 
 
 def fts_query(text: str) -> str:
@@ -43,8 +45,13 @@ def fts_query(text: str) -> str:
     Raises :class:`QueryError` for what cannot be a query."""
     if text.count('"') % 2:
         raise QueryError('the query has an unbalanced " ; close the phrase ("netralitas ASN") or drop the quote')
+    tokens = _TOKEN.findall(text)
+    terms = sum(len(WORDS.findall(token)) for token in tokens)
+    if terms > MAX_TERMS:
+        raise QueryError(f"the query has {terms} words; at most {MAX_TERMS} can be searched at once "
+                         "(each word costs SQLite a pass over its matches)")  # fmt: skip
     parts = []
-    for token in _TOKEN.findall(text):
+    for token in tokens:
         if token.startswith(('"', "NEAR(")):
             if re.search(r"\w", token):
                 parts.append(token)
@@ -106,16 +113,7 @@ def search(
         broad = is_broad(db, match)
     except sqlite3.OperationalError:  # invalid syntax: reported below, where the search runs
         broad = False
-    where, params = ["articles_fts MATCH ?"], [match]
-    if site:
-        where.append("a.site = ?")
-        params.append(site)
-    if since:
-        where.append("COALESCE(a.published_date, a.first_seen_at) >= ?")
-        params.append(since[:10])
-    if topic:
-        where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
-        params.append(topic)
+    where, params = _search_filters(match, site, since, topic)
     order = "articles_fts.rowid DESC" if broad else "articles_fts.rank"
     sql = (
         "SELECT a.site, a.published_date, a.published_at, a.title, a.location, a.url, "
@@ -133,6 +131,30 @@ def search(
             f"invalid search syntax ({exc}); AND, OR and NOT go between words ('pilkada NOT netralitas'), "
             'put words in double quotes to search them as written'
         ) from exc
+
+
+def _search_filters(match: str, site: str | None, since: str | None, topic: str | None) -> tuple[list[str], list]:
+    where, params = ["articles_fts MATCH ?"], [match]
+    if site:
+        where.append("a.site = ?")
+        params.append(site)
+    if since:
+        where.append("COALESCE(a.published_date, a.first_seen_at) >= ?")
+        params.append(since[:10])
+    if topic:
+        where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
+        params.append(topic)
+    return where, params
+
+
+def search_total(db: Database, query: str, site: str | None = None, since: str | None = None,
+                 topic: str | None = None, cap: int = BROAD_MATCHES) -> int:  # fmt: skip
+    """How many articles a search matches, counted up to ``cap + 1`` (more than ``cap`` is "more
+    than ``cap``": counting every match of a broad search would read the archive)."""
+    where, params = _search_filters(fts_query(query), site, since, topic)
+    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+           f"WHERE {' AND '.join(where)} LIMIT ?)")  # fmt: skip
+    return int(db.conn.execute(sql, (*params, cap + 1)).fetchone()[0])
 
 
 def report(db: Database, since: str, topic: str | None = None, published_since: str | None = None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -32,9 +33,11 @@ from urllib.parse import urlsplit
 
 import redis
 
+from crawler.fetch.cadence import Cadence
 from crawler.items import Article, Reject, Seen
+from crawler.store.polling import record_poll
 from crawler.store.schema import now_iso
-from crawler.store.storage import Database, KnownArticles, StorageError, WriteFailed
+from crawler.store.storage import Database, KnownArticles, StorageError, WriteFailed, known_articles
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,15 @@ def safe_url(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@", 1)
     return url
+
+
+def refusal(exc: redis.RedisError) -> str:
+    """One line for a failed Redis command: refused by a server that answered (full: maxmemory;
+    read-only...), or unreachable. Never the command itself (it holds a whole article)."""
+    if isinstance(exc, redis.ResponseError):
+        reason = str(exc).rpartition("caused error: ")[2] or str(exc)
+        return f"redis refused the records: {reason.strip()[:300]}"
+    return f"redis unreachable: {str(exc)[:300]}"
 
 
 def connect(url: str) -> redis.Redis:
@@ -80,7 +92,7 @@ class RedisStore:
                     pipe.xadd(STREAM, {"type": kind, "data": json.dumps(data, ensure_ascii=False)})
                 pipe.execute()
         except redis.RedisError as exc:
-            raise WriteFailed(f"redis unreachable: {exc}") from exc
+            raise WriteFailed(refusal(exc)) from exc
 
     def start_run(self, site: str, base_url: str | None = None) -> str:
         token = uuid.uuid4().hex
@@ -150,6 +162,10 @@ def load_state(url: str, site: str) -> tuple[PublishedArticles, dict[str, tuple[
 # ----------------------------------------------------------------------------- the writer
 
 
+class WriterBusy(StorageError):
+    """Another writer holds the database."""
+
+
 def _position(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -161,17 +177,21 @@ class Writer:
     def __init__(self, db: Database, client: redis.Redis, consumer: str = "writer", batch: int = 200) -> None:
         self.db, self.client, self.consumer, self.batch = db, client, consumer, batch
         self.applied = 0
+        self.set_aside = 0  # records that could not be applied (rows in rejects, kind 'record')
         self.runs_finished: list[int] = []
         self._lock = self._single_writer(db.path)
 
     @staticmethod
     def _single_writer(path: str) -> Any:
-        handle = open(f"{path}.writer.lock", "w")  # noqa: SIM115 - held for the writer's life
+        """A lock on the database file itself, so that the same file reached by another path (a
+        symlink, a hard link, a bind mount) has one writer too. flock locks are separate from the
+        POSIX locks SQLite takes, and are held by this open file until the writer closes it."""
+        handle = open(path, "rb")  # noqa: SIM115 - held for the writer's life
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
-            raise StorageError(f"another writer is storing into {path}; one writer per database") from None
+            raise WriterBusy(f"another writer is storing into {path}; one writer per database") from None
         return handle
 
     def close(self) -> None:
@@ -187,7 +207,7 @@ class Writer:
         sites = [s for (s,) in self.db.conn.execute("SELECT DISTINCT site FROM articles UNION "
                                                     "SELECT DISTINCT site FROM listings")]  # fmt: skip
         for site in sites:
-            self._publish(site, self.db.known_articles(site), self.db.listing_states(site), replace=True)
+            self._publish(site, known_articles(self.db, site), self.db.listing_states(site), replace=True)
 
     def _publish(self, site: str, known: dict[str, str | None], listings: dict[str, tuple[bool, str | None]],
                  replace: bool = False) -> None:  # fmt: skip
@@ -213,22 +233,18 @@ class Writer:
         return []
 
     def apply(self, entries: list[tuple[str, dict[str, str]]]) -> int:
-        """Apply ``entries`` in one transaction with the stream position, then acknowledge them."""
+        """Apply ``entries`` in one transaction with the stream position, then acknowledge them.
+        A record that cannot be applied is set aside in ``rejects`` (kind ``record``, reason
+        ``bad-record``, the raw record in ``detail``) in the same transaction: one bad record
+        never stops the writer, and is never lost."""
         row = self.db.conn.execute("SELECT last_id FROM relay_state WHERE stream = ?", (STREAM,)).fetchone()
         done = _position(row[0]) if row else (-1, -1)
         todo = [(i, r) for i, r in entries if _position(i) > done]
         published: dict[str, dict[str, str | None]] = {}
         listings: dict[str, dict[str, tuple[bool, str | None]]] = {}
         with self.db.transaction():
-            articles: list[dict] = []  # consecutive article records are stored in one call
-            for entry_id, record in todo:
-                if record.get("type") == "article":
-                    articles.append(json.loads(record["data"]))
-                    continue
-                self._articles(articles, published)
-                articles = []
-                self._apply_one(entry_id, record, published, listings)
-            self._articles(articles, published)
+            for group in _groups(todo):  # consecutive article records are stored in one call
+                self._apply_group(group, published, listings)
             if entries:
                 self.db.conn.execute(
                     "INSERT INTO relay_state (stream, last_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (stream) "
@@ -242,13 +258,36 @@ class Writer:
         self.applied += len(todo)
         return len(todo)
 
-    def _apply_one(self, entry_id: str, record: dict[str, str], published: dict, listings: dict) -> None:
-        kind, data = record.get("type"), json.loads(record.get("data") or "{}")
+    def _apply_group(self, group: list[tuple[str, dict[str, str]]], published: dict, listings: dict) -> None:
+        """A group in a savepoint; when it cannot be applied, each of its records in its own, and
+        those that still cannot be applied are set aside."""
+        try:
+            with self.db.transaction():
+                self._apply_records(group, published, listings)
+            return
+        except BAD_RECORD as exc:
+            if len(group) == 1:
+                set_aside(self.db, *group[0], exc)
+                self.set_aside += 1
+                return
+        for entry in group:
+            try:
+                with self.db.transaction():
+                    self._apply_records([entry], published, listings)
+            except BAD_RECORD as exc:
+                set_aside(self.db, *entry, exc)
+                self.set_aside += 1
+
+    def _apply_records(self, group: list[tuple[str, dict[str, str]]], published: dict, listings: dict) -> None:
+        kind = group[0][1].get("type")
+        records = [_decoded(record) for _, record in group]
+        if kind == "article":
+            self._articles(records, published)
+            return
         handler = _HANDLERS.get(kind or "")
         if handler is None:
-            logger.warning("stream entry %s: unknown record type %r, skipped", entry_id, kind)
-            return
-        handler(self, data, published, listings)
+            raise BadRecord(f"unknown record type {kind!r}")
+        handler(self, records[0], published, listings)
 
     def _run_id(self, token: str | None) -> int | None:
         row = self.db.conn.execute("SELECT run_id FROM relay_runs WHERE token = ?", (token,)).fetchone()
@@ -297,10 +336,12 @@ class Writer:
 
         run_id = self._run_id(data["run"])
         if run_id is None:
-            logger.warning("the end of run %s arrived without its start; skipped", data["run"])
-            return
+            raise BadRecord(f"the end of run {data['run']!r} arrived without its start")
         fields = {k: v for k, v in data["fields"].items() if k not in ("new", "updated", "unchanged", "duplicates")}
         self.db.finish_run(run_id, **fields)
+        with self.db.transaction() as conn:  # when the site is due again (crawler schedule asks)
+            site = conn.execute("SELECT site FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()[0]
+            record_poll(conn, site, fields.get("status") or "failed", False, Cadence())
         check_run(self.db, run_id)
         self.runs_finished.append(run_id)
 
@@ -316,10 +357,65 @@ class Writer:
                 if until_idle:
                     break
                 continue
-            self.apply(entries)
+            try:
+                self.apply(entries)
+            except redis.RedisError as exc:  # after the commit: the records are stored, and known as such
+                raise StorageError(f"redis unreachable: {exc}") from exc
             if on_batch:
                 on_batch(self)
         return self.applied
+
+
+class BadRecord(ValueError):
+    """A stream record that cannot be applied: not JSON, an unknown type or field, a run's end
+    without its start."""
+
+
+# What a record that cannot be applied raises. The database itself refusing (OperationalError:
+# disk full, I/O error) is not among them: that stops the writer, and the batch is read again.
+BAD_RECORD = (BadRecord, KeyError, TypeError, ValueError, AttributeError, sqlite3.IntegrityError,
+              sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError)  # fmt: skip
+
+
+def set_aside(db: Database, entry_id: str, record: dict[str, str], exc: BaseException) -> None:
+    """A stream record that cannot be applied, kept whole in ``rejects`` (kind ``record``)."""
+    reason = str(exc) if isinstance(exc, BadRecord) else f"{type(exc).__name__}: {exc}"
+    raw = json.dumps(record, ensure_ascii=False)
+    logger.warning("stream entry %s cannot be applied (%s); set aside in rejects (kind 'record')",
+                   entry_id, reason[:200])  # fmt: skip
+    aside = Reject(f"redis:{STREAM}/{entry_id}", _site_of(record), "bad-record", f"{reason[:500]}\n{raw}", "record")
+    db.store_rejects([aside], None, max_detail=None)  # inside the batch's transaction: a savepoint
+
+
+def _decoded(record: dict[str, str]) -> dict[str, Any]:
+    try:
+        data = json.loads(record.get("data") or "")
+    except json.JSONDecodeError as exc:
+        raise BadRecord(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRecord(f"not a JSON object: {type(data).__name__}")
+    return data
+
+
+def _site_of(record: dict[str, str]) -> str:
+    """The site a raw record names, if it can be read (for the rejects row)."""
+    try:
+        data = json.loads(record.get("data") or "")
+        inner = data.get("article") or data.get("reject") or data
+        return str(inner.get("site") or "")[:100]
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _groups(entries: list[tuple[str, dict[str, str]]]) -> list[list[tuple[str, dict[str, str]]]]:
+    """Consecutive article records together (stored in one call), every other record alone."""
+    groups: list[list[tuple[str, dict[str, str]]]] = []
+    for entry in entries:
+        if groups and entry[1].get("type") == "article" and groups[-1][-1][1].get("type") == "article":
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return groups
 
 
 _HANDLERS: dict[str, Callable[[Writer, dict, dict, dict], None]] = {

@@ -224,9 +224,59 @@ def _migration_9(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
 
 
+def _migration_10(db: sqlite_utils.Database) -> None:
+    """The full-text index declared with ``content="articles"`` (double quotes): sqlite-utils finds an
+    external-content index only when its SQL reads so (``sqlite-utils search FILE articles ...``
+    answered "not configured for full-text search" with ``content='articles'``). SQL cannot change
+    the declaration of a virtual table in place: it is rebuilt, once."""
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content="articles", '
+        f"tokenize='{FTS_TOKENIZE}', prefix='{FTS_PREFIX}')"
+    )
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
+def _migration_11(db: sqlite_utils.Database) -> None:
+    """A site's newest article at once (the dashboard's crawl health: hours since a site's last new
+    article; health alerts' silence per site), instead of reading all of the site's articles."""
+    db["articles"].create_index(["site", "first_seen_at"], if_not_exists=True)
+
+
+def _migration_12(db: sqlite_utils.Database) -> None:
+    """Polling when due: each site's learnt interval and next due time (``site_schedule``); the
+    validators of each entry point (``ETag``, ``Last-Modified``, a hash of the body) for conditional
+    requests, with robots.txt's text kept for its cache (``entry_validators``); whether a run was a
+    full walk or a quick check of the fresh entry points, and what it found unchanged."""
+    db["site_schedule"].create(
+        {"site": str, "interval_s": float, "next_due_at": str, "last_run_at": str, "last_status": str,
+         "failures": int, "stretched": str, "updated_at": str},
+        pk="site",
+        if_not_exists=True,
+    )  # fmt: skip
+    db["entry_validators"].create(
+        {"url": str, "site": str, "etag": str, "last_modified": str, "body_hash": str, "body": str,
+         "checked_at": str},
+        pk="url",
+        if_not_exists=True,
+    )  # fmt: skip
+    db["entry_validators"].create_index(["site"], if_not_exists=True)
+    for column, kind in (("mode", str), ("not_modified", int)):
+        if column not in db["crawl_runs"].columns_dict:
+            db["crawl_runs"].add_column(column, kind)
+
+
+def _migration_13(db: sqlite_utils.Database) -> None:
+    """Why a version was replaced (``re-extracted``: by ``crawler reextract`` from the kept page, not
+    by a change on the site; empty: the site changed it) and which fields changed."""
+    for column in ("reason", "changed_fields"):
+        if column not in db["article_versions"].columns_dict:
+            db["article_versions"].add_column(column, str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9,
+    _migration_8, _migration_9, _migration_10, _migration_11, _migration_12, _migration_13,
 ]  # fmt: skip
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -237,13 +287,19 @@ DATA_TABLES = frozenset({
 })  # fmt: skip
 
 
-@lru_cache(maxsize=1)
-def reference_schema() -> dict[str, tuple[str, str]]:
-    """name -> (type, SQL) of every table, index, trigger and view a current database has."""
+def _current_database() -> sqlite3.Connection:
+    """An empty database in memory with every migration applied: what a file should look like."""
     conn = sqlite3.connect(":memory:")
     db = sqlite_utils.Database(conn)
     for migration in MIGRATIONS:
         migration(db)
+    return conn
+
+
+@lru_cache(maxsize=1)
+def reference_schema() -> dict[str, tuple[str, str]]:
+    """name -> (type, SQL) of every table, index, trigger and view a current database has."""
+    conn = _current_database()
     rows = conn.execute("SELECT name, type, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
     conn.close()
     return {name: (kind, sql) for name, kind, sql in rows if not _internal(name)}
@@ -251,6 +307,27 @@ def reference_schema() -> dict[str, tuple[str, str]]:
 
 def _internal(name: str) -> bool:
     return name.startswith(("sqlite_", "articles_fts_"))
+
+
+@lru_cache(maxsize=1)
+def reference_columns() -> dict[str, tuple[str, ...]]:
+    """table -> its columns, in a current database (full-text tables excluded)."""
+    conn = _current_database()
+    tables = [name for name, (kind, sql) in reference_schema().items() if kind == "table" and "VIRTUAL" not in sql]
+    columns = {t: tuple(row[1] for row in conn.execute(f"PRAGMA table_info([{t}])")) for t in tables}
+    conn.close()
+    return columns
+
+
+def missing_columns(conn: sqlite3.Connection) -> list[str]:
+    """``table.column`` of the columns a current database has and this one lacks (dropped or
+    renamed outside Pantau): every write that names them would fail mid-crawl."""
+    lacking = []
+    for table, wanted in reference_columns().items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+        if present:  # a missing table is missing_objects' business
+            lacking += [f"{table}.{column}" for column in wanted if column not in present]
+    return lacking
 
 
 def missing_objects(conn: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -268,6 +345,8 @@ def repair(conn: sqlite3.Connection) -> list[str]:
     lost = sorted(name for kind, name in missing if kind == "table" and name in DATA_TABLES)
     if lost:
         raise ValueError(f"table(s) {', '.join(lost)} missing: the data they held is gone")
+    if lacking := missing_columns(conn):
+        raise ValueError(f"column(s) {', '.join(lacking)} missing (dropped or renamed outside Pantau)")
     done = []
     order = {"table": 0, "index": 1, "view": 2, "trigger": 3}
     for kind, name in sorted(missing, key=lambda m: order.get(m[0], 9)):

@@ -45,7 +45,11 @@ def default_db_path() -> str:
 
 class WriteFailed(RuntimeError):
     """The store refused a write (twice, for SQLite; Redis unreachable): the crawl of this site
-    stops, the run is ``failed``."""
+    stops, the run is ``failed``. ``outcomes``: those of the articles stored before it refused."""
+
+    def __init__(self, message: str, outcomes: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes or []
 
 
 class Database:
@@ -125,8 +129,10 @@ class Database:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+                self._writer.fingerprints.forget()  # cached fingerprints may name rows rolled back now
+                if self.conn.in_transaction:  # SQLite may have rolled back all of it (disk full, I/O error)
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -135,7 +141,9 @@ class Database:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._writer.fingerprints.forget()  # cached fingerprints may name rows rolled back now
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -205,26 +213,6 @@ class Database:
 
     # ------------------------------------------------------------------------- articles
 
-    def known_articles(self, site: str) -> dict[str, str | None]:
-        """url_key (and alias URL) -> sitemap lastmod recorded at the last fetch, for incremental crawls."""
-        rows = self.conn.execute(
-            "SELECT url_key, COALESCE(sitemap_lastmod, fetched_at) FROM articles WHERE site = ?", (site,)
-        )
-        keys = {key: lastmod for key, lastmod in rows}
-        rows = self.conn.execute(
-            "SELECT a.url, COALESCE(ar.sitemap_lastmod, ar.fetched_at) FROM article_aliases a "
-            "JOIN articles ar ON ar.id = a.article_id WHERE ar.site = ?",
-            (site,),
-        )
-        for url, lastmod in rows:
-            keys.setdefault(url, lastmod)
-        # pages that turned out not to be articles (static pages with article-like URLs) are not
-        # fetched again; "~" sorts after every date, so no lastmod makes them look changed
-        rows = self.conn.execute("SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,))
-        for (url,) in rows:
-            keys.setdefault(canonical_url(url), "~")
-        return keys
-
     def store_articles(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
         """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``/
         ``duplicate`` per article (what each means: :class:`crawler.store.writes.ArticleWriter`)."""
@@ -241,12 +229,36 @@ class Database:
                 [(now, s.lastmod or "", s.lastmod, s.url_key) for s in seen],
             )
 
-    def store_rejects(self, rejects: Iterable[Reject], run_id: int | None = None) -> None:
+    def store_rejects(self, rejects: Iterable[Reject], run_id: int | None = None,
+                      max_detail: int | None = 2000) -> None:  # fmt: skip
+        """``max_detail``: the detail is cut to this many characters (None: kept whole, as a stream
+        record set aside must be, to be applied again)."""
         with self.transaction():
             self.conn.executemany(
                 "INSERT INTO rejects (run_id, site, url, reason, detail, seen_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, r.site, r.url, r.reason, r.detail[:2000], now_iso(), r.kind) for r in rejects],
+                [(run_id, r.site, r.url, r.reason, r.detail[:max_detail], now_iso(), r.kind) for r in rejects],
             )
+
+
+def known_articles(db: Database, site: str) -> dict[str, str | None]:
+    """url_key (and alias URL) -> sitemap lastmod recorded at the last fetch, for incremental crawls."""
+    rows = db.conn.execute(
+        "SELECT url_key, COALESCE(sitemap_lastmod, fetched_at) FROM articles WHERE site = ?", (site,)
+    )
+    keys = {key: lastmod for key, lastmod in rows}
+    rows = db.conn.execute(
+        "SELECT a.url, COALESCE(ar.sitemap_lastmod, ar.fetched_at) FROM article_aliases a "
+        "JOIN articles ar ON ar.id = a.article_id WHERE ar.site = ?",
+        (site,),
+    )
+    for url, lastmod in rows:
+        keys.setdefault(url, lastmod)
+    # pages that turned out not to be articles (static pages with article-like URLs) are not
+    # fetched again; "~" sorts after every date, so no lastmod makes them look changed
+    rows = db.conn.execute("SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,))
+    for (url,) in rows:
+        keys.setdefault(canonical_url(url), "~")
+    return keys
 
 
 # Opening a file checks it whole (PRAGMA quick_check) up to this size. The check reads every page

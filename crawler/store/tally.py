@@ -73,6 +73,7 @@ class RunTally:
             unchanged=self.outcomes["unchanged"],
             duplicates=self.outcomes["duplicate"],
             skipped=stats.get("pantau/skipped_known", 0),
+            not_modified=stats.get("pantau/not_modified", 0) + stats.get("pantau/unchanged_body", 0),
             dropped=sum(self.dropped.values()),
             errors=stats.get("log_count/ERROR", 0),
             dropped_reasons=dict(self.dropped),

@@ -22,6 +22,7 @@ from crawler.enrichment.neardup import (
     candidates_among,
     confirmed,
     near_identical,
+    other_place,
     parse_sketch,
     same_title,
     shingles,
@@ -56,13 +57,12 @@ class ArticleWriter:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._days: dict[str, _Day] = {}
-        self._data_version: int | None = None
+        self.fingerprints = DayFingerprints(conn)
 
     def store_all(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
         """Insert or update articles (inside the caller's transaction); ``new``/``updated``/
         ``unchanged``/``duplicate`` per article."""
-        self._refresh_days()
+        self.fingerprints.refresh()
         return [self._store(article, run_id) for article in articles]
 
     def _store(self, a: Article, run_id: int | None) -> str:
@@ -70,7 +70,7 @@ class ArticleWriter:
         new version of the stored one, then its aliases and topics."""
         aid, key, row = self._identity(a)
         seen = now_iso()
-        values = _row_values(a, aid, key, run_id, seen)
+        values = row_values(a, aid, key, run_id, seen)
         if row is None:
             outcome = self._insert(a, aid, values, seen)
             if outcome == "duplicate":
@@ -114,7 +114,7 @@ class ArticleWriter:
         self.conn.execute(
             "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
         )
-        if a.published_date and (day := self._days.get(a.published_date)) is not None:
+        if a.published_date and (day := self.fingerprints.cached(a.published_date)) is not None:
             day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
         return "new"
 
@@ -181,7 +181,7 @@ class ArticleWriter:
         for table in ("article_aliases", "article_versions", "article_topics"):
             self.conn.execute(f"UPDATE {table} SET article_id = ? WHERE article_id = ?", (new, old))
         self.conn.execute("DELETE FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(claimed), new))
-        self._days.clear()
+        self.fingerprints.forget()
 
     def _alias(self, aid: str, a: Article, seen: str) -> None:
         """Every URL of the article, in the canonical form the crawler looks URLs up in."""
@@ -214,13 +214,17 @@ class ArticleWriter:
         mine: set[str] | None = None  # the new body's 3-shingles, computed once for all candidates
         found: _Twin | None = None
         for day in _days_around(a.published_date, NEAR_DUP_DAYS):
-            for other_id, site, story in self._day(day).candidates(mine_hash, mine_sketch):
+            for other_id, site, story in self.fingerprints.day(day).candidates(mine_hash, mine_sketch):
                 if other_id == aid:
                     continue
-                title, body = self.conn.execute("SELECT title, body FROM articles WHERE id = ?", (other_id,)).fetchone()
+                stored = self.conn.execute("SELECT title, body, location FROM articles WHERE id = ?",
+                                           (other_id,)).fetchone()  # fmt: skip
+                if stored is None:  # moved since its day was cached
+                    continue
+                title, body, place = stored
                 mine = mine if mine is not None else shingles(a.body)
                 theirs = shingles(body or "")
-                if not confirmed(mine, theirs):
+                if not confirmed(mine, theirs) or other_place(a.location, place, mine, theirs):
                     continue
                 twin = _Twin(other_id, site, story, site == a.site and same_title(a.title, title)
                              and near_identical(mine, theirs))  # fmt: skip
@@ -229,15 +233,32 @@ class ArticleWriter:
                 found = found or twin
         return found
 
-    def _refresh_days(self) -> None:
-        """Forget cached fingerprints when another connection (another site's crawl, another
-        process) has committed since they were read."""
+
+class DayFingerprints:
+    """Fingerprints (SimHash, sketch) of stored articles, read per publication day and cached while
+    no other connection has committed (``PRAGMA data_version``), so that concurrent crawls see each
+    other's stories. Forgotten with a transaction that rolled back (it may have added some)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._days: dict[str, _Day] = {}
+        self._data_version: int | None = None
+
+    def forget(self) -> None:
+        self._days.clear()
+        self._data_version = None
+
+    def refresh(self) -> None:
+        """Forget what another connection (another site's crawl, another process) changed."""
         version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._days.clear()
             self._data_version = version
 
-    def _day(self, day: str) -> _Day:
+    def cached(self, day: str) -> _Day | None:
+        return self._days.get(day)
+
+    def day(self, day: str) -> _Day:
         cached = self._days.get(day)
         if cached is None:
             cached = self._days[day] = _Day()
@@ -302,7 +323,7 @@ class _Day:
         return [self.rows[i] for i in sorted(found)]
 
 
-def _row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -> dict[str, Any]:
+def row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -> dict[str, Any]:
     return {
         "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
         "published_at": a.published_at, "published_date": a.published_date,

