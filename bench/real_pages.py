@@ -99,10 +99,15 @@ def _moment(text: str | None) -> datetime | None:
 
 def date_scores(expected: str | None, found_at: str | None, found_day: str | None) -> tuple[bool, bool | None]:
     """(the same day in the page's offset, the same instant within 60 s; None where the expected
-    date has no time)."""
+    date names no instant: it has no offset, so it is a bare day or a local time in an unknown zone,
+    and only its day is compared, with the day of the found time in its own offset)."""
     want = _moment(expected)
     if want is None:
         return False, None
+    if want.tzinfo is None:
+        got = _moment(found_at)
+        day = got.date().isoformat() if got is not None else (found_day or "")[:10]
+        return day == want.date().isoformat(), None
     got = _moment(found_at)
     if got is not None and got.tzinfo is not None and want.tzinfo is not None:
         same_day = got.astimezone(want.tzinfo).date() == want.date()

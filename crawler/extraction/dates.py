@@ -54,7 +54,7 @@ _ISO = re.compile(
     re.I,
 )
 _TEXTUAL = re.compile(
-    rf"(?:{DAY_NAMES}\s*,?\s*)?(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTH})\.?\s+(?P<y>\d{{4}})"
+    rf"(?:{DAY_NAMES}\s*,?\s*)?(?P<d>\d{{1,2}})\.?\s+(?P<mon>{_MONTH})\.?\s+(?P<y>\d{{4}})"
     rf"(?:\s*(?:[,|/\-–]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
     re.I,
 )
@@ -133,6 +133,19 @@ def _sane(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     if parsed.value.date() < EARLIEST or parsed.value > now + timedelta(days=1):
         return None
     return parsed
+
+
+_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})$")
+
+
+def declared_zone(*values: str | None) -> timezone | None:
+    """The UTC offset the first of ``values`` written with one declares (``...T18:11:01+02:00``): a
+    page that dates one value with its offset writes its other, bare times in the same zone."""
+    for value in values:
+        if value and (m := _OFFSET.search(value.strip())):
+            minutes = int(m["h"]) * 60 + int(m["m"])
+            return timezone(timedelta(minutes=-minutes if m["sign"] == "-" else minutes))
+    return None
 
 
 def parse_date(

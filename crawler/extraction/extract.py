@@ -19,12 +19,14 @@ from lxml import etree, html
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
+from crawler.extraction.authors import generic_authors, person_names
 from crawler.extraction.bylines import Byline, credit_lines, parse_byline
 from crawler.extraction.cleanup import body_text, clean_paragraphs
-from crawler.extraction.dates import WIB, ParsedDate, parse_date
-from crawler.extraction.generic import generic_date, generic_paragraphs, generic_title, strip_site_name
+from crawler.extraction.dates import WIB, ParsedDate, declared_zone, parse_date
+from crawler.extraction.generic import generic_date, generic_paragraphs, generic_title
 from crawler.extraction.htmltext import WORD, compiled_selector, element_paragraphs, normalize_space
 from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
+from crawler.extraction.titles import choose_title, site_names
 from crawler.items import Article, Reject
 from crawler.profile import SiteProfile
 from crawler.urls import canonical_url, clean_url, host_of, same_site
@@ -236,17 +238,6 @@ def find_location(paragraphs: list[str]) -> str | None:
     return None
 
 
-def _good_title(value: str | None, profile: SiteProfile | None) -> str | None:
-    if not value:
-        return None
-    value = normalize_space(value)
-    if profile:
-        value = strip_site_name(value, (profile.label, *profile.domains))
-    if len(value) < 5 or (profile and value.casefold() == profile.label.casefold()):
-        return None
-    return value
-
-
 Layer = tuple[str, Callable[[], Any]]
 
 
@@ -301,18 +292,21 @@ def _page(page: str | bytes | Selector, profile: SiteProfile | None, content_typ
     byline = Byline()
     if profile and profile.byline and (text := _select_text(page, profile.byline)):
         byline = parse_byline(text)
-    tz = profile.timezone if profile else WIB
-    return _Page(page, profile, jsonld_candidates(page), meta_candidates(page), byline, tz,
+    ld, mt = jsonld_candidates(page), meta_candidates(page)
+    tz = profile.timezone if profile else declared_zone(ld.published, mt.published, ld.modified, mt.modified) or WIB
+    return _Page(page, profile, ld, mt, byline, tz,
                  fetched_at or datetime.now(UTC))  # fmt: skip
 
 
-def _title(p: _Page) -> tuple[str | None, str | None]:
-    names = (p.profile.label, *p.profile.domains) if p.profile else ()
-    return first_layer(
-        ("jsonld", lambda: _good_title(p.ld.title, p.profile)), ("meta", lambda: _good_title(p.mt.title, p.profile)),
-        ("profile", lambda: _good_title(p.selected("title"), p.profile)),
-        ("generic", lambda: _good_title(generic_title(p.sel, names), p.profile)),
-    )  # fmt: skip
+def _site_names(p: _Page, url: str) -> tuple[str, ...]:
+    own = (p.profile.label, *p.profile.domains) if p.profile else ()
+    return site_names(*own, p.ld.site_name, p.mt.site_name, url=url)
+
+
+def _title(p: _Page, url: str) -> tuple[str | None, str | None]:
+    names = _site_names(p, url)
+    return choose_title([("jsonld", p.ld.title), ("meta", p.mt.title), ("profile", p.selected("title")),
+                         ("generic", generic_title(p.sel, names))], names)  # fmt: skip
 
 
 def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str | None]:
@@ -412,7 +406,7 @@ def extract_article(
     :class:`ExtractionError` when the page holds no article (no title and no body) or is not HTML."""
     p = _page(page, profile, content_type, fetched_at)
     by: dict[str, str | None] = {}
-    title, by["title"] = _title(p)
+    title, by["title"] = _title(p, url)
     paragraphs, raw_paragraphs, by["body"] = _paragraphs(p, title)
     if not title and not paragraphs:
         raise ExtractionError("no-article", "no title and no article text found")
@@ -421,9 +415,9 @@ def extract_article(
                      if (d := p.date(raw))), None)  # fmt: skip
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
     authors, by["authors"] = first_layer(
-        ("jsonld", lambda: p.ld.authors), ("meta", lambda: p.mt.authors),
-        ("profile", lambda: p.selected_all("authors")), ("byline", lambda: p.byline.authors),
-        ("credits", lambda: credits.authors),
+        ("jsonld", lambda: person_names(p.ld.authors)), ("meta", lambda: person_names(p.mt.authors)),
+        ("profile", lambda: person_names(p.selected_all("authors"))), ("byline", lambda: p.byline.authors),
+        ("credits", lambda: credits.authors), ("generic", lambda: generic_authors(p.sel)),
     )  # fmt: skip
     image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
                                      ("profile", lambda: _first(p.selected("image"))))  # fmt: skip

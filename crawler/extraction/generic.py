@@ -16,7 +16,7 @@ from parsel import Selector
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
 from crawler.extraction.htmltext import normalize_space
 
-_TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+|\s*::\s*")
+TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
 _DATE_PLACES = (
     "time/@datetime",
@@ -30,25 +30,32 @@ _HEADLINES = ("//article//h1", "//main//h1", "//h1")
 
 
 def _simplify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[\W_]", "", text.casefold())
+
+
+def names_site(part: str, names: set[str]) -> bool:
+    """Whether a title segment names the site: a name of four characters or more anywhere in it
+    (``Golem.de``), a shorter one (``DW``) only as the whole segment."""
+    part = _simplify(part)
+    return any(n in part if len(n) >= 4 else n == part for n in map(_simplify, names) if n)
 
 
 def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
     """``Judul Berita - Suara Kalbar`` -> ``Judul Berita``. Generic when the site is unknown:
     a short trailing (or leading) segment after a separator is treated as the site name."""
     title = normalize_space(title)
-    parts = _TITLE_SEPARATORS.split(title)
+    parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    names = {_simplify(n) for n in site_names if n}
+    names = {n for n in site_names if n}
     if names:
-        while len(parts) > 1 and any(n and n in _simplify(parts[-1]) for n in names):
+        while len(parts) > 1 and names_site(parts[-1], names):
             parts.pop()
-        while len(parts) > 1 and any(n and n in _simplify(parts[0]) for n in names):
+        while len(parts) > 1 and names_site(parts[0], names):
             parts.pop(0)
     elif len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1]).split()) >= 3:
         parts.pop()
-    rebuilt = _TITLE_SEPARATORS.findall(title)
+    rebuilt = TITLE_SEPARATORS.findall(title)
     out = parts[0]
     # put the original separators back between the segments that remain
     for sep, part in zip(rebuilt, parts[1:], strict=False):

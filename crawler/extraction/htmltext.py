@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html as html_entities
 import re
 from functools import lru_cache
 
@@ -19,6 +20,15 @@ _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BREAK = "\x00"
 
 WORD = re.compile(r"\w+")  # a word, as word counts, hashes and shingles count them
+
+
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8}\d{0,2});")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with HTML entities a CMS escaped twice (``zerst&ouml;ren``, ``Swift&#8217;s``) read:
+    JSON-LD and meta values are text, where an entity is never meant literally."""
+    return html_entities.unescape(text) if "&" in text and _ENTITY.search(text) else text
 
 
 def normalize_space(text: str) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 from extruct.jsonld import JsonLdExtractor
 from parsel import Selector
 
+from crawler.extraction.htmltext import unescaped
+
 ARTICLE_TYPES = frozenset(
     {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
      "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "report", "liveblogposting"}
@@ -34,6 +36,7 @@ class Candidates:
     canonical: str | None = None
     language: str | None = None
     body: str | None = None
+    site_name: str | None = None
 
 
 def _texts(value: Any) -> list[str]:
@@ -41,11 +44,11 @@ def _texts(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [value.strip()] if value.strip() else []
+        return [unescaped(value.strip())] if value.strip() else []
     if isinstance(value, dict):
         for key in ("name", "url", "@id", "contentUrl"):
             if isinstance(value.get(key), str) and value[key].strip():
-                return [value[key].strip()]
+                return [unescaped(value[key].strip())]
         return []
     if isinstance(value, list):
         return [t for v in value for t in _texts(v)]
@@ -144,6 +147,7 @@ def jsonld_candidates(sel: Selector) -> Candidates:
         canonical=_first(node.get("mainEntityOfPage")) or _first(node.get("url")),
         language=_first(node.get("inLanguage")),
         body=_first(node.get("articleBody")),
+        site_name=_first(_resolve(node.get("publisher"), index)),
     )
 
 
@@ -151,7 +155,7 @@ def _meta_index(sel: Selector) -> dict[str, list[str]]:
     """All ``<meta>`` values by property/name/itemprop (lower case), in page order: one pass."""
     index: dict[str, list[str]] = {}
     for el in sel.root.iter("meta"):
-        content = (el.get("content") or "").strip()
+        content = unescaped((el.get("content") or "").strip())
         if not content:
             continue
         for attr in ("property", "name", "itemprop"):
@@ -196,4 +200,5 @@ def meta_candidates(sel: Selector) -> Candidates:
         tags=[t for t in tags if t],
         canonical=canonical or _first_meta(meta, "og:url"),
         language=html_lang or _first_meta(meta, "og:locale"),
+        site_name=_first_meta(meta, "og:site_name", "application-name"),
     )

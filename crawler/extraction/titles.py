@@ -1,0 +1,58 @@
+"""A page's headline: the first layer that has one (JSON-LD, meta, the profile, the page's ``<h1>``
+or ``<title>``), cleaned of what a CMS puts around it.
+
+Two general truths about news markup, measured on the real pages of ``bench/real_pages.py``: a
+CMS often names the site (or a section) after a separator in one candidate but not in another
+(``Headline | Sport`` beside ``Headline``), so a candidate that is another one plus a separated tail
+gives way to the shorter; and the site's own name comes from the page itself (``og:site_name``, the
+JSON-LD publisher, the host), not only from a profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crawler.extraction.generic import TITLE_SEPARATORS, strip_site_name
+from crawler.extraction.htmltext import normalize_space
+from crawler.urls import host_of
+
+MIN_TITLE = 5  # characters: shorter is a site name, a date or a stray label, not a headline
+
+
+def site_names(*names: str | None, url: str = "") -> tuple[str, ...]:
+    """The names a site goes by on its own pages: the given ones (a profile's label and domains,
+    ``og:site_name``, the JSON-LD publisher) and the longest label of the page's host
+    (``www.golem.de`` -> ``golem``)."""
+    labels = [label for label in host_of(url).split(".")[:-1] if label != "www"]
+    host_name = max(labels, key=len) if labels else None
+    return tuple(dict.fromkeys(n.strip() for n in (*names, host_name) if n and n.strip()))
+
+
+def good_title(value: str | None, names: tuple[str, ...]) -> str | None:
+    """``value`` without the site's name around it, or None when what is left is no headline."""
+    if not value:
+        return None
+    value = strip_site_name(normalize_space(value), names)
+    if len(value) < MIN_TITLE or any(value.casefold() == n.casefold() for n in names):
+        return None
+    return value
+
+
+def without_tail(title: str, others: Sequence[str]) -> str:
+    """The shortest other candidate that ``title`` is, plus a separator and a tail (a section or
+    the site's name that stripping did not know): ``Headline | Sport`` -> ``Headline``."""
+    best = title
+    for other in others:
+        if len(other) < len(best) and title.startswith(other) and TITLE_SEPARATORS.match(title, len(other)):
+            best = other
+    return best
+
+
+def choose_title(layers: Sequence[tuple[str, str | None]], names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(headline, layer) from candidates in order of trust: the first good one, without a tail
+    that another candidate shows it does not need."""
+    found = [(layer, title) for layer, value in layers if (title := good_title(value, names))]
+    if not found:
+        return None, None
+    layer, title = found[0]
+    return without_tail(title, [t for _, t in found[1:]]), layer
