@@ -5,6 +5,7 @@ request; killed midway it loses nothing and a second run finishes without versio
 
 from __future__ import annotations
 
+import gzip
 import json
 import signal
 import subprocess
@@ -122,3 +123,23 @@ def test_reextract_refuses_a_missing_database_or_archive(tmp_path):
     (tmp_path / "empty.db").write_bytes(b"")
     nothing = cli("reextract", "--db", str(tmp_path / "empty.db"))
     assert nothing.returncode == 2 and "no kept pages under" in nothing.stderr
+
+
+def test_capture_takes_the_page_a_crawl_kept_without_a_request(tmp_path):
+    """`crawler capture URL` reads the page from the crawl's kept pages: the site's mirror is closed
+    by then, and the URL is the live site's, which a test never asks (so `--fetch` is not run here)."""
+    db = tmp_path / "p.db"
+    with LocalSite(COPY) as site:
+        assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
+    (url,) = query(db, "SELECT url FROM articles WHERE url LIKE '%singkawang%'")[0]
+    captures = tmp_path / "captures"
+    done = cli("capture", url, "--db", str(db), "--dir", str(captures))
+    assert done.returncode == 0, done.stderr
+    assert "the page kept by the crawl of" in done.stderr
+    (saved,) = (captures / "suarakalbar" / "captured").glob("*.html.gz")
+    page = (COPY / "2023" / "12" / "pj-wali-kota-singkawang-tegaskan-pns-harus-netral" / "index.html").read_bytes()
+    assert gzip.decompress(saved.read_bytes()) == page
+    record = json.loads(saved.with_name(saved.name.removesuffix(".html.gz") + ".json").read_text())
+    assert record["url"] == url and "netral" in record["expected"]["title"].casefold()
+    (crawled,) = query(db, "SELECT fetched_at FROM articles WHERE url = ?", url)[0]
+    assert record["fetched_at"][:16] == crawled[:16]  # when the crawl fetched it, not now

@@ -44,7 +44,8 @@ class CaptureReviewed(ValueError):
 
 
 def save_capture(
-    directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None, force: bool = False
+    directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None, force: bool = False,
+    fetched_at: datetime | None = None,
 ) -> Path:
     """Write the page and its draft record; returns the record's path. A reviewed capture of the
     same URL is refused (:class:`CaptureReviewed`) unless ``force``; then its page and reviewed
@@ -62,7 +63,7 @@ def save_capture(
     page.write_bytes(gzip.compress(body, mtime=0))
     record = {
         "url": url,
-        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fetched_at": (fetched_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds"),
         "headers": headers,
         "reviewed": False,
         "expected": extracted(body, url, headers.get("Content-Type"), profile),

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -801,21 +802,38 @@ def cmd_capture(args: argparse.Namespace) -> int:
     for source in args.sources:
         try:
             if source.startswith(("http://", "https://")):
-                body, content_type = _download(source, args.timeout)
+                body, content_type, fetched_at = _kept_or_downloaded(source, args)
                 url = args.url or source
             else:
                 if not args.url:
                     return fail(f"{source}: a saved page needs --url, the address it was saved from")
-                body, content_type, url = _read_page_file(source), None, args.url
+                body, content_type, url, fetched_at = _read_page_file(source), None, args.url, None
             profile = profiles().get(args.site) if args.site else profile_for_url(url)
             if profile is None:
                 return fail(f"{url} is not on a known site; name it with --site")
             headers = {"Content-Type": content_type} if content_type else {}
-            path = save_capture(root / profile.name / "captured", url, body, headers, profile, force=args.force)
+            path = save_capture(root / profile.name / "captured", url, body, headers, profile, force=args.force,
+                                fetched_at=fetched_at)
         except ValueError as exc:  # CaptureReviewed too: a reviewed record is not replaced without --force
             return fail(str(exc))
         print(f"saved {path} (draft: review the expected record, then set \"reviewed\": true)")
     return EXIT_OK
+
+
+def _kept_or_downloaded(url: str, args: argparse.Namespace) -> tuple[bytes, str | None, datetime | None]:
+    """The page as a crawl kept it (PAGE_ARCHIVE), else downloaded now; ``--fetch`` downloads."""
+    from crawler.fetch.page_archive import archive_dir
+    from crawler.sites import profile_for_url, profiles
+    from crawler.store.reextract import kept_page
+
+    profile = profiles().get(args.site) if args.site else profile_for_url(url)
+    if profile is not None and not args.fetch:
+        folder = Path(args.pages) if args.pages else archive_dir(project_settings({"DB_PATH": args.db}))
+        if page := kept_page(folder, profile.name, url):
+            print(f"{url}: the page kept by the crawl of {page.fetched_at:%Y-%m-%d %H:%M} UTC (--fetch: download it)",
+                  file=sys.stderr)  # fmt: skip
+            return page.body, page.content_type, page.fetched_at
+    return (*_download(url, args.timeout), None)
 
 
 def _refresh_captures(root: Path) -> int:
@@ -983,6 +1001,10 @@ def _add_site_parsers(sub: Any) -> None:
                    "(the reviewed record is kept as NAME.json.previous)")
     p.add_argument("--dir", help="where captures live (default: fixtures/)")
     p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds per download (default 30)")
+    p.add_argument("--pages", metavar="DIR", help="where crawls keep pages (default: beside --db); a page kept "
+                   "there is captured as it was fetched")  # fmt: skip
+    p.add_argument("--fetch", action="store_true", help="download the page even when a crawl kept it")
+    with_db(p)
     p.set_defaults(func=cmd_capture)
 
     p = sub.add_parser("serve-copy", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=); "

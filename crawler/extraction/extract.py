@@ -24,7 +24,13 @@ from crawler.extraction.bylines import Byline, credit_lines, parse_byline
 from crawler.extraction.cleanup import body_text, clean_paragraphs
 from crawler.extraction.dates import WIB, ParsedDate, declared_zone, parse_date
 from crawler.extraction.generic import generic_date, generic_paragraphs, generic_title
-from crawler.extraction.htmltext import WORD, compiled_selector, element_paragraphs, normalize_space
+from crawler.extraction.htmltext import (
+    WORD,
+    compiled_selector,
+    declared_paragraphs,
+    element_paragraphs,
+    normalize_space,
+)
 from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.extraction.titles import choose_title, site_names
 from crawler.items import Article, Reject
@@ -328,7 +334,7 @@ def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str 
     def jsonld() -> tuple[list[str], list[str]] | None:
         if not p.ld.body or len(p.ld.body.split()) < MIN_BODY_WORDS:
             return None
-        raw = [normalize_space(x) for x in p.ld.body.split("\n")]
+        raw = declared_paragraphs(p.ld.body)
         return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
 
     def generic(fast: bool = True) -> tuple[list[str], list[str]] | None:

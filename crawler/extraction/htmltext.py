@@ -105,6 +105,19 @@ def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list
     return [p for p in (normalize_space(chunk) for chunk in text.split(_BREAK)) if p]
 
 
+_MARKUP = re.compile(r"</?(?:p|br|div|strong|em|b|i|a|span|h[1-6]|ul|ol|li|blockquote)\b[^>]*>", re.I)
+
+
+def declared_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a body a page declares as text (JSON-LD ``articleBody``): often it is HTML
+    (``<p>...</p>``, entities escaped once more), which is read as HTML, never kept as tags."""
+    text = unescaped(text)
+    if not _MARKUP.search(text):
+        return [p for p in (normalize_space(line) for line in text.split("\n")) if p]
+    root = html.fragment_fromstring(text, create_parent="div")
+    return [unescaped(p) for p in element_paragraphs(root)]
+
+
 def _walk(root: etree._Element, out: list[str]) -> None:
     """Text pieces of ``root`` in document order, with breaks around blocks. Iterative: a page
     nested a thousand levels deep (or with a thousand unclosed ``<font>``) is read like any other."""

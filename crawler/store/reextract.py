@@ -67,23 +67,39 @@ class Outcome:
 
 def kept_pages(folder: Path, sites: Iterable[str], since: datetime | None = None) -> Iterator[KeptPage]:
     """The newest kept page of each URL of ``sites`` (fetched since ``since``), site by site."""
-    since = since or datetime.min.replace(tzinfo=UTC)
     for site in sites:
-        newest: dict[str, tuple[Path, int]] = {}
-        for path in sorted((folder / site).glob("*.warc.gz")):  # named by start time: oldest first
-            with open(path, "rb") as f:
-                records = ArchiveIterator(f)
-                for record in records:
-                    url = record.rec_headers.get_header("WARC-Pantau-URL")
-                    if record.rec_type == "response" and url and _fetched(record) >= since:
-                        newest[url] = (path, records.get_record_offset())
-        for url, (path, offset) in newest.items():
-            with open(path, "rb") as f:
-                f.seek(offset)
-                record = next(iter(ArchiveIterator(f)))
-                body = record.content_stream().read()
-                content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-                yield KeptPage(site, url, _fetched(record), body, content_type)
+        for url, (path, offset) in _newest(folder, site, since).items():
+            yield _read(site, url, path, offset)
+
+
+def kept_page(folder: Path, site: str, url: str) -> KeptPage | None:
+    """The newest kept page of ``url``, or None when none was kept."""
+    found = _newest(folder, site, None, url).get(url)
+    return _read(site, url, *found) if found else None
+
+
+def _newest(folder: Path, site: str, since: datetime | None, url: str | None = None) -> dict[str, tuple[Path, int]]:
+    """Where the newest kept response of each URL (or of ``url`` alone) lies: file and offset."""
+    since = since or datetime.min.replace(tzinfo=UTC)
+    newest: dict[str, tuple[Path, int]] = {}
+    for path in sorted((folder / site).glob("*.warc.gz")):  # named by start time: oldest first
+        with open(path, "rb") as f:
+            records = ArchiveIterator(f)
+            for record in records:
+                kept = record.rec_headers.get_header("WARC-Pantau-URL")
+                wanted = kept and (url is None or kept == url)
+                if record.rec_type == "response" and wanted and _fetched(record) >= since:
+                    newest[kept] = (path, records.get_record_offset())
+    return newest
+
+
+def _read(site: str, url: str, path: Path, offset: int) -> KeptPage:
+    with open(path, "rb") as f:
+        f.seek(offset)
+        record = next(iter(ArchiveIterator(f)))
+        body = record.content_stream().read()
+        content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+        return KeptPage(site, url, _fetched(record), body, content_type)
 
 
 def _fetched(record: Any) -> datetime:
