@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+RunId = int | str  # a crawl run: its row id in SQLite, a token in distributed mode (Redis)
+
 
 @dataclass(slots=True)
 class Article:

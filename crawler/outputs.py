@@ -28,16 +28,16 @@ def _umask() -> int:
 def open_output(path: str | os.PathLike[str], binary: bool = False, make_parents: bool = False) -> Iterator[IO[Any]]:
     """A file object for ``path``; see the module's docstring."""
     target = Path(path)
-    mode, options = ("wb", {}) if binary else ("w", {"encoding": "utf-8", "newline": ""})
+    mode, encoding, newline = ("wb", None, None) if binary else ("w", "utf-8", "")
     if target.exists() and not target.is_file():  # a device, FIFO or socket: written directly
-        with open(target, mode, **options) as out:
+        with open(target, mode, encoding=encoding, newline=newline) as out:
             yield out
         return
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
     try:
-        with os.fdopen(fd, mode, **options) as out:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())

@@ -95,7 +95,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.middlewares.OfflineCookiesMiddleware": 700,
     "crawler.fetch.middlewares.OffsiteRedirectMiddleware": 650,
 }
-SPIDER_MIDDLEWARES = {
+SPIDER_MIDDLEWARES: dict[str, int] = {
     # Off-site requests are already dropped by scrapy's own OffsiteMiddleware (downloader side).
 }
 ITEM_PIPELINES = {
@@ -128,3 +128,4 @@ LOG_LEVEL = os.environ.get("PANTAU_LOG_LEVEL", "INFO")
 PAGE_ARCHIVE = True
 PAGE_ARCHIVE_DIR = ""  # default: beside the database (data/pantau.db -> data/pantau-pages/)
 PAGE_ARCHIVE_DAYS = 0.0  # files older than this are removed when the site is crawled again (0: keep all)
+PAGE_ARCHIVE_MIN_FREE_MB = 64.0  # below this free on its disk, a run keeps no more pages: the database comes first

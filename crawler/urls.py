@@ -73,7 +73,7 @@ def _without_junk(url: str) -> str:
     present = {name for name, _ in parse_qsl(query, keep_blank_values=True) if name.lower() in TRACKING_PARAMS}
     if not present:
         return url
-    return url_query_cleaner(url, present, remove=True, unique=True)
+    return url_query_cleaner(url, sorted(present), remove=True, unique=True)
 
 
 def same_site(url: str, domains: tuple[str, ...] | list[str]) -> bool:

@@ -143,3 +143,18 @@ def test_capture_takes_the_page_a_crawl_kept_without_a_request(tmp_path):
     assert record["url"] == url and "netral" in record["expected"]["title"].casefold()
     (crawled,) = query(db, "SELECT fetched_at FROM articles WHERE url = ?", url)[0]
     assert record["fetched_at"][:16] == crawled[:16]  # when the crawl fetched it, not now
+
+
+def test_kept_pages_never_take_the_room_the_database_needs(tmp_path):
+    """With less free than PAGE_ARCHIVE_MIN_FREE_MB on the archive's disk, a run keeps no pages (one
+    warning) and stores every article: a real disk, with the margin set above what it has free."""
+    import shutil
+
+    db = tmp_path / "p.db"
+    free_mb = shutil.disk_usage(tmp_path).free / 1e6
+    with LocalSite(COPY) as site:
+        done = cli_crawl(db, {"suarakalbar": site.url}, "-s", f"PAGE_ARCHIVE_MIN_FREE_MB={free_mb * 2:.0f}")
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert query(db, "SELECT COUNT(*) FROM articles")[0][0] == 7
+    assert not _records(tmp_path / "p-pages" / "suarakalbar")
+    assert "pages are no longer kept" in done.stderr and "the database needs the room first" in done.stderr

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from parsel import Selector
 from scrapy import signals
@@ -20,6 +20,9 @@ from scrapy import signals
 from crawler.extraction.extract import decode_html, query
 from crawler.items import Article, Reject
 from crawler.profile import SELECTOR_FIELDS, SiteProfile
+
+if TYPE_CHECKING:
+    from crawler.fetch.spider import NewsSpider
 
 FIELDS = ("title", "published", "authors", "editor", "location", "body", "image", "tags", "category")
 CORE = ("title", "published", "body")
@@ -76,8 +79,8 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
         arguments = {"max_items": str(sample), "refresh": "1", **({"base_url": base_url} if base_url else {})}
         process.crawl(crawler, **arguments)
         process.start()
-    spider = crawler.spider
-    collector: CollectPipeline = crawler.check_collector
+    spider = cast("NewsSpider", crawler.spider)
+    collector: CollectPipeline = vars(crawler)["check_collector"]  # set by the pipeline on its crawler
     return report(site, spider.profile, spider.entry_points, collector.articles, collector.rejects, pages)
 
 

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from crawler import __version__
 from crawler.outputs import open_output
-from crawler.profile import ProfileError
+from crawler.profile import ProfileError, SiteProfile
 from crawler.safetext import safe_text
 from crawler.store.queries import decoded
 from crawler.store.storage import Database, StorageError, default_db_path
@@ -86,13 +86,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
             url = args.url or _declared_url(data) or Path(source).resolve().as_uri()
     except ValueError as exc:
         return fail(str(exc))
+    profile: SiteProfile | None
     if args.site:
         try:
             profile = profiles()[check_sites([args.site])[0]]
         except ValueError as exc:
             return fail(str(exc))
     else:
-        profile = profile_for_url(url)
+        profile = profile_for_url(url)  # None: a site with no profile, read by the generic layers
     try:
         article = enrich(extract_article(data, url, profile, content_type=content_type), load_topics())
     except ExtractionError as exc:

@@ -46,7 +46,7 @@ class Command(ScrapyCrawl):
                 offload.stop()
             graceful(signum, frame)
 
-        self.crawler_process._signal_shutdown = shutdown  # type: ignore[method-assign]
+        self.crawler_process._signal_shutdown = shutdown  # type: ignore[method-assign,assignment]
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         failed = crawler.stats.get_value("pantau/status") == "failed"

@@ -135,14 +135,14 @@ def _sane(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     return parsed
 
 
-_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})$")
+_TIME_WITH_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})$")
 
 
 def declared_zone(*values: str | None) -> timezone | None:
     """The UTC offset the first of ``values`` written with one declares (``...T18:11:01+02:00``): a
     page that dates one value with its offset writes its other, bare times in the same zone."""
     for value in values:
-        if value and (m := _OFFSET.search(value.strip())):
+        if value and (m := _TIME_WITH_OFFSET.search(value.strip())):
             minutes = int(m["h"]) * 60 + int(m["m"])
             return timezone(timedelta(minutes=-minutes if m["sign"] == "-" else minutes))
     return None

@@ -322,10 +322,11 @@ def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str 
     boilerplate = p.profile.boilerplate if p.profile else ()
 
     def profile() -> tuple[list[str], list[str]] | None:
-        for css in p.profile.body if p.profile else ():
+        site = p.profile
+        for css in site.body if site else ():
             nodes = [n for n in query(p.sel, css) if isinstance(n, etree._Element)]
-            if nodes:
-                raw = element_paragraphs(nodes[0], p.profile.drop_selectors())
+            if nodes and site:
+                raw = element_paragraphs(nodes[0], site.drop_selectors())
                 found = clean_paragraphs(raw, boilerplate, drop_exact)
                 if sum(len(x.split()) for x in found) >= MIN_BODY_WORDS:
                     return found, raw

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote_plus
 
 import scrapy
@@ -41,7 +41,7 @@ class DiscoverySpider(EntrySpider):
     request (:meth:`article_request`)."""
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DiscoverySpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.robots_from_scrapy:  # robots.txt is read once, by Scrapy's middleware
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
@@ -65,8 +65,8 @@ class DiscoverySpider(EntrySpider):
         if not self.robots_from_scrapy:
             yield self.discovery_request(self.urls.entry("/robots.txt"), self.parse_robots)
         for path in p.sitemaps:  # several: alternatives (a plugin's index, WordPress core's); one may be absent
-            if out := self.sitemap_request(self.urls.entry(path), 0, alternative=len(p.sitemaps) > 1):
-                yield out
+            if sitemap := self.sitemap_request(self.urls.entry(path), 0, alternative=len(p.sitemaps) > 1):
+                yield sitemap
         for path in p.feeds:
             yield self.discovery_request(self.urls.entry(path), self.parse_feed)
         listings = [(self.urls.entry(path), i == 0) for i, path in enumerate(p.listings)]
@@ -98,7 +98,7 @@ class DiscoverySpider(EntrySpider):
         key = canonical_url(self.urls.public_url(self.urls.crawl_url(url)))
         return self.discovery_request(url, self.parse_listing, page=1, home=True, listing=key, fallbacks=rest)
 
-    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request | Reject]:
         """robots.txt fetched by the spider (when it is not read from Scrapy's middleware)."""
         self.note_entry(response.url, "robots", str(response.status))
         if not isinstance(response, TextResponse):
@@ -214,7 +214,7 @@ class DiscoverySpider(EntrySpider):
     def listing_goes_on(self, response: Response, key: str, page: int, fresh: bool) -> Iterator[scrapy.Request]:
         """The next page of a listing, while there is one and it may still hold news; else the
         listing's end (or where a backfill stopped) is recorded."""
-        next_url = next_page(response, self.profile.next_page)
+        next_url = next_page(response, self.profile.next_page) if isinstance(response, TextResponse) else None
         resumed = response.meta.get("resumed", False)
         if next_url is None or page >= (self.depth or 1):
             if self.listings.ended(key, next_url and self.urls.public_url(next_url), resumed):

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -57,7 +57,7 @@ class EntrySpider(scrapy.Spider):
         self.entry_points = EntryPoints()  # what each gave (for crawler check)
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> EntrySpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.profile.check()
         one_line_robots_errors()

@@ -28,7 +28,8 @@ def _url(item: Any, response: Any) -> str:
 
 
 class PantauLogFormatter(LogFormatter):
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:
+    # Scrapy 2.15 passes the spider, newer releases may not: it stays optional here
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
         reason = _reason(exception)
         level = getattr(exception, "log_level", None)
         if drop_reason(exception)[0] in USER_CHOICES:
@@ -38,6 +39,6 @@ class PantauLogFormatter(LogFormatter):
         return {"level": level if level is not None else logging.WARNING, "msg": "Dropped %(url)s: %(reason)s",
                 "args": {"url": _url(item, response), "reason": reason}}  # fmt: skip
 
-    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:
+    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
         return {"level": logging.ERROR, "msg": "Could not store %(url)s: %(reason)s",
                 "args": {"url": _url(item, response), "reason": _reason(exception)}}  # fmt: skip

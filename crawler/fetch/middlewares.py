@@ -65,7 +65,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 delay = after
         return min(delay, self.backoff_max)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy awaits these as coroutines (2.13+), so overriding its plain methods with them is sound
+    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, f"HTTP {response.status}")
@@ -75,7 +76,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await asyncio.sleep(self.delay_for(request, response))
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | None:
+    async def process_exception(self, request: Request, exception: Exception) -> Request | None:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
             return None
         if isinstance(exception, DNSLookupError | CannotResolveHostError):
@@ -105,9 +106,10 @@ class OffsiteRedirectMiddleware:
         from scrapy.exceptions import IgnoreRequest
         from scrapy.utils.url import url_is_from_any_domain
 
-        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+        location = response.headers.get(b"Location")
+        if response.status not in (301, 302, 303, 307, 308) or location is None:
             return response
-        target = response.urljoin(response.headers[b"Location"].decode("latin-1"))
+        target = response.urljoin(location.decode("latin-1"))
         spider = self.crawler.spider
         urls = getattr(spider, "urls", None)  # a Pantau spider: its site, or the mirror it crawls
         if urls is not None:

@@ -9,8 +9,11 @@ mode the target URI is the mirror's). :mod:`crawler.store.reextract` reads them 
 
 ``PAGE_ARCHIVE`` (on by default) turns it off; ``PAGE_ARCHIVE_DIR`` is where (default: beside the
 database, ``data/pantau.db`` -> ``data/pantau-pages/``); ``PAGE_ARCHIVE_DAYS`` (0: forever) removes
-files older than that when a crawl of the site starts. A page that cannot be written (disk full)
-stops the archiving of that run with one error; the crawl and its database go on. In distributed
+files older than that when a crawl of the site starts. The database comes first: when the disk
+holding the archive has less than ``PAGE_ARCHIVE_MIN_FREE_MB`` free (64 MB), pages are no longer
+kept for that run (one warning), so that kept pages never take the room the database needs to
+store articles and record how the run ended. A page that cannot be written (disk full) stops the
+archiving of that run with one error; the crawl and its database go on. In distributed
 mode (``REDIS_URL``) pages are kept only where ``PAGE_ARCHIVE_DIR`` says (a folder the writer's
 machine can read), since a crawl node has no database to keep them beside.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from datetime import UTC, datetime
 from io import BytesIO
@@ -54,6 +58,7 @@ class PageArchive:
         self.crawler = crawler
         self.folder = archive_dir(crawler.settings)
         self.keep_days = crawler.settings.getfloat("PAGE_ARCHIVE_DAYS", 0.0)
+        self.min_free = crawler.settings.getfloat("PAGE_ARCHIVE_MIN_FREE_MB", 64.0) * 1_000_000
         self.file: IO[bytes] | None = None
         self.writer: WARCWriter | None = None
         self.failed = False
@@ -70,6 +75,10 @@ class PageArchive:
             return
         try:
             writer = self.writer or self._open(spider.name)
+            if (free := shutil.disk_usage(self.folder).free) < self.min_free:
+                self._stop(f"only {free / 1e6:.1f} MB free there; the database needs the room first "
+                           "(PAGE_ARCHIVE_MIN_FREE_MB)", logging.WARNING)  # fmt: skip
+                return
             public = spider.urls.public_url(response.url) if hasattr(spider, "urls") else response.url
             headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()
                        if k.decode("latin-1").lower() not in DROPPED_HEADERS]  # fmt: skip
@@ -82,9 +91,12 @@ class PageArchive:
             self.crawler.stats.set_value("pantau/archive_bytes", self.file.tell())
             self.crawler.stats.inc_value("pantau/archive_pages")
         except OSError as exc:
-            self.failed = True
-            logger.error("pages are no longer kept in %s for this run: %s", self.folder, exc)
-            self.crawler.stats.set_value("pantau/archive_error", str(exc))
+            self._stop(str(exc), logging.ERROR)
+
+    def _stop(self, why: str, level: int) -> None:
+        self.failed = True
+        logger.log(level, "pages are no longer kept in %s for this run: %s", self.folder, why)
+        self.crawler.stats.set_value("pantau/archive_error", why)
 
     def _open(self, site: str) -> WARCWriter:
         folder = self.folder / site

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Self
 
 import scrapy
 from scrapy import signals
@@ -33,7 +33,7 @@ from crawler.fetch.frontier import NOTHING, SEEN
 from crawler.fetch.offload import Offload
 from crawler.items import Reject, Seen
 from crawler.store.polling import stored_validators
-from crawler.store.storage import stored_state
+from crawler.store.storage import KnownArticles, stored_state
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -53,9 +53,10 @@ class NewsSpider(DiscoverySpider):
         self.topics: tuple[Topic, ...] = ()  # the watchlist, from TOPICS_FILE
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
+        known: KnownArticles
         if redis_url := crawler.settings.get("REDIS_URL"):  # distributed: the writer publishes it in Redis
             from crawler.store.relay import load_state
 
@@ -108,7 +109,7 @@ class NewsSpider(DiscoverySpider):
         if not response.body.strip():
             yield Reject(public, self.name, "empty", f"HTTP {response.status} with an empty body")
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if looks_binary(response.body) or not isinstance(response, TextResponse):
             yield Reject(public, self.name, "not-html", f"content type {content_type or 'unknown'}")
             return

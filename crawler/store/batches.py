@@ -8,7 +8,7 @@ import logging
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from crawler.items import Article, Reject, Seen
+from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.storage import Database, WriteFailed
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ ROW_FAILURES_FATAL = 5  # this many articles in a row refused by the database: t
 
 
 def write_batch(
-    db: Database | RedisStore, run_id: int | str | None, batch: list[Article], rejects: list[Reject], seen: list[Seen]
+    db: Database | RedisStore, run_id: RunId | None, batch: list[Article], rejects: list[Reject], seen: list[Seen]
 ) -> list[str]:
     """Runs on the writer thread. Returns the outcome of each article; raises
     :class:`WriteFailed` when the database refuses the writes (after one retry)."""
@@ -31,7 +31,7 @@ def write_batch(
     return outcomes
 
 
-def _store(db: Database | RedisStore, run_id: int | str | None, batch: list[Article]) -> list[str]:
+def _store(db: Database | RedisStore, run_id: RunId | None, batch: list[Article]) -> list[str]:
     """The batch in one transaction, retried once; then article by article, so that one
     article the database refuses (``store-error`` in rejects) does not lose the others."""
     try:

@@ -16,7 +16,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Reject, Seen, unusable
+from crawler.items import Article, Reject, RunId, Seen, unusable
 from crawler.store.batches import write_batch
 from crawler.store.polling import schedule_next
 from crawler.store.storage import Database, StorageError, WriteFailed, default_db_path
@@ -50,14 +50,13 @@ def redirect_reject(request: Any, spider: Any, site: str) -> Reject | None:
 class ValidatePipeline:
     """Drops items that are not usable articles: no title, too short a body, before ``since``."""
 
-    def __init__(self, min_words: int) -> None:
+    def __init__(self, min_words: int, crawler: Crawler) -> None:
         self.min_words = min_words
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        pipeline = cls(crawler.settings.getint("ARTICLE_MIN_WORDS", 30))
-        pipeline.crawler = crawler
-        return pipeline
+        return cls(crawler.settings.getint("ARTICLE_MIN_WORDS", 30), crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
@@ -85,7 +84,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE", 50)
         self.db: Database | RedisStore | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-store")
-        self.run_id: int | str | None = None  # a token in distributed mode
+        self.run_id: RunId | None = None  # a token in distributed mode
         self.pending: list[Article] = []
         self.pending_rejects: list[Reject] = []
         self.pending_seen: list[Seen] = []
@@ -262,11 +261,11 @@ class StorePipeline:
             self.writer.shutdown(wait=True)
 
     def _record_site_failure(self, spider: Any, error: str) -> None:
-        """A ``site-failed`` row in ``rejects``; the run row already says it, so a database that
-        refuses this write too (disk full) costs only this row."""
-        where = spider.urls.origin if hasattr(spider, "urls") else ""
+        """A ``site-failed`` rejects row; a database that refuses it too (disk full) loses only this row."""
+        where, db = spider.urls.origin if hasattr(spider, "urls") else "", self.db
         try:
-            self.writer.submit(self.db.store_rejects, [Reject(where, self.site, "site-failed", error, "site")],
-                               self.run_id).result()  # fmt: skip
+            if db is not None:
+                self.writer.submit(db.store_rejects, [Reject(where, self.site, "site-failed", error, "site")],
+                                   self.run_id).result()  # fmt: skip
         except (sqlite3.Error, WriteFailed) as exc:
             logger.warning("%s: the run is recorded failed, but not its rejects row: %s", self.site, exc)

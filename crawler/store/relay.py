@@ -28,13 +28,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import redis
 
 from crawler.fetch.cadence import Cadence
-from crawler.items import Article, Reject, Seen
+from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.polling import record_poll
 from crawler.store.schema import now_iso
 from crawler.store.storage import Database, KnownArticles, StorageError, WriteFailed, known_articles
@@ -46,6 +46,8 @@ GROUP = "pantau-writer"
 KNOWN = "pantau:known:{site}"
 LISTINGS = "pantau:listings:{site}"
 OUTCOMES = ("new", "updated", "unchanged", "duplicate")
+# what XREADGROUP answers (decode_responses: text): per stream, its entries as (id, fields)
+StreamReply = list[tuple[str, list[tuple[str, dict[str, str]]]]]
 
 
 def safe_url(url: str) -> str:
@@ -100,12 +102,12 @@ class RedisStore:
                                   "pid": os.getpid(), "started_at": now_iso()})])  # fmt: skip
         return token
 
-    def store_articles(self, articles: Iterable[Article], run_id: str | None = None) -> list[str]:
+    def store_articles(self, articles: Iterable[Article], run_id: RunId | None = None) -> list[str]:
         batch = list(articles)
         self._add(("article", {"run": run_id, "article": a.to_dict()}) for a in batch)
         return ["queued"] * len(batch)
 
-    def store_rejects(self, rejects: Iterable[Reject], run_id: str | None = None) -> None:
+    def store_rejects(self, rejects: Iterable[Reject], run_id: RunId | None = None) -> None:
         self._add(("reject", {"run": run_id, "reject": asdict(r)}) for r in rejects)
 
     def mark_seen(self, seen: Iterable[Seen]) -> None:
@@ -114,7 +116,7 @@ class RedisStore:
     def save_listings(self, site: str, walked: dict[str, str | None]) -> None:
         self._add([("listings", {"site": site, "walked": walked})])
 
-    def finish_run(self, run_id: str, **fields: Any) -> None:
+    def finish_run(self, run_id: RunId, **fields: Any) -> None:
         self._add([("run-end", {"run": run_id, "fields": fields})])
 
     def close(self) -> None:
@@ -151,8 +153,8 @@ def load_state(url: str, site: str) -> tuple[PublishedArticles, dict[str, tuple[
     closes them) and the listing state (read at once: a few rows per site)."""
     client = connect(url)
     try:
-        listings = {u: (resume is None, resume) for u, v in client.hgetall(LISTINGS.format(site=site)).items()
-                    for resume in [json.loads(v)]}  # fmt: skip
+        stored = cast("dict[str, str]", client.hgetall(LISTINGS.format(site=site)))  # decode_responses: text
+        listings = {u: (resume is None, resume) for u, v in stored.items() for resume in [json.loads(v)]}
     except redis.RedisError as exc:
         client.close()
         raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
@@ -225,8 +227,8 @@ class Writer:
     def read(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
         """Records delivered to this writer and not acknowledged (after a crash), else new ones."""
         for start in ("0", ">"):
-            reply = self.client.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=self.batch,
-                                           block=None if start == "0" else block_ms)  # fmt: skip
+            reply = cast(StreamReply, self.client.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=self.batch,
+                                                             block=None if start == "0" else block_ms))  # fmt: skip
             entries = reply[0][1] if reply else []
             if entries:
                 return entries

@@ -39,21 +39,21 @@ def now_iso() -> str:
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
-    db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "url_key", "site"})
-    db["articles"].create_index(["url_key"], unique=True)
-    db["articles"].create_index(["site", "published_date"])
-    db["articles"].create_index(["published_date"])
-    db["articles"].create_index(["content_hash"])
-    db["articles"].enable_fts(
+    db.table("articles").create(ARTICLE_COLUMNS, pk="id", not_null={"url", "url_key", "site"})
+    db.table("articles").create_index(["url_key"], unique=True)
+    db.table("articles").create_index(["site", "published_date"])
+    db.table("articles").create_index(["published_date"])
+    db.table("articles").create_index(["content_hash"])
+    db.table("articles").enable_fts(
         ["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE
     )
-    db["article_aliases"].create(
+    db.table("article_aliases").create(
         {"url": str, "article_id": str, "first_seen_at": str},
         pk="url",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_aliases"].create_index(["article_id"])
-    db["article_versions"].create(
+    db.table("article_aliases").create_index(["article_id"])
+    db.table("article_versions").create(
         {
             "id": int, "article_id": str, "title": str, "body": str, "published_at": str,
             "published_date": str, "modified_at": str, "content_hash": str, "seen_at": str,
@@ -62,8 +62,8 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_versions"].create_index(["article_id"])
-    db["crawl_runs"].create(
+    db.table("article_versions").create_index(["article_id"])
+    db.table("crawl_runs").create(
         {
             "id": int, "site": str, "started_at": str, "finished_at": str, "status": str,
             "finish_reason": str, "requests": int, "responses": int, "new": int, "updated": int,
@@ -72,14 +72,14 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         },  # fmt: skip
         pk="id",
     )
-    db["crawl_runs"].create_index(["site", "started_at"])
-    db["rejects"].create(
+    db.table("crawl_runs").create_index(["site", "started_at"])
+    db.table("rejects").create(
         {"id": int, "run_id": int, "site": str, "url": str, "reason": str, "detail": str,
          "seen_at": str},  # fmt: skip
         pk="id",
     )
-    db["rejects"].create_index(["run_id"])
-    db["rejects"].create_index(["url"])
+    db.table("rejects").create_index(["run_id"])
+    db.table("rejects").create_index(["url"])
 
 
 VIEWS = {
@@ -115,18 +115,18 @@ VIEWS = {
 def _migration_2(db: sqlite_utils.Database) -> None:
     """Near-duplicate fingerprints and stories, topics, entity hints, views."""
     for column in ("simhash", "story_id", "places", "officials"):
-        db["articles"].add_column(column, str)
+        db.table("articles").add_column(column, str)
     for row in db.execute("SELECT id, body FROM articles").fetchall():
         db.execute("UPDATE articles SET simhash = ?, story_id = id WHERE id = ?", (fingerprint(row[1] or ""), row[0]))
-    db["articles"].create_index(["story_id"])
-    db["article_topics"].create(
+    db.table("articles").create_index(["story_id"])
+    db.table("article_topics").create(
         {"article_id": str, "topic": str, "terms": str, "snippet": str, "matched_at": str},
         pk=("article_id", "topic"),
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_topics"].create_index(["topic"])
-    db["crawl_runs"].add_column("duplicates", int)
-    db["crawl_runs"].add_column("warnings", str)
+    db.table("article_topics").create_index(["topic"])
+    db.table("crawl_runs").add_column("duplicates", int)
+    db.table("crawl_runs").add_column("warnings", str)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
 
@@ -150,15 +150,15 @@ def _migration_3(db: sqlite_utils.Database) -> None:
 def _migration_4(db: sqlite_utils.Database) -> None:
     """Entry-point failures and refusals per run, listing backfill state, containment sketches,
     aliases in the canonical form the crawler looks them up in."""
-    db["rejects"].add_column("kind", str)  # NULL on older rows: an article page
-    db["crawl_runs"].add_column("refused", str)
-    db["crawl_runs"].add_column("entry_failures", str)
-    db["articles"].add_column("sketch", str)
-    db["articles"].add_column("fetched_url", str)  # where the stored content was fetched
-    db["articles"].add_column("fetched_key", str)  # its identity, when a canonical link moved it elsewhere
+    db.table("rejects").add_column("kind", str)  # NULL on older rows: an article page
+    db.table("crawl_runs").add_column("refused", str)
+    db.table("crawl_runs").add_column("entry_failures", str)
+    db.table("articles").add_column("sketch", str)
+    db.table("articles").add_column("fetched_url", str)  # where the stored content was fetched
+    db.table("articles").add_column("fetched_key", str)  # its identity, when a canonical link moved it elsewhere
     for row_id, body in db.execute("SELECT id, body FROM articles").fetchall():
         db.execute("UPDATE articles SET sketch = ? WHERE id = ?", (sketch(body or ""), row_id))
-    db["listings"].create(
+    db.table("listings").create(
         {"site": str, "url": str, "complete": int, "resume_url": str, "updated_at": str}, pk=("site", "url")
     )
     for url, article in db.execute("SELECT url, article_id FROM article_aliases").fetchall():
@@ -174,15 +174,15 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     """Which process runs a crawl (so that a run left ``running`` by a process that died can be
     told from one in progress), the mirror it crawled, if any; an article's source credit."""
     for column in ("host", "base_url"):
-        db["crawl_runs"].add_column(column, str)
-    db["crawl_runs"].add_column("pid", int)
-    db["articles"].add_column("source", str)  # "Sumber : Suara Ketapang" credit lines
+        db.table("crawl_runs").add_column(column, str)
+    db.table("crawl_runs").add_column("pid", int)
+    db.table("articles").add_column("source", str)  # "Sumber : Suara Ketapang" credit lines
 
 
 def _migration_6(db: sqlite_utils.Database) -> None:
     """Alerts: what was delivered to which channel (exactly once, retried with backoff), and when
     each channel first ran (a new channel does not flood with the archive)."""
-    db["deliveries"].create(
+    db.table("deliveries").create(
         {
             "id": int, "channel": str, "topic": str, "subject": str, "article_id": str, "version": str,
             "kind": str, "detail": str, "status": str, "attempts": int, "last_error": str,
@@ -192,30 +192,30 @@ def _migration_6(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"channel", "topic", "subject", "version", "kind", "status", "key"},
     )
-    db["deliveries"].create_index(["channel", "topic", "subject", "version"], unique=True)
-    db["deliveries"].create_index(["channel", "status"])
-    db["channels"].create({"name": str, "first_run_at": str}, pk="name")
-    db["article_topics"].create_index(["matched_at"])
+    db.table("deliveries").create_index(["channel", "topic", "subject", "version"], unique=True)
+    db.table("deliveries").create_index(["channel", "status"])
+    db.table("channels").create({"name": str, "first_run_at": str}, pk="name")
+    db.table("article_topics").create_index(["matched_at"])
 
 
 def _migration_7(db: sqlite_utils.Database) -> None:
     """Records from Redis (crawls on other machines): where the writer is in each stream, committed
     with the records it applied, and which crawl run each remote run token became."""
-    db["relay_state"].create({"stream": str, "last_id": str, "updated_at": str}, pk="stream")
-    db["relay_runs"].create({"token": str, "run_id": int}, pk="token")
+    db.table("relay_state").create({"stream": str, "last_id": str, "updated_at": str}, pk="stream")
+    db.table("relay_runs").create({"token": str, "run_id": int}, pk="token")
 
 
 def _migration_8(db: sqlite_utils.Database) -> None:
     """Indexes that keep a large archive fast: "first seen since" (reports, exports, alerts) and a
     site's known non-article pages (read at the start of every crawl)."""
-    db["articles"].create_index(["first_seen_at"])
-    db["rejects"].create_index(["site", "reason"])
+    db.table("articles").create_index(["first_seen_at"])
+    db.table("rejects").create_index(["site", "reason"])
 
 
 def _migration_9(db: sqlite_utils.Database) -> None:
     """The full-text index with prefix indexes (:data:`FTS_PREFIX`), rebuilt from ``articles``;
     versions by the time they were replaced ("updated since", in reports)."""
-    db["article_versions"].create_index(["replaced_at"], if_not_exists=True)
+    db.table("article_versions").create_index(["replaced_at"], if_not_exists=True)
     db.execute("DROP TABLE IF EXISTS articles_fts")
     db.execute(
         "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "
@@ -240,7 +240,7 @@ def _migration_10(db: sqlite_utils.Database) -> None:
 def _migration_11(db: sqlite_utils.Database) -> None:
     """A site's newest article at once (the dashboard's crawl health: hours since a site's last new
     article; health alerts' silence per site), instead of reading all of the site's articles."""
-    db["articles"].create_index(["site", "first_seen_at"], if_not_exists=True)
+    db.table("articles").create_index(["site", "first_seen_at"], if_not_exists=True)
 
 
 def _migration_12(db: sqlite_utils.Database) -> None:
@@ -248,22 +248,22 @@ def _migration_12(db: sqlite_utils.Database) -> None:
     validators of each entry point (``ETag``, ``Last-Modified``, a hash of the body) for conditional
     requests, with robots.txt's text kept for its cache (``entry_validators``); whether a run was a
     full walk or a quick check of the fresh entry points, and what it found unchanged."""
-    db["site_schedule"].create(
+    db.table("site_schedule").create(
         {"site": str, "interval_s": float, "next_due_at": str, "last_run_at": str, "last_status": str,
          "failures": int, "stretched": str, "updated_at": str},
         pk="site",
         if_not_exists=True,
     )  # fmt: skip
-    db["entry_validators"].create(
+    db.table("entry_validators").create(
         {"url": str, "site": str, "etag": str, "last_modified": str, "body_hash": str, "body": str,
          "checked_at": str},
         pk="url",
         if_not_exists=True,
     )  # fmt: skip
-    db["entry_validators"].create_index(["site"], if_not_exists=True)
+    db.table("entry_validators").create_index(["site"], if_not_exists=True)
     for column, kind in (("mode", str), ("not_modified", int)):
         if column not in db["crawl_runs"].columns_dict:
-            db["crawl_runs"].add_column(column, kind)
+            db.table("crawl_runs").add_column(column, kind)
 
 
 def _migration_13(db: sqlite_utils.Database) -> None:
@@ -271,7 +271,7 @@ def _migration_13(db: sqlite_utils.Database) -> None:
     by a change on the site; empty: the site changed it) and which fields changed."""
     for column in ("reason", "changed_fields"):
         if column not in db["article_versions"].columns_dict:
-            db["article_versions"].add_column(column, str)
+            db.table("article_versions").add_column(column, str)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from crawler.items import Article, Reject, Seen
+from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
 from crawler.store.writes import ArticleWriter
 from crawler.urls import canonical_url
@@ -178,7 +178,7 @@ class Database:
             )
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, **fields: Any) -> None:
+    def finish_run(self, run_id: RunId, **fields: Any) -> None:
         fields.setdefault("finished_at", now_iso())
         for key in ("dropped_reasons", "coverage", "refused", "entry_failures"):
             if key in fields and not isinstance(fields[key], str):
@@ -193,7 +193,7 @@ class Database:
             )
 
     def run(self, run_id: int) -> dict[str, Any]:
-        return self.db["crawl_runs"].get(run_id)
+        return self.db.table("crawl_runs").get(run_id)
 
     def listing_states(self, site: str) -> dict[str, tuple[bool, str | None]]:
         """Listing URL -> (walked to its end once, page where a backfill stopped)."""
@@ -213,7 +213,7 @@ class Database:
 
     # ------------------------------------------------------------------------- articles
 
-    def store_articles(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
+    def store_articles(self, articles: Iterable[Article], run_id: RunId | None = None) -> list[str]:
         """Insert or update articles in one transaction; returns ``new``/``updated``/``unchanged``/
         ``duplicate`` per article (what each means: :class:`crawler.store.writes.ArticleWriter`)."""
         with self.transaction():
@@ -229,7 +229,7 @@ class Database:
                 [(now, s.lastmod or "", s.lastmod, s.url_key) for s in seen],
             )
 
-    def store_rejects(self, rejects: Iterable[Reject], run_id: int | None = None,
+    def store_rejects(self, rejects: Iterable[Reject], run_id: RunId | None = None,
                       max_detail: int | None = 2000) -> None:  # fmt: skip
         """``max_detail``: the detail is cut to this many characters (None: kept whole, as a stream
         record set aside must be, to be applied again)."""

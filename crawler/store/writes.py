@@ -28,7 +28,7 @@ from crawler.enrichment.neardup import (
     shingles,
     sketch_shares_enough,
 )
-from crawler.items import Article
+from crawler.items import Article, RunId
 from crawler.store.schema import now_iso
 from crawler.urls import canonical_url, clean_url
 
@@ -59,13 +59,13 @@ class ArticleWriter:
         self.conn = conn
         self.fingerprints = DayFingerprints(conn)
 
-    def store_all(self, articles: Iterable[Article], run_id: int | None = None) -> list[str]:
+    def store_all(self, articles: Iterable[Article], run_id: RunId | None = None) -> list[str]:
         """Insert or update articles (inside the caller's transaction); ``new``/``updated``/
         ``unchanged``/``duplicate`` per article."""
         self.fingerprints.refresh()
         return [self._store(article, run_id) for article in articles]
 
-    def _store(self, a: Article, run_id: int | None) -> str:
+    def _store(self, a: Article, run_id: RunId | None) -> str:
         """One article, in order: its identity, then a new row (or a same-site duplicate) or a
         new version of the stored one, then its aliases and topics."""
         aid, key, row = self._identity(a)
@@ -206,7 +206,8 @@ class ArticleWriter:
             (a.content_hash, aid),
         ).fetchone()
         if exact:
-            return _Twin(*exact[:3], same_article=same_title(a.title, exact[3]))
+            twin_id, site, story_id, title = exact
+            return _Twin(twin_id, site, story_id, same_article=same_title(a.title, title))
         if not a.published_date:
             return None
         mine_hash = int(a.simhash, 16) if a.simhash else None
@@ -309,7 +310,7 @@ class _Day:
             self.postings.setdefault(h, []).append(index)
 
     def candidates(self, simhash: int | None, sketch: frozenset[int]) -> list[tuple[str, str, str]]:
-        found = set()
+        found: set[int] = set()
         if simhash is not None:
             found.update(self.simhash_rows[i] for i in candidates_among(simhash, self.simhashes))
         # hashes shared with each article of the day, counted from the postings (no set
@@ -323,7 +324,7 @@ class _Day:
         return [self.rows[i] for i in sorted(found)]
 
 
-def row_values(a: Article, aid: str, key: str, run_id: int | None, seen: str) -> dict[str, Any]:
+def row_values(a: Article, aid: str, key: str, run_id: RunId | None, seen: str) -> dict[str, Any]:
     return {
         "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
         "published_at": a.published_at, "published_date": a.published_date,
