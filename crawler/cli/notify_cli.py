@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from crawler.alerts.config import Config, ConfigError, load_config
-from crawler.cli.main import EXIT_FAILED, EXIT_OK, count, fail, with_db
+from crawler.cli.common import EXIT_FAILED, EXIT_OK, count, fail, with_db
 from crawler.store.storage import Database, StorageError
 
 

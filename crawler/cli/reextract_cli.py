@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.main import EXIT_FAILED, EXIT_OK, count, fail, project_settings, with_db
+from crawler.cli.common import EXIT_FAILED, EXIT_OK, count, fail, project_settings, with_db
 from crawler.store.storage import Database, StorageError
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from crawler.cli.main import EXIT_FAILED, EXIT_OK, _parse_base_urls, _parse_settings, count, fail, with_db
+from crawler.cli.common import EXIT_FAILED, EXIT_OK, count, fail, parse_base_urls, parse_settings, with_db
 from crawler.store.storage import Database, StorageError
 
 
@@ -92,8 +92,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if not args.redis:
         return fail("--redis URL (or $REDIS_URL) is needed: the jobs send their records there")
     try:
-        base_urls = _parse_base_urls(args.base_url or [], known)
-        settings = {k: str(v) for k, v in _parse_settings(args.set or []).items()}
+        base_urls = parse_base_urls(args.base_url or [], known)
+        settings = {k: str(v) for k, v in parse_settings(args.set or []).items()}
     except ValueError as exc:
         return fail(str(exc))
     settings["REDIS_URL"] = args.redis

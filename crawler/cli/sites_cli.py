@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.main import EXIT_OK, fail, project_settings, with_db
+from crawler.cli.common import EXIT_OK, fail, project_settings, with_db
 from crawler.fetch.cadence import Cadence, duration_text
 from crawler.store.polling import SiteDue, parse_time, schedule
 from crawler.store.storage import Database, StorageError
@@ -104,12 +104,12 @@ def _clock(moment: str | None) -> str:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from crawler.cli.main import _parse_settings
+    from crawler.cli.common import parse_settings
     from crawler.sites import check_sites
 
     try:
         sites = check_sites(args.site)
-        cadence = cadence_of(_parse_settings(args.set or []))
+        cadence = cadence_of(parse_settings(args.set or []))
         rows = read_schedule(args.db, sites, cadence)
     except (ValueError, StorageError) as exc:
         return fail(str(exc))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.main import count, fail, with_db
+from crawler.cli.common import count, fail, with_db
 
 DEFAULT_PORT = 8001  # Datasette's own
 

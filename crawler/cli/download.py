@@ -1,0 +1,84 @@
+"""One page for ``extract`` and ``capture``: downloaded over HTTP with a crawl's bounds, or read from a
+saved file."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import urllib.request
+from typing import Any
+
+
+def declared_url(data: bytes) -> str | None:
+    """The page's own URL, from its canonical link or ``og:url`` (a saved page knows where it lives)."""
+    from parsel import Selector
+
+    from crawler.extraction.extract import ExtractionError, decode_html
+    from crawler.extraction.structured import meta_candidates
+
+    try:
+        url = meta_candidates(Selector(text=decode_html(data))).canonical
+    except (ExtractionError, ValueError):
+        return None
+    return url.strip() if url and url.strip().startswith(("http://", "https://")) else None
+
+
+def _max_page_bytes() -> int:
+    from crawler import settings
+
+    return settings.DOWNLOAD_MAXSIZE
+
+
+def read_page_file(source: str) -> bytes:
+    """A saved page: a regular file of at most ``DOWNLOAD_MAXSIZE`` bytes (not /dev/zero, a FIFO...)."""
+    limit = _max_page_bytes()
+    try:
+        info = os.stat(source)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{source} is not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{source} is {info.st_size} bytes, over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
+        with open(source, "rb") as f:
+            return f.read(limit + 1)[:limit]
+    except OSError as exc:
+        raise ValueError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]:
+    """One page over HTTP, bounded like a crawl's: at most ``DOWNLOAD_MAXSIZE`` bytes and
+    ``total_seconds`` for the whole exchange, headers included (a server that sends a byte now
+    and then, before or after its headers, cannot keep it open). The exchange runs in a helper
+    thread that is abandoned when the time is up: the command ends, and the thread with it."""
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(_fetch(url, total_seconds)), daemon=True)
+    worker.start()
+    worker.join(total_seconds)
+    if not outcome:
+        raise ValueError(f"cannot fetch {url}: no complete answer within {total_seconds:g} s (--timeout)")
+    if isinstance(outcome[0], ValueError):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _fetch(url: str, total_seconds: float) -> tuple[bytes, str | None] | ValueError:
+    limit = _max_page_bytes()
+    request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
+    chunks, size = [], 0
+    try:
+        with urllib.request.urlopen(request, timeout=min(10.0, total_seconds)) as response:  # noqa: S310
+            content_type = response.headers.get("Content-Type")
+            while chunk := response.read1(65536):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    return ValueError(f"cannot fetch {url}: over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
+    except Exception as exc:  # noqa: BLE001 - any network failure is one line for the user
+        return ValueError(f"cannot fetch {url}: {exc}")
+    return b"".join(chunks), content_type
+
+
+def _user_agent() -> str:
+    from crawler import settings
+
+    return settings.USER_AGENT

@@ -1,0 +1,216 @@
+"""Reading the archive: ``search``, ``report``, ``export``, ``runs``; and ``db`` maintenance."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from crawler.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Parser,
+    check_names,
+    count,
+    fail,
+    one_line,
+    open_readonly,
+    terminal_safe,
+    with_db,
+)
+from crawler.cli.summary import RUN_JSON_COLUMNS, format_summary
+from crawler.cli.writers import as_cells, json_array, output_file, write_csv
+from crawler.store.queries import decoded
+from crawler.store.storage import Database, StorageError
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from crawler.store.queries import BROAD_MATCHES, parse_since, search, search_total
+
+    try:
+        db = open_readonly(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    try:
+        check_names(db, args.site, args.topic)
+        since = parse_since(args.since)
+        rows = search(db, args.query, args.site, since, args.topic, args.limit)
+        total = search_total(db, args.query, args.site, since, args.topic) if len(rows) == args.limit else len(rows)
+    except ValueError as exc:
+        return fail(str(exc))
+    except sqlite3.Error as exc:
+        return fail(f"{args.db}: the search index cannot be read ({exc}); try crawler db repair --db {args.db}")
+    finally:
+        db.close()
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            day = r["published_date"] or "----------"
+            title, url, snippet = (one_line(terminal_safe(r[k])) for k in ("title", "url", "snippet"))
+            print(f"{day}  {terminal_safe(r['site']):<16} {title}\n    {url}\n    {snippet}\n")
+        newest = rows and rows[0].get("order") == "newest"
+        of = "" if total == len(rows) else (f" of more than {BROAD_MATCHES:,}" if total > BROAD_MATCHES
+                                            else f" of {total}")  # fmt: skip
+        print(f"{len(rows)}{of} result(s)" + (", newest first: the words match too many articles to rank "
+                                           "(add a rarer word to rank by relevance)" if newest else ""),
+              file=sys.stderr)  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from crawler.store.queries import parse_since, report, report_markdown
+
+    try:
+        db = open_readonly(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    try:
+        check_names(db, topic=args.topic)
+        data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, parse_since(args.since))
+    except ValueError as exc:
+        return fail(str(exc))
+    finally:
+        db.close()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        write_csv(sys.stdout, ["site", "new", "updated"], data["sites"], args.raw)
+        print()  # a second table: the matches
+        columns = ["topic", "published_date", "site", "location", "title", "url", "terms", "snippet"]
+        write_csv(sys.stdout, columns, data["matches"], args.raw)
+    else:
+        print(terminal_safe(report_markdown(data)), end="")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from crawler.store.queries import EXPORT_COLUMNS, export_rows, parse_since
+
+    try:
+        db = open_readonly(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    try:
+        rows = export_rows(db, parse_since(args.since), parse_since(args.seen_since, "--seen-since"))
+        with output_file(args.output) as out:
+            if args.format == "csv":
+                written = write_csv(out, EXPORT_COLUMNS, (as_cells(r) for r in rows), args.raw)
+            elif args.format == "json":
+                written = json_array(out, rows)
+            else:
+                written = 0
+                for row in rows:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    written += 1
+    except ValueError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        return fail(f"cannot write {args.output or 'the output'}: {exc.strerror or exc}; nothing was left half-written",
+                    EXIT_FAILED)  # fmt: skip
+    finally:
+        db.close()
+    print(f"exported {written} article(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    try:
+        db = Database.open(args.db, readonly=True)
+    except StorageError as exc:
+        return fail(str(exc))
+    from crawler.store.queries import rows_of
+
+    rows = rows_of(db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,)))
+    from crawler.alerts.notify import status
+
+    try:
+        deliveries = status(db)
+    except sqlite3.OperationalError:  # a read-only copy of an older file: no deliveries table yet
+        deliveries = []
+    db.close()
+    for row in rows:
+        for column in RUN_JSON_COLUMNS:
+            row[column] = decoded(row.get(column))
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))  # a list, as scripts read it
+    else:
+        print(terminal_safe(format_summary(rows, with_runs=True)))
+        for d in deliveries:
+            if d["retrying"] or d["failed"]:
+                print(terminal_safe(f"deliveries to {d['channel']}: {d['retrying'] or 0} waiting to retry, "
+                                    f"{d['failed'] or 0} failed; last error: {d['last_error']}"))  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_db_init(args: argparse.Namespace) -> int:
+    """Create a database with the current schema (an existing one is upgraded, never emptied)."""
+    existed = Path(args.db).exists()
+    try:
+        db = Database.open(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    version = db.schema_version
+    db.close()
+    print(f"{args.db}: {'already there' if existed else 'created'}, schema version {version}")
+    return EXIT_OK
+
+
+def cmd_db_repair(args: argparse.Namespace) -> int:
+    """Open the database for writing, which recreates what is missing, and say what was done."""
+    if not Path(args.db).is_file():  # repairing never creates a database
+        return fail(f"no such database: {args.db} (crawler db init --db {args.db} creates an empty one)")
+    try:
+        db = Database.open(args.db)
+    except StorageError as exc:
+        return fail(str(exc))
+    db.close()
+    for line in db.repairs:
+        print(line)
+    print(f"{args.db}: schema complete" + (f" ({len(db.repairs)} repair(s))" if db.repairs else ", nothing to repair"))
+    return EXIT_OK
+
+
+def add_parsers(sub: Any) -> None:
+    """What users ask the database: search, report, export, runs; and its maintenance."""
+    p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
+    p.add_argument("query", help="words, or FTS5 syntax: netralitas AND (pilkada OR pemilu)")
+    p.add_argument("--site")
+    p.add_argument("--since", help="7d, 24h, 2w or YYYY-MM-DD (publication date)")
+    p.add_argument("--topic", help="only articles matching this watchlist topic")
+    p.add_argument("--limit", type=count(1, 100_000), default=20)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_search)
+
+    p = with_db(sub.add_parser("report", help="new and updated articles, topic matches, multi-site stories"))
+    p.add_argument("--seen-since", default="7d", help="first seen since: 7d (default), 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--since", help="matches published since: 7d, 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--topic")
+    p.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
+    p.set_defaults(func=cmd_report)
+
+    p = with_db(sub.add_parser("export", help="all articles as CSV, JSON lines or a JSON array"))
+    p.add_argument("--format", choices=["csv", "jsonl", "json"], default="jsonl",
+                   help="jsonl (default: one article per line), json (one array), csv")
+    p.add_argument("--since", help="only articles published since: 7d, 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--seen-since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--raw", action="store_true", help="CSV cells exactly as stored (no formula guard)")
+    p.set_defaults(func=cmd_export)
+
+    p = with_db(sub.add_parser("runs", help="recent crawl runs"))
+    p.add_argument("--limit", type=count(1, 100_000), default=20)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("db", help="database maintenance")
+    db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
+    p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
+    p.set_defaults(func=cmd_db_repair)
+    p = with_db(db_sub.add_parser("init", help="create an empty database (an existing one is upgraded)"))
+    p.set_defaults(func=cmd_db_init)

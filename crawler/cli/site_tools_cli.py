@@ -1,0 +1,274 @@
+"""Working on one site: ``extract`` a page, ``check`` a site, ``capture`` pages as tests, the ``demo``,
+``serve-copy``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    FIXTURE_SITES,
+    LOG_LEVELS,
+    PROJECT_ROOT,
+    count,
+    fail,
+    parse_base_urls,
+    parse_settings,
+    project_settings,
+    terminal_safe,
+    with_db,
+)
+from crawler.cli.download import declared_url, download, read_page_file
+from crawler.cli.summary import format_summary
+from crawler.fetch.runner import run_crawl
+from crawler.profile import SiteProfile
+from crawler.store.storage import Database, StorageError
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """One page's record, as a crawl would store it (extraction, then topics, places, officials)."""
+    from crawler import settings
+    from crawler.enrichment.enrich import enrich
+    from crawler.enrichment.topics import load_topics
+    from crawler.extraction.extract import ExtractionError, extract_article
+    from crawler.items import unusable
+    from crawler.sites import check_sites, profile_for_url, profiles
+
+    source: str = args.source
+    content_type = None
+    try:
+        if source.startswith(("http://", "https://")):
+            data, content_type = download(source, args.timeout)
+            url = args.url or source
+        else:
+            data = read_page_file(source)
+            url = args.url or declared_url(data) or Path(source).resolve().as_uri()
+    except ValueError as exc:
+        return fail(str(exc))
+    profile: SiteProfile | None
+    if args.site:
+        try:
+            profile = profiles()[check_sites([args.site])[0]]
+        except ValueError as exc:
+            return fail(str(exc))
+    else:
+        profile = profile_for_url(url)  # None: a site with no profile, read by the generic layers
+    try:
+        article = enrich(extract_article(data, url, profile, content_type=content_type), load_topics())
+    except ExtractionError as exc:
+        return fail(f"{source}: {exc}")
+    if problem := unusable(article, settings.ARTICLE_MIN_WORDS):  # what a crawl would not store either
+        return fail(f"{source}: no article found: {problem[0]}: {problem[1]}")
+    record = article.to_dict()
+    for internal in ("source_url", "source_key", "sitemap_lastmod", "sketch"):
+        record.pop(internal, None)
+    print(json.dumps(record, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Whether Pantau works on a site today: exit 0 when title, date and body are found on at
+    least 80 % of the sampled article pages, 1 otherwise; nothing is written to any database."""
+    from crawler.cli.check import format_report, run_check
+    from crawler.sites import check_sites, profiles
+
+    known = sorted(profiles())
+    try:
+        check_sites([args.site])
+        if args.base_url:
+            parse_base_urls([f"{args.site}={args.base_url}"], known)
+        profiles()[args.site].check()
+        settings = parse_settings(args.set or [])
+    except ValueError as exc:
+        return fail(str(exc))
+    data = run_check(args.site, args.base_url, args.sample, settings)
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(terminal_safe(format_report(data)))
+    return EXIT_OK if data["ok"] else EXIT_FAILED
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    """Save live pages as test cases with a draft record, or (``--refresh``) show what the current
+    code extracts differently from every capture's record."""
+    from crawler.cli.capture import save_capture
+    from crawler.sites import check_sites, profile_for_url, profiles
+
+    if args.site:
+        try:
+            check_sites([args.site])
+        except ValueError as exc:
+            return fail(str(exc))
+    root = Path(args.dir) if args.dir else PROJECT_ROOT / "fixtures"
+    if args.refresh:
+        return _refresh_captures(root)
+    if not args.sources:
+        return fail("give URLs (or saved .html files with --url) to capture, or --refresh")
+    for source in args.sources:
+        try:
+            if source.startswith(("http://", "https://")):
+                body, content_type, fetched_at = _kept_or_downloaded(source, args)
+                url = args.url or source
+            else:
+                if not args.url:
+                    return fail(f"{source}: a saved page needs --url, the address it was saved from")
+                body, content_type, url, fetched_at = read_page_file(source), None, args.url, None
+            profile = profiles().get(args.site) if args.site else profile_for_url(url)
+            if profile is None:
+                return fail(f"{url} is not on a known site; name it with --site")
+            headers = {"Content-Type": content_type} if content_type else {}
+            path = save_capture(root / profile.name / "captured", url, body, headers, profile, force=args.force,
+                                fetched_at=fetched_at)
+        except ValueError as exc:  # CaptureReviewed too: a reviewed record is not replaced without --force
+            return fail(str(exc))
+        print(f"saved {path} (draft: review the expected record, then set \"reviewed\": true)")
+    return EXIT_OK
+
+
+def _kept_or_downloaded(url: str, args: argparse.Namespace) -> tuple[bytes, str | None, datetime | None]:
+    """The page as a crawl kept it (PAGE_ARCHIVE), else downloaded now; ``--fetch`` downloads."""
+    from crawler.fetch.page_archive import archive_dir
+    from crawler.sites import profile_for_url, profiles
+    from crawler.store.reextract import kept_page
+
+    profile = profiles().get(args.site) if args.site else profile_for_url(url)
+    if profile is not None and not args.fetch:
+        folder = Path(args.pages) if args.pages else archive_dir(project_settings({"DB_PATH": args.db}))
+        if page := kept_page(folder, profile.name, url):
+            print(f"{url}: the page kept by the crawl of {page.fetched_at:%Y-%m-%d %H:%M} UTC (--fetch: download it)",
+                  file=sys.stderr)  # fmt: skip
+            return page.body, page.content_type, page.fetched_at
+    return (*download(url, args.timeout), None)
+
+
+def _refresh_captures(root: Path) -> int:
+    """Re-extract every capture; print what the current code extracts differently."""
+    from crawler.cli.capture import all_captures, problems, recheck
+    from crawler.sites import profiles
+
+    changed = 0
+    for path in all_captures(root):
+        record, now = recheck(path, profiles().get(path.parent.parent.name))
+        for line in problems(record, now):
+            print(f"{path.relative_to(root)}: {line}")
+            changed += 1
+    print(f"{len(all_captures(root))} capture(s) re-extracted, {changed} difference(s)", file=sys.stderr)
+    return EXIT_FAILED if changed else EXIT_OK
+
+
+DEMO_DB = "data/demo.db"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the bundled copies of the sites on 127.0.0.1 and crawl them into a database of their
+    own: the copies are reconstructions, and must never mix with live crawls."""
+    from contextlib import ExitStack
+
+    from crawler.cli.localserver import LocalSite
+    from crawler.sites import profiles
+
+    if not FIXTURE_SITES.is_dir():
+        return fail(f"the fixture sites are missing ({FIXTURE_SITES})")
+    sites = [s for s in sorted(profiles()) if (FIXTURE_SITES / s).is_dir()]
+    try:
+        db = Database.open(args.db)
+        live = db.conn.execute("SELECT COUNT(*) FROM crawl_runs WHERE base_url IS NULL").fetchone()[0]
+        db.close()
+    except StorageError as exc:
+        return fail(str(exc))
+    if live:
+        return fail(f"{args.db} holds live crawls; the demo's reconstructed pages go to a database of their own "
+                    f"(default {DEMO_DB})")  # fmt: skip
+    with ExitStack() as stack:
+        servers = {s: stack.enter_context(LocalSite(FIXTURE_SITES / s)) for s in sites}
+        for site, server in servers.items():
+            print(f"serving {site} on {server.url}", file=sys.stderr)
+        rows = run_crawl(
+            sites, args.db, {s: srv.url for s, srv in servers.items()}, {},
+            {"LOG_LEVEL": args.log_level, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
+        )  # fmt: skip
+    print(format_summary(rows))
+    db_arg = f" --db {args.db}"
+    print(f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
+          f"  crawler search netralitas{db_arg}\n"
+          f"  crawler report{db_arg}\n"
+          f"  crawler runs{db_arg}\n"
+          f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
+          f"  crawler dashboard{db_arg}   # charts, search and crawl health in a browser")  # fmt: skip
+    return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve a bundled site copy on 127.0.0.1, for ``scrapy crawl SITE -a base_url=...``."""
+    from crawler.cli.localserver import LocalSite
+
+    known = sorted(p.name for p in FIXTURE_SITES.iterdir() if p.is_dir()) if FIXTURE_SITES.is_dir() else []
+    if args.site not in known:  # a name, never a path: only the bundled copies are served
+        return fail(f"no bundled copy of {args.site!r}; there are: {', '.join(known) or 'none'}")
+    root = FIXTURE_SITES / args.site
+    try:
+        site = LocalSite(root, port=args.port)
+    except OSError as exc:
+        return fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+    with site:
+        print(f"serving the bundled copy of {args.site} on {site.url} (Ctrl-C to stop); crawl it with:", flush=True)
+        print(f"  scrapy crawl {args.site} -a base_url={site.url}\n"
+              f"  crawler crawl --site {args.site} --base-url {args.site}={site.url} --db data/demo.db", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return EXIT_OK
+
+
+def add_parsers(sub: Any) -> None:
+    """Working on one site: extract a page, check a site, capture pages as tests, serve a copy."""
+    p = sub.add_parser("extract", help="print the article record of one page as JSON")
+    p.add_argument("source", help="an HTML file or an http(s) URL")
+    p.add_argument("--url", help="the page's URL (to pick the site profile and resolve links)")
+    p.add_argument("--site", help="use this site's profile instead of inferring it from the URL")
+    p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds for the whole download (default 30)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
+    p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
+    p.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS, metavar="LEVEL",
+                   help="DEBUG, INFO, PROGRESS, WARNING (default), ERROR")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="does Pantau work on a site today? (changes nothing)")
+    p.add_argument("site")
+    p.add_argument("--base-url", metavar="URL", help="check a mirror of the site at URL")
+    p.add_argument("--sample", type=count(1, 200), default=10, help="article pages to fetch (default 10)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("capture", help="save live pages as tests, with a draft expected record")
+    p.add_argument("sources", nargs="*", metavar="URL", help="pages to capture (or saved .html files with --url)")
+    p.add_argument("--site", help="the site, when the URL does not say")
+    p.add_argument("--url", help="the address a saved .html file came from")
+    p.add_argument("--refresh", action="store_true", help="re-extract every capture and show what differs")
+    p.add_argument("--force", action="store_true", help="capture again a page whose record was reviewed "
+                   "(the reviewed record is kept as NAME.json.previous)")
+    p.add_argument("--dir", help="where captures live (default: fixtures/)")
+    p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds per download (default 30)")
+    p.add_argument("--pages", metavar="DIR", help="where crawls keep pages (default: beside --db); a page kept "
+                   "there is captured as it was fetched")  # fmt: skip
+    p.add_argument("--fetch", action="store_true", help="download the page even when a crawl kept it")
+    with_db(p)
+    p.set_defaults(func=cmd_capture)
+
+    p = sub.add_parser("serve-copy", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=); "
+                       "the archive itself: crawler dashboard")
+    p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
+    p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
+    p.set_defaults(func=cmd_serve)

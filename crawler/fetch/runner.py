@@ -1,0 +1,114 @@
+"""Running a crawl of several sites in one process, outside the command line: checks before it starts,
+the crawl, each site's summary and its health warnings."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any
+
+from crawler.store.storage import Database, StorageError
+
+
+def run_crawl(
+    sites: list[str],
+    db_path: str,
+    base_urls: dict[str, str] | None = None,
+    spider_args: dict[str, str] | None = None,
+    settings_overrides: dict[str, Any] | None = None,
+    quick: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """Crawl ``sites`` in one process into ``db_path``; returns one summary dict per site. The
+    sites in ``quick`` are polled quickly (their fresh entry points, conditionally)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.fetch.process import PantauProcess
+    from crawler.fetch.spider import offload_from_settings
+
+    settings = get_project_settings()
+    settings.set("DB_PATH", db_path, priority="cmdline")
+    for key, value in (settings_overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    offload = offload_from_settings(settings)  # one set of helpers for all the sites
+    process = PantauProcess(settings, offload)
+    crawlers = {}
+    for site in sites:
+        kwargs: dict[str, Any] = dict(spider_args or {})
+        if base_urls and site in base_urls:
+            kwargs["base_url"] = base_urls[site]
+        if site in quick:
+            kwargs["quick"] = "1"
+        crawler = process.create_crawler(site)
+        crawlers[site] = crawler
+        process.crawl(crawler, offload=offload, **kwargs)
+    try:
+        process.start()
+    finally:
+        offload.close()
+    if settings.get("REDIS_URL"):
+        return [_sent_summary(site, crawler) for site, crawler in crawlers.items()]
+    summaries = []
+    db = Database.open(db_path, readonly=True)
+    try:
+        for site, crawler in crawlers.items():
+            run_id = crawler.stats.get_value("pantau/run_id")
+            row = dict(db.run(run_id)) if run_id else {"site": site, "error": "the crawl did not start"}
+            if row.get("status") == "running":  # the run row could not be written: what the crawl counted
+                row.update(crawler.stats.get_value("pantau/record") or {})
+            if fatal := crawler.stats.get_value("pantau/fatal"):  # even when the run row could not be written
+                row.update(status="failed", error=fatal)
+            row.setdefault("status", "failed")
+            summaries.append(row)
+    finally:
+        db.close()
+    return summaries
+
+
+def _sent_summary(site: str, crawler: Any) -> dict[str, Any]:
+    """A site's summary in distributed mode: its records went to Redis, not to the database."""
+    stats = crawler.stats
+    row = {"site": site, **(stats.get_value("pantau/record") or {}), "new": stats.get_value("pantau/queued", 0),
+           "sent_to_redis": True}  # fmt: skip
+    if fatal := stats.get_value("pantau/fatal"):
+        row.update(status="failed", error=fatal)
+    row.setdefault("status", "failed")
+    return row
+
+
+def preflight(db_path: str | None, sites: list[str]) -> None:
+    """Fail at start, clearly, on what would otherwise fail silently during the crawl: an invalid
+    selector in a site profile, a database that cannot be opened, repaired or read."""
+    from crawler.sites import profiles
+
+    for site in sites:
+        profiles()[site].check()
+    if db_path is None:  # distributed mode: the spiders do not open the database
+        return
+    db = Database.open(db_path)
+    try:
+        for site in sites:
+            try:  # what the crawl reads of the site, read cheaply (an archive may be large)
+                db.conn.execute("SELECT url_key, sitemap_lastmod FROM articles WHERE site = ? LIMIT 1", (site,))
+                db.listing_states(site)
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot read what is stored for {site} in {db_path}: {exc}") from exc
+    finally:
+        db.close()
+
+
+def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The runs' health warnings; a database that cannot be used for it (the failure that ended
+    the crawl, often) is said in one warning, and the summary is still printed."""
+    from crawler.alerts.health import check_run
+
+    try:
+        db = Database.open(db_path)
+    except StorageError as exc:
+        return [f"crawl health not checked: {exc}"]
+    try:
+        return [w for r in rows if r.get("id") for w in check_run(db, r["id"])]
+    except sqlite3.Error as exc:
+        return [f"crawl health not checked: {exc}"]
+    finally:
+        db.close()
