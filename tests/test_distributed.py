@@ -23,7 +23,8 @@ from crawler.cli.localserver import LocalSite
 from crawler.enrichment.enrich import enrich
 from crawler.enrichment.topics import load_topics
 from crawler.items import Article
-from crawler.store.relay import RedisStore, backlog, connect
+from crawler.store.relay import RedisStore, connect
+from crawler.store.stream_writer import backlog
 from tests.conftest import FAST, ROOT, SITES, cli, cli_crawl, closed_port, query
 from tests.pages_site import PagesSite, article, text, urlset
 from tests.redis_server import RedisServer, writer

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extraction.extract import ExtractionError, extract_article
+from crawler.extraction.decode import ExtractionError
+from crawler.extraction.extract import extract_article
 from crawler.extraction.generic import generic_paragraphs, strip_site_name
 from crawler.sites import profile_for_url, profiles
 from tests.conftest import FIXTURES, article_fixtures, load_expected

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from crawler.enrichment.neardup import candidates, candidates_among
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.dates import EARLIEST, parse_date
-from crawler.extraction.extract import ExtractionError, extract_article
+from crawler.extraction.decode import ExtractionError
+from crawler.extraction.extract import extract_article
 from crawler.urls import canonical_url, clean_url
 from spiders.suarakalbar import PROFILE
 

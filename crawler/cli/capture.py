@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from crawler.enrichment.enrich import enrich
 from crawler.enrichment.topics import load_topics
-from crawler.extraction.extract import ExtractionError, extract_article
+from crawler.extraction.decode import ExtractionError
+from crawler.extraction.extract import extract_article
 from crawler.profile import SiteProfile
 
 FIELDS = ("title", "published_at", "published_date", "authors", "editor", "source", "location", "category", "tags",

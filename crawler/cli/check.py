@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 from parsel import Selector
 from scrapy import signals
 
-from crawler.extraction.extract import decode_html, query
+from crawler.extraction.decode import decode_html
+from crawler.extraction.selecting import query
 from crawler.items import Article, Reject
 from crawler.profile import SELECTOR_FIELDS, SiteProfile
 

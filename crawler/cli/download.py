@@ -14,7 +14,7 @@ def declared_url(data: bytes) -> str | None:
     """The page's own URL, from its canonical link or ``og:url`` (a saved page knows where it lives)."""
     from parsel import Selector
 
-    from crawler.extraction.extract import ExtractionError, decode_html
+    from crawler.extraction.decode import ExtractionError, decode_html
     from crawler.extraction.structured import meta_candidates
 
     try:

@@ -15,7 +15,8 @@ from crawler.store.storage import Database, StorageError
 
 def cmd_store(args: argparse.Namespace) -> int:
     """Apply the records of crawls elsewhere, from Redis, to the SQLite file."""
-    from crawler.store.relay import Writer, WriterBusy, backlog, connect, safe_url
+    from crawler.store.relay import connect, safe_url
+    from crawler.store.stream_writer import Writer, WriterBusy, backlog
 
     if not args.from_redis:
         return fail("--from-redis URL (or $REDIS_URL) is needed: the stream the crawls send their records to")

@@ -37,7 +37,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from crawler import settings
     from crawler.enrichment.enrich import enrich
     from crawler.enrichment.topics import load_topics
-    from crawler.extraction.extract import ExtractionError, extract_article
+    from crawler.extraction.decode import ExtractionError
+    from crawler.extraction.extract import extract_article
     from crawler.items import unusable
     from crawler.sites import check_sites, profile_for_url, profiles
 

@@ -1,4 +1,5 @@
-"""Indonesian bylines and credit lines: ``Oleh X, <date> - Redaktur: Y - 171``, ``Penulis: X / Editor: Y``."""
+"""Indonesian bylines, credit lines and datelines: ``Oleh X, <date> - Redaktur: Y - 171``,
+``Penulis: X / Editor: Y``, ``Singkawang (Suara Kalbar)-``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,36 @@ import re
 from dataclasses import dataclass, field
 
 from crawler.extraction.dates import DAY_NAMES
-from crawler.extraction.htmltext import normalize_space
+from crawler.extraction.htmltext import (
+    normalize_space,
+)
+
+_DATELINES = (
+    # "EDITORIALKALTIM.COM, BERAU –"
+    re.compile(r"^[\w.]+\.(?:com|id|net|co\.id|go\.id)\s*,\s*(?P<place>[A-Za-z][\w .'’]{1,40}?)\s*[-–—]+", re.I),
+    # "Singkawang (Suara Kalbar)-", "Pontianak, InfoPublik –", "Jakarta (ANTARA) -"
+    re.compile(
+        r"^(?P<place>[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*){0,3})\s*(?:\([^)]{2,40}\)|,\s*[A-Z][\w.]*"
+        r"(?:\s[A-Z][\w.]*)?)\s*[-–—]+"
+    ),
+    # "PONTIANAK - "
+    re.compile(r"^(?P<place>[A-Z][A-Z'’]+(?:\s[A-Z][A-Z'’]+){0,3})\s*[-–—]+\s"),
+)
+
+
+def find_location(paragraphs: list[str]) -> str | None:
+    """The dateline place of the first paragraphs (``Singkawang (Suara Kalbar)-`` -> Singkawang)."""
+    for para in paragraphs[:2]:
+        for pattern in _DATELINES:
+            m = pattern.match(para)
+            if m:
+                place = m.group("place").strip(" .,")
+                if place.isupper():
+                    place = place.title()
+                if 2 <= len(place) <= 40:
+                    return place
+    return None
+
 
 _AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{DAY_NAMES}\b|,\s*\d|\s[-|–]\s|$)", re.I)
 _AUTHOR_LABEL = re.compile(

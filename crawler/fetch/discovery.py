@@ -21,7 +21,8 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.arguments import origin
 from crawler.extraction.dates import http_date, parse_date
-from crawler.extraction.extract import looks_binary, query
+from crawler.extraction.decode import looks_binary
+from crawler.extraction.selecting import query
 from crawler.profile import SiteProfile
 from crawler.urls import clean_url, same_site, with_origin
 

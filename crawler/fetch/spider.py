@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.enrichment.enrich import page_record_in_helper
 from crawler.enrichment.topics import Topic, load_topics
-from crawler.extraction.extract import looks_binary
+from crawler.extraction.decode import looks_binary
 from crawler.fetch.discovery_spider import DiscoverySpider
 from crawler.fetch.failures import failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN

@@ -1,0 +1,144 @@
+"""What a fetched page is before it is read: its bytes decoded (declared, sniffed or guessed encoding,
+the way browsers and Scrapy do), its tree built with bounds, and pages that are no article (binary,
+an XML feed or sitemap, a page whose body says it is an index) told apart."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from lxml import etree, html
+from parsel import Selector
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
+
+_CP1252_FALLBACK = "pantau-cp1252-fallback"
+
+
+class ExtractionError(ValueError):
+    """The input is not an article page. ``reason`` is short and machine-friendly."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Bytes to text, decided by evidence rather than by what the page claims: a BOM first; then
+    bytes that are valid UTF-8 (with non-ASCII in them) are UTF-8 whatever charset is declared
+    (a UTF-8 page declaring ``iso-8859-1`` or ``utf-16`` is common, and its text is not); bytes that
+    are UTF-8 with some Windows-1252 ones (a template in one, an editor's paste in the other)
+    are each read as what they are; then the declared charset (HTTP header, then ``<meta>``) when it
+    decodes cleanly; else detection. A NUL becomes a space (it separates, it never joins words)."""
+    return _decoded(data, content_type).replace("\x00", " ")
+
+
+def _decoded(data: bytes, content_type: str | None) -> str:
+    if looks_binary(data):
+        raise ExtractionError("not-html", "the content is binary, not text (a PDF, an image, an archive...)")
+    bom, _ = read_bom(data)
+    if bom:
+        return html_to_unicode(content_type, data)[1]
+    if not data.isascii() and _is_utf8(data):
+        return data.decode("utf-8")
+    if not data.isascii() and _has_utf8_sequences(data):
+        return data.decode("utf-8", errors=_CP1252_FALLBACK)
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(data)
+    if declared and not declared.startswith("utf-16") and not declared.startswith("utf-32"):
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode(_undeclared_encoding(data) or "cp1252", errors="replace")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_utf8_sequences(data: bytes) -> bool:
+    """Some characters are written as UTF-8 multi-byte sequences. Text in a single-byte charset
+    almost never forms one by chance (it would need "Ã©" written literally), so their presence is
+    the evidence: those sequences are UTF-8, and the other high bytes are Windows-1252."""
+    text = data.decode("utf-8", errors="replace")
+    return any(ord(ch) > 127 and ch != "\ufffd" for ch in text)
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: bytes that are not UTF-8, read as Windows-1252."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+def html_tree(text: str) -> Selector:
+    """The page's tree, as parsel builds it. A page nested deeper than the parser follows (2,048
+    levels) would lose everything after the deep part without a word: it is refused instead."""
+    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(text.strip().encode("utf-8") or b"<html/>", parser=parser)
+    if any("Excessive depth" in error.message for error in parser.error_log):
+        raise ExtractionError("too-deep", "elements nested more than 2,048 levels deep; the text after them "
+                                          "cannot be read")  # fmt: skip
+    return Selector(root=root if root is not None else html.fromstring("<html/>"), type="html")
+
+
+def _undeclared_encoding(data: bytes) -> str | None:
+    """Without a usable charset: UTF-8 when the bytes are valid UTF-8, else Windows-1252 (as Scrapy)."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+# A feed or a sitemap: its root element, after any XML declaration or comments. A comment cannot
+# reach past its own "-->" (a lazy ".*?" could, and a page opening with comments made the match
+# backtrack for minutes); only the head of the page is looked at.
+_XML_DOCUMENT = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:(?!-->).)*-->\s*|<\?[^>]*>\s*)*<(rss|feed|urlset|sitemapindex|rdf:RDF)\b",
+    re.S | re.I,
+)
+
+
+XML_HEAD = 65536
+
+
+def looks_binary(data: bytes) -> bool:
+    """A PDF, image or archive (by its magic number), or bytes where control characters are common.
+    A stray NUL in an HTML page does not make it binary."""
+    head = data[:1024].lstrip()
+    if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")):
+        return True
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    if controls > len(head) * 0.1 and b"<" not in head[:64]:
+        return True
+    # a page has text between its tags: bytes where control characters are common are not one
+    sample = data[:8192]
+    return sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 0)) > max(8, len(sample) // 20)
+
+
+_NOT_ARTICLE_BODY = re.compile(
+    r"\b(?:archive|category|tag|author|search|search-results|home|blog|error404|date|page-template"
+    r"|page-id-\d+)\b"
+)
+
+
+def page_is_not_article(sel: Selector) -> str | None:
+    """Why the page is a listing, search, author or static page (WordPress body classes), or
+    None when it may be an article. Pages without such markers are given the benefit of doubt."""
+    classes = " ".join(sel.xpath("//body/@class").getall())
+    if not classes or re.search(r"\bsingle(?:-post)?\b", classes):
+        return None
+    m = _NOT_ARTICLE_BODY.search(classes)
+    return f"the page is a {m.group(0)} page" if m else None
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_bytes)

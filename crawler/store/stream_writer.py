@@ -1,0 +1,305 @@
+"""The writer's side of distributed mode (``crawler store --from-redis URL``): one :class:`Writer`
+beside the SQLite file reads the stream with a consumer group and applies its records with the code a local crawl
+uses, exactly once (the batch and the stream position it reached commit in one transaction; Redis is
+acknowledged after). A record that cannot be applied is set aside in rejects, acknowledged and
+counted; the writer goes on. One writer per database file: a lock beside it refuses a second. The
+spiders' side is :mod:`crawler.store.relay`."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, cast
+
+import redis
+
+from crawler.fetch.cadence import Cadence
+from crawler.items import Article, Reject, Seen
+from crawler.store.polling import record_poll
+from crawler.store.relay import GROUP, KNOWN, LISTINGS, OUTCOMES, STREAM
+from crawler.store.schema import now_iso
+from crawler.store.storage import Database, StorageError, known_articles
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+# what XREADGROUP answers (decode_responses: text): per stream, its entries as (id, fields)
+StreamReply = list[tuple[str, list[tuple[str, dict[str, str]]]]]
+
+
+class WriterBusy(StorageError):
+    """Another writer holds the database."""
+
+
+def _position(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class Writer:
+    """Applies the stream's records to the database; see the module's docstring."""
+
+    def __init__(self, db: Database, client: redis.Redis, consumer: str = "writer", batch: int = 200) -> None:
+        self.db, self.client, self.consumer, self.batch = db, client, consumer, batch
+        self.applied = 0
+        self.set_aside = 0  # records that could not be applied (rows in rejects, kind 'record')
+        self.runs_finished: list[int] = []
+        self._lock = self._single_writer(db.path)
+
+    @staticmethod
+    def _single_writer(path: str) -> Any:
+        """A lock on the database file itself, so that the same file reached by another path (a
+        symlink, a hard link, a bind mount) has one writer too. flock locks are separate from the
+        POSIX locks SQLite takes, and are held by this open file until the writer closes it."""
+        handle = open(path, "rb")  # noqa: SIM115 - held for the writer's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise WriterBusy(f"another writer is storing into {path}; one writer per database") from None
+        return handle
+
+    def close(self) -> None:
+        self._lock.close()
+
+    def setup(self) -> None:
+        """The consumer group (created when missing) and the state spiders read, published whole."""
+        try:
+            self.client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        sites = [s for (s,) in self.db.conn.execute("SELECT DISTINCT site FROM articles UNION "
+                                                    "SELECT DISTINCT site FROM listings")]  # fmt: skip
+        for site in sites:
+            self._publish(site, known_articles(self.db, site), self.db.listing_states(site), replace=True)
+
+    def _publish(self, site: str, known: dict[str, str | None], listings: dict[str, tuple[bool, str | None]],
+                 replace: bool = False) -> None:  # fmt: skip
+        with self.client.pipeline(transaction=replace) as pipe:
+            if replace:
+                pipe.delete(KNOWN.format(site=site), LISTINGS.format(site=site))
+            items = list(known.items())
+            for start in range(0, len(items), 10_000):
+                pipe.hset(KNOWN.format(site=site), mapping={k: v or "" for k, v in items[start:start + 10_000]})
+            if listings:
+                pipe.hset(LISTINGS.format(site=site),
+                          mapping={u: json.dumps(None if complete else resume) for u, (complete, resume) in listings.items()})  # fmt: skip # noqa: E501
+            pipe.execute()
+
+    def read(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
+        """Records delivered to this writer and not acknowledged (after a crash), else new ones."""
+        for start in ("0", ">"):
+            reply = cast(StreamReply, self.client.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=self.batch,
+                                                             block=None if start == "0" else block_ms))  # fmt: skip
+            entries = reply[0][1] if reply else []
+            if entries:
+                return entries
+        return []
+
+    def apply(self, entries: list[tuple[str, dict[str, str]]]) -> int:
+        """Apply ``entries`` in one transaction with the stream position, then acknowledge them.
+        A record that cannot be applied is set aside in ``rejects`` (kind ``record``, reason
+        ``bad-record``, the raw record in ``detail``) in the same transaction: one bad record
+        never stops the writer, and is never lost."""
+        row = self.db.conn.execute("SELECT last_id FROM relay_state WHERE stream = ?", (STREAM,)).fetchone()
+        done = _position(row[0]) if row else (-1, -1)
+        todo = [(i, r) for i, r in entries if _position(i) > done]
+        published: dict[str, dict[str, str | None]] = {}
+        listings: dict[str, dict[str, tuple[bool, str | None]]] = {}
+        with self.db.transaction():
+            for group in _groups(todo):  # consecutive article records are stored in one call
+                self._apply_group(group, published, listings)
+            if entries:
+                self.db.conn.execute(
+                    "INSERT INTO relay_state (stream, last_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (stream) "
+                    "DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at",
+                    (STREAM, entries[-1][0], now_iso()),
+                )
+        for site in set(published) | set(listings):
+            self._publish(site, published.get(site, {}), listings.get(site, {}))
+        if entries:
+            self.client.xack(STREAM, GROUP, *[i for i, _ in entries])
+        self.applied += len(todo)
+        return len(todo)
+
+    def _apply_group(self, group: list[tuple[str, dict[str, str]]], published: dict, listings: dict) -> None:
+        """A group in a savepoint; when it cannot be applied, each of its records in its own, and
+        those that still cannot be applied are set aside."""
+        try:
+            with self.db.transaction():
+                self._apply_records(group, published, listings)
+            return
+        except BAD_RECORD as exc:
+            if len(group) == 1:
+                set_aside(self.db, *group[0], exc)
+                self.set_aside += 1
+                return
+        for entry in group:
+            try:
+                with self.db.transaction():
+                    self._apply_records([entry], published, listings)
+            except BAD_RECORD as exc:
+                set_aside(self.db, *entry, exc)
+                self.set_aside += 1
+
+    def _apply_records(self, group: list[tuple[str, dict[str, str]]], published: dict, listings: dict) -> None:
+        kind = group[0][1].get("type")
+        records = [_decoded(record) for _, record in group]
+        if kind == "article":
+            self._articles(records, published)
+            return
+        handler = _HANDLERS.get(kind or "")
+        if handler is None:
+            raise BadRecord(f"unknown record type {kind!r}")
+        handler(self, records[0], published, listings)
+
+    def _run_id(self, token: str | None) -> int | None:
+        row = self.db.conn.execute("SELECT run_id FROM relay_runs WHERE token = ?", (token,)).fetchone()
+        return row[0] if row else None
+
+    def _run_start(self, data: dict, published: dict, listings: dict) -> None:
+        if self._run_id(data["run"]) is not None:
+            return
+        run_id = self.db.start_run(data["site"], data.get("base_url"), data.get("host"), data.get("pid"),
+                                   data.get("started_at"))  # fmt: skip
+        self.db.conn.execute("INSERT INTO relay_runs (token, run_id) VALUES (?, ?)", (data["run"], run_id))
+
+    def _articles(self, records: list[dict], published: dict) -> None:
+        """Store article records (of one or more runs, in order); count their outcomes on each run."""
+        for token in dict.fromkeys(r.get("run") for r in records):
+            batch = [Article(**r["article"]) for r in records if r.get("run") == token]
+            run_id = self._run_id(token)
+            counts = Counter(self.db.store_articles(batch, run_id))
+            for outcome in OUTCOMES:
+                column = "duplicates" if outcome == "duplicate" else outcome
+                if run_id is not None and counts[outcome]:
+                    self.db.conn.execute(f"UPDATE crawl_runs SET {column} = COALESCE({column}, 0) + ? WHERE id = ?",
+                                         (counts[outcome], run_id))  # fmt: skip
+            for article in batch:
+                known = published.setdefault(article.site, {})
+                for key in {article.url_key or article.url, article.source_key} - {None}:
+                    known[key] = article.sitemap_lastmod or article.fetched_at
+
+    def _reject(self, data: dict, published: dict, listings: dict) -> None:
+        reject = Reject(**data["reject"])
+        self.db.store_rejects([reject], self._run_id(data.get("run")))
+        if reject.reason == "not-article":
+            published.setdefault(reject.site, {})[canonical_url(reject.url)] = "~"
+
+    def _seen(self, data: dict, published: dict, listings: dict) -> None:
+        self.db.mark_seen([Seen(**data)])
+
+    def _listings(self, data: dict, published: dict, listings: dict) -> None:
+        self.db.save_listings(data["site"], data["walked"])
+        listings.setdefault(data["site"], {}).update(
+            {u: (resume is None, resume) for u, resume in data["walked"].items()}
+        )
+
+    def _run_end(self, data: dict, published: dict, listings: dict) -> None:
+        from crawler.alerts.health import check_run
+
+        run_id = self._run_id(data["run"])
+        if run_id is None:
+            raise BadRecord(f"the end of run {data['run']!r} arrived without its start")
+        fields = {k: v for k, v in data["fields"].items() if k not in ("new", "updated", "unchanged", "duplicates")}
+        self.db.finish_run(run_id, **fields)
+        with self.db.transaction() as conn:  # when the site is due again (crawler schedule asks)
+            site = conn.execute("SELECT site FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()[0]
+            record_poll(conn, site, fields.get("status") or "failed", False, Cadence())
+        check_run(self.db, run_id)
+        self.runs_finished.append(run_id)
+
+    def run(self, until_idle: bool = False, block_ms: int = 2000, stop: Callable[[], bool] = lambda: False,
+            on_batch: Callable[[Writer], None] | None = None) -> int:  # fmt: skip
+        """Apply records as they come; with ``until_idle``, return once the stream has nothing new."""
+        while not stop():
+            try:
+                entries = self.read(200 if until_idle else block_ms)
+            except redis.RedisError as exc:
+                raise StorageError(f"redis unreachable: {exc}") from exc
+            if not entries:
+                if until_idle:
+                    break
+                continue
+            try:
+                self.apply(entries)
+            except redis.RedisError as exc:  # after the commit: the records are stored, and known as such
+                raise StorageError(f"redis unreachable: {exc}") from exc
+            if on_batch:
+                on_batch(self)
+        return self.applied
+
+
+_HANDLERS: dict[str, Callable[[Writer, dict, dict, dict], None]] = {
+    "run-start": Writer._run_start, "reject": Writer._reject, "seen": Writer._seen,
+    "listings": Writer._listings, "run-end": Writer._run_end,
+}  # fmt: skip
+
+
+class BadRecord(ValueError):
+    """A stream record that cannot be applied: not JSON, an unknown type or field, a run's end
+    without its start."""
+
+
+# What a record that cannot be applied raises. The database itself refusing (OperationalError:
+# disk full, I/O error) is not among them: that stops the writer, and the batch is read again.
+BAD_RECORD = (BadRecord, KeyError, TypeError, ValueError, AttributeError, sqlite3.IntegrityError,
+              sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError)  # fmt: skip
+
+
+def set_aside(db: Database, entry_id: str, record: dict[str, str], exc: BaseException) -> None:
+    """A stream record that cannot be applied, kept whole in ``rejects`` (kind ``record``)."""
+    reason = str(exc) if isinstance(exc, BadRecord) else f"{type(exc).__name__}: {exc}"
+    raw = json.dumps(record, ensure_ascii=False)
+    logger.warning("stream entry %s cannot be applied (%s); set aside in rejects (kind 'record')",
+                   entry_id, reason[:200])  # fmt: skip
+    aside = Reject(f"redis:{STREAM}/{entry_id}", _site_of(record), "bad-record", f"{reason[:500]}\n{raw}", "record")
+    db.store_rejects([aside], None, max_detail=None)  # inside the batch's transaction: a savepoint
+
+
+def _decoded(record: dict[str, str]) -> dict[str, Any]:
+    try:
+        data = json.loads(record.get("data") or "")
+    except json.JSONDecodeError as exc:
+        raise BadRecord(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRecord(f"not a JSON object: {type(data).__name__}")
+    return data
+
+
+def _site_of(record: dict[str, str]) -> str:
+    """The site a raw record names, if it can be read (for the rejects row)."""
+    try:
+        data = json.loads(record.get("data") or "")
+        inner = data.get("article") or data.get("reject") or data
+        return str(inner.get("site") or "")[:100]
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _groups(entries: list[tuple[str, dict[str, str]]]) -> list[list[tuple[str, dict[str, str]]]]:
+    """Consecutive article records together (stored in one call), every other record alone."""
+    groups: list[list[tuple[str, dict[str, str]]]] = []
+    for entry in entries:
+        if groups and entry[1].get("type") == "article" and groups[-1][-1][1].get("type") == "article":
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return groups
+
+
+def backlog(client: redis.Redis) -> int:
+    """Records not yet applied: pending for the writer, plus never read."""
+    try:
+        groups = {g["name"]: g for g in client.xinfo_groups(STREAM)}
+    except redis.ResponseError:
+        return int(client.xlen(STREAM)) if client.exists(STREAM) else 0
+    group = groups.get(GROUP)
+    if group is None:
+        return int(client.xlen(STREAM))
+    lag = group.get("lag")
+    return int(group.get("pending", 0)) + (int(lag) if lag is not None else 0)
