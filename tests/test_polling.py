@@ -222,7 +222,7 @@ def test_a_crawl_killed_mid_poll_leaves_the_schedule_as_it_was(tmp_path):
 
 def test_a_site_whose_crawl_runs_is_not_due_and_a_failing_site_says_it_is_polled_less(tmp_path):
     from crawler.alerts.config import NotifySettings
-    from crawler.alerts.notify import health_warnings
+    from crawler.alerts.health import health_warnings
     from crawler.store.polling import schedule
 
     db = Database.open(tmp_path / "p.db")

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from crawler.alerts.config import Channel
+from crawler.safetext import safe_text
+from crawler.store.queries import rows_of
+from crawler.store.storage import Database
 
 ZONES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
 MONTHS = {
@@ -132,3 +139,51 @@ def listed(value: str | None) -> list[str]:
     except ValueError:
         return []
     return [i["name"] if isinstance(i, dict) and "name" in i else str(i) for i in items if i]
+
+
+Message = tuple[list[dict[str, Any]], str, str, str]  # (deliveries, idempotency key, title, body)
+
+
+def matches_of(db: Database, rows: list[dict[str, Any]]) -> dict[int, Match]:
+    """The alert text's facts for each match delivery: the article, its match and its story."""
+    out = {}
+    for r in rows:
+        if r["kind"] == "health":
+            continue
+        found = rows_of(db.conn.execute(
+            "SELECT a.title, a.site, a.url, a.published_at, a.published_date, a.places, a.officials, a.story_id, "
+            "t.terms, t.snippet FROM articles a LEFT JOIN article_topics t ON t.article_id = a.id AND t.topic = ? "
+            "WHERE a.id = ?",
+            (r["topic"], r["article_id"]),
+        ))  # fmt: skip
+        if not found:
+            continue
+        a = found[0]
+        also = db.conn.execute(
+            "SELECT site, url FROM articles WHERE story_id = ? AND site != ? ORDER BY first_seen_at LIMIT 10",
+            (a["story_id"], a["site"]),
+        ).fetchall()
+        out[r["id"]] = Match(
+            key=r["key"], kind=r["kind"], topic=r["topic"], title=a["title"] or a["url"], site=a["site"],
+            url=a["url"], published_at=a["published_at"], published_date=a["published_date"],
+            place=", ".join(listed(a["places"])) or None, officials=listed(a["officials"]), terms=listed(a["terms"]),
+            snippet=a["snippet"] or "", also=[(s, u) for s, u in also],
+        )  # fmt: skip
+    return out
+
+
+def compose(channel: Channel, rows: list[dict[str, Any]], facts: dict[int, Match]) -> list[Message]:
+    """The messages for the claimed ``rows``: (deliveries, key, title, body) each. Health
+    warnings are always one message each; matches one each, or one digest."""
+    out = []
+    for r in rows:
+        if r["kind"] == "health":
+            out.append(([r], r["key"], *health(r["detail"] or r["subject"], r["key"], channel.lang)))
+    matched = [r for r in rows if r["id"] in facts]
+    if channel.mode == "digest" and matched:
+        key = hashlib.sha256(" ".join(r["key"] for r in matched).encode()).hexdigest()[:24]
+        out.append((matched, key, *digest([facts[r["id"]] for r in matched], key, channel.lang)))
+    else:
+        out += [([r], r["key"], *instant(facts[r["id"]], channel.lang)) for r in matched]
+    # what a page held reaches a message (or a terminal, with --dry-run) without control characters
+    return [(group, key, safe_text(title), safe_text(body)) for group, key, title, body in out]

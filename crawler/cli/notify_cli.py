@@ -85,7 +85,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def _print_status(db_path: str) -> int:
-    from crawler.alerts.notify import status
+    from crawler.alerts.queue import status
 
     try:
         db = Database.open(db_path, readonly=True)

@@ -127,7 +127,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from crawler.store.queries import rows_of
 
     rows = rows_of(db.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (args.limit,)))
-    from crawler.alerts.notify import status
+    from crawler.alerts.queue import status
 
     try:
         deliveries = status(db)

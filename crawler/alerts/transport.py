@@ -1,0 +1,27 @@
+"""Sending one message to one channel through Apprise (mail, Telegram, Slack, webhooks...), with the
+delivery's idempotency key where the channel can carry it."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+import apprise
+
+from crawler.alerts.config import Channel
+
+
+def send_apprise(channel: Channel, key: str, title: str, body: str) -> str | None:
+    """Send one message; None when it went, else the reason (secrets masked)."""
+    assert channel.url is not None
+    joiner = "&" if "?" in channel.url else "?"
+    url = f"{channel.url}{joiner}{quote('+X-Pantau-Key')}={key}&{quote(':pantau_key')}={key}"
+    target = apprise.Apprise()
+    if not target.add(url):
+        return "not a URL Apprise can send to"
+    with apprise.LogCapture(level=logging.WARNING) as log:
+        ok = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT)
+    if ok:
+        return None
+    reason = " ".join(line.split(" - ", 2)[-1] for line in log.getvalue().splitlines() if line.strip())
+    return channel.mask(reason.strip() or "the service refused the message")[:500]
