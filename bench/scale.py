@@ -53,7 +53,7 @@ def fill(path: Path, n: int) -> int:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -1000000")
-    # indexes are built once at the end (opening the file recreates them: crawler.store.schema.repair)
+    # indexes are built once at the end (opening the file recreates them: crawler.store.schema_check.repair)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' "
                                 "AND sql IS NOT NULL").fetchall():  # fmt: skip
         conn.execute(f"DROP INDEX {name}")

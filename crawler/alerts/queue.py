@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.alerts.config import HEALTH, Channel, NotifySettings
+from crawler.store.liveness import died
 from crawler.store.queries import rows_of
-from crawler.store.storage import Database, died
+from crawler.store.storage import Database
 
 # Matches committed late by a long crawl transaction are still found: the watermark of what a
 # channel has looked at moves back by this much on every run.

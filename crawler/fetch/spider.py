@@ -32,8 +32,8 @@ from crawler.fetch.failures import failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
 from crawler.fetch.offload import Offload
 from crawler.items import Reject, Seen
+from crawler.store.known import KnownArticles, stored_state
 from crawler.store.polling import stored_validators
-from crawler.store.storage import KnownArticles, stored_state
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)

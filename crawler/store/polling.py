@@ -121,7 +121,7 @@ def _running(conn: sqlite3.Connection) -> set[str]:
     is not started a second time by the next tick of cron."""
     import socket
 
-    from crawler.store.storage import died
+    from crawler.store.liveness import died
 
     here = socket.gethostname()
     rows = conn.execute("SELECT site, pid, host, started_at FROM crawl_runs WHERE status = 'running'").fetchall()

@@ -33,8 +33,9 @@ from urllib.parse import urlsplit
 import redis
 
 from crawler.items import Article, Reject, RunId, Seen
+from crawler.store.known import KnownArticles
 from crawler.store.schema import now_iso
-from crawler.store.storage import KnownArticles, StorageError, WriteFailed
+from crawler.store.storage import StorageError, WriteFailed
 
 logger = logging.getLogger(__name__)
 STREAM = "pantau:records"

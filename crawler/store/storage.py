@@ -14,26 +14,20 @@ import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlite_utils
 
 from crawler.items import Article, Reject, RunId, Seen
-from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION, now_iso, repair
+from crawler.store.connect import StorageError, open_connection
+from crawler.store.liveness import died
+from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION, now_iso
+from crawler.store.schema_check import repair
 from crawler.store.writes import ArticleWriter
-from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB = "data/pantau.db"
-BUSY_TIMEOUT_MS = 30_000
-
-
-class StorageError(RuntimeError):
-    """The database cannot be used; the message says why and what to do."""
 
 
 def default_db_path() -> str:
@@ -59,7 +53,7 @@ class Database:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
-        self.repairs: list[str] = []  # what opening the file recreated (see crawler.store.schema.repair)
+        self.repairs: list[str] = []  # what opening the file recreated (see crawler.store.schema_check.repair)
         self._writer = ArticleWriter(conn)
         self._savepoints = 0
 
@@ -71,7 +65,7 @@ class Database:
         message for a corrupt, read-only or newer-schema file, leaving the file untouched.
         ``writer_thread``: the connection may be handed to another thread (one at a time)."""
         path = str(path or default_db_path())
-        conn, version = _connect(path, readonly, writer_thread)
+        conn, version = open_connection(path, readonly, writer_thread)
         self = cls(conn, path)
         if not readonly:
             try:
@@ -240,184 +234,3 @@ class Database:
             )
 
 
-def known_articles(db: Database, site: str) -> dict[str, str | None]:
-    """url_key (and alias URL) -> sitemap lastmod recorded at the last fetch, for incremental crawls."""
-    rows = db.conn.execute(
-        "SELECT url_key, COALESCE(sitemap_lastmod, fetched_at) FROM articles WHERE site = ?", (site,)
-    )
-    keys = {key: lastmod for key, lastmod in rows}
-    rows = db.conn.execute(
-        "SELECT a.url, COALESCE(ar.sitemap_lastmod, ar.fetched_at) FROM article_aliases a "
-        "JOIN articles ar ON ar.id = a.article_id WHERE ar.site = ?",
-        (site,),
-    )
-    for url, lastmod in rows:
-        keys.setdefault(url, lastmod)
-    # pages that turned out not to be articles (static pages with article-like URLs) are not
-    # fetched again; "~" sorts after every date, so no lastmod makes them look changed
-    rows = db.conn.execute("SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,))
-    for (url,) in rows:
-        keys.setdefault(canonical_url(url), "~")
-    return keys
-
-
-# Opening a file checks it whole (PRAGMA quick_check) up to this size. The check reads every page
-# (inside one SQLite instruction, so it cannot be cut short): on a large archive it would make
-# every crawl, search and report start by reading gigabytes. A larger file is checked where it is
-# read: SQLite reports a damaged page when it meets one ("database disk image is malformed"),
-# which stops a crawl loudly (FAILED site: database write failed) like any refused write.
-QUICK_CHECK_MAX_BYTES = 256 * 2**20
-
-
-def _quick_check(conn: sqlite3.Connection, size: int) -> str:
-    if size > QUICK_CHECK_MAX_BYTES:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the header and schema page
-        return "ok"
-    return str(conn.execute("PRAGMA quick_check").fetchone()[0])
-
-
-class KnownArticles:
-    """What an incremental crawl asks of a site's stored articles, one URL at a time: ``get(key)``
-    gives the lastmod recorded for an article key or alias URL; ``in`` follows from it."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        raise NotImplementedError
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
-
-    def close(self) -> None:
-        """Release the connection the answers come from."""
-
-
-_ABSENT = object()
-
-
-class StoredArticles(KnownArticles):
-    """What is stored for one site, as an incremental crawl asks it: ``get(key)`` gives the
-    lastmod recorded for an article key or alias URL ("~" for a page known not to be an article).
-    Asked of the database as the crawl meets URLs, not loaded at start: a site's archive may hold
-    hundreds of thousands of articles (the same answers as :meth:`Database.known_articles`)."""
-
-    _QUERY = (
-        "SELECT COALESCE(sitemap_lastmod, fetched_at) FROM articles WHERE url_key = ?1 AND site = ?2 "
-        "UNION ALL SELECT COALESCE(ar.sitemap_lastmod, ar.fetched_at) FROM article_aliases a "
-        "JOIN articles ar ON ar.id = a.article_id WHERE a.url = ?1 AND ar.site = ?2 LIMIT 1"
-    )
-
-    def __init__(self, db: Database | None, site: str) -> None:
-        self.db, self.site = db, site
-        rows = db.conn.execute(
-            "SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,)
-        ) if db else []
-        self.not_articles = {canonical_url(url) for (url,) in rows}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if self.db is not None and (row := self.db.conn.execute(self._QUERY, (key, self.site)).fetchone()):
-            return row[0]
-        return "~" if key in self.not_articles else default
-
-    def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-
-def died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
-    """Whether the process of a ``running`` run is gone: checked on this machine; a run recorded
-    without a process (older Pantau, Scrapy's shell) counts as gone after a day."""
-    if pid is None or run_host is None:
-        return (started or "") < (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    if run_host != host:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        pass
-    return False
-
-
-def _connect(path: str, readonly: bool, writer_thread: bool) -> tuple[sqlite3.Connection, int]:
-    """A checked connection to ``path`` and its schema version; :class:`StorageError` saying what
-    is wrong with the path or the file (which is left untouched)."""
-    target = Path(path)
-    exists = _check_path(target, readonly)
-    try:
-        if readonly:
-            conn = _connect_readonly(target)
-        else:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if exists and (check := _quick_check(conn, target.stat().st_size)) != "ok":
-            raise sqlite3.DatabaseError(check)
-    except sqlite3.DatabaseError as exc:
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            raise StorageError(
-                f"{path} is read-only here (its file or directory cannot be written): searching and "
-                "reports work; a crawl needs write access to both"
-            ) from exc
-        raise StorageError(
-            f"{path} is not a usable SQLite database ({exc}); it was left untouched. "
-            "Restore it from a backup or choose another --db PATH"
-        ) from exc
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise StorageError(
-            f"{path} has schema version {version}, newer than this Pantau understands "
-            f"({SCHEMA_VERSION}); upgrade Pantau. The file was left untouched"
-        )
-    return conn, version
-
-
-def _check_path(target: Path, readonly: bool) -> bool:
-    """Whether the file exists; :class:`StorageError` when it cannot be opened as asked."""
-    path, exists = str(target), target.exists()
-    if path == ":memory:" or path.startswith("file:"):
-        raise StorageError(f"--db wants the path of a file, got {path!r}: the database is kept between runs")
-    if exists and target.is_dir():
-        raise StorageError(f"{path} is a directory, not a database file")
-    if readonly and not exists:
-        raise StorageError(f"{path} does not exist; run a crawl first (crawler crawl --db {path})")
-    if exists and not readonly and not os.access(path, os.W_OK):
-        raise StorageError(f"{path} is read-only; give write permission or choose --db PATH")
-    if not exists:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create the directory for {path}: {exc}") from exc
-    return exists
-
-
-def _connect_readonly(target: Path) -> sqlite3.Connection:
-    """A read-only connection. Reading a WAL database needs its ``-shm`` file; where it cannot be
-    created (a directory the user may not write), the file is opened as immutable: it is read as
-    it is on disk (a crawl writing at that moment is not seen, and the file is never changed)."""
-    uri = "file:" + quote(str(target.resolve()))
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
-    try:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        conn.close()
-    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
-
-
-def stored_state(path: str | None, site: str) -> tuple[StoredArticles, dict[str, tuple[bool, str | None]]]:
-    """Articles already stored for ``site`` (asked of the database as URLs come, through a
-    read-only connection the caller closes) and the state of its listings. A database that does
-    not exist yet knows nothing; one that cannot be read raises :class:`StorageError`, since an
-    incremental crawl that silently forgot what it stored would re-fetch the whole site."""
-    if not Path(path or default_db_path()).exists():
-        return StoredArticles(None, site), {}
-    db = Database.open(path, readonly=True)
-    try:
-        if db.schema_version == 0:  # created, not yet migrated
-            db.close()
-            return StoredArticles(None, site), {}
-        return StoredArticles(db, site), db.listing_states(site)
-    except sqlite3.Error as exc:
-        db.close()
-        raise StorageError(f"cannot read what is stored for {site} in {db.path}: {exc}") from exc

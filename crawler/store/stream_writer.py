@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, cast
@@ -19,10 +18,12 @@ import redis
 
 from crawler.fetch.cadence import Cadence
 from crawler.items import Article, Reject, Seen
+from crawler.store.known import known_articles
 from crawler.store.polling import record_poll
 from crawler.store.relay import GROUP, KNOWN, LISTINGS, OUTCOMES, STREAM
 from crawler.store.schema import now_iso
-from crawler.store.storage import Database, StorageError, known_articles
+from crawler.store.storage import Database, StorageError
+from crawler.store.stream_records import BAD_RECORD, BadRecord, decoded, groups, set_aside
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class Writer:
         published: dict[str, dict[str, str | None]] = {}
         listings: dict[str, dict[str, tuple[bool, str | None]]] = {}
         with self.db.transaction():
-            for group in _groups(todo):  # consecutive article records are stored in one call
+            for group in groups(todo):  # consecutive article records are stored in one call
                 self._apply_group(group, published, listings)
             if entries:
                 self.db.conn.execute(
@@ -148,7 +149,7 @@ class Writer:
 
     def _apply_records(self, group: list[tuple[str, dict[str, str]]], published: dict, listings: dict) -> None:
         kind = group[0][1].get("type")
-        records = [_decoded(record) for _, record in group]
+        records = [decoded(record) for _, record in group]
         if kind == "article":
             self._articles(records, published)
             return
@@ -238,58 +239,6 @@ _HANDLERS: dict[str, Callable[[Writer, dict, dict, dict], None]] = {
     "run-start": Writer._run_start, "reject": Writer._reject, "seen": Writer._seen,
     "listings": Writer._listings, "run-end": Writer._run_end,
 }  # fmt: skip
-
-
-class BadRecord(ValueError):
-    """A stream record that cannot be applied: not JSON, an unknown type or field, a run's end
-    without its start."""
-
-
-# What a record that cannot be applied raises. The database itself refusing (OperationalError:
-# disk full, I/O error) is not among them: that stops the writer, and the batch is read again.
-BAD_RECORD = (BadRecord, KeyError, TypeError, ValueError, AttributeError, sqlite3.IntegrityError,
-              sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError)  # fmt: skip
-
-
-def set_aside(db: Database, entry_id: str, record: dict[str, str], exc: BaseException) -> None:
-    """A stream record that cannot be applied, kept whole in ``rejects`` (kind ``record``)."""
-    reason = str(exc) if isinstance(exc, BadRecord) else f"{type(exc).__name__}: {exc}"
-    raw = json.dumps(record, ensure_ascii=False)
-    logger.warning("stream entry %s cannot be applied (%s); set aside in rejects (kind 'record')",
-                   entry_id, reason[:200])  # fmt: skip
-    aside = Reject(f"redis:{STREAM}/{entry_id}", _site_of(record), "bad-record", f"{reason[:500]}\n{raw}", "record")
-    db.store_rejects([aside], None, max_detail=None)  # inside the batch's transaction: a savepoint
-
-
-def _decoded(record: dict[str, str]) -> dict[str, Any]:
-    try:
-        data = json.loads(record.get("data") or "")
-    except json.JSONDecodeError as exc:
-        raise BadRecord(f"not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise BadRecord(f"not a JSON object: {type(data).__name__}")
-    return data
-
-
-def _site_of(record: dict[str, str]) -> str:
-    """The site a raw record names, if it can be read (for the rejects row)."""
-    try:
-        data = json.loads(record.get("data") or "")
-        inner = data.get("article") or data.get("reject") or data
-        return str(inner.get("site") or "")[:100]
-    except (ValueError, AttributeError):
-        return ""
-
-
-def _groups(entries: list[tuple[str, dict[str, str]]]) -> list[list[tuple[str, dict[str, str]]]]:
-    """Consecutive article records together (stored in one call), every other record alone."""
-    groups: list[list[tuple[str, dict[str, str]]]] = []
-    for entry in entries:
-        if groups and entry[1].get("type") == "article" and groups[-1][-1][1].get("type") == "article":
-            groups[-1].append(entry)
-        else:
-            groups.append([entry])
-    return groups
 
 
 def backlog(client: redis.Redis) -> int:

@@ -12,42 +12,30 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
 from crawler.enrichment.neardup import (
-    candidates_among,
     confirmed,
     near_identical,
     other_place,
     parse_sketch,
     same_title,
     shingles,
-    sketch_shares_enough,
 )
 from crawler.items import Article, RunId
+
+# Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.
+from crawler.store.day_index import NEAR_DUP_DAYS, DayFingerprints, _days_around, _Twin
 from crawler.store.schema import now_iso
 from crawler.urls import canonical_url, clean_url
 
-# Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.
 VERSIONED = ("title", "body", "published_at", "published_date", "modified_at")
-NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
 
 
 def article_id(url_key: str) -> str:
     """Primary key of an article: a short stable hash of its identity (canonical URL or site id)."""
     return hashlib.sha1(url_key.encode()).hexdigest()[:16]
-
-
-def _days_around(day: str, spread: int) -> list[str]:
-    try:
-        center = date.fromisoformat(day)
-    except ValueError:
-        return []
-    return [(center + timedelta(days=d)).isoformat() for d in range(-spread, spread + 1)]
 
 
 class ArticleWriter:
@@ -235,93 +223,12 @@ class ArticleWriter:
         return found
 
 
-class DayFingerprints:
-    """Fingerprints (SimHash, sketch) of stored articles, read per publication day and cached while
-    no other connection has committed (``PRAGMA data_version``), so that concurrent crawls see each
-    other's stories. Forgotten with a transaction that rolled back (it may have added some)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self._days: dict[str, _Day] = {}
-        self._data_version: int | None = None
-
-    def forget(self) -> None:
-        self._days.clear()
-        self._data_version = None
-
-    def refresh(self) -> None:
-        """Forget what another connection (another site's crawl, another process) changed."""
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._data_version:
-            self._days.clear()
-            self._data_version = version
-
-    def cached(self, day: str) -> _Day | None:
-        return self._days.get(day)
-
-    def day(self, day: str) -> _Day:
-        cached = self._days.get(day)
-        if cached is None:
-            cached = self._days[day] = _Day()
-            rows = self.conn.execute(
-                "SELECT id, site, story_id, simhash, sketch FROM articles WHERE published_date = ?", (day,)
-            )
-            for row in rows:
-                cached.add(*row)
-        return cached
-
-
 def _holds_another_page(a: Article, key: str, row: tuple) -> bool:
     """This page was fetched at its own URL, but the row stored under that URL came from
     another page that declared it as canonical, and is another article (another title)."""
     fetched_key = row[9]
     own = not a.source_key or a.source_key == key
     return own and fetched_key is not None and fetched_key != key and not same_title(a.title, row[0])
-
-
-@dataclass(slots=True)
-class _Twin:
-    id: str
-    site: str
-    story_id: str
-    same_article: bool = False
-
-
-@dataclass(slots=True)
-class _Day:
-    """Fingerprints of the articles published on one day: SimHashes and sketches, with an
-    inverted index of sketch hashes so that a new article is compared with few of them."""
-
-    rows: list[tuple[str, str, str]] = field(default_factory=list)
-    simhashes: list[int] = field(default_factory=list)
-    simhash_rows: list[int] = field(default_factory=list)
-    sketch_sizes: list[int] = field(default_factory=list)
-    postings: dict[int, list[int]] = field(default_factory=dict)
-
-    def add(self, aid: str, site: str, story: str, simhash: str | None, sketch: str | None) -> None:
-        index = len(self.rows)
-        self.rows.append((aid, site, story))
-        if simhash:
-            self.simhashes.append(int(simhash, 16))
-            self.simhash_rows.append(index)
-        hashes = parse_sketch(sketch)
-        self.sketch_sizes.append(len(hashes))
-        for h in hashes:
-            self.postings.setdefault(h, []).append(index)
-
-    def candidates(self, simhash: int | None, sketch: frozenset[int]) -> list[tuple[str, str, str]]:
-        found: set[int] = set()
-        if simhash is not None:
-            found.update(self.simhash_rows[i] for i in candidates_among(simhash, self.simhashes))
-        # hashes shared with each article of the day, counted from the postings (no set
-        # intersections)
-        shared: Counter[int] = Counter()
-        for h in sketch:
-            if rows := self.postings.get(h):
-                shared.update(rows)
-        mine = len(sketch)
-        found.update(i for i, common in shared.items() if sketch_shares_enough(mine, self.sketch_sizes[i], common))
-        return [self.rows[i] for i in sorted(found)]
 
 
 def row_values(a: Article, aid: str, key: str, run_id: RunId | None, seen: str) -> dict[str, Any]:
