@@ -18,10 +18,11 @@ import gzip
 import json
 import re
 import statistics
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from crawler.extraction.metrics import body_pr, f1  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNDUS = ROOT / "tests" / "data" / "fundus-pages"
@@ -55,22 +56,6 @@ def fundus_body(expected: dict[str, Any]) -> str:
     for section in body.get("sections") or []:
         parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
     return "\n".join(parts)
-
-
-def _shingles(text: str) -> Counter[tuple[str, ...]]:
-    tokens = re.findall(r"\w+", text or "")
-    if len(tokens) < 4:
-        return Counter([tuple(tokens)]) if tokens else Counter()
-    return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
-
-
-def body_pr(expected: str, got: str) -> tuple[float, float]:
-    """One page's shingle precision and recall."""
-    want, have = _shingles(expected), _shingles(got)
-    hit = sum((want & have).values())
-    precision = hit / sum(have.values()) if have else (1.0 if not want else 0.0)
-    recall = hit / sum(want.values()) if want else 1.0
-    return precision, recall
 
 
 def _fold(text: str | None) -> str:
@@ -162,7 +147,7 @@ def score(pages: list[tuple[bytes, dict[str, Any]]], fundus: bool) -> dict[str, 
                 if same_instant is not None:
                     instant.append(same_instant)
         p, r = statistics.fmean(precision), statistics.fmean(recall)
-        fields: dict[str, float | int] = {"body_f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+        fields: dict[str, float | int] = {"body_f1": round(f1(p, r), 3),
                                           "body_precision": round(p, 3), "body_recall": round(r, 3), "pages": len(pages)}  # fmt: skip
         if fundus:
             fields |= {"title": _mean(title), "date_same_day": _mean(day), "date_same_instant": _mean(instant),

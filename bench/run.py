@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
 
 from bench.real_pages import bench_real_pages  # noqa: E402
-from crawler.cli.capture import word_f1  # noqa: E402
 from crawler.extraction.dates import parse_date  # noqa: E402
 from crawler.extraction.extract import extract_article  # noqa: E402
+from crawler.extraction.metrics import page_f1  # noqa: E402
 from crawler.sites import profile_for_url  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
@@ -138,7 +138,7 @@ def _accuracy(pages: list[tuple[bytes, dict]], fields: tuple[str, ...], profiled
         for name, record in (("pantau", ours), ("trafilatura", trafilatura_record(html, exp["url"]))):
             for f in fields:
                 if f == "body":
-                    score[name][f] += word_f1(exp["body"], record[f] or "")
+                    score[name][f] += page_f1(exp["body"], record[f] or "")
                 elif f == "published_at":
                     score[name][f] += same_moment(exp.get(f), record.get(f))
                 else:
@@ -611,7 +611,7 @@ def print_results(results: dict, out: str) -> bool:
 
 def print_accuracy(results: dict) -> None:
     """Field accuracy, Pantau beside trafilatura: the fixture pages, and the real pages."""
-    for key, label in (("field_accuracy", "the fixture pages (exact match; body: word F1; published_at: same instant)"),
+    for key, label in (("field_accuracy", "the fixture pages (exact match; body: shingle F1, the benchmark's metric; published_at: same instant)"),
                        ("field_accuracy_real_pages", "the real benchmark pages (ground truth has the body only)"),
                        ("real_pages_fundus", "the Fundus pages (91 publishers, 31 countries; body: shingle F1)"),
                        ("real_pages_benchmark", "the article-extraction-benchmark pages (body: shingle F1)")):  # fmt: skip

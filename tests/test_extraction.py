@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from crawler.extraction.decode import ExtractionError
 from crawler.extraction.extract import extract_article
 from crawler.extraction.generic import generic_paragraphs, strip_site_name
+from crawler.extraction.metrics import body_f1, page_f1
 from crawler.sites import profile_for_url, profiles
 from tests.conftest import FIXTURES, article_fixtures, load_expected
 
@@ -114,30 +114,18 @@ def test_every_spider_has_a_profile() -> None:
 # --- the public article-extraction benchmark: generic layer alone, body F1 >= 0.95
 
 
-def _shingles(text: str) -> Counter:
-    tokens = re.findall(r"\w+", text or "")
-    if len(tokens) < 4:
-        return Counter([tuple(tokens)]) if tokens else Counter()
-    return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
-
-
-def body_f1(pages: dict[str, str], truth: dict[str, str]) -> float:
-    """The benchmark's metric: per-page normalised shingle TP/FP/FN, P and R averaged over pages."""
-    precisions, recalls = [], []
-    for key, expected in truth.items():
-        got, want = _shingles(pages.get(key, "")), _shingles(expected)
-        tp, fp, fn = sum((got & want).values()), sum((got - want).values()), sum((want - got).values())
-        total = (tp + fp + fn) or 1
-        tp, fp, fn = tp / total, fp / total, fn / total
-        precisions.append(tp / (tp + fp) if tp + fp else 0.0)
-        recalls.append(tp / (tp + fn) if tp + fn else 0.0)
-    p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 def test_metric_is_honest() -> None:
-    assert body_f1({"a": "one two three four five"}, {"a": "one two three four five"}) == 1.0
-    assert body_f1({"a": "nothing in common here at all"}, {"a": "one two three four five"}) == 0.0
+    """The shared body metric: perfect, nothing in common, and the values between, worked by hand."""
+    assert body_f1([("one two three four five", "one two three four five")]) == (1.0, 1.0, 1.0)
+    assert body_f1([("one two three four five", "nothing in common here at all")])[0] == 0.0
+    # 5 expected words = 2 shingles; the extract holds the first 4 words and 3 more: 1 of its 4 shingles is
+    # expected (precision 1/4), 1 of the 2 expected is found (recall 1/2)
+    f1, precision, recall = body_f1([("one two three four five", "one two three four six seven eight")])
+    assert (precision, recall) == (0.25, 0.5) and abs(f1 - 1 / 3) < 1e-9
+    # averaged over pages, not over shingles: a perfect short page and an empty long one weigh the same
+    long = " ".join(f"w{i}" for i in range(200))
+    assert body_f1([("a b c d", "a b c d"), (long, "")])[1:] == (0.5, 0.5)
+    assert page_f1("", "") == 1.0 and page_f1("a b c d", "") == 0.0
 
 
 def test_generic_body_f1_on_benchmark() -> None:
@@ -150,6 +138,6 @@ def test_generic_body_f1_on_benchmark() -> None:
     for key in truth:
         html = gzip.decompress((BENCHMARK / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
         pages[key] = body_text(clean_paragraphs(generic_paragraphs(Selector(text=html))))
-    f1 = body_f1(pages, truth)
+    f1, _, _ = body_f1((truth[key], pages[key]) for key in truth)
     print(f"generic layer body F1 on {len(truth)} benchmark pages: {f1:.4f}")
     assert f1 >= 0.95

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from crawler.cli.capture import word_f1
 from crawler.extraction.extract import extract_page
+from crawler.extraction.metrics import page_f1
 from crawler.items import Article
 from crawler.sites import profiles
 from tests.conftest import article_fixtures, load_expected
@@ -31,7 +31,7 @@ def test_renamed_classes_give_the_same_record(path, salt):
     article = _extract(expected, scrambled(path.with_suffix(".html").read_text(encoding="utf-8"), salt))
     for field in ("title", "published_at", "published_date", "location"):
         assert getattr(article, field) == expected[field], field
-    assert word_f1(expected["body"], article.body) >= 0.95
+    assert page_f1(expected["body"], article.body) >= 0.95
     if expected["site"] == "infopublik":  # the byline is found by its text ("Redaktur"), wherever it sits
         for field in ("authors", "editor", "views"):
             assert getattr(article, field) == expected[field], field
@@ -43,4 +43,4 @@ def test_without_structured_data_title_date_and_body_survive(path):
     html = STRUCTURED.sub("", scrambled(path.with_suffix(".html").read_text(encoding="utf-8")))
     article = _extract(expected, html)
     assert article.title == expected["title"] and article.published_date == expected["published_date"]
-    assert word_f1(expected["body"], article.body) >= 0.90
+    assert page_f1(expected["body"], article.body) >= 0.90

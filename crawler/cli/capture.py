@@ -15,7 +15,6 @@ import gzip
 import hashlib
 import json
 import re
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from crawler.enrichment.enrich import enrich
 from crawler.enrichment.topics import load_topics
 from crawler.extraction.decode import ExtractionError
 from crawler.extraction.extract import extract_article
+from crawler.extraction.metrics import page_f1
 from crawler.profile import SiteProfile
 
 FIELDS = ("title", "published_at", "published_date", "authors", "editor", "source", "location", "category", "tags",
@@ -101,8 +101,8 @@ def recheck(record_path: Path, profile: SiteProfile | None) -> tuple[dict[str, A
 
 def problems(record: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What is wrong with today's extraction of a capture: for a reviewed one, every field differing
-    from the reviewed record (the body by word F1); for a draft, no error, a title, a date and a
-    body of 80+ words."""
+    from the reviewed record (the body by shingle F1, :mod:`crawler.extraction.metrics`); for a
+    draft, no error, a title, a date and a body of 80+ words."""
     if "error" in now:
         return [f"extraction failed: {now['error']}"]
     if not record.get("reviewed"):
@@ -115,22 +115,12 @@ def problems(record: dict[str, Any], now: dict[str, Any]) -> list[str]:
         if name not in expected:
             continue
         if name == "body":
-            score = word_f1(expected["body"] or "", now.get("body") or "")
+            score = page_f1(expected["body"], now.get("body"))
             if score < BODY_F1_MIN:
-                issues.append(f"body: word F1 {score:.3f} < {BODY_F1_MIN}")
+                issues.append(f"body: F1 {score:.3f} < {BODY_F1_MIN}")
         elif expected[name] != now.get(name):
             issues.append(f"{name}: expected {expected[name]!r}, got {now.get(name)!r}")
     return issues
-
-
-def word_f1(expected: str | None, got: str | None) -> float:
-    """Word-level F1 of a body against the expected one (case does not count)."""
-    a, b = (Counter(re.findall(r"\w+", (text or "").casefold())) for text in (expected, got))
-    common = sum((a & b).values())
-    if not common:
-        return 1.0 if not a and not b else 0.0
-    precision, recall = common / sum(b.values()), common / sum(a.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def all_captures(fixtures: Path) -> list[Path]:
