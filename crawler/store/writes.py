@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from crawler.enrichment.neardup import (
     confirmed,
@@ -31,6 +31,21 @@ from crawler.store.schema import now_iso
 from crawler.urls import canonical_url, clean_url
 
 VERSIONED = ("title", "body", "published_at", "published_date", "modified_at")
+
+
+class StoredRow(NamedTuple):
+    """What the write path reads of a stored article, by name."""
+
+    title: str | None
+    body: str | None
+    published_at: str | None
+    published_date: str | None
+    modified_at: str | None
+    content_hash: str | None
+    last_seen_at: str | None
+    url: str
+    fetched_url: str | None
+    fetched_key: str | None
 
 
 def article_id(url_key: str) -> str:
@@ -70,15 +85,16 @@ class ArticleWriter:
             self._topics(aid, a, seen, replace=outcome == "updated")
         return outcome
 
-    def _identity(self, a: Article) -> tuple[str, str, tuple | None]:
+    def _identity(self, a: Article) -> tuple[str, str, StoredRow | None]:
         """(article id, key, the stored row or None). A stored row that holds another page moves
         to the URL it was fetched at; a canonical link pointing at another stored article is not
         believed (the page is an article of its own)."""
         key = a.url_key or a.url
         aid = article_id(key)
         row = self._current(aid)
-        if row is not None and _holds_another_page(a, key, row):
-            self._move(aid, row[8], row[9])  # to the URL it was fetched at: this page owns the URL
+        if row is not None and row.fetched_key is not None and _holds_another_page(a, key, row):
+            # to the URL it was fetched at: this page owns the URL
+            self._move(aid, row.fetched_url or row.url, row.fetched_key)
             return aid, key, None
         if row is not None and self._moved_by_wrong_canonical(a, aid, row):
             a.url, a.url_key = clean_url(a.source_url or a.url), a.source_key
@@ -106,10 +122,10 @@ class ArticleWriter:
             day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
         return "new"
 
-    def _update(self, a: Article, aid: str, row: tuple, values: dict[str, Any], seen: str) -> str:
+    def _update(self, a: Article, aid: str, row: StoredRow, values: dict[str, Any], seen: str) -> str:
         """A changed article keeps its previous content in ``article_versions`` (``updated``);
         an unchanged one is only seen again (``unchanged``)."""
-        old = dict(zip(VERSIONED, row[:5], strict=True))
+        old = {k: getattr(row, k) for k in VERSIONED}
         if all(old[k] == values[k] for k in VERSIONED):
             self.conn.execute(
                 "UPDATE articles SET last_seen_at = ?, fetched_at = ?, sitemap_lastmod = "
@@ -121,7 +137,8 @@ class ArticleWriter:
             "INSERT INTO article_versions (article_id, title, body, published_at, "
             "published_date, modified_at, content_hash, seen_at, replaced_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (aid, *row[:6], row[6], seen),
+            (aid, row.title, row.body, row.published_at, row.published_date, row.modified_at, row.content_hash,
+             row.last_seen_at, seen),
         )
         del values["id"]
         assignments = ", ".join(f"{k} = ?" for k in values)
@@ -136,17 +153,14 @@ class ArticleWriter:
             [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],
         )
 
-    def _current(self, aid: str) -> tuple | None:
-        return self.conn.execute(
-            "SELECT title, body, published_at, published_date, modified_at, content_hash, last_seen_at, url, "
-            "fetched_url, fetched_key FROM articles WHERE id = ?",
-            (aid,),
-        ).fetchone()
+    def _current(self, aid: str) -> StoredRow | None:
+        row = self.conn.execute(f"SELECT {', '.join(StoredRow._fields)} FROM articles WHERE id = ?", (aid,)).fetchone()
+        return StoredRow(*row) if row else None
 
-    def _moved_by_wrong_canonical(self, a: Article, aid: str, row: tuple) -> bool:
+    def _moved_by_wrong_canonical(self, a: Article, aid: str, row: StoredRow) -> bool:
         """The page was fetched at a URL of its own, declares the stored article ``aid`` as its
         canonical, and is another article (another title): the canonical link is wrong."""
-        if not a.source_key or a.source_key == (a.url_key or a.url) or same_title(a.title, row[0]):
+        if not a.source_key or a.source_key == (a.url_key or a.url) or same_title(a.title, row.title):
             return False
         alias = self.conn.execute(
             "SELECT 1 FROM article_aliases WHERE url = ? AND article_id = ?", (canonical_url(a.source_url or ""), aid)
@@ -223,12 +237,12 @@ class ArticleWriter:
         return found
 
 
-def _holds_another_page(a: Article, key: str, row: tuple) -> bool:
+def _holds_another_page(a: Article, key: str, row: StoredRow) -> bool:
     """This page was fetched at its own URL, but the row stored under that URL came from
     another page that declared it as canonical, and is another article (another title)."""
-    fetched_key = row[9]
+    fetched_key = row.fetched_key
     own = not a.source_key or a.source_key == key
-    return own and fetched_key is not None and fetched_key != key and not same_title(a.title, row[0])
+    return own and fetched_key is not None and fetched_key != key and not same_title(a.title, row.title)
 
 
 def row_values(a: Article, aid: str, key: str, run_id: RunId | None, seen: str) -> dict[str, Any]:
