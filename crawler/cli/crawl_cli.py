@@ -85,7 +85,7 @@ def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Any:
 
     config = read_config(args.config)
     if not config.channels:
-        raise ValueError("--notify: no channels; write a pantau.toml (README, 'Alerts and feeds') "
+        raise ValueError("--notify: no channels; write a pantau.toml (docs/alerts.md) "
                          "or give --config PATH")  # fmt: skip
     return config
 

@@ -71,7 +71,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     if args.status:
         return _print_status(args.db)
     if not config.channels:
-        return fail("no channels: write a pantau.toml (README, 'Alerts and feeds') or give --config PATH")
+        return fail("no channels: write a pantau.toml (docs/alerts.md) or give --config PATH")
     unknown = [n for n in args.channel or [] if n not in config.channels]
     if unknown:
         return fail(f"unknown channel(s) {', '.join(unknown)}; configured: {', '.join(config.channels)}")
