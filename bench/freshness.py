@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.cli.localserver import ServedSite  # noqa: E402
-from crawler.sites import profiles  # noqa: E402
+from crawler.sites.registry import profiles  # noqa: E402
 from tests.pages_site import article, text  # noqa: E402
 from tests.receivers import Webhook  # noqa: E402
 

@@ -33,7 +33,7 @@ from bench.real_pages import bench_real_pages  # noqa: E402
 from crawler.extraction.dates import parse_date  # noqa: E402
 from crawler.extraction.extract import extract_article  # noqa: E402
 from crawler.extraction.metrics import page_f1  # noqa: E402
-from crawler.sites import profile_for_url  # noqa: E402
+from crawler.sites.registry import profile_for_url  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
 ROUNDS = 2  # extraction and crawl runs are repeated, interleaved, and the best of each kept

@@ -17,9 +17,9 @@ DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")
 # Distributed mode: records go to this Redis (a stream) instead of DB_PATH; `crawler store
 # --from-redis URL` writes them into the SQLite file (crawler.store.relay).
 REDIS_URL = os.environ.get("REDIS_URL") or None
-# Sites added without Python: one TOML file per site (crawler.site_files), beside the spider modules.
+# Sites added without Python: one TOML file per site (crawler.sites.files), beside the spider modules.
 SITES_DIR = os.environ.get("PANTAU_SITES", "sites")
-SPIDER_LOADER_CLASS = "crawler.site_files.PantauSpiderLoader"
+SPIDER_LOADER_CLASS = "crawler.sites.files.PantauSpiderLoader"
 STORE_BATCH_SIZE = 50
 # Watchlist topics (TOML); default: $PANTAU_TOPICS or crawler/enrichment/topics.toml
 TOPICS_FILE = os.environ.get("PANTAU_TOPICS")

@@ -2,7 +2,7 @@
 
 from crawler.extraction.dates import WITA
 from crawler.fetch.spider import NewsSpider
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 # static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)
 _STATIC = (

@@ -7,7 +7,7 @@ The numeric id in ``/kategori/<cat>/<id>/<slug>`` is the article's identity: any
 import re
 
 from crawler.fetch.spider import NewsSpider
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 _ID = re.compile(r"/kategori/[^/]+/(\d{3,})(?:/|$)")
 

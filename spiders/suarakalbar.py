@@ -1,7 +1,7 @@
 """Suara Kalbar (West Kalimantan): WordPress with the Raylight (``ray-*``) theme."""
 
 from crawler.fetch.spider import NewsSpider
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 # Posts from before 2021 came from Blogger: the photo and its caption are a small table above the
 # dateline (Blogger's ``table.tr-caption-container``; that class is inferred, so any small table

@@ -8,7 +8,7 @@ import json
 
 from crawler.cli.capture import all_captures, problems, recheck
 from crawler.cli.localserver import LocalSite
-from crawler.sites import profiles
+from crawler.sites.registry import profiles
 from tests.conftest import FIXTURES, SITES, cli
 
 

@@ -13,7 +13,7 @@ from crawler.extraction.decode import ExtractionError
 from crawler.extraction.extract import extract_article
 from crawler.extraction.generic import generic_paragraphs, strip_site_name
 from crawler.extraction.metrics import body_f1, page_f1
-from crawler.sites import profile_for_url, profiles
+from crawler.sites.registry import profile_for_url, profiles
 from tests.conftest import FIXTURES, article_fixtures, load_expected
 
 # A public subset of Zyte's article-extraction-benchmark (MIT, see its LICENSE), copied from ../shared/data.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from crawler.sites import profiles
+from crawler.sites.registry import profiles
 from tests.conftest import SITES, cli, cli_crawl, query
 from tests.pages_site import PagesSite, article, listing, text
 

@@ -11,7 +11,7 @@ import pytest
 from crawler.extraction.extract import extract_page
 from crawler.extraction.metrics import page_f1
 from crawler.items import Article
-from crawler.sites import profiles
+from crawler.sites.registry import profiles
 from tests.conftest import article_fixtures, load_expected
 from tests.rethemed import scrambled
 

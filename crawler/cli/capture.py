@@ -25,7 +25,7 @@ from crawler.enrichment.topics import load_topics
 from crawler.extraction.decode import ExtractionError
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 FIELDS = ("title", "published_at", "published_date", "authors", "editor", "source", "location", "category", "tags",
           "image_url", "body")  # fmt: skip

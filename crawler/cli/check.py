@@ -20,7 +20,7 @@ from scrapy import signals
 from crawler.extraction.decode import decode_html
 from crawler.extraction.selecting import query
 from crawler.items import Article, Reject
-from crawler.profile import SELECTOR_FIELDS, SiteProfile
+from crawler.sites.profile import SELECTOR_FIELDS, SiteProfile
 
 if TYPE_CHECKING:
     from crawler.fetch.spider import NewsSpider

@@ -129,7 +129,7 @@ def check_names(db: Database, site: str | None = None, topic: str | None = None)
     that exist, not "0 results"): the sites of the profiles and of the archive's runs, the topics
     of the watchlist and of the archive's matches. :class:`ValueError` otherwise."""
     from crawler.enrichment.topics import load_topics
-    from crawler.sites import profiles
+    from crawler.sites.registry import profiles
 
     if site:
         sites = set(profiles()) | {row[0] for row in db.conn.execute("SELECT DISTINCT site FROM crawl_runs")}

@@ -30,7 +30,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if line := quiet_tick(args.db, sites_dir):  # from cron, nothing due: said without loading Scrapy
             print(line)
             return EXIT_OK
-    from crawler.sites import check_sites, profiles
+    from crawler.sites.registry import check_sites, profiles
 
     known = sorted(profiles())
     try:

@@ -11,7 +11,7 @@ import sys
 
 from crawler import __version__
 from crawler.cli.common import EXIT_OK, Parser, fail
-from crawler.profile import ProfileError
+from crawler.sites.profile import ProfileError
 
 
 def build_parser() -> argparse.ArgumentParser:

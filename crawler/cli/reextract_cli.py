@@ -18,7 +18,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from crawler.arguments import since_moment
     from crawler.enrichment.topics import load_topics
     from crawler.fetch.page_archive import archive_dir
-    from crawler.sites import check_sites, profiles
+    from crawler.sites.registry import check_sites, profiles
     from crawler.store.reextract import Outcome, kept_pages, reextract
 
     if not Path(args.db).exists():

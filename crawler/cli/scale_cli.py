@@ -80,7 +80,7 @@ def _notify(db_path: str, config: Any) -> None:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from crawler.sites import check_sites, profiles
+    from crawler.sites.registry import check_sites, profiles
 
     nodes = list(dict.fromkeys(n.rstrip("/") for n in args.scrapyd))
     if args.status:

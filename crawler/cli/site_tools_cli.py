@@ -28,7 +28,7 @@ from crawler.cli.common import (
 from crawler.cli.download import declared_url, download, read_page_file
 from crawler.cli.summary import format_summary
 from crawler.fetch.runner import run_crawl
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 from crawler.store.storage import Database, StorageError
 
 
@@ -40,7 +40,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from crawler.extraction.decode import ExtractionError
     from crawler.extraction.extract import extract_article
     from crawler.items import unusable
-    from crawler.sites import check_sites, profile_for_url, profiles
+    from crawler.sites.registry import check_sites, profile_for_url, profiles
 
     source: str = args.source
     content_type = None
@@ -78,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Whether Pantau works on a site today: exit 0 when title, date and body are found on at
     least 80 % of the sampled article pages, 1 otherwise; nothing is written to any database."""
     from crawler.cli.check import format_report, run_check
-    from crawler.sites import check_sites, profiles
+    from crawler.sites.registry import check_sites, profiles
 
     known = sorted(profiles())
     try:
@@ -101,7 +101,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     """Save live pages as test cases with a draft record, or (``--refresh``) show what the current
     code extracts differently from every capture's record."""
     from crawler.cli.capture import save_capture
-    from crawler.sites import check_sites, profile_for_url, profiles
+    from crawler.sites.registry import check_sites, profile_for_url, profiles
 
     if args.site:
         try:
@@ -137,7 +137,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 def _kept_or_downloaded(url: str, args: argparse.Namespace) -> tuple[bytes, str | None, datetime | None]:
     """The page as a crawl kept it (PAGE_ARCHIVE), else downloaded now; ``--fetch`` downloads."""
     from crawler.fetch.page_archive import archive_dir
-    from crawler.sites import profile_for_url, profiles
+    from crawler.sites.registry import profile_for_url, profiles
     from crawler.store.reextract import kept_page
 
     profile = profiles().get(args.site) if args.site else profile_for_url(url)
@@ -153,7 +153,7 @@ def _kept_or_downloaded(url: str, args: argparse.Namespace) -> tuple[bytes, str 
 def _refresh_captures(root: Path) -> int:
     """Re-extract every capture; print what the current code extracts differently."""
     from crawler.cli.capture import all_captures, problems, recheck
-    from crawler.sites import profiles
+    from crawler.sites.registry import profiles
 
     changed = 0
     for path in all_captures(root):
@@ -174,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
     from crawler.cli.localserver import LocalSite
-    from crawler.sites import profiles
+    from crawler.sites.registry import profiles
 
     if not FIXTURE_SITES.is_dir():
         return fail(f"the fixture sites are missing ({FIXTURE_SITES})")

@@ -105,7 +105,7 @@ def _clock(moment: str | None) -> str:
 
 def cmd_sites(args: argparse.Namespace) -> int:
     from crawler.cli.common import parse_settings
-    from crawler.sites import check_sites
+    from crawler.sites.registry import check_sites
 
     try:
         sites = check_sites(args.site)

@@ -18,7 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.utils.misc import load_object
 
 from crawler.arguments import parse_arguments
-from crawler.profile import ProfileError
+from crawler.sites.profile import ProfileError
 
 
 class Command(ScrapyCrawl):

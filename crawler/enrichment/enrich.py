@@ -16,7 +16,7 @@ from crawler.enrichment.topics import Topic, match_topics
 from crawler.extraction.extract import extract_page
 from crawler.fetch.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.items import Article, Reject
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 
 def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:

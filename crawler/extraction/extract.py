@@ -40,7 +40,7 @@ from crawler.extraction.selecting import _select_all, _select_text, _views, quer
 from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.extraction.titles import choose_title, site_names
 from crawler.items import Article, Reject
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 from crawler.urls import canonical_url, clean_url, host_of, same_site
 
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"

@@ -12,7 +12,7 @@ from crawler.extraction.htmltext import (
     compiled_selector,
     normalize_space,
 )
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 
 def query(sel: Selector, selector: str) -> list:

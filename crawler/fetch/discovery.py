@@ -23,7 +23,7 @@ from crawler.arguments import origin
 from crawler.extraction.dates import http_date, parse_date
 from crawler.extraction.decode import looks_binary
 from crawler.extraction.selecting import query
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 from crawler.urls import clean_url, same_site, with_origin
 
 

@@ -22,7 +22,7 @@ from crawler.fetch.discovery import EntryPoints, SitemapLimits, SiteURLs, local_
 from crawler.fetch.failures import failure_reason, one_line_robots_errors
 from crawler.fetch.frontier import Frontier, ListingWalks
 from crawler.items import Reject, Seen
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 from crawler.urls import canonical_url, host_of
 
 logger = logging.getLogger(__name__)

@@ -79,7 +79,7 @@ def _sent_summary(site: str, crawler: Any) -> dict[str, Any]:
 def preflight(db_path: str | None, sites: list[str]) -> None:
     """Fail at start, clearly, on what would otherwise fail silently during the crawl: an invalid
     selector in a site profile, a database that cannot be opened, repaired or read."""
-    from crawler.sites import profiles
+    from crawler.sites.registry import profiles
 
     for site in sites:
         profiles()[site].check()

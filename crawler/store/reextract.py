@@ -29,7 +29,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.enrichment.enrich import page_record
 from crawler.enrichment.topics import Topic
 from crawler.items import Article, Reject, unusable
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 from crawler.store.schema import now_iso
 from crawler.store.storage import Database
 from crawler.store.writes import article_id, row_values

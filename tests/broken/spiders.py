@@ -1,5 +1,5 @@
 from crawler.fetch.spider import NewsSpider
-from crawler.profile import SiteProfile
+from crawler.sites.profile import SiteProfile
 
 
 class BrokenSpider(NewsSpider):

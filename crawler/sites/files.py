@@ -31,7 +31,7 @@ from typing import Any
 from scrapy.spiderloader import SpiderLoader
 
 from crawler.extraction.dates import zone_from_offset
-from crawler.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
+from crawler.sites.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
 
 # A WordPress news site as most themes build it: what a site file does not say.
 WORDPRESS = SiteProfile(

@@ -8,7 +8,7 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from crawler.profile import ProfileError, SiteProfile
+from crawler.sites.profile import ProfileError, SiteProfile
 from crawler.urls import same_site
 
 logger = logging.getLogger(__name__)
