@@ -154,10 +154,15 @@ def test_a_quick_poll_asks_conditionally_and_parses_nothing_unchanged(tmp_path, 
     assert '"not_modified": 1' in poll.stdout
 
 
-def test_a_quick_poll_falls_back_when_the_feed_fails(tmp_path):
+def _copied_site(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the site that a test may change, and a database beside it."""
     copy = tmp_path / "site"
     shutil.copytree(COPY, copy)
-    db = tmp_path / "p.db"
+    return copy, tmp_path / "p.db"
+
+
+def test_a_quick_poll_falls_back_when_the_feed_fails(tmp_path):
+    copy, db = _copied_site(tmp_path)
     with LocalSite(copy) as site:
         _first_crawl(db, site.url)
         (copy / "feed" / "index.xml").unlink()
@@ -172,9 +177,7 @@ def test_a_quick_poll_falls_back_when_the_feed_fails(tmp_path):
 
 
 def test_a_new_article_in_the_feed_is_found_by_the_quick_poll(tmp_path):
-    copy = tmp_path / "site"
-    shutil.copytree(COPY, copy)
-    db = tmp_path / "p.db"
+    copy, db = _copied_site(tmp_path)
     with LocalSite(copy) as site:
         _first_crawl(db, site.url)
         slug = "/2024/11/bupati-sambas-ingatkan-asn-netral-saat-pilkada/"

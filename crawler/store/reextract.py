@@ -30,6 +30,7 @@ from crawler.enrichment.enrich import page_record
 from crawler.enrichment.topics import Topic
 from crawler.items import Article, Reject, unusable
 from crawler.sites.profile import SiteProfile
+from crawler.store.polling import parse_time
 from crawler.store.schema import now_iso
 from crawler.store.storage import Database
 from crawler.store.writes import article_id, row_values
@@ -103,11 +104,8 @@ def _read(site: str, url: str, path: Path, offset: int) -> KeptPage:
 
 
 def _fetched(record: Any) -> datetime:
-    text = record.rec_headers.get_header("WARC-Date") or ""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
+    """When a kept page was fetched (its WARC-Date); the earliest time when that cannot be read."""
+    return parse_time(record.rec_headers.get_header("WARC-Date")) or datetime.min.replace(tzinfo=UTC)
 
 
 def reextract(db: Database, pages: Iterable[KeptPage], profiles: dict[str, SiteProfile],
