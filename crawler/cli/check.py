@@ -23,6 +23,9 @@ from crawler.items import Article, Reject
 from crawler.sites.profile import SELECTOR_FIELDS, SiteProfile
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
     from crawler.fetch.spider import NewsSpider
 
 FIELDS = ("title", "published", "authors", "editor", "location", "body", "image", "tags", "category")
@@ -38,9 +41,9 @@ class CollectPipeline:
         self.rejects: list[Reject] = []
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> CollectPipeline:
+    def from_crawler(cls, crawler: Crawler) -> CollectPipeline:
         pipeline = cls()
-        crawler.check_collector = pipeline
+        vars(crawler)["check_collector"] = pipeline  # read back by run_check
         return pipeline
 
     def process_item(self, item: Any) -> Any:
@@ -72,7 +75,7 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
         crawler = process.create_crawler(site)
         pages: dict[str, bytes] = {}
 
-        def keep(response: Any, request: Any, spider: Any) -> None:
+        def keep(response: Response, request: Request, spider: Any) -> None:
             if not request.meta.get("entry") and len(pages) < sample:
                 pages[spider.urls.public_url(response.url)] = response.body
 

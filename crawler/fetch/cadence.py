@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 HOURS_AROUND = 1  # the hour-of-day pattern looks at this many hours either side of now
 
@@ -31,7 +34,7 @@ class Cadence:
     full_walk: float = 86400.0  # FULL_WALK_INTERVAL: a full walk of every entry point at least this often
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Cadence:
+    def from_settings(cls, settings: BaseSettings) -> Cadence:
         return cls(
             floor=settings.getfloat("SCHEDULE_MIN_INTERVAL", cls.floor),
             ceiling=settings.getfloat("SCHEDULE_MAX_INTERVAL", cls.ceiling),

@@ -22,13 +22,16 @@ import hashlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.store.polling import Validator, parse_time
 from crawler.store.schema import now_iso
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +57,12 @@ class ConditionalRequestsMiddleware:
     (``request.meta["unchanged"]``: ``"not-modified"`` or ``"same-body"``) for the spider to skip,
     and robots.txt served from the database while it is fresh."""
 
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.robots_max_age = crawler.settings.getfloat("ROBOTS_CACHE_SECONDS", 86400.0)
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> ConditionalRequestsMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
         return cls(crawler)
 
     def _book(self) -> tuple[Any, ValidatorBook | None]:

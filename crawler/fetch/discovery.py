@@ -13,7 +13,7 @@ import gzip
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -25,6 +25,9 @@ from crawler.extraction.decode import looks_binary
 from crawler.extraction.selecting import query
 from crawler.sites.profile import SiteProfile
 from crawler.urls import clean_url, same_site, with_origin
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 
 class Unreadable(ValueError):
@@ -98,7 +101,7 @@ class SitemapLimits:
     documents: int = 0  # sitemaps admitted in this crawl (and one more once the limit is recorded)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SitemapLimits:
+    def from_settings(cls, settings: BaseSettings) -> SitemapLimits:
         return cls(
             max_documents=settings.getint("SITEMAP_MAX_DOCUMENTS", 500),
             max_depth=settings.getint("SITEMAP_MAX_DEPTH", 3),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote_plus
 
 import scrapy
@@ -33,6 +33,9 @@ from crawler.fetch.entry_spider import EntrySpider
 from crawler.items import Reject
 from crawler.urls import canonical_url
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,7 +44,7 @@ class DiscoverySpider(EntrySpider):
     request (:meth:`article_request`)."""
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.robots_from_scrapy:  # robots.txt is read once, by Scrapy's middleware
             crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)

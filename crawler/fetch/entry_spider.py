@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -24,6 +24,9 @@ from crawler.fetch.frontier import Frontier, ListingWalks
 from crawler.items import Reject, Seen
 from crawler.sites.profile import SiteProfile
 from crawler.urls import canonical_url, host_of
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ class EntrySpider(scrapy.Spider):
         self.entry_points = EntryPoints()  # what each gave (for crawler check)
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.profile.check()
         one_line_robots_errors()

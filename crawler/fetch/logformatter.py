@@ -9,12 +9,15 @@ logged at DEBUG: the summary counts them.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.logformatter import LogFormatter
 
 from crawler.safetext import safe_text
 from crawler.store.pipelines import drop_reason
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
 
 USER_CHOICES = frozenset({"before-since", "bookkeeping"})
 
@@ -23,13 +26,13 @@ def _reason(exception: BaseException) -> str:
     return safe_text(str(exception)).splitlines()[0][:300] if str(exception) else type(exception).__name__
 
 
-def _url(item: Any, response: Any) -> str:
+def _url(item: Any, response: Response) -> str:
     return str(getattr(item, "url", None) or getattr(response, "url", "") or "")
 
 
 class PantauLogFormatter(LogFormatter):
     # Scrapy 2.15 passes the spider, newer releases may not: it stays optional here
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
+    def dropped(self, item: Any, exception: BaseException, response: Response, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
         reason = _reason(exception)
         level = getattr(exception, "log_level", None)
         if drop_reason(exception)[0] in USER_CHOICES:
@@ -39,6 +42,6 @@ class PantauLogFormatter(LogFormatter):
         return {"level": level if level is not None else logging.WARNING, "msg": "Dropped %(url)s: %(reason)s",
                 "args": {"url": _url(item, response), "reason": reason}}  # fmt: skip
 
-    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
+    def item_error(self, item: Any, exception: BaseException, response: Response, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
         return {"level": logging.ERROR, "msg": "Could not store %(url)s: %(reason)s",
                 "args": {"url": _url(item, response), "reason": _reason(exception)}}  # fmt: skip

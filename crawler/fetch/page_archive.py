@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -36,12 +36,17 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.store.storage import default_db_path
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+    from scrapy.settings import BaseSettings
+
 logger = logging.getLogger(__name__)
 
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})  # the body is decoded
 
 
-def archive_dir(settings: Any) -> Path:
+def archive_dir(settings: BaseSettings) -> Path:
     """Where the pages of the crawls into ``DB_PATH`` are kept."""
     if folder := settings.get("PAGE_ARCHIVE_DIR"):
         return Path(folder)
@@ -50,7 +55,7 @@ def archive_dir(settings: Any) -> Path:
 
 
 class PageArchive:
-    def __init__(self, crawler: Any) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("PAGE_ARCHIVE", True):
             raise NotConfigured
         if crawler.settings.get("REDIS_URL") and not crawler.settings.get("PAGE_ARCHIVE_DIR"):
@@ -64,13 +69,13 @@ class PageArchive:
         self.failed = False
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> PageArchive:
+    def from_crawler(cls, crawler: Crawler) -> PageArchive:
         archive = cls(crawler)
         crawler.signals.connect(archive.response_received, signal=signals.response_received)
         crawler.signals.connect(archive.spider_closed, signal=signals.spider_closed)
         return archive
 
-    def response_received(self, response: Any, request: Any, spider: Any) -> None:
+    def response_received(self, response: Response, request: Request, spider: Any) -> None:
         if self.failed or response.status != 200 or getattr(request.callback, "__name__", "") != "parse_article":
             return
         try:

@@ -10,11 +10,15 @@ warning (a robots.txt asking for an hour between requests would make a site uncr
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.httpobj import urlparse_cached
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +37,11 @@ def asked_delay(parser: Any, user_agent: str | bytes) -> float | None:
     return max(delays) if delays else None
 
 
-def floors(crawler: Any) -> dict[str, float]:
+def floors(crawler: Crawler) -> dict[str, float]:
     """Download slot key -> the least delay its site asked for (kept on the crawler: Scrapy's slots
     take no attributes of ours)."""
-    if not hasattr(crawler, "pantau_delay_floors"):
-        crawler.pantau_delay_floors = {}
-    return crawler.pantau_delay_floors
+    found: dict[str, float] = vars(crawler).setdefault("pantau_delay_floors", {})
+    return found
 
 
 def set_floor(slot: Any, delay: float) -> None:
@@ -53,7 +56,7 @@ def set_floor(slot: Any, delay: float) -> None:
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, which also applies the site's Crawl-delay to its slot."""
 
-    def process_request_2(self, rp: Any, request: Any) -> None:
+    def process_request_2(self, rp: Any, request: Request) -> None:
         if rp is not None:
             try:
                 self._apply_delay(rp, request)
@@ -61,7 +64,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
                 logger.warning("robots.txt Crawl-delay not applied to %s: %s: %s", request.url, type(exc).__name__, exc)
         super().process_request_2(rp, request)
 
-    def _apply_delay(self, rp: Any, request: Any) -> None:
+    def _apply_delay(self, rp: Any, request: Request) -> None:
         downloader = self.crawler.engine.downloader if self.crawler.engine else None
         if downloader is None:
             return
@@ -69,7 +72,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         known = floors(self.crawler)
         if key in known:
             return
-        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
+        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent") or self._default_useragent
         delay = asked_delay(rp, agent) or 0.0
         cap = self.crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
         host = urlparse_cached(request).netloc
@@ -87,7 +90,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
 class PoliteAutoThrottle(AutoThrottle):
     """AutoThrottle that never goes below the delay a site's robots.txt asks for."""
 
-    def _adjust_delay(self, slot: Any, latency: float, response: Any) -> None:
+    def _adjust_delay(self, slot: Any, latency: float, response: Response) -> None:
         super()._adjust_delay(slot, latency, response)
         slots = self.crawler.engine.downloader.slots if self.crawler.engine else {}
         floor = max((d for key, d in floors(self.crawler).items() if slots.get(key) is slot), default=0.0)

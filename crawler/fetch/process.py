@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import CrawlerProcess
 
 from crawler.fetch.offload import Offload
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 
 class PantauProcess(CrawlerProcess):
@@ -14,7 +17,7 @@ class PantauProcess(CrawlerProcess):
     recorded and are fetched again next time), so that a slow page cannot hold the crawl's end
     past the downloads in flight; then Scrapy's own graceful stop."""
 
-    def __init__(self, settings: Any, offload: Offload) -> None:
+    def __init__(self, settings: Settings, offload: Offload) -> None:
         super().__init__(settings)
         self.offload = offload
 

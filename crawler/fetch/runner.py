@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 
 def run_crawl(
@@ -65,7 +68,7 @@ def run_crawl(
     return summaries
 
 
-def _sent_summary(site: str, crawler: Any) -> dict[str, Any]:
+def _sent_summary(site: str, crawler: Crawler) -> dict[str, Any]:
     """A site's summary in distributed mode: its records went to Redis, not to the database."""
     stats = crawler.stats
     row = {"site": site, **(stats.get_value("pantau/record") or {}), "new": stats.get_value("pantau/queued", 0),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
 from scrapy import signals
@@ -36,6 +36,10 @@ from crawler.store.known import KnownArticles, stored_state
 from crawler.store.polling import stored_validators
 from crawler.urls import canonical_url
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
 logger = logging.getLogger(__name__)
 
 
@@ -53,7 +57,7 @@ class NewsSpider(DiscoverySpider):
         self.topics: tuple[Topic, ...] = ()  # the watchlist, from TOPICS_FILE
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
         known: KnownArticles
@@ -140,7 +144,7 @@ class NewsSpider(DiscoverySpider):
         yield Reject(self.urls.public_url(first_url), self.name, *failure_reason(failure))
 
 
-def offload_from_settings(settings: Any) -> Offload:
+def offload_from_settings(settings: BaseSettings) -> Offload:
     """The helper processes a crawl's settings ask for (``EXTRACT_WORKERS``, ``EXTRACT_TIMEOUT``)."""
     timeout = settings.getfloat("EXTRACT_TIMEOUT", 20.0)
     return Offload(settings.getint("EXTRACT_WORKERS", 1), timeout if timeout > 0 else None)

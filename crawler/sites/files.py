@@ -26,12 +26,15 @@ import tomllib
 from dataclasses import replace
 from datetime import timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.spiderloader import SpiderLoader
 
 from crawler.extraction.dates import zone_from_offset
 from crawler.sites.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 # A WordPress news site as most themes build it: what a site file does not say.
 WORDPRESS = SiteProfile(
@@ -154,7 +157,7 @@ class PantauSpiderLoader(SpiderLoader):
     """Scrapy's spider loader, plus a spider for each site file of ``SITES_DIR``. A site file may
     not reuse the name of a spider module."""
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         found, self.broken = site_files(settings.get("SITES_DIR"))
         for profile in found:

@@ -23,6 +23,8 @@ from crawler.store.storage import Database, StorageError, WriteFailed, default_d
 from crawler.store.tally import RunTally
 
 if TYPE_CHECKING:
+    from scrapy.http import Request, Response
+
     from crawler.store.relay import RedisStore
 
 logger = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ def drop_reason(exception: BaseException) -> tuple[str, str]:
     return (reason.strip() or "dropped"), detail.strip()
 
 
-def redirect_reject(request: Any, spider: Any, site: str) -> Reject | None:
+def redirect_reject(request: Request, spider: Any, site: str) -> Reject | None:
     """The scheduler dropped a redirect as a duplicate: a redirect loop, or a redirect to a page
     already fetched. Only redirects are recorded; ordinary duplicate links are expected."""
     redirects = request.meta.get("redirect_urls")
@@ -149,14 +151,14 @@ class StorePipeline:
                     self._fail(str(exc))
         return item
 
-    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Any) -> None:
         if isinstance(item, Seen | Reject) or self.db is None:
             return  # bookkeeping, already handled; or not a Pantau crawl
         reason, detail = drop_reason(exception)
         url = getattr(item, "url", "") or getattr(response, "url", "")
         self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))
 
-    def request_dropped(self, request: Any, spider: Any) -> None:
+    def request_dropped(self, request: Request, spider: Any) -> None:
         if (reject := redirect_reject(request, spider, self.site)) is not None:
             self._reject(reject)
 

@@ -10,10 +10,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.fetch.cadence import Cadence, duration_text, learnt_interval, next_interval
 from crawler.store.schema import now_iso
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +168,7 @@ def record_poll(conn: sqlite3.Connection, site: str, status: str, slowed: bool, 
     return interval, stretched
 
 
-def schedule_next(db: Any, spider: Any, status: str, crawler: Any) -> None:
+def schedule_next(db: Any, spider: Any, status: str, crawler: Crawler) -> None:
     """After a run of ``spider``'s site (in the store pipeline's writer thread): when the site is due
     again, learnt from its history and stretched after a failure or a 429/503; and, after a run
     that finished, the validators of the entry points it read. One transaction."""
