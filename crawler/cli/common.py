@@ -12,14 +12,8 @@ from crawler.safetext import safe_text
 from crawler.store.storage import Database, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
 LOG_LEVELS = ("DEBUG", "INFO", "PROGRESS", "WARNING", "ERROR", "CRITICAL")  # PROGRESS: crawler.fetch.progress
-
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
 FIXTURE_SITES = PROJECT_ROOT / "fixtures" / "sites"
 
 

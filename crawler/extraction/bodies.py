@@ -1,16 +1,12 @@
-"""Choosing the body between the one a page declares (JSON-LD articleBody) and the one found in its
-markup."""
+"""Choosing the body between the one a page declares (JSON-LD ``articleBody``) and the one found in
+its markup, by length rather than first-wins."""
 
 from __future__ import annotations
 
 from typing import Any
 
-Paragraphs = tuple[list[str], list[str]]
-
-
+Paragraphs = tuple[list[str], list[str]]  # (clean paragraphs, raw paragraphs)
 SUMMARY_SHARE = 0.5  # a body with under half the words of another candidate is a summary or a teaser
-
-
 SHORT_BODY = 400  # words: a body found this short by trafilatura's fast mode is looked for again
 
 
