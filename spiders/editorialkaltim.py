@@ -2,7 +2,7 @@
 
 from crawler.extraction.dates import WITA
 from crawler.fetch.spider import NewsSpider
-from crawler.sites.profile import SiteProfile
+from crawler.sites.profile import SiteProfile, feed, listing, search, sitemap
 
 # static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)
 _STATIC = (
@@ -36,10 +36,12 @@ PROFILE = SiteProfile(
         ".share-buttons", ".stream-item", ".tie-related",
     ),  # fmt: skip
     boilerplate=(r"dapatkan\s+update\s+berita.*editorialkaltim.*",),
-    sitemaps=("/sitemap_index.xml", "/wp-sitemap.xml"),
-    feeds=("/feed/",),
-    listings=("/",),
-    search=("/?s={query}",),
+    entry_points=(  # where discovery starts, typed
+        sitemap("/sitemap_index.xml"), sitemap("/wp-sitemap.xml"),
+        feed("/feed/"),
+        listing("/"),
+        search("/?s={query}"),
+    ),
 )
 
 

@@ -7,7 +7,7 @@ The numeric id in ``/kategori/<cat>/<id>/<slug>`` is the article's identity: any
 import re
 
 from crawler.fetch.spider import NewsSpider
-from crawler.sites.profile import SiteProfile
+from crawler.sites.profile import SiteProfile, feed, listing, search, sitemap
 
 _ID = re.compile(r"/kategori/[^/]+/(\d{3,})(?:/|$)")
 
@@ -42,10 +42,12 @@ PROFILE = SiteProfile(
     views=(".view-count", "//*[contains(text(), ' Kali')][not(*)]"),
     body_drop=(".berita-terkait", ".info-copy", ".view-count"),
     boilerplate=(r"anda\s+dapat\s+menyiarkan\s+ulang.*", r"\d[\d.]*\s+kali"),
-    sitemaps=("/sitemap.xml",),
-    feeds=("/rss",),
-    listings=("/", "/kategori/nusantara"),
-    search=("/search?q={query}",),
+    entry_points=(  # where discovery starts, typed
+        sitemap("/sitemap.xml"),
+        feed("/rss"),
+        listing("/"), listing("/kategori/nusantara"),
+        search("/search?q={query}"),
+    ),
 )
 
 

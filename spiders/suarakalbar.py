@@ -1,7 +1,7 @@
 """Suara Kalbar (West Kalimantan): WordPress with the Raylight (``ray-*``) theme."""
 
 from crawler.fetch.spider import NewsSpider
-from crawler.sites.profile import SiteProfile
+from crawler.sites.profile import SiteProfile, feed, listing, search, sitemap
 
 # Posts from before 2021 came from Blogger: the photo and its caption are a small table above the
 # dateline (Blogger's ``table.tr-caption-container``; that class is inferred, so any small table
@@ -39,10 +39,12 @@ PROFILE = SiteProfile(
         ".main-single-tags", ".main-single-related", "table.tr-caption-container", _CAPTION_TABLE,
     ),  # fmt: skip
     boilerplate=(r"(?:ikuti|follow)\b.{0,40}google\s*news.*",),
-    sitemaps=("/sitemap_index.xml", "/wp-sitemap.xml"),
-    feeds=("/feed/",),
-    listings=("/", "/category/kalbar/"),
-    search=("/?s={query}",),
+    entry_points=(  # where discovery starts, typed
+        sitemap("/sitemap_index.xml"), sitemap("/wp-sitemap.xml"),
+        feed("/feed/"),
+        listing("/"), listing("/category/kalbar/"),
+        search("/?s={query}"),
+    ),
 )
 
 

@@ -112,3 +112,27 @@ def test_scrapy_crawl_says_a_wrong_name_or_argument_in_one_line():
                        (["suarakalbar", "-a", "since=7x"], "since wants YYYY-MM-DD, 7d, 24h or 2w, got '7x'")):  # fmt: skip
         done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 2 and done.stderr == f"scrapy crawl: error: {says}\n", done.stderr
+
+
+def test_entry_points_are_typed_and_checked(tmp_path):
+    """A site's entry points are declared by kind; a site file names the kinds it changes (the rest
+    stay WordPress's), and an entry point that cannot work (no leading /, a search without
+    {query}) is refused with the file named."""
+    from crawler.sites.files import profile_from_file
+    from crawler.sites.profile import EntryPoint, ProfileError
+    from crawler.sites.registry import profiles
+
+    assert profiles()["suarakalbar"].entry_points[:3] == (
+        EntryPoint("sitemap", "/sitemap_index.xml"), EntryPoint("sitemap", "/wp-sitemap.xml"), EntryPoint("feed", "/feed/"))
+    good = tmp_path / "contohpost.toml"
+    good.write_text('domains = ["contohpost.id"]\nhome = "https://contohpost.id/"\nfeeds = ["/rss.xml"]\n')
+    profile = profile_from_file(good)
+    assert profile.feeds == ("/rss.xml",)
+    assert profile.sitemaps == ("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml")  # WordPress's, kept
+    assert profile.searches == ("/?s={query}",)
+    for key, value, says in (("search", '["/?s=netralitas"]', "{query}"), ("listings", '["kategori/daerah"]', "starting with /")):
+        bad = tmp_path / "salah.toml"
+        bad.write_text(f'domains = ["contohpost.id"]\nhome = "https://contohpost.id/"\n{key} = {value}\n')
+        with pytest.raises(ProfileError) as refused:
+            profile_from_file(bad)
+        assert "salah.toml" in str(refused.value) and says in str(refused.value)

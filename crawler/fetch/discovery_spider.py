@@ -73,7 +73,7 @@ class DiscoverySpider(EntrySpider):
         for path in p.feeds:
             yield self.discovery_request(self.urls.entry(path), self.parse_feed)
         listings = [(self.urls.entry(path), i == 0) for i, path in enumerate(p.listings)]
-        searches = (t.format(query=quote_plus(term)) for t in p.search for term in p.search_terms)
+        searches = (t.format(query=quote_plus(term)) for t in p.searches for term in p.search_terms)
         listings += [(self.urls.entry(path), False) for path in searches]
         for url, home in listings:
             key = canonical_url(self.urls.public_url(self.urls.crawl_url(url)))

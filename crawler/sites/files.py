@@ -1,7 +1,8 @@
 """Sites added without Python: one TOML file per site in a ``sites/`` folder.
 
 Most regional portals run WordPress; for them a file naming the domains is enough, and the
-generic WordPress profile below supplies the rest (sitemaps, feed, listings, search, selectors).
+generic WordPress profile below supplies the rest (its entry points: sitemaps, feed, listings,
+search; selectors). A site file names only the kinds of entry point it changes.
 Anything may be overridden::
 
     # sites/pontianakpost.toml (the file name is the site's name)
@@ -31,7 +32,17 @@ from typing import TYPE_CHECKING, Any
 from scrapy.spiderloader import SpiderLoader
 
 from crawler.extraction.dates import zone_from_offset
-from crawler.sites.profile import SELECTOR_FIELDS, ProfileError, SiteProfile
+from crawler.sites.profile import (
+    SELECTOR_FIELDS,
+    EntryKind,
+    EntryPoint,
+    ProfileError,
+    SiteProfile,
+    feed,
+    listing,
+    search,
+    sitemap,
+)
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -50,9 +61,11 @@ WORDPRESS = SiteProfile(
     tags=("a[rel=tag]::text",),
     image=("meta[property='og:image']::attr(content)",),
     body=("div.entry-content", "div.post-content", "div.td-post-content", "div.content-inner", "article"),
-    sitemaps=("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml"),
-    feeds=("/feed/",), listings=("/",), search=("/?s={query}",),
+    entry_points=(sitemap("/sitemap_index.xml"), sitemap("/wp-sitemap.xml"), sitemap("/sitemap.xml"),
+                  feed("/feed/"), listing("/"), search("/?s={query}")),
 )  # fmt: skip
+# a site file's keys for its entry points, by kind
+ENTRY_KEYS: dict[str, EntryKind] = {"sitemaps": "sitemap", "feeds": "feed", "listings": "listing", "search": "search"}
 _TOP = {"label", "domains", "home", "article_path", "listing_path", "static_path", "timezone", "language",
         "sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate", "selectors"}  # fmt: skip
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -120,9 +133,10 @@ def profile_from_file(path: Path) -> SiteProfile:
             values[key] = _string(path, key, data[key])
     if "timezone" in data:
         values["timezone"] = _zone(path, data["timezone"])
-    for key in ("sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate"):
+    for key in ("search_terms", "boilerplate"):
         if key in data:
             values[key] = _strings(path, key, data[key])
+    values["entry_points"] = _entry_points(path, data)
     values |= _selectors(path, data.get("selectors", {}))
     profile = replace(WORDPRESS, **values)
     try:
@@ -130,6 +144,15 @@ def profile_from_file(path: Path) -> SiteProfile:
     except ProfileError as exc:
         raise ProfileError(f"{path}: {exc}") from None
     return profile
+
+
+def _entry_points(path: Path, data: dict[str, Any]) -> tuple[EntryPoint, ...]:
+    """The site file's entry points; a kind it does not name keeps WordPress's."""
+    found = []
+    for key, kind in ENTRY_KEYS.items():
+        paths = _strings(path, key, data[key]) if key in data else WORDPRESS.paths(kind)
+        found += [EntryPoint(kind, p) for p in paths]
+    return tuple(found)
 
 
 def site_files(folder: str | Path | None) -> tuple[list[SiteProfile], dict[str, str]]:

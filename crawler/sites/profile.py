@@ -1,7 +1,9 @@
 """Site profiles: the small, declarative part of a site that the generic code cannot guess.
 
-A profile holds selectors for layer 3 of extraction and the entry points for discovery. Every
-selector list is tried in order; a missing or wrong selector just falls through to the next layer.
+A profile holds selectors for layer 3 of extraction and the typed entry points for discovery
+(sitemaps, feeds, listings, search pages: :class:`EntryPoint`, as Fundus declares a publisher's
+sources). Every selector list is tried in order; a missing or wrong selector just falls through to
+the next layer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
+from typing import Literal
 from urllib.parse import urlsplit
 
 from crawler.extraction.dates import WIB
@@ -27,6 +30,36 @@ COMMON_BODY_DROP: tuple[str, ...] = (
     "[class*='breadcrumb']", "[class*='author-box']", "[class*='notification']",
     "figure", "figcaption", ".wp-caption", "nav", "aside", "footer",
 )  # fmt: skip
+
+
+EntryKind = Literal["sitemap", "feed", "listing", "search"]
+ENTRY_KINDS: tuple[EntryKind, ...] = ("sitemap", "feed", "listing", "search")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """Where discovery starts on a site: a path on the site's origin (a search's is a template with
+    ``{query}``). Several of one kind are tried in the order declared (sitemaps: alternatives, a
+    plugin's index before WordPress core's)."""
+
+    kind: EntryKind
+    path: str
+
+
+def sitemap(path: str) -> EntryPoint:
+    return EntryPoint("sitemap", path)
+
+
+def feed(path: str) -> EntryPoint:
+    return EntryPoint("feed", path)
+
+
+def listing(path: str) -> EntryPoint:
+    return EntryPoint("listing", path)
+
+
+def search(template: str) -> EntryPoint:
+    return EntryPoint("search", template)
 
 
 @dataclass(frozen=True)
@@ -55,11 +88,8 @@ class SiteProfile:
     body: tuple[str, ...] = ()
     body_drop: tuple[str, ...] = ()  # removed from the body on top of COMMON_BODY_DROP
     boilerplate: tuple[str, ...] = ()  # regexes: body paragraphs matching one are dropped
-    # Discovery: paths on the site's origin.
-    sitemaps: tuple[str, ...] = ()
-    feeds: tuple[str, ...] = ()
-    listings: tuple[str, ...] = ()
-    search: tuple[str, ...] = ()  # templates with {query}
+    # Discovery: where it starts, typed (paths on the site's origin).
+    entry_points: tuple[EntryPoint, ...] = ()
     search_terms: tuple[str, ...] = ("netralitas ASN",)
     next_page: tuple[str, ...] = (
         "link[rel=next]::attr(href)",
@@ -78,6 +108,27 @@ class SiteProfile:
     # regex on the URL path of static pages that look like articles (whole slugs, e.g.
     # ``^/(?:pedoman-media-siber|tentang-kami)/?$``): never fetched as articles
     static_path: str | None = None
+
+    def paths(self, kind: EntryKind) -> tuple[str, ...]:
+        """The paths of one kind of entry point, in the order declared."""
+        return tuple(e.path for e in self.entry_points if e.kind == kind)
+
+    @property
+    def sitemaps(self) -> tuple[str, ...]:
+        return self.paths("sitemap")
+
+    @property
+    def feeds(self) -> tuple[str, ...]:
+        return self.paths("feed")
+
+    @property
+    def listings(self) -> tuple[str, ...]:
+        return self.paths("listing")
+
+    @property
+    def searches(self) -> tuple[str, ...]:
+        """Search page templates (``{query}``)."""
+        return self.paths("search")
 
     def is_article_url(self, url: str) -> bool:
         return self.refusal(url) is None
@@ -115,6 +166,12 @@ class SiteProfile:
                     selector_xpath(selector)
                 except Exception as exc:  # cssselect and lxml raise assorted errors
                     problems.append(f"{name} selector {selector!r}: {exc}")
+        for entry in self.entry_points:
+            if entry.kind not in ENTRY_KINDS or not entry.path.startswith("/"):
+                problems.append(f"entry point {entry.kind} {entry.path!r}: a kind of {', '.join(ENTRY_KINDS)} "
+                                "and a path on the site, starting with /")  # fmt: skip
+            elif entry.kind == "search" and "{query}" not in entry.path:
+                problems.append(f"search {entry.path!r}: a template with {{query}}")
         for name in ("article_path", "listing_path", "static_path"):
             pattern = getattr(self, name)
             try:
