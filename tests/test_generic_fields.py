@@ -93,3 +93,11 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
     assert sum(authors) / len(authors) >= 0.88
     assert sum(days) / len(days) >= 0.96
     assert sum(instants) / len(instants) >= 0.98
+
+
+def test_a_comment_inside_a_heading_of_the_body_is_no_article_text():
+    """Real markup (a Fundus page): an HTML comment inside a sub-heading. It is never text, and
+    trafilatura 2.0.0 (the oldest version allowed) raised on it, losing the whole record."""
+    body = ("<h1>Bupati Tegaskan ASN Netral</h1>" + BODY + "<h2>Sanksi <!-- teaser --> disiplin</h2>" + BODY)
+    record = extract_article(page(body=body), "https://example.org/a/1", None)
+    assert "Sanksi disiplin" in record.body.replace("  ", " ") and "teaser" not in record.body

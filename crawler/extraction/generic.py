@@ -147,7 +147,10 @@ _INLINE = ("b", "i", "u", "em", "strong", "font", "span", "small", "big", "sup",
 
 
 def _bounded_tree(root: etree._Element) -> etree._Element:
+    """The page as trafilatura is given it: a copy without comments (never article text; trafilatura
+    2.0.0 fails on a comment inside a heading), inline formatting flattened on huge pages."""
     tree = copy.deepcopy(root)
+    etree.strip_elements(tree, etree.Comment, with_tail=False)
     if sum(1 for _ in tree.iter()) > MAX_GENERIC_ELEMENTS:
         etree.strip_tags(tree, *_INLINE)
         tree = html.fromstring(etree.tostring(tree))  # re-parsed: merged text nodes, as a page would be
