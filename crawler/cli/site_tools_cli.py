@@ -114,17 +114,18 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if not args.sources:
         return fail("give URLs (or saved .html files with --url) to capture, or --refresh")
     for source in args.sources:
+        remote = source.startswith(("http://", "https://"))
+        if not remote and not args.url:
+            return fail(f"{source}: a saved page needs --url, the address it was saved from")
+        url = args.url or source
+        profile = profiles().get(args.site) if args.site else profile_for_url(url)
+        if profile is None:
+            return fail(f"{url} is not on a known site; name it with --site")
         try:
-            if source.startswith(("http://", "https://")):
-                body, content_type, fetched_at = _kept_or_downloaded(source, args)
-                url = args.url or source
+            if remote:
+                body, content_type, fetched_at = _kept_or_downloaded(source, url, profile.name, args)
             else:
-                if not args.url:
-                    return fail(f"{source}: a saved page needs --url, the address it was saved from")
-                body, content_type, url, fetched_at = read_page_file(source), None, args.url, None
-            profile = profiles().get(args.site) if args.site else profile_for_url(url)
-            if profile is None:
-                return fail(f"{url} is not on a known site; name it with --site")
+                body, content_type, fetched_at = read_page_file(source), None, None
             headers = {"Content-Type": content_type} if content_type else {}
             path = save_capture(root / profile.name / "captured", url, body, headers, profile, force=args.force,
                                 fetched_at=fetched_at)
@@ -134,20 +135,20 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _kept_or_downloaded(url: str, args: argparse.Namespace) -> tuple[bytes, str | None, datetime | None]:
-    """The page as a crawl kept it (PAGE_ARCHIVE), else downloaded now; ``--fetch`` downloads."""
+def _kept_or_downloaded(source: str, url: str, site: str,
+                        args: argparse.Namespace) -> tuple[bytes, str | None, datetime | None]:  # fmt: skip
+    """The page of ``url`` as a crawl of ``site`` kept it (PAGE_ARCHIVE), else ``source``
+    downloaded now; ``--fetch`` downloads."""
     from crawler.fetch.page_archive import archive_dir
-    from crawler.sites.registry import profile_for_url, profiles
     from crawler.store.reextract import kept_page
 
-    profile = profiles().get(args.site) if args.site else profile_for_url(url)
-    if profile is not None and not args.fetch:
+    if not args.fetch:
         folder = Path(args.pages) if args.pages else archive_dir(project_settings({"DB_PATH": args.db}))
-        if page := kept_page(folder, profile.name, url):
+        if page := kept_page(folder, site, url):
             print(f"{url}: the page kept by the crawl of {page.fetched_at:%Y-%m-%d %H:%M} UTC (--fetch: download it)",
                   file=sys.stderr)  # fmt: skip
             return page.body, page.content_type, page.fetched_at
-    return (*download(url, args.timeout), None)
+    return (*download(source, args.timeout), None)
 
 
 def _refresh_captures(root: Path) -> int:
