@@ -14,7 +14,7 @@ def _words(found: Paragraphs | None) -> int:
     return sum(len(x.split()) for x in found[0]) if found else 0
 
 
-def _declared_or_found(declared: Paragraphs | None, generic: Any,
+def declared_or_found(declared: Paragraphs | None, generic: Any,
                        profiled: bool) -> tuple[Paragraphs | None, str | None]:  # fmt: skip
     """The body the page declares (JSON-LD ``articleBody``) or the one found in its markup, chosen by
     length rather than first-wins: a declared body much shorter than the one in the page is a summary

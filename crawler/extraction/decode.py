@@ -100,7 +100,7 @@ def _undeclared_encoding(data: bytes) -> str | None:
 # A feed or a sitemap: its root element, after any XML declaration or comments. A comment cannot
 # reach past its own "-->" (a lazy ".*?" could, and a page opening with comments made the match
 # backtrack for minutes); only the head of the page is looked at.
-_XML_DOCUMENT = re.compile(
+XML_DOCUMENT = re.compile(
     r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:(?!-->).)*-->\s*|<\?[^>]*>\s*)*<(rss|feed|urlset|sitemapindex|rdf:RDF)\b",
     re.S | re.I,
 )

@@ -17,12 +17,12 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.authors import generic_authors, person_names
-from crawler.extraction.bodies import _declared_or_found
+from crawler.extraction.bodies import declared_or_found
 from crawler.extraction.bylines import Byline, credit_lines, find_location, parse_byline
 from crawler.extraction.cleanup import body_text, clean_paragraphs
 from crawler.extraction.dates import WIB, ParsedDate, declared_zone, parse_date
 from crawler.extraction.decode import (
-    _XML_DOCUMENT,
+    XML_DOCUMENT,
     XML_HEAD,
     ExtractionError,
     decode_html,
@@ -36,7 +36,7 @@ from crawler.extraction.htmltext import (
     element_paragraphs,
     normalize_space,
 )
-from crawler.extraction.selecting import _select_all, _select_text, _views, query
+from crawler.extraction.selecting import query, select_all, select_text, views_of
 from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.extraction.titles import choose_title, site_names
 from crawler.items import Article, Reject
@@ -80,10 +80,10 @@ class _Page:
     fetched: datetime
 
     def selected(self, selectors: str) -> str | None:
-        return _select_text(self.sel, getattr(self.profile, selectors)) if self.profile else None
+        return select_text(self.sel, getattr(self.profile, selectors)) if self.profile else None
 
     def selected_all(self, selectors: str) -> list[str]:
-        return _select_all(self.sel, getattr(self.profile, selectors)) if self.profile else []
+        return select_all(self.sel, getattr(self.profile, selectors)) if self.profile else []
 
     def date(self, raw: str | None) -> tuple[ParsedDate, str] | None:
         parsed = parse_date(raw, self.tz, self.fetched) if raw else None
@@ -103,11 +103,11 @@ def _page(page: str | bytes | Selector, profile: SiteProfile | None, content_typ
             raise ExtractionError("empty", "the page is empty")
         if "<" not in page[:2000]:
             raise ExtractionError("not-html", "no HTML markup found")
-        if m := _XML_DOCUMENT.match(page[:XML_HEAD]):
+        if m := XML_DOCUMENT.match(page[:XML_HEAD]):
             raise ExtractionError("not-html", f"an XML document ({m.group(1)}: a feed or a sitemap), not a page")
         page = html_tree(page)
     byline = Byline()
-    if profile and profile.byline and (text := _select_text(page, profile.byline)):
+    if profile and profile.byline and (text := select_text(page, profile.byline)):
         byline = parse_byline(text)
     ld, mt = jsonld_candidates(page), meta_candidates(page)
     tz = profile.timezone if profile else declared_zone(ld.published, mt.published, ld.modified, mt.modified) or WIB
@@ -155,7 +155,7 @@ def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str 
 
     found, layer = first_layer(("profile", profile))
     if found is None:
-        found, layer = _declared_or_found(jsonld(), generic, p.profile is not None)
+        found, layer = declared_or_found(jsonld(), generic, p.profile is not None)
     return (found[0], found[1], layer) if found else ([], [], None)
 
 
@@ -235,7 +235,7 @@ def extract_article(
         image_url=urljoin(url, image) if image else None, image_caption=caption,
         description=_first(p.ld.description, p.mt.description), body=body, word_count=len(WORD.findall(body)),
         language=language.split("-")[0].split("_")[0].lower() if language else None,
-        views=p.byline.views if p.byline.views is not None else _views(p.sel, profile),
+        views=p.byline.views if p.byline.views is not None else views_of(p.sel, profile),
         content_hash=content_hash(body), fetched_at=p.fetched.astimezone(UTC).isoformat(timespec="seconds"),
         url_key=key(page_url), source_url=url, source_key=key(clean_url(url)),
         extracted_by={k: v for k, v in by.items() if v},

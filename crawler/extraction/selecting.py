@@ -35,7 +35,7 @@ def _text_of(node: object) -> str:
     return str(node)
 
 
-def _select_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
+def select_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
     for css in selectors:
         for node in query(sel, css):
             value = normalize_space(_text_of(node))
@@ -44,7 +44,7 @@ def _select_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
     return None
 
 
-def _select_all(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
+def select_all(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
     for css in selectors:
         values = [v for v in (normalize_space(_text_of(n)) for n in query(sel, css)) if v]
         if values:
@@ -52,7 +52,7 @@ def _select_all(sel: Selector, selectors: tuple[str, ...]) -> list[str]:
     return []
 
 
-def _views(sel: Selector, profile: SiteProfile | None) -> int | None:
-    text = _select_text(sel, profile.views) if profile else None
+def views_of(sel: Selector, profile: SiteProfile | None) -> int | None:
+    text = select_text(sel, profile.views) if profile else None
     m = re.search(r"(\d[\d.]*)\s*(?:kali|views|x dibaca|dibaca)?", text or "", re.I)
     return int(m.group(1).replace(".", "")) if m else None

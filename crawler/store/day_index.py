@@ -21,7 +21,7 @@ from crawler.enrichment.neardup import (
 NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
 
 
-def _days_around(day: str, spread: int) -> list[str]:
+def days_around(day: str, spread: int) -> list[str]:
     try:
         center = date.fromisoformat(day)
     except ValueError:
@@ -66,7 +66,7 @@ class DayFingerprints:
 
 
 @dataclass(slots=True)
-class _Twin:
+class Twin:
     id: str
     site: str
     story_id: str

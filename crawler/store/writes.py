@@ -26,7 +26,7 @@ from crawler.enrichment.neardup import (
 from crawler.items import Article, RunId
 
 # Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.
-from crawler.store.day_index import NEAR_DUP_DAYS, DayFingerprints, _days_around, _Twin
+from crawler.store.day_index import NEAR_DUP_DAYS, DayFingerprints, Twin, days_around
 from crawler.store.schema import now_iso
 from crawler.urls import canonical_url, clean_url
 
@@ -193,7 +193,7 @@ class ArticleWriter:
                 (canonical_url(url), aid, seen),
             )
 
-    def _near_duplicate(self, a: Article, aid: str) -> _Twin | None:
+    def _near_duplicate(self, a: Article, aid: str) -> Twin | None:
         """A stored article with (nearly) the same body, if any: preferably the same article
         (same site, same title, near-identical body), else the first copy of the story.
 
@@ -209,14 +209,14 @@ class ArticleWriter:
         ).fetchone()
         if exact:
             twin_id, site, story_id, title = exact
-            return _Twin(twin_id, site, story_id, same_article=same_title(a.title, title))
+            return Twin(twin_id, site, story_id, same_article=same_title(a.title, title))
         if not a.published_date:
             return None
         mine_hash = int(a.simhash, 16) if a.simhash else None
         mine_sketch = parse_sketch(a.sketch)
         mine: set[str] | None = None  # the new body's 3-shingles, computed once for all candidates
-        found: _Twin | None = None
-        for day in _days_around(a.published_date, NEAR_DUP_DAYS):
+        found: Twin | None = None
+        for day in days_around(a.published_date, NEAR_DUP_DAYS):
             for other_id, site, story in self.fingerprints.day(day).candidates(mine_hash, mine_sketch):
                 if other_id == aid:
                     continue
@@ -229,7 +229,7 @@ class ArticleWriter:
                 theirs = shingles(body or "")
                 if not confirmed(mine, theirs) or other_place(a.location, place, mine, theirs):
                     continue
-                twin = _Twin(other_id, site, story, site == a.site and same_title(a.title, title)
+                twin = Twin(other_id, site, story, site == a.site and same_title(a.title, title)
                              and near_identical(mine, theirs))  # fmt: skip
                 if twin.same_article:
                     return twin
