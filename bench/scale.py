@@ -3,9 +3,12 @@
 A database of 1,000,000 stored articles (three sites, three years up to today, ~250-word bodies
 from a Zipf vocabulary, 2 % matching the watchlist) against one of 10,000, built the same way and
 measured the same way in the same run. The fill writes rows directly (not through the crawler):
-it is the archive's size that is measured, not how it was made. Fingerprints of filled rows are
-random (a real SimHash of a million bodies alone would take longer than the whole benchmark); the
-new articles stored for the per-article cost carry real ones.
+it is the archive's size that is measured, not how it was made. A body is 5 paragraphs drawn from
+a pool of 20,000, and its fingerprints are composed from the paragraphs' (the SimHash's votes add
+up, the sketch is the union of the paragraphs' samples): the crawler's own fingerprints but for the
+few 3-shingles that span two paragraphs, at a fraction of the cost of hashing a million bodies.
+One article in ten carries four of the paragraphs of the one before it (another site), so the
+near-duplicate checks of a new article meet real candidates, as they do in a crawl.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +41,31 @@ def _paragraphs(rng: random.Random, count: int = 20_000) -> list[str]:
     return [" ".join(rng.choices(vocab, cum_weights=weights, k=50)).capitalize() + "." for _ in range(count)]
 
 
-def fill(path: Path, n: int) -> int:
+@dataclass(frozen=True)
+class Pool:
+    """The paragraphs that bodies are drawn from, with each one's SimHash votes and sketch samples."""
+
+    paragraphs: list[str]
+    votes: list[tuple[list[int], int]]
+    samples: list[set[int]]
+
+    @classmethod
+    def of(cls, paragraphs: list[str]) -> Pool:
+        from crawler.enrichment.neardup import sampled, simhash_votes
+
+        return cls(paragraphs, [simhash_votes(p) for p in paragraphs], [sampled(p) for p in paragraphs])
+
+    def body(self, chosen: list[int]) -> tuple[str, str, str]:
+        """The body of these paragraphs, its SimHash and its sketch (as stored)."""
+        from crawler.enrichment.neardup import simhash_of, sketch_of
+
+        votes = [sum(column) for column in zip(*(self.votes[i][0] for i in chosen), strict=True)]
+        simhash = simhash_of(votes, sum(self.votes[i][1] for i in chosen))
+        sketch = sketch_of(set().union(*(self.samples[i] for i in chosen)))
+        return "\n\n".join(self.paragraphs[i] for i in chosen), simhash, sketch
+
+
+def fill(path: Path, n: int, pool: Pool) -> int:
     """``n`` articles over SITES and three years ending today; returns how many suarakalbar holds
     (the generated mirror serves exactly those)."""
     from crawler.store.storage import Database
@@ -58,10 +86,9 @@ def fill(path: Path, n: int) -> int:
                                 "AND sql IS NOT NULL").fetchall():  # fmt: skip
         conn.execute(f"DROP INDEX {name}")
     rng = random.Random(n)
-    paragraphs = _paragraphs(rng)
     end = date.today()
     per_site = {site: 0 for site in SITES}
-    previous = ""
+    previous, chosen = "", [0]
     conn.execute("BEGIN")
     for i in range(n):
         site = SITES[i % 3]
@@ -77,11 +104,14 @@ def fill(path: Path, n: int) -> int:
         aid = article_id(key)
         day = end - timedelta(days=(n - 1 - i) * 1095 // n)
         seen = f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00+00:00"
-        body = "\n\n".join(rng.choices(paragraphs, k=5))
-        title = " ".join(rng.choice(paragraphs).split()[:8]) + f" {i}"
-        # every 10th article carries the story of the one before it (another site): stories on several
-        # sites, as a press release travels; each names a place, and matched ones an official
+        # every 10th article carries the story of the one before it (another site), four of its five
+        # paragraphs: stories on several sites, as a press release travels; each names a place, and
+        # matched ones an official
         story = previous if i % 10 == 1 else aid
+        chosen = chosen[1:] + [rng.randrange(len(pool.paragraphs))] if i % 10 == 1 else \
+            [rng.randrange(len(pool.paragraphs)) for _ in range(5)]  # fmt: skip
+        body, simhash, sketch = pool.body(chosen)
+        title = " ".join(pool.paragraphs[rng.randrange(len(pool.paragraphs))].split()[:8]) + f" {i}"
         place = PLACES[rng.randrange(len(PLACES))]
         official = f'["Bupati {place[0]}: Nama {rng.randrange(200)}"]' if i % 100 in (0, 1) else "[]"
         conn.execute(
@@ -90,8 +120,7 @@ def fill(path: Path, n: int) -> int:
             "sketch, authors, tags, places, officials, extracted_by, fetched_url, fetched_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 250, 'id', ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, '{}', ?, ?)",
             (aid, url, key, site, title, f"{day.isoformat()}T08:00:00+07:00", day.isoformat(), body, aid, seen, seen,
-             seen, MIRROR_LASTMOD, f"{rng.getrandbits(64):x}", story,
-             " ".join(f"{rng.getrandbits(40) * 8:x}" for _ in range(12)),
+             seen, MIRROR_LASTMOD, simhash, story, sketch,
              json.dumps([{"name": place[0], "province": place[1]}]), official, url, key),
         )  # fmt: skip
         previous = aid
@@ -111,16 +140,31 @@ def fill(path: Path, n: int) -> int:
     return per_site["suarakalbar"]
 
 
-def store_cost(path: Path, count: int = 200) -> float:
+def store_cost(path: Path, pool: Pool, count: int = 200) -> float:
     """Seconds per new article stored (near-duplicate lookup among the same day's articles,
-    stories, FTS), for articles published on days the archive already fills."""
+    stories, FTS), for articles published on a day the archive already fills: bodies from the
+    fill's paragraphs, one in ten a copy of an article stored that day less one paragraph."""
+    from crawler.extraction.extract import content_hash
+    from crawler.items import Article
     from crawler.store.storage import Database
 
-    articles = list(bench.synthetic_articles(count))
+    rng = random.Random(count)
     day = (date.today() - timedelta(days=3)).isoformat()
-    for i, a in enumerate(articles):
-        a.url = a.url_key = a.source_url = f"https://www.suarakalbar.co.id/2099/01/baru-{i}/"
-        a.published_date, a.published_at = day, day + "T09:00:00+07:00"
+    conn = __import__("sqlite3").connect(path)
+    stored = [body for (body,) in conn.execute("SELECT body FROM articles WHERE published_date = ? LIMIT ?",
+                                               (day, count // 10))]  # fmt: skip
+    conn.close()
+    index = {p: i for i, p in enumerate(pool.paragraphs)}
+    articles = []
+    for i in range(count):
+        copied = stored[i // 10].split("\n\n")[1:] if i % 10 == 0 and i // 10 < len(stored) else None
+        chosen = [index[p] for p in copied] if copied else [rng.randrange(len(pool.paragraphs)) for _ in range(5)]
+        body, simhash, sketch = pool.body(chosen)
+        url = f"https://www.suarakalbar.co.id/2099/01/baru-{i}/"
+        articles.append(Article(url=url, url_key=url, source_url=url, site="suarakalbar", title=f"Berita baru {i}",
+                                published_date=day, published_at=day + "T09:00:00+07:00", authors=["Admin"],
+                                body=body, word_count=250, content_hash=content_hash(body), language="id",
+                                simhash=simhash, sketch=sketch))  # fmt: skip
     db = Database.open(path)
     start = time.perf_counter()
     for i in range(0, count, 50):
@@ -169,14 +213,14 @@ def command_seconds(path: Path, *args: str) -> tuple[float, int]:
     return time.perf_counter() - start, proc.stdout.count(b"\n")
 
 
-def measure(n: int, folder: Path) -> dict:
+def measure(n: int, folder: Path, pool: Pool) -> dict:
     path = folder / f"archive-{n}.db"
     t = time.perf_counter()
-    mirror = fill(path, n)
+    mirror = fill(path, n, pool)
     filled_s = time.perf_counter() - t
     out = {"articles": n, "fill_s": round(filled_s, 1), "db_mb": round(path.stat().st_size / 2**20)}
     out["recrawl"] = recrawl(path, mirror)
-    out["store_ms_per_article"] = round(store_cost(path) * 1000, 2)
+    out["store_ms_per_article"] = round(store_cost(path, pool) * 1000, 2)
     conn = __import__("sqlite3").connect(path)
     out["fts_queries"] = bench.fts_latencies(conn)
     common = bench.fts_queries(conn)["common"]
@@ -235,11 +279,12 @@ def chart_seconds(path: Path, rounds: int = 3) -> dict[str, dict]:
 
 def bench_scale(large: int = 1_000_000, small: int = 10_000) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="pantau-scale-"))
+    pool = Pool.of(_paragraphs(random.Random(large)))
     try:
         runs = {}
         for n in (small, large):
             print(f"  scale: {n:,} articles ...", file=sys.stderr, flush=True)
-            runs[n] = measure(n, folder)
+            runs[n] = measure(n, folder, pool)
             print(f"  {json.dumps(runs[n])}", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
