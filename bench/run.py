@@ -703,7 +703,7 @@ def main() -> int:
         results.update(runs[name]())
         results[f"{name}_bench_s"] = round(time.perf_counter() - t, 1)
         results.setdefault("sections_run", {})[name] = f"{date.today().isoformat()} on {machine()}"
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")  # kept if a later section fails
     return 0 if print_results(results, str(out)) else 1
 
 

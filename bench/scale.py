@@ -65,9 +65,9 @@ class Pool:
         return "\n\n".join(self.paragraphs[i] for i in chosen), simhash, sketch
 
 
-def fill(path: Path, n: int, pool: Pool) -> int:
-    """``n`` articles over SITES and three years ending today; returns how many suarakalbar holds
-    (the generated mirror serves exactly those)."""
+def fill(path: Path, n: int, pool: Pool | None = None) -> int:
+    """``n`` articles over SITES and three years ending today, their bodies from ``pool`` (a new one
+    by default); returns how many suarakalbar holds (the generated mirror serves exactly those)."""
     from crawler.store.storage import Database
     from crawler.store.writes import article_id
     from crawler.urls import canonical_url
@@ -86,6 +86,7 @@ def fill(path: Path, n: int, pool: Pool) -> int:
                                 "AND sql IS NOT NULL").fetchall():  # fmt: skip
         conn.execute(f"DROP INDEX {name}")
     rng = random.Random(n)
+    pool = pool or Pool.of(_paragraphs(rng))
     end = date.today()
     per_site = {site: 0 for site in SITES}
     previous, chosen = "", [0]

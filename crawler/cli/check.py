@@ -75,7 +75,7 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
         crawler = process.create_crawler(site)
         pages: dict[str, bytes] = {}
 
-        def keep(response: Response, request: Request, spider: Any) -> None:
+        def keep(response: Response, request: Request, spider: NewsSpider) -> None:
             if not request.meta.get("entry") and len(pages) < sample:
                 pages[spider.urls.public_url(response.url)] = response.body
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from crawler.safetext import safe_text
 from crawler.store.storage import Database, default_db_path
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LOG_LEVELS = ("DEBUG", "INFO", "PROGRESS", "WARNING", "ERROR", "CRITICAL")  # PROGRESS: crawler.fetch.progress
@@ -33,7 +37,11 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
-def count(low: int, high: int) -> Any:
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[Parser]  # what each command group adds its commands to
+
+
+def count(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high``."""
 
     def parse(text: str) -> int:
@@ -51,7 +59,7 @@ def count(low: int, high: int) -> Any:
 terminal_safe = safe_text  # text from a web page as it may reach a terminal
 
 
-def project_settings(overrides: dict[str, Any] | None = None) -> Any:
+def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     """Scrapy's settings with Pantau's (``crawler.settings``) and ``overrides`` on top, without
     starting a crawl: for commands that read a setting or two."""
     from scrapy.settings import Settings

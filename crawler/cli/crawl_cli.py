@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import (
     EXIT_FAILED,
@@ -20,6 +20,10 @@ from crawler.cli.common import (
 from crawler.cli.summary import print_crawl
 from crawler.fetch.runner import check_health, preflight, run_crawl
 from crawler.store.storage import StorageError
+
+if TYPE_CHECKING:
+    from crawler.alerts.config import Config
+    from crawler.cli.common import Subcommands
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -74,7 +78,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_FAILED if warnings and args.strict else code
 
 
-def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Any:
+def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Config | None:
     """The alert channels of ``crawl --notify`` (None without it); ValueError when unusable."""
     if not args.notify:
         return None
@@ -104,7 +108,7 @@ def _spider_args(args: argparse.Namespace) -> dict[str, str]:
     return spider_args
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = with_db(sub.add_parser("crawl", help="crawl the sites that are due into the database (for cron)"))
     p.add_argument("--site", action="append", help="a site to crawl now, due or not (repeatable; a full walk)")
     p.add_argument("--all", action="store_true", help="crawl every site now, due or not (a full walk)")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.alerts.config import Config, ConfigError, load_config
 from crawler.cli.common import EXIT_FAILED, EXIT_OK, count, fail, with_db
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from crawler.cli.common import Subcommands
 
 
 def read_config(path: str | None) -> Config:
@@ -59,7 +64,7 @@ def notify(db_path: str, config: Config, names: list[str] | None, backfill: bool
     return code, format_results(results, dry_run)
 
 
-def _interrupt(number: int, frame: Any) -> None:
+def _interrupt(number: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
@@ -135,7 +140,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = with_db(sub.add_parser("notify", help="send new watchlist matches and health alerts to pantau.toml channels"))
     p.add_argument("--config", help="the configuration file (default: $PANTAU_CONFIG or ./pantau.toml)")
     p.add_argument("--channel", action="append", help="only this channel (repeatable)")

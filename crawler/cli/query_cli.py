@@ -7,7 +7,7 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import (
     EXIT_FAILED,
@@ -25,6 +25,9 @@ from crawler.cli.summary import RUN_JSON_COLUMNS, format_summary
 from crawler.cli.writers import as_cells, json_array, output_file, write_csv
 from crawler.store.queries import decoded
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from crawler.cli.common import Subcommands
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -176,7 +179,7 @@ def cmd_db_repair(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """What users ask the database: search, report, export, runs; and its maintenance."""
     p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
     p.add_argument("query", help="words, or FTS5 syntax: netralitas AND (pilkada OR pemilu)")

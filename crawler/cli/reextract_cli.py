@@ -8,10 +8,13 @@ import sqlite3
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_FAILED, EXIT_OK, count, fail, project_settings, with_db
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from crawler.cli.common import Subcommands
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
@@ -59,7 +62,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return EXIT_OK if not out.errors else EXIT_FAILED
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = with_db(sub.add_parser("reextract", help="run today's extraction over the kept pages (no re-crawl)"))
     p.add_argument("--site", action="append", help="one site (repeatable; default: all)")
     p.add_argument("--since", metavar="WHEN", help="only pages fetched since: YYYY-MM-DD, 7d, 24h, 2w")

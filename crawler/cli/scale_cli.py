@@ -7,10 +7,14 @@ import signal
 import sqlite3
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import EXIT_FAILED, EXIT_OK, count, fail, parse_base_urls, parse_settings, with_db
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from crawler.alerts.config import Config
+    from crawler.cli.common import Subcommands
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -71,7 +75,7 @@ def cmd_store(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _notify(db_path: str, config: Any) -> None:
+def _notify(db_path: str, config: Config) -> None:
     from crawler.cli.notify_cli import notify
 
     code, text = notify(db_path, config, None, backfill=False, dry_run=False)
@@ -149,7 +153,7 @@ def _print_status(nodes: list[str], project: str) -> int:
     return code
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     import os
 
     p = with_db(sub.add_parser("store", help="the one writer: store records that crawls sent to Redis"))

@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import (
     EXIT_FAILED,
@@ -30,6 +30,9 @@ from crawler.cli.summary import format_summary
 from crawler.fetch.runner import run_crawl
 from crawler.sites.profile import SiteProfile
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from crawler.cli.common import Subcommands
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -231,7 +234,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return EXIT_OK
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """Working on one site: extract a page, check a site, capture pages as tests, serve a copy."""
     p = sub.add_parser("extract", help="print the article record of one page as JSON")
     p.add_argument("source", help="an HTML file or an http(s) URL")

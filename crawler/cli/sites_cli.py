@@ -8,12 +8,15 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import EXIT_OK, fail, project_settings, with_db
 from crawler.fetch.cadence import Cadence, duration_text
 from crawler.store.polling import SiteDue, parse_time, schedule
 from crawler.store.storage import Database, StorageError
+
+if TYPE_CHECKING:
+    from crawler.cli.common import Subcommands
 
 
 def cadence_of(overrides: dict[str, Any]) -> Cadence:
@@ -130,7 +133,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = with_db(sub.add_parser("sites", help="each site's polling interval, last crawl and next due time"))
     p.add_argument("--site", action="append", help="one site (repeatable; default: all)")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a setting (SCHEDULE_*)")

@@ -12,9 +12,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crawler.cli.common import count, fail, with_db
+
+if TYPE_CHECKING:
+    from crawler.cli.common import Subcommands
 
 DEFAULT_PORT = 8001  # Datasette's own
 
@@ -49,7 +52,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Subcommands) -> None:
     p = with_db(sub.add_parser("dashboard", help="the archive in a browser: charts, search, crawl health (Datasette)"))
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=count(1, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")

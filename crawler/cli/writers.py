@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
 
 from crawler.cli.common import (
     terminal_safe,
@@ -14,7 +15,7 @@ from crawler.cli.common import (
 from crawler.outputs import open_output
 
 
-def json_array(out: Any, rows: Any) -> int:
+def json_array(out: IO[str], rows: Iterable[dict[str, Any]]) -> int:
     """Rows as one JSON array, written as they come (an archive need not fit in memory)."""
     out.write("[")
     written = 0
@@ -25,7 +26,7 @@ def json_array(out: Any, rows: Any) -> int:
     return written
 
 
-def write_csv(out: Any, columns: list[str] | tuple[str, ...], rows: Any, raw: bool = False) -> int:
+def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[dict[str, Any]], raw: bool = False) -> int:
     """Rows as CSV. Control characters are dropped and a cell starting with ``=``, ``+``, ``-``,
     ``@`` or a tab gets a leading ``'``, so that a title from a web page never runs as a
     spreadsheet formula nor drives a terminal; ``raw`` writes cells as stored."""
@@ -53,7 +54,7 @@ def _no_formula(value: Any) -> Any:
 
 
 @contextlib.contextmanager
-def output_file(path: str | None) -> Any:
+def output_file(path: str | None) -> Iterator[IO[str]]:
     """Standard output, or a file written whole or not at all (:mod:`crawler.outputs`)."""
     if not path:
         yield sys.stdout

@@ -22,7 +22,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
@@ -31,7 +31,10 @@ from crawler.store.polling import Validator, parse_time
 from crawler.store.schema import now_iso
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.crawler import Crawler
+
+    from crawler.fetch.entry_spider import EntrySpider
 
 logger = logging.getLogger(__name__)
 
@@ -65,15 +68,17 @@ class ConditionalRequestsMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
         return cls(crawler)
 
-    def _book(self) -> tuple[Any, ValidatorBook | None]:
+    def _book(self) -> tuple[EntrySpider, ValidatorBook] | None:
+        """Our spider and its validators; None for a spider without them (the benchmark's bare one)."""
         spider = self.crawler.spider
-        return spider, getattr(spider, "validators", None)
+        book = getattr(spider, "validators", None)
+        return None if book is None else (cast("EntrySpider", spider), book)
 
-    def process_request(self, request: Request, spider: Any = None) -> Response | None:
-        spider, book = self._book()
-        kind = _kind(request)
-        if book is None or kind is None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> Response | None:
+        kind, ours = _kind(request), self._book()
+        if ours is None or kind is None:
             return None
+        spider, book = ours
         key = spider.urls.public_url(request.url)
         known = book.known.get(key)
         if known is None:
@@ -93,11 +98,11 @@ class ConditionalRequestsMiddleware:
         request.meta["handle_httpstatus_list"] = [*request.meta.get("handle_httpstatus_list", []), 304]
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        spider, book = self._book()
-        kind = _kind(request)
-        if book is None or kind is None or "cached" in response.flags:
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        kind, ours = _kind(request), self._book()
+        if ours is None or kind is None or "cached" in response.flags:
             return response
+        spider, book = ours
         key = spider.urls.public_url(request.url)
         known = book.known.get(key)
         if kind == "robots":

@@ -17,7 +17,10 @@ from crawler.safetext import safe_text
 from crawler.store.pipelines import drop_reason
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.http import Response
+    from scrapy.logformatter import LogFormatterResult
+    from twisted.python.failure import Failure
 
 USER_CHOICES = frozenset({"before-since", "bookkeeping"})
 
@@ -26,13 +29,15 @@ def _reason(exception: BaseException) -> str:
     return safe_text(str(exception)).splitlines()[0][:300] if str(exception) else type(exception).__name__
 
 
-def _url(item: Any, response: Response) -> str:
+def _url(item: Any, response: Response | Failure | None) -> str:
     return str(getattr(item, "url", None) or getattr(response, "url", "") or "")
 
 
 class PantauLogFormatter(LogFormatter):
     # Scrapy 2.15 passes the spider, newer releases may not: it stays optional here
-    def dropped(self, item: Any, exception: BaseException, response: Response, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
+    def dropped(
+        self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider | None = None
+    ) -> LogFormatterResult:
         reason = _reason(exception)
         level = getattr(exception, "log_level", None)
         if drop_reason(exception)[0] in USER_CHOICES:
@@ -42,6 +47,8 @@ class PantauLogFormatter(LogFormatter):
         return {"level": level if level is not None else logging.WARNING, "msg": "Dropped %(url)s: %(reason)s",
                 "args": {"url": _url(item, response), "reason": reason}}  # fmt: skip
 
-    def item_error(self, item: Any, exception: BaseException, response: Response, spider: Any = None) -> dict[str, Any]:  # type: ignore[override]
+    def item_error(
+        self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider | None = None
+    ) -> LogFormatterResult:
         return {"level": logging.ERROR, "msg": "Could not store %(url)s: %(reason)s",
                 "args": {"url": _url(item, response), "reason": _reason(exception)}}  # fmt: skip

@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -37,6 +37,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.store.storage import default_db_path
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
     from scrapy.settings import BaseSettings
@@ -75,7 +76,7 @@ class PageArchive:
         crawler.signals.connect(archive.spider_closed, signal=signals.spider_closed)
         return archive
 
-    def response_received(self, response: Response, request: Request, spider: Any) -> None:
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         if self.failed or response.status != 200 or getattr(request.callback, "__name__", "") != "parse_article":
             return
         try:
@@ -120,7 +121,7 @@ class PageArchive:
             if old.stat().st_mtime < oldest:
                 old.unlink()
 
-    def spider_closed(self, spider: Any) -> None:
+    def spider_closed(self, spider: Spider) -> None:
         if self.file is not None:
             try:
                 self.file.close()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.crawler import CrawlerProcess
 
 from crawler.fetch.offload import Offload
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from scrapy.settings import Settings
 
 
@@ -21,6 +23,6 @@ class PantauProcess(CrawlerProcess):
         super().__init__(settings)
         self.offload = offload
 
-    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+    def _signal_shutdown(self, signum: int, frame: FrameType | None) -> None:
         self.offload.stop()
         super()._signal_shutdown(signum, frame)

@@ -6,9 +6,8 @@ that ``crawler crawl`` shows by default."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.logstats import LogStats
@@ -33,7 +32,7 @@ class Progress(LogStats):
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def log(self, spider: Any) -> None:
+    def log(self, spider: Spider) -> None:
         self.calculate_stats()  # LogStats: pages, and pages per minute since the last line
         logger.log(PROGRESS, "%s: %s, %d pages/min", spider.name, self.line(), self.prate)
 

@@ -23,6 +23,7 @@ from crawler.store.storage import Database, StorageError, WriteFailed, default_d
 from crawler.store.tally import RunTally
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.http import Request, Response
 
     from crawler.store.relay import RedisStore
@@ -37,7 +38,7 @@ def drop_reason(exception: BaseException) -> tuple[str, str]:
     return (reason.strip() or "dropped"), detail.strip()
 
 
-def redirect_reject(request: Request, spider: Any, site: str) -> Reject | None:
+def redirect_reject(request: Request, spider: Spider, site: str) -> Reject | None:
     """The scheduler dropped a redirect as a duplicate: a redirect loop, or a redirect to a page
     already fetched. Only redirects are recorded; ordinary duplicate links are expected."""
     redirects = request.meta.get("redirect_urls")
@@ -151,14 +152,14 @@ class StorePipeline:
                     self._fail(str(exc))
         return item
 
-    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Any) -> None:
+    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
         if isinstance(item, Seen | Reject) or self.db is None:
             return  # bookkeeping, already handled; or not a Pantau crawl
         reason, detail = drop_reason(exception)
         url = getattr(item, "url", "") or getattr(response, "url", "")
         self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))
 
-    def request_dropped(self, request: Request, spider: Any) -> None:
+    def request_dropped(self, request: Request, spider: Spider) -> None:
         if (reject := redirect_reject(request, spider, self.site)) is not None:
             self._reject(reject)
 
@@ -232,7 +233,7 @@ class StorePipeline:
     def close_spider(self) -> None:
         self.flush()
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record the run (the finish reason is only known here, after the pipelines closed)."""
         if self.db is None or self.run_id is None:
             return
@@ -262,7 +263,7 @@ class StorePipeline:
             self.db = None
             self.writer.shutdown(wait=True)
 
-    def _record_site_failure(self, spider: Any, error: str) -> None:
+    def _record_site_failure(self, spider: Spider, error: str) -> None:
         """A ``site-failed`` rejects row; a database that refuses it too (disk full) loses only this row."""
         where, db = spider.urls.origin if hasattr(spider, "urls") else "", self.db
         try:

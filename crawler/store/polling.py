@@ -16,7 +16,10 @@ from crawler.fetch.cadence import Cadence, duration_text, learnt_interval, next_
 from crawler.store.schema import now_iso
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.crawler import Crawler
+
+    from crawler.store.storage import Database
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +171,7 @@ def record_poll(conn: sqlite3.Connection, site: str, status: str, slowed: bool, 
     return interval, stretched
 
 
-def schedule_next(db: Any, spider: Any, status: str, crawler: Crawler) -> None:
+def schedule_next(db: Database, spider: Spider, status: str, crawler: Crawler) -> None:
     """After a run of ``spider``'s site (in the store pipeline's writer thread): when the site is due
     again, learnt from its history and stretched after a failure or a 429/503; and, after a run
     that finished, the validators of the entry points it read. One transaction."""
