@@ -60,6 +60,32 @@ def test_byline_marked_only_by_its_markup() -> None:
     assert extract_article(related, "https://example.org/a/1", None).authors == []
 
 
+def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
+    head = ('<meta property="og:site_name" content="Warta Borneo">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Warta Borneo"}}</script>')
+    named = page(head, '<h1>Bupati Tegaskan ASN Netral</h1><div class="byline">Oleh <a>Rina Kartika</a></div>')
+    nobody = page(head, "<h1>Bupati Tegaskan ASN Netral</h1>")
+    beside = page('<meta property="og:site_name" content="한국일보">'
+                  '<meta name="author" content="한국일보"><meta name="author" content="신현주 기자">')  # fmt: skip
+    assert extract_article(named, "https://wartaborneo.example/a/1", None).authors == ["Rina Kartika"]
+    # nobody else named: the site's name is what the page says, and it is kept
+    assert extract_article(nobody, "https://wartaborneo.example/a/1", None).authors == ["Warta Borneo"]
+    # beside a reporter, the site's name goes, and the job title after the name (기자, reporter) too
+    assert extract_article(beside, "https://www.hankookilbo.com/a/1", None).authors == ["신현주"]
+
+
+def test_date_labelled_as_such_before_a_caption_or_a_related_date() -> None:
+    html = page(body='<h1>Bupati Tegaskan ASN Netral</h1><div><img alt="Apel ASN di Pontianak, 24 April 2023">'
+                     "<p>Apel ASN di Pontianak, 24 April 2023</p></div>"
+                     '<figure><figcaption>Kantor bupati, 25 April 2023</figcaption></figure>'
+                     '<ul><li><strong>Datum</strong> 28.04.2023</li></ul>'
+                     '<h2>Berita lain <span class="date">26.04.2023</span></h2>')  # fmt: skip
+    assert extract_article(html, "https://example.org/a/1", None).published_date == "2023-04-28"
+    unlabelled = html.replace(b"<strong>Datum</strong> 28.04.2023", b"")
+    # without the label, the captions are still passed over: the next date after the headline is the related one
+    assert extract_article(unlabelled, "https://example.org/a/1", None).published_date == "2023-04-26"
+
+
 def test_bare_time_takes_the_offset_the_page_declares_elsewhere() -> None:
     html = page('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Bupati Tegaskan ASN Netral",'
                 ' "datePublished": "2024-08-05 20:59:59.0"}</script>'
@@ -77,8 +103,9 @@ def test_day_with_a_dot_before_the_month_name() -> None:
 
 def test_real_pages_fields_hold_their_measured_level() -> None:
     """131 real pages of 91 publishers: the levels measured when these rules went in (title 0.84,
-    authors F1 0.89, same day 0.97, same instant 0.99 on the pages with an offset), less a page's
-    worth, so that a rule that loses fields on real markup fails here."""
+    authors F1 0.90, same day 0.98, same instant 0.99 on the pages with an offset), less a page's
+    worth (the same day at the issue's target, 0.98), so that a rule that loses fields on real
+    markup fails here."""
     titles, authors, days, instants = [], [], [], []
     for html, expected in fundus_pages():
         record = extract_article(html, expected["url"], None)
@@ -90,8 +117,8 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
         if same_instant is not None:
             instants.append(same_instant)
     assert sum(titles) / len(titles) >= 0.83
-    assert sum(authors) / len(authors) >= 0.88
-    assert sum(days) / len(days) >= 0.96
+    assert sum(authors) / len(authors) >= 0.895
+    assert sum(days) / len(days) >= 0.98
     assert sum(instants) / len(instants) >= 0.98
 
 

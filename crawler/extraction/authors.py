@@ -4,8 +4,11 @@ pages no profile fits.
 General truths about news markup, measured on the real pages of ``bench/real_pages.py``: one author
 value often holds several people (``A, B and C``, ``A und B``); and a page with no declared author
 still marks its byline (``itemprop="author"``, ``rel="author"``, a ``byline`` or ``author`` class)
-with the name after ``By``/``Von``/``Oleh``. A site's own name as author is kept: it is what the
-page says (Fundus's parsers keep it too).
+with the name after ``By``/``Von``/``Oleh``. A site's own name as author (``n-tv NACHRICHTEN``,
+``한국일보`` beside the reporter) is who published the page, not who wrote it: a person named by
+another layer comes first, and the site's name is kept only when the page names nobody else
+(Fundus's parsers keep it then too). A job title after a name (Korean ``기자``, reporter) is not
+part of the name.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ _LEAD = re.compile(
 _PARTICLES = frozenset(
     {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "bin", "binti", "al", "el", "y"}
 )
+_ROLE_AFTER = re.compile(r"\s+(?:기자|특파원|記者)$")  # reporter, correspondent (Korean, Japanese/Chinese)
 MAX_NAME = 80
 # Where a page marks its byline, most explicit first; the first place that gives names wins.
 _DECLARED = ("//*[@itemprop='author']", "//a[@rel='author']")
@@ -32,7 +36,7 @@ MAX_NODES = 5
 
 
 def _name(part: str) -> str | None:
-    part = _LEAD.sub("", part.strip(" ,.-–|:/")).strip(" ,.-–|:/")
+    part = _ROLE_AFTER.sub("", _LEAD.sub("", part.strip(" ,.-–|:/")).strip(" ,.-–|:/"))
     return part if part and len(part) <= MAX_NAME else None
 
 
@@ -40,6 +44,16 @@ def person_names(values: list[str]) -> list[str]:
     """Each author once, out of author values that may list several."""
     found = [name for value in values for part in _BETWEEN.split(normalize_space(value)) if (name := _name(part))]
     return list(dict.fromkeys(found))
+
+
+def _folded(name: str) -> str:
+    return " ".join(re.findall(r"\w+", name.casefold()))
+
+
+def without_site(authors: list[str], site_names: tuple[str, ...]) -> list[str]:
+    """The authors that are not the site's own name."""
+    own = {_folded(name) for name in site_names}
+    return [a for a in authors if _folded(a) not in own]
 
 
 def _looks_like_person(name: str) -> bool:

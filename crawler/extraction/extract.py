@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.authors import generic_authors, person_names
+from crawler.extraction.authors import generic_authors, person_names, without_site
 from crawler.extraction.bodies import declared_or_found
 from crawler.extraction.bylines import Byline, credit_lines, find_location, parse_byline
 from crawler.extraction.cleanup import body_text, clean_paragraphs
@@ -126,6 +126,21 @@ def _title(p: _Page, url: str) -> tuple[str | None, str | None]:
                          ("generic", generic_title(p.sel, names))], names)  # fmt: skip
 
 
+def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
+    """People first, from the first layer that names one; the site's own name only when no layer
+    names anybody else (:mod:`crawler.extraction.authors`)."""
+    declared: tuple[tuple[str, Callable[[], list[str]]], ...] = (
+        ("jsonld", lambda: p.ld.authors), ("meta", lambda: p.mt.authors),
+        ("profile", lambda: p.selected_all("authors")),
+    )  # fmt: skip
+    return first_layer(
+        *((layer, lambda get=get: without_site(person_names(get()), names)) for layer, get in declared),
+        ("byline", lambda: without_site(p.byline.authors, names)), ("credits", lambda: without_site(credited, names)),
+        ("generic", lambda: without_site(generic_authors(p.sel), names)),
+        *((layer, lambda get=get: person_names(get())) for layer, get in declared),
+    )  # fmt: skip
+
+
 def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str | None]:
     """(clean paragraphs, raw paragraphs, layer). The raw ones keep credit lines ("Penulis: ...")
     that cleanup drops from the text, so that they are read before."""
@@ -203,11 +218,7 @@ def extract_article(
     modified = next((d[0].value.isoformat(timespec="seconds") for raw in (p.ld.modified, p.mt.modified)
                      if (d := p.date(raw))), None)  # fmt: skip
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
-    authors, by["authors"] = first_layer(
-        ("jsonld", lambda: person_names(p.ld.authors)), ("meta", lambda: person_names(p.mt.authors)),
-        ("profile", lambda: person_names(p.selected_all("authors"))), ("byline", lambda: p.byline.authors),
-        ("credits", lambda: credits.authors), ("generic", lambda: generic_authors(p.sel)),
-    )  # fmt: skip
+    authors, by["authors"] = _authors(p, credits.authors, _site_names(p, url))
     image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
                                      ("profile", lambda: _first(p.selected("image"))))  # fmt: skip
     caption = _first(p.ld.caption) or _first(p.selected("caption"))

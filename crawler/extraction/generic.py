@@ -98,10 +98,13 @@ def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) ->
     """The first date after the headline in document order, marked (``<time>``, ``itemprop``, a
     date-like class) or in plain text: the date line of a page sits right under its title."""
     # raw lxml nodes, at most ``limit`` of them: wrapping thousands of nodes in Selectors is slow
+    captions = {normalize_space(text) for text in heading.root.xpath("//img/@alt | //img/@title")}
     for element in heading.root.xpath(f"({_FOLLOWING})[position() <= {limit}]"):
         if isinstance(element, str):
             raw = normalize_space(element)
-            parsed = find_date_in_text(raw, default_tz) if 6 <= len(raw) <= 300 else None
+            # a picture's caption (its alt text again, or a figcaption) dates the picture, not the article
+            caption = raw in captions or bool(element.getparent().xpath("ancestor-or-self::figcaption"))
+            parsed = find_date_in_text(raw, default_tz) if 6 <= len(raw) <= 300 and not caption else None
         else:
             raw = element.get("datetime")
             if raw is None and element.get("itemprop") == "datePublished":
@@ -111,6 +114,23 @@ def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) ->
             parsed = parse_date(raw, default_tz) if raw and len(raw) <= 200 else None
         if parsed:
             return parsed, raw or ""
+    return None
+
+
+# a label the page puts before its date ("<strong>Datum</strong> 28.04.2023" in a facts box)
+_DATE_LABELS = frozenset({"datum", "date", "tanggal", "published", "veröffentlicht", "diterbitkan", "publié le",
+                          "publicado", "pubblicato", "data", "dato"})  # fmt: skip
+
+
+def _labelled_date(sel: Selector, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+    """A date right after a text that labels it as the page's date."""
+    for text in sel.root.xpath("//body//text()[string-length(normalize-space()) <= 16][not(ancestor::script)]"):
+        if normalize_space(text).rstrip(":").strip().casefold() not in _DATE_LABELS:
+            continue
+        following = text.getparent().xpath("following::text()[normalize-space()][1]")
+        raw = normalize_space(following[0]) if following else ""
+        if raw and len(raw) <= 60 and (parsed := parse_date(raw, default_tz)):
+            return parsed, raw
     return None
 
 
@@ -128,9 +148,12 @@ def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate,
     """The publication date from visible page structure, looked for at the headline first: pages
     carry other dates before it (a top bar with today's date, a menu of recent posts) and after
     the article (related posts, comments). Order: a marked date just above the headline (a
-    kicker), the first date after it, then marked dates anywhere, then the page's first date."""
+    kicker), a date the page labels as its date, the first date after the headline (not a
+    picture's caption), then marked dates anywhere, then the page's first date."""
     if (heading := _headline(sel)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
+            return found
+        if found := _labelled_date(sel, default_tz):
             return found
         if found := _nearest_after(heading, default_tz):
             return found
