@@ -22,6 +22,9 @@ DROP_PARAGRAPH = [
     r"(?:komentar|bagikan|share|iklan|advertisement|scroll\s+to\s+continue|gulir\s+untuk\s+melanjutkan"
     r"|tags?|halaman|join\s+now|loading|sponsored|artikel\s+terkait)\s*:?\s*\d*",
     r"(?:penulis|editor|reporter|pewarta|redaktur|sumber|foto|video|ilustrasi)\s*:.{0,120}",
+    # a picture's credit line, in the languages of the pages seen ("Photo: AFP", "X/Getty Images")
+    r"(?:photo|bild|image|фото|credits?)\s*:.{0,120}",
+    r".{0,80}\b(?:getty\s+images|shutterstock|istock(?:photo)?|imago(?:\s+images)?|picture\s+alliance)(?:/.{0,40})?",
     r"(?:copyright|hak\s+cipta|©).{0,200}",
 ]
 # A paragraph equal to one of these starts trailing chrome: it and everything after it go.

@@ -196,4 +196,17 @@ def generic_paragraphs(sel: Selector, fast: bool = True) -> list[str]:
     )
     if not text:
         return []
-    return [p for p in (normalize_space(line) for line in text.split("\n")) if p]
+    teasers = _link_texts(sel)
+    return [p for p in (normalize_space(line) for line in text.split("\n")) if p and not _teaser(p, teasers)]
+
+
+TEASER_MIN = 60  # characters: a link with this much text is another article's teaser, not a link in a sentence
+
+
+def _link_texts(sel: Selector) -> list[str]:
+    return [t for t in (normalize_space(" ".join(a.itertext())) for a in sel.root.iter("a")) if len(t) >= TEASER_MIN]
+
+
+def _teaser(paragraph: str, teasers: list[str]) -> bool:
+    """A paragraph that lies wholly inside a link is another page's teaser (related articles)."""
+    return len(paragraph) >= TEASER_MIN and any(paragraph in t for t in teasers)
