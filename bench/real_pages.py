@@ -18,6 +18,7 @@ import gzip
 import json
 import re
 import statistics
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ def fundus_body(expected: dict[str, Any]) -> str:
 
 
 def _fold(text: str | None) -> str:
-    return " ".join((text or "").casefold().split())
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
 
 
 def authors_f1(expected: list[str], got: list[str]) -> float:

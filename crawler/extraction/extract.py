@@ -36,6 +36,7 @@ from crawler.extraction.htmltext import (
     element_paragraphs,
     normalize_space,
 )
+from crawler.extraction.scriptdata import script_paragraphs
 from crawler.extraction.selecting import query, select_all, select_text, views_of
 from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
 from crawler.extraction.titles import choose_title, site_names
@@ -168,9 +169,15 @@ def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str 
         raw = generic_paragraphs(p.sel, fast)
         return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
 
+    def script() -> tuple[list[str], list[str]] | None:
+        raw = script_paragraphs(p.sel)
+        return (found, raw) if (found := clean_paragraphs(raw, boilerplate, drop_exact)) else None
+
     found, layer = first_layer(("profile", profile))
     if found is None:
         found, layer = declared_or_found(jsonld(), generic, p.profile is not None)
+    if found is None:  # no text in the markup: a page rendered from its script data
+        found, layer = first_layer(("script", script))
     return (found[0], found[1], layer) if found else ([], [], None)
 
 

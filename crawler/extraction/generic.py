@@ -94,6 +94,11 @@ _FOLLOWING = (
 _MARKED = re.compile(r"date|time|tanggal|publish|meta", re.I)
 
 
+def _in_figcaption(text: etree._ElementUnicodeResult) -> bool:
+    parent = text.getparent()
+    return parent is not None and bool(parent.xpath("ancestor-or-self::figcaption"))
+
+
 def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) -> tuple[ParsedDate, str] | None:
     """The first date after the headline in document order, marked (``<time>``, ``itemprop``, a
     date-like class) or in plain text: the date line of a page sits right under its title."""
@@ -103,7 +108,7 @@ def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) ->
         if isinstance(element, str):
             raw = normalize_space(element)
             # a picture's caption (its alt text again, or a figcaption) dates the picture, not the article
-            caption = raw in captions or bool(element.getparent().xpath("ancestor-or-self::figcaption"))
+            caption = raw in captions or _in_figcaption(element)
             parsed = find_date_in_text(raw, default_tz) if 6 <= len(raw) <= 300 and not caption else None
         else:
             raw = element.get("datetime")

@@ -2,15 +2,18 @@
 used everywhere a body is scored (the benchmark, real pages, captures, tests).
 
 Texts become multisets of 4-token shingles of ``\\w+`` tokens (a text under 4 tokens is one
-shingle); a page's precision is the share of the extracted shingles that are expected, its recall
-the share of the expected ones that were extracted. Over many pages, precision and recall are
-averaged over the pages, then combined: one bad page counts as one page, whatever its length.
+shingle), after Unicode's canonical composition (NFC: ``u`` and a combining diaeresis are the same
+text as ``ü``, and ``\\w+`` would split the first); a page's precision is the share of the
+extracted shingles that are expected, its recall the share of the expected ones that were
+extracted. Over many pages, precision and recall are averaged over the pages, then combined: one
+bad page counts as one page, whatever its length.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -18,7 +21,7 @@ _TOKEN = re.compile(r"\w+")
 
 
 def shingles(text: str | None) -> Counter[tuple[str, ...]]:
-    tokens = _TOKEN.findall(text or "")
+    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text or ""))
     if len(tokens) < 4:
         return Counter([tuple(tokens)]) if tokens else Counter()
     return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
