@@ -10,6 +10,7 @@ import pytest
 
 from bench.real_pages import authors_f1, date_scores, fundus_body, fundus_pages
 from crawler.extraction.authors import person_names
+from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import body_pr, f1
 
@@ -106,7 +107,7 @@ def test_day_with_a_dot_before_the_month_name() -> None:
 
 def test_real_pages_fields_hold_their_measured_level() -> None:
     """131 real pages of 91 publishers: the levels measured when these rules went in (title 0.84,
-    authors F1 0.90, same day 0.98, same instant 0.99 on the pages with an offset, body F1 0.958), less a page's
+    authors F1 0.90, same day 0.98, same instant 0.99 on the pages with an offset, body F1 0.961), less a page's
     worth (the same day at the issue's target, 0.98), so that a rule that loses fields on real
     markup fails here."""
     titles, authors, days, instants, bodies = [], [], [], [], []
@@ -125,7 +126,7 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
     assert sum(days) / len(days) >= 0.98
     assert sum(instants) / len(instants) >= 0.98
     precision, recall = (sum(x) / len(bodies) for x in zip(*bodies, strict=True))
-    assert f1(precision, recall) >= 0.955
+    assert f1(precision, recall) >= 0.958
 
 
 def test_a_comment_inside_a_heading_of_the_body_is_no_article_text():
@@ -163,3 +164,27 @@ def test_a_page_rendered_from_its_script_data() -> None:
     assert record.body == f"{text.strip()}\n\n{text.strip()}"
     in_markup = html.replace(b'<div id="root"></div>', f"<article><h1>Bupati</h1><p>{text} Lain.</p></article>".encode())
     assert extract_article(in_markup, "https://example.org/a/1", None).extracted_by["body"] != "script"
+
+
+@pytest.mark.parametrize("chrome", [
+    "Externer Inhalt nicht verfügbar",
+    "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte (z.B. Grafiken).",
+    "Zur Anzeige aktiviere bitte die Einstellungen in den Privatsphäre-Einstellungen.",
+    "Photo: AFP", "Andrea Verdelli/Getty Images",
+])  # fmt: skip
+def test_blocked_embeds_and_credits_are_no_article_text(chrome: str) -> None:
+    """Real markup (businessinsider.de, taipeitimes): what a page shows where an embed was blocked,
+    and picture credits. A sentence about the same words is kept."""
+    kept = "Die Datenschutz-Einstellungen der Behörde wurden nach dem Urteil geändert, sagte der Minister."
+    assert clean_paragraphs(["Erster Absatz des Artikels.", chrome, kept]) == ["Erster Absatz des Artikels.", kept]
+
+
+def test_comments_heading_ends_the_text_and_a_repeated_headline_is_no_text() -> None:
+    html = page('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "ASN Netral: Bupati Tegaskan"}'
+                "</script>", "<h1>Bupati tegaskan ASN netral</h1>"
+                "<p>" + "Bupati meminta seluruh aparatur sipil negara menjaga netralitas selama pemilu. " * 6 + "</p>"
+                "<h3>Comments</h3><p>Join thought-provoking conversations, follow other readers and see their replies</p>")  # fmt: skip
+    record = extract_article(html, "https://example.org/a/1", None)
+    assert record.title == "ASN Netral: Bupati Tegaskan"
+    assert "Bupati tegaskan ASN netral" not in record.body and "conversations" not in record.body
+    assert record.body.startswith("Bupati meminta seluruh")

@@ -26,6 +26,13 @@ DROP_PARAGRAPH = [
     r"(?:photo|bild|image|фото|credits?)\s*:.{0,120}",
     r".{0,80}\b(?:getty\s+images|shutterstock|istock(?:photo)?|imago(?:\s+images)?|picture\s+alliance)(?:/.{0,40})?",
     r"(?:copyright|hak\s+cipta|©).{0,200}",
+    # where an embed was blocked: "External content not available", "Your privacy settings prevent
+    # loading external content..." (a short paragraph naming both external content and settings)
+    r"(?:externer?|external|eksternal)\s+(?:inhalte?|content|konten)\s+(?:nicht\s+verfügbar|not\s+available|unavailable)"
+    r"|(?=.*\b(?:extern\w*|third[- ]party|drittanbieter\w*)\s+(?:inhalt\w*|content|konten))"
+    r"(?=.*(?:einstellungen|settings|preferences|pengaturan|zustimm|consent|akzeptier|accept)).{0,300}"
+    r"|(?=.*\b(?:privatsphäre|privacy|datenschutz|cookie)[-\s]?(?:einstellungen|settings|preferences))"
+    r"(?=.*\b(?:aktivier\w*|enable|erlaube\w*|allow|akzeptier\w*|accept))(?=.*\b(?:anzeige\w*|display|view|laden|load)).{0,200}",
 ]
 # A paragraph equal to one of these starts trailing chrome: it and everything after it go.
 CUT_FROM = [
@@ -39,6 +46,7 @@ CUT_FROM = [
     r"leave\s+a\s+(?:reply|comment)",
     r"back\s+to\s+top(?:\s+button)?",
     r"(?:\d+\s+)?komentar",
+    r"(?:\d+\s+)?comments?|join\s+(?:our|the)\s+(?:commenting\s+forum|conversation|discussion)",
 ]
 _DROP = re.compile("(?:" + "|".join(DROP_PARAGRAPH) + r")\Z", re.I | re.S)
 _CUT = re.compile("(?:" + "|".join(CUT_FROM) + r")\s*:?\Z", re.I)

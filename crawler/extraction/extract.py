@@ -145,7 +145,8 @@ def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[lis
 def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str | None]:
     """(clean paragraphs, raw paragraphs, layer). The raw ones keep credit lines ("Penulis: ...")
     that cleanup drops from the text, so that they are read before."""
-    drop_exact = [title] if title else []
+    # the page's headlines, whichever was chosen: a paragraph that repeats one is the header, not text
+    drop_exact = [t for t in (title, p.ld.title, p.mt.title, generic_title(p.sel)) if t]
     boilerplate = p.profile.boilerplate if p.profile else ()
 
     def profile() -> tuple[list[str], list[str]] | None:
