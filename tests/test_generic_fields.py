@@ -107,7 +107,7 @@ def test_day_with_a_dot_before_the_month_name() -> None:
 
 def test_real_pages_fields_hold_their_measured_level() -> None:
     """131 real pages of 91 publishers: the levels measured when these rules went in (title 0.84,
-    authors F1 0.90, same day 0.98, same instant 0.99 on the pages with an offset, body F1 0.961), less a page's
+    authors F1 0.92, same day 0.98, same instant 0.99 on the pages with an offset, body F1 0.961), less a page's
     worth (the same day at the issue's target, 0.98), so that a rule that loses fields on real
     markup fails here."""
     titles, authors, days, instants, bodies = [], [], [], [], []
@@ -122,7 +122,7 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
         if same_instant is not None:
             instants.append(same_instant)
     assert sum(titles) / len(titles) >= 0.83
-    assert sum(authors) / len(authors) >= 0.895
+    assert sum(authors) / len(authors) >= 0.91
     assert sum(days) / len(days) >= 0.98
     assert sum(instants) / len(instants) >= 0.98
     precision, recall = (sum(x) / len(bodies) for x in zip(*bodies, strict=True))
@@ -188,3 +188,18 @@ def test_comments_heading_ends_the_text_and_a_repeated_headline_is_no_text() -> 
     assert record.title == "ASN Netral: Bupati Tegaskan"
     assert "Bupati tegaskan ASN netral" not in record.body and "conversations" not in record.body
     assert record.body.startswith("Bupati meminta seluruh")
+
+
+def test_the_editor_and_a_web_address_are_not_the_writer() -> None:
+    """Real markup (mediaindonesia, dw.com; Fundus pages): JSON-LD names the editor as author, the
+    meta tag a site account; the byline and a labelled facts box name the writer."""
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Heryadi"}}</script>'
+            '<meta name="author" content="wartaborneo.com developer">')  # fmt: skip
+    byline = page(head, '<h1>Bupati Tegaskan ASN Netral</h1><div class="author-2">Naufal Zuhdi</div>'
+                        '<div class="info-author">Editor : <a href="/author/112">Heryadi</a></div>')  # fmt: skip
+    record = extract_article(byline, "https://wartaborneo.example/a/1", None)
+    assert (record.authors, record.editor) == (["Naufal Zuhdi"], "Heryadi")
+    labelled = page('<meta name="author" content="Warta Borneo (www.wartaborneo.com)">',
+                    '<h1>Bupati Tegaskan ASN Netral</h1><ul><li><a href="/reporter">Reporter</a></li><li><a>REV</a></li></ul>'
+                    "<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>")  # fmt: skip
+    assert extract_article(labelled, "https://wartaborneo.example/a/1", None).authors == ["Roman Goncharenko"]

@@ -5,10 +5,11 @@ General truths about news markup, measured on the real pages of ``bench/real_pag
 value often holds several people (``A, B and C``, ``A und B``); and a page with no declared author
 still marks its byline (``itemprop="author"``, ``rel="author"``, a ``byline`` or ``author`` class)
 with the name after ``By``/``Von``/``Oleh``. A site's own name as author (``n-tv NACHRICHTEN``,
-``한국일보`` beside the reporter) is who published the page, not who wrote it: a person named by
-another layer comes first, and the site's name is kept only when the page names nobody else
-(Fundus's parsers keep it then too). A job title after a name (Korean ``기자``, reporter) is not
-part of the name.
+``한국일보`` beside the reporter) is who published the page, not who wrote it, and a person the
+page labels as its editor (``Editor : Heryadi``) is not its writer either, even where JSON-LD names
+them as author: a person named by another layer comes first, and such a name is kept only when the
+page names nobody else (Fundus's parsers keep it then too). A job title after a name (Korean
+``기자``, reporter) is not part of the name.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 
 from parsel import Selector
 
-from crawler.extraction.htmltext import normalize_space
+from crawler.extraction.htmltext import normalize_space, text_after
 
 # between two people: a comma, a semicolon, or "and" in the languages of the pages seen
 _BETWEEN = re.compile(r"\s*[,;]\s*|\s+(?:and|und|dan|et|y|e|og|och|en|&)\s+", re.I)
@@ -50,10 +51,39 @@ def _folded(name: str) -> str:
     return " ".join(re.findall(r"\w+", name.casefold()))
 
 
-def without_site(authors: list[str], site_names: tuple[str, ...]) -> list[str]:
-    """The authors that are not the site's own name."""
-    own = {_folded(name) for name in site_names}
-    return [a for a in authors if _folded(a) not in own]
+_WEB_ADDRESS = re.compile(r"\b[\w-]+\.(?:com|net|org|info|news|tv|co\.id|id)\b")  # "mediaindonesia.com developer"
+
+
+def without(authors: list[str], others: tuple[str, ...]) -> list[str]:
+    """The authors that are none of ``others`` (the site's own names, the page's editor) and name no
+    web address (a site's account, not a person)."""
+    own = {_folded(name) for name in others}
+    return [a for a in authors if _folded(a) not in own and not _WEB_ADDRESS.search(a)]
+
+
+# a label alone (the name in the next text) or with a colon and the name
+_EDITOR_LABEL = re.compile(r"(?:editor|redaktur|penyunting|redakteur)\s*(?::\s*(?P<name>.*))?", re.I)
+_AUTHOR_LABEL = re.compile(
+    r"(?:autor(?:in)?(?:\s*/\s*autor)?|author|penulis|reporter|pewarta|wartawan)\s*(?::\s*(?P<name>.*))?", re.I
+)
+
+
+def _labelled(sel: Selector, label: re.Pattern[str]) -> str | None:
+    """The person a page names after a label ("Editor : Heryadi", "Autorin/Autor Roman G."), wherever it is."""
+    # a label is no link ("Reporter" in a menu)
+    xpath = "//body//text()[string-length(normalize-space()) <= 60][not(ancestor::script or ancestor::style)]" \
+            "[not(ancestor::a)]"  # fmt: skip
+    for text in sel.root.xpath(xpath):
+        if not (m := label.fullmatch(normalize_space(text))):
+            continue
+        name = _name(m["name"] or text_after(text))
+        if name and not any(ch.isdigit() for ch in name) and len(name.split()) <= 5:
+            return name
+    return None
+
+
+def labelled_editor(sel: Selector) -> str | None:
+    return _labelled(sel, _EDITOR_LABEL)
 
 
 def _looks_like_person(name: str) -> bool:
@@ -76,6 +106,8 @@ def generic_authors(sel: Selector) -> list[str]:
         for node in sel.xpath(xpath)[:MAX_NODES]:
             if found := person_names([" ".join(_texts(node))]):
                 return found
+    if labelled := _labelled(sel, _AUTHOR_LABEL):
+        return person_names([labelled])
     for xpath in _MARKED:
         for node in sel.xpath(xpath)[:MAX_NODES]:
             # each text of the byline apart: names in separate elements are separate people

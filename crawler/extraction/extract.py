@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.authors import generic_authors, person_names, without_site
+from crawler.extraction.authors import generic_authors, labelled_editor, person_names, without
 from crawler.extraction.bodies import declared_or_found
 from crawler.extraction.bylines import Byline, credit_lines, find_location, parse_byline
 from crawler.extraction.cleanup import body_text, clean_paragraphs
@@ -135,9 +135,9 @@ def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[lis
         ("profile", lambda: p.selected_all("authors")),
     )  # fmt: skip
     return first_layer(
-        *((layer, lambda get=get: without_site(person_names(get()), names)) for layer, get in declared),
-        ("byline", lambda: without_site(p.byline.authors, names)), ("credits", lambda: without_site(credited, names)),
-        ("generic", lambda: without_site(generic_authors(p.sel), names)),
+        *((layer, lambda get=get: without(person_names(get()), names)) for layer, get in declared),
+        ("byline", lambda: without(p.byline.authors, names)), ("credits", lambda: without(credited, names)),
+        ("generic", lambda: without(generic_authors(p.sel), names)),
         *((layer, lambda get=get: person_names(get())) for layer, get in declared),
     )  # fmt: skip
 
@@ -226,7 +226,9 @@ def extract_article(
     modified = next((d[0].value.isoformat(timespec="seconds") for raw in (p.ld.modified, p.mt.modified)
                      if (d := p.date(raw))), None)  # fmt: skip
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
-    authors, by["authors"] = _authors(p, credits.authors, _site_names(p, url))
+    editor, by["editor"] = first_layer(("byline", lambda: p.byline.editor), ("credits", lambda: credits.editor),
+                                       ("generic", lambda: labelled_editor(p.sel)))  # fmt: skip
+    authors, by["authors"] = _authors(p, credits.authors, (*_site_names(p, url), *([editor] if editor else [])))
     image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
                                      ("profile", lambda: _first(p.selected("image"))))  # fmt: skip
     caption = _first(p.ld.caption) or _first(p.selected("caption"))
@@ -236,8 +238,6 @@ def extract_article(
                                            ("profile", lambda: _first(p.selected("category"))))  # fmt: skip
     tags, by["tags"] = first_layer(("jsonld", lambda: p.ld.tags), ("meta", lambda: p.mt.tags),
                                    ("profile", lambda: p.selected_all("tags")))  # fmt: skip
-    editor = p.byline.editor or credits.editor
-    by["editor"] = ("byline" if p.byline.editor else "credits") if editor else None
     location = find_location(paragraphs)
     by["location"] = "dateline" if location else None
     body = body_text([x for x in paragraphs if x != caption] if caption else paragraphs)

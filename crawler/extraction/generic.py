@@ -14,7 +14,7 @@ from lxml import etree, html
 from parsel import Selector
 
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.extraction.htmltext import normalize_space
+from crawler.extraction.htmltext import normalize_space, text_after
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -132,8 +132,7 @@ def _labelled_date(sel: Selector, default_tz: timezone) -> tuple[ParsedDate, str
     for text in sel.root.xpath("//body//text()[string-length(normalize-space()) <= 16][not(ancestor::script)]"):
         if normalize_space(text).rstrip(":").strip().casefold() not in _DATE_LABELS:
             continue
-        following = text.getparent().xpath("following::text()[normalize-space()][1]")
-        raw = normalize_space(following[0]) if following else ""
+        raw = text_after(text)
         if raw and len(raw) <= 60 and (parsed := parse_date(raw, default_tz)):
             return parsed, raw
     return None

@@ -156,3 +156,16 @@ def _prev_was_break(out: list[str]) -> bool:
         if piece.strip(" \t\r\n\u00a0"):
             return piece == _BREAK
     return True
+
+
+def text_after(label: etree._ElementUnicodeResult) -> str:
+    """The first non-blank text after a text node in document order (the value after a label:
+    ``<strong>Datum</strong> 28.04.2023``, ``<div>Editor : <a>Heryadi</a></div>``), normalised."""
+    parent = label.getparent()
+    if parent is None:
+        return ""
+    # a text inside its element comes before the element's children: they are looked at first
+    found = parent.xpath("(descendant::text() | following::text())[normalize-space()][position() <= 2]") \
+        if label.is_text else parent.xpath("following::text()[normalize-space()][1]")  # fmt: skip
+    found = found[1:] if label.is_text else found
+    return normalize_space(found[0]) if found else ""
