@@ -121,10 +121,10 @@ def _site_names(p: _Page, url: str) -> tuple[str, ...]:
     return site_names(*own, p.ld.site_name, p.mt.site_name, url=url)
 
 
-def _title(p: _Page, url: str) -> tuple[str | None, str | None]:
-    names = _site_names(p, url)
-    return choose_title([("jsonld", p.ld.title), ("meta", p.mt.title), ("profile", p.selected("title")),
-                         ("generic", generic_title(p.sel, names))], names)  # fmt: skip
+def _headlines(p: _Page, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """The page's headline by every layer, in order of trust."""
+    return [("jsonld", p.ld.title), ("meta", p.mt.title), ("profile", p.selected("title")),
+            ("generic", generic_title(p.sel, names))]  # fmt: skip
 
 
 def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
@@ -142,11 +142,10 @@ def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[lis
     )  # fmt: skip
 
 
-def _paragraphs(p: _Page, title: str | None) -> tuple[list[str], list[str], str | None]:
+def _paragraphs(p: _Page, drop_exact: list[str]) -> tuple[list[str], list[str], str | None]:
     """(clean paragraphs, raw paragraphs, layer). The raw ones keep credit lines ("Penulis: ...")
-    that cleanup drops from the text, so that they are read before."""
-    # the page's headlines, whichever was chosen: a paragraph that repeats one is the header, not text
-    drop_exact = [t for t in (title, p.ld.title, p.mt.title, generic_title(p.sel)) if t]
+    that cleanup drops from the text, so that they are read before. ``drop_exact``: the page's
+    headlines, whichever was chosen: a paragraph that repeats one is the header, not text."""
     boilerplate = p.profile.boilerplate if p.profile else ()
 
     def profile() -> tuple[list[str], list[str]] | None:
@@ -218,8 +217,10 @@ def extract_article(
     :class:`ExtractionError` when the page holds no article (no title and no body) or is not HTML."""
     p = _page(page, profile, content_type, fetched_at)
     by: dict[str, str | None] = {}
-    title, by["title"] = _title(p, url)
-    paragraphs, raw_paragraphs, by["body"] = _paragraphs(p, title)
+    names = _site_names(p, url)
+    headlines = _headlines(p, names)
+    title, by["title"] = choose_title(headlines, names)
+    paragraphs, raw_paragraphs, by["body"] = _paragraphs(p, [h for h in (title, *(h for _, h in headlines)) if h])
     if not title and not paragraphs:
         raise ExtractionError("no-article", "no title and no article text found")
     published, by["published"] = _published(p)
@@ -228,7 +229,7 @@ def extract_article(
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
     editor, by["editor"] = first_layer(("byline", lambda: p.byline.editor), ("credits", lambda: credits.editor),
                                        ("generic", lambda: labelled_editor(p.sel)))  # fmt: skip
-    authors, by["authors"] = _authors(p, credits.authors, (*_site_names(p, url), *([editor] if editor else [])))
+    authors, by["authors"] = _authors(p, credits.authors, (*names, *([editor] if editor else [])))
     image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
                                      ("profile", lambda: _first(p.selected("image"))))  # fmt: skip
     caption = _first(p.ld.caption) or _first(p.selected("caption"))

@@ -14,7 +14,7 @@ from lxml import etree, html
 from parsel import Selector
 
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.extraction.htmltext import normalize_space, text_after
+from crawler.extraction.htmltext import label_texts, normalize_space, text_after
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -123,13 +123,13 @@ def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) ->
 
 
 # a label the page puts before its date ("<strong>Datum</strong> 28.04.2023" in a facts box)
-_DATE_LABELS = frozenset({"datum", "date", "tanggal", "published", "veröffentlicht", "diterbitkan", "publié le",
-                          "publicado", "pubblicato", "data", "dato"})  # fmt: skip
+_DATE_LABELS = ("datum", "date", "tanggal", "published", "veröffentlicht", "diterbitkan", "publié le", "publicado",
+                "pubblicato", "data", "dato")  # fmt: skip
 
 
 def _labelled_date(sel: Selector, default_tz: timezone) -> tuple[ParsedDate, str] | None:
     """A date right after a text that labels it as the page's date."""
-    for text in sel.root.xpath("//body//text()[string-length(normalize-space()) <= 16][not(ancestor::script)]"):
+    for text in label_texts(sel.root, _DATE_LABELS):
         if normalize_space(text).rstrip(":").strip().casefold() not in _DATE_LABELS:
             continue
         raw = text_after(text)
@@ -208,7 +208,8 @@ TEASER_MIN = 60  # characters: a link with this much text is another article's t
 
 
 def _link_texts(sel: Selector) -> list[str]:
-    return [t for t in (normalize_space(" ".join(a.itertext())) for a in sel.root.iter("a")) if len(t) >= TEASER_MIN]
+    found = sel.root.xpath(f"//a[string-length(normalize-space()) >= {TEASER_MIN}]")
+    return [normalize_space(" ".join(a.itertext())) for a in found]
 
 
 def _teaser(paragraph: str, teasers: list[str]) -> bool:

@@ -169,3 +169,21 @@ def text_after(label: etree._ElementUnicodeResult) -> str:
         if label.is_text else parent.xpath("following::text()[normalize-space()][1]")  # fmt: skip
     found = found[1:] if label.is_text else found
     return normalize_space(found[0]) if found else ""
+
+
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÜÉ", "abcdefghijklmnopqrstuvwxyzäöüé"
+MAX_LABEL = 60  # characters: a label with its value ("Editor : Heryadi"), never a sentence
+
+
+@lru_cache(maxsize=8)
+def _label_xpath(words: tuple[str, ...]) -> etree.XPath:
+    lower = f"translate(., '{_UPPER}', '{_LOWER}')"
+    hit = " or ".join(f"contains({lower}, '{word}')" for word in words)
+    return etree.XPath(f"//body//text()[string-length() <= 400][{hit}][not(ancestor::script or ancestor::style"
+                       " or ancestor::a)]")  # fmt: skip
+
+
+def label_texts(root: etree._Element, words: tuple[str, ...]) -> list[etree._ElementUnicodeResult]:
+    """Short texts of a page, outside links and scripts, that contain one of ``words`` (lower
+    case): the labels a page puts before a value. Filtered by libxml2, so a page costs little."""
+    return [text for text in _label_xpath(words)(root) if len(normalize_space(text)) <= MAX_LABEL]
