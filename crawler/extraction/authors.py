@@ -18,7 +18,7 @@ import re
 
 from parsel import Selector
 
-from crawler.extraction.htmltext import label_texts, normalize_space, text_after
+from crawler.extraction.htmltext import Labels, normalize_space, text_after
 
 # between two people: a comma, a semicolon, or "and" in the languages of the pages seen
 _BETWEEN = re.compile(r"\s*[,;]\s*|\s+(?:and|und|dan|et|y|e|og|och|en|&)\s+", re.I)
@@ -63,17 +63,17 @@ def without(authors: list[str], others: tuple[str, ...]) -> list[str]:
 
 # a label alone (the name in the next text) or with a colon and the name
 _EDITOR_LABEL = re.compile(r"(?:editor|redaktur|penyunting|redakteur)\s*(?::\s*(?P<name>.*))?", re.I)
-_EDITOR_WORDS = ("editor", "redaktur", "penyunting", "redakteur")
+EDITOR_WORDS = ("editor", "redaktur", "penyunting", "redakteur")
 _AUTHOR_LABEL = re.compile(
     r"(?:autor(?:in)?(?:\s*/\s*autor)?|author|penulis|reporter|pewarta|wartawan)\s*(?::\s*(?P<name>.*))?", re.I
 )
-_AUTHOR_WORDS = ("autor", "author", "penulis", "reporter", "pewarta", "wartawan")
+AUTHOR_WORDS = ("autor", "author", "penulis", "reporter", "pewarta", "wartawan")
 
 
-def _labelled(sel: Selector, label: re.Pattern[str], words: tuple[str, ...]) -> str | None:
+def _labelled(labels: Labels, label: re.Pattern[str]) -> str | None:
     """The person a page names after a label ("Editor : Heryadi", "Autorin/Autor Roman G."), wherever
-    it is; a label is no link ("Reporter" in a menu)."""
-    for text in label_texts(sel.root, words):
+    it is (``labels``: the page's label texts, :func:`~crawler.extraction.htmltext.label_texts`)."""
+    for text in labels:
         if not (m := label.fullmatch(normalize_space(text))):
             continue
         name = _name(m["name"] or text_after(text))
@@ -82,8 +82,8 @@ def _labelled(sel: Selector, label: re.Pattern[str], words: tuple[str, ...]) -> 
     return None
 
 
-def labelled_editor(sel: Selector) -> str | None:
-    return _labelled(sel, _EDITOR_LABEL, _EDITOR_WORDS)
+def labelled_editor(labels: Labels) -> str | None:
+    return _labelled(labels, _EDITOR_LABEL)
 
 
 def _looks_like_person(name: str) -> bool:
@@ -100,13 +100,13 @@ def _texts(node: Selector) -> list[str]:
                         .getall()) if t]  # fmt: skip
 
 
-def generic_authors(sel: Selector) -> list[str]:
+def generic_authors(sel: Selector, labels: Labels = ()) -> list[str]:
     """The byline's names on a page that declares none in JSON-LD or meta tags."""
     for xpath in _DECLARED:
         for node in sel.xpath(xpath)[:MAX_NODES]:
             if found := person_names([" ".join(_texts(node))]):
                 return found
-    if labelled := _labelled(sel, _AUTHOR_LABEL, _AUTHOR_WORDS):
+    if labelled := _labelled(labels, _AUTHOR_LABEL):
         return person_names([labelled])
     for xpath in _MARKED:
         for node in sel.xpath(xpath)[:MAX_NODES]:

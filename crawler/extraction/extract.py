@@ -10,13 +10,21 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.authors import generic_authors, labelled_editor, person_names, without
+from crawler.extraction.authors import (
+    AUTHOR_WORDS,
+    EDITOR_WORDS,
+    generic_authors,
+    labelled_editor,
+    person_names,
+    without,
+)
 from crawler.extraction.bodies import declared_or_found
 from crawler.extraction.bylines import Byline, credit_lines, find_location, parse_byline
 from crawler.extraction.cleanup import body_text, clean_paragraphs
@@ -29,11 +37,12 @@ from crawler.extraction.decode import (
     html_tree,
     page_is_not_article,
 )
-from crawler.extraction.generic import generic_date, generic_paragraphs, generic_title
+from crawler.extraction.generic import DATE_LABELS, generic_date, generic_paragraphs, generic_title
 from crawler.extraction.htmltext import (
     WORD,
     declared_paragraphs,
     element_paragraphs,
+    label_texts,
     normalize_space,
 )
 from crawler.extraction.scriptdata import script_paragraphs
@@ -86,6 +95,11 @@ class _Page:
     def selected_all(self, selectors: str) -> list[str]:
         return select_all(self.sel, getattr(self.profile, selectors)) if self.profile else []
 
+    @cached_property
+    def labels(self) -> list[etree._ElementUnicodeResult]:
+        """The page's label texts ("Editor :", "Datum"), found once for every field that reads one."""
+        return label_texts(self.sel.root, EDITOR_WORDS + AUTHOR_WORDS + DATE_LABELS)
+
     def date(self, raw: str | None) -> tuple[ParsedDate, str] | None:
         parsed = parse_date(raw, self.tz, self.fetched) if raw else None
         return (_local(parsed, self.tz), raw) if parsed and raw else None
@@ -137,7 +151,7 @@ def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[lis
     return first_layer(
         *((layer, lambda get=get: without(person_names(get()), names)) for layer, get in declared),
         ("byline", lambda: without(p.byline.authors, names)), ("credits", lambda: without(credited, names)),
-        ("generic", lambda: without(generic_authors(p.sel), names)),
+        ("generic", lambda: without(generic_authors(p.sel, p.labels), names)),
         *((layer, lambda get=get: person_names(get())) for layer, get in declared),
     )  # fmt: skip
 
@@ -183,7 +197,7 @@ def _paragraphs(p: _Page, drop_exact: list[str]) -> tuple[list[str], list[str], 
 
 def _published(p: _Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
     def generic() -> tuple[ParsedDate, str] | None:
-        found = generic_date(p.sel, p.tz)
+        found = generic_date(p.sel, p.tz, p.labels)
         return (_local(found[0], p.tz), found[1]) if found else None
 
     return first_layer(
@@ -228,7 +242,7 @@ def extract_article(
                      if (d := p.date(raw))), None)  # fmt: skip
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
     editor, by["editor"] = first_layer(("byline", lambda: p.byline.editor), ("credits", lambda: credits.editor),
-                                       ("generic", lambda: labelled_editor(p.sel)))  # fmt: skip
+                                       ("generic", lambda: labelled_editor(p.labels)))  # fmt: skip
     authors, by["authors"] = _authors(p, credits.authors, (*names, *([editor] if editor else [])))
     image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
                                      ("profile", lambda: _first(p.selected("image"))))  # fmt: skip

@@ -14,7 +14,7 @@ from lxml import etree, html
 from parsel import Selector
 
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.extraction.htmltext import label_texts, normalize_space, text_after
+from crawler.extraction.htmltext import Labels, label_texts, normalize_space, text_after
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -123,14 +123,14 @@ def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) ->
 
 
 # a label the page puts before its date ("<strong>Datum</strong> 28.04.2023" in a facts box)
-_DATE_LABELS = ("datum", "date", "tanggal", "published", "veröffentlicht", "diterbitkan", "publié le", "publicado",
+DATE_LABELS = ("datum", "date", "tanggal", "published", "veröffentlicht", "diterbitkan", "publié le", "publicado",
                 "pubblicato", "data", "dato")  # fmt: skip
 
 
-def _labelled_date(sel: Selector, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+def _labelled_date(labels: Labels, default_tz: timezone) -> tuple[ParsedDate, str] | None:
     """A date right after a text that labels it as the page's date."""
-    for text in label_texts(sel.root, _DATE_LABELS):
-        if normalize_space(text).rstrip(":").strip().casefold() not in _DATE_LABELS:
+    for text in labels:
+        if normalize_space(text).rstrip(":").strip().casefold() not in DATE_LABELS:
             continue
         raw = text_after(text)
         if raw and len(raw) <= 60 and (parsed := parse_date(raw, default_tz)):
@@ -148,7 +148,9 @@ def _date_in_text(scope: Selector, default_tz: timezone) -> tuple[ParsedDate, st
     return (parsed, "") if parsed else None
 
 
-def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate, str] | None:
+def generic_date(
+    sel: Selector, default_tz: timezone = WIB, labels: Labels | None = None
+) -> tuple[ParsedDate, str] | None:
     """The publication date from visible page structure, looked for at the headline first: pages
     carry other dates before it (a top bar with today's date, a menu of recent posts) and after
     the article (related posts, comments). Order: a marked date just above the headline (a
@@ -157,7 +159,7 @@ def generic_date(sel: Selector, default_tz: timezone = WIB) -> tuple[ParsedDate,
     if (heading := _headline(sel)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
             return found
-        if found := _labelled_date(sel, default_tz):
+        if found := _labelled_date(label_texts(sel.root, DATE_LABELS) if labels is None else labels, default_tz):
             return found
         if found := _nearest_after(heading, default_tz):
             return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import html as html_entities
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from lxml import etree, html
@@ -171,19 +172,27 @@ def text_after(label: etree._ElementUnicodeResult) -> str:
     return normalize_space(found[0]) if found else ""
 
 
-_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÜÉ", "abcdefghijklmnopqrstuvwxyzäöüé"
 MAX_LABEL = 60  # characters: a label with its value ("Editor : Heryadi"), never a sentence
 
 
-@lru_cache(maxsize=8)
-def _label_xpath(words: tuple[str, ...]) -> etree.XPath:
-    lower = f"translate(., '{_UPPER}', '{_LOWER}')"
-    hit = " or ".join(f"contains({lower}, '{word}')" for word in words)
+Labels = Sequence[etree._ElementUnicodeResult]  # a page's label texts (label_texts)
+
+
+_BODY_TEXT = etree.XPath("string(//body)")
+
+
+@lru_cache(maxsize=64)
+def _label_xpath(forms: tuple[str, ...]) -> etree.XPath:
+    hit = " or ".join(f"contains(., '{form}')" for form in forms)
     return etree.XPath(f"//body//text()[string-length() <= 400][{hit}][not(ancestor::script or ancestor::style"
                        " or ancestor::a)]")  # fmt: skip
 
 
 def label_texts(root: etree._Element, words: tuple[str, ...]) -> list[etree._ElementUnicodeResult]:
-    """Short texts of a page, outside links and scripts, that contain one of ``words`` (lower
-    case): the labels a page puts before a value. Filtered by libxml2, so a page costs little."""
-    return [text for text in _label_xpath(words)(root) if len(normalize_space(text)) <= MAX_LABEL]
+    """Short texts of a page, outside links and scripts, that contain one of ``words`` (given in
+    lower case; found capitalised or in capitals, as labels are written): the labels a page puts
+    before a value. The words the page's text holds at all are found first, in one string, so
+    that libxml2 looks for those alone (each word looked for costs a copy of every text)."""
+    text = _BODY_TEXT(root)
+    forms = tuple(sorted(form for word in words for form in {word.capitalize(), word.upper()} if form in text))
+    return [t for t in _label_xpath(forms)(root) if len(normalize_space(t)) <= MAX_LABEL] if forms else []
