@@ -241,8 +241,11 @@ def extract_article(
     modified = next((d[0].value.isoformat(timespec="seconds") for raw in (p.ld.modified, p.mt.modified)
                      if (d := p.date(raw))), None)  # fmt: skip
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
-    editor, by["editor"] = first_layer(("byline", lambda: p.byline.editor), ("credits", lambda: credits.editor),
-                                       ("generic", lambda: labelled_editor(p.labels)))  # fmt: skip
+    # the page is searched for an editor's label only where no profile found the byline
+    editor, by["editor"] = first_layer(
+        ("byline", lambda: p.byline.editor), ("credits", lambda: credits.editor),
+        ("generic", lambda: None if p.byline.text else labelled_editor(p.labels)),
+    )  # fmt: skip
     authors, by["authors"] = _authors(p, credits.authors, (*names, *([editor] if editor else [])))
     image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
                                      ("profile", lambda: _first(p.selected("image"))))  # fmt: skip
