@@ -8,46 +8,37 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from functools import cached_property
-from typing import Any
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.authors import (
-    AUTHOR_WORDS,
-    EDITOR_WORDS,
     generic_authors,
     labelled_editor,
     person_names,
     without,
 )
 from crawler.extraction.bodies import declared_or_found
-from crawler.extraction.bylines import Byline, credit_lines, find_location, parse_byline
+from crawler.extraction.bylines import credit_lines, find_location
 from crawler.extraction.cleanup import body_text, clean_paragraphs
-from crawler.extraction.dates import WIB, ParsedDate, declared_zone, parse_date
+from crawler.extraction.dates import ParsedDate
 from crawler.extraction.decode import (
-    XML_DOCUMENT,
-    XML_HEAD,
     ExtractionError,
     decode_html,
     html_tree,
     page_is_not_article,
 )
-from crawler.extraction.generic import DATE_LABELS, generic_date, generic_paragraphs, generic_title
+from crawler.extraction.generic import generic_date, generic_paragraphs, generic_title
 from crawler.extraction.htmltext import (
     WORD,
     declared_paragraphs,
     element_paragraphs,
-    label_texts,
-    normalize_space,
 )
+from crawler.extraction.page import Page, first_layer, first_text, in_site_zone, read_page
 from crawler.extraction.scriptdata import script_paragraphs
-from crawler.extraction.selecting import query, select_all, select_text, views_of
-from crawler.extraction.structured import Candidates, jsonld_candidates, meta_candidates
+from crawler.extraction.selecting import query, views_of
 from crawler.extraction.titles import choose_title, site_names
 from crawler.items import Article, Reject
 from crawler.sites.profile import SiteProfile
@@ -56,92 +47,18 @@ from crawler.urls import canonical_url, clean_url, host_of, same_site
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
 
 
-
-
-def _local(parsed: ParsedDate, tz: timezone) -> ParsedDate:
-    """UTC values from meta tags are shown in the site's zone; explicit local zones are kept."""
-    if parsed.value.utcoffset() == timedelta(0) and parsed.has_time:
-        return ParsedDate(parsed.value.astimezone(tz), True)
-    return parsed
-
-
-Layer = tuple[str, Callable[[], Any]]
-
-
-def first_layer(*layers: Layer) -> tuple[Any, str | None]:
-    """The value of the first layer that has one, and that layer's name (``extracted_by``).
-    Layers are functions, so a layer below the one that answers is never evaluated."""
-    for name, get in layers:
-        if value := get():
-            return value, name
-    return None, None
-
-
-@dataclass
-class _Page:
-    """One parsed page and what every field's layers read from it."""
-
-    sel: Selector
-    profile: SiteProfile | None
-    ld: Candidates
-    mt: Candidates
-    byline: Byline
-    tz: timezone
-    fetched: datetime
-
-    def selected(self, selectors: str) -> str | None:
-        return select_text(self.sel, getattr(self.profile, selectors)) if self.profile else None
-
-    def selected_all(self, selectors: str) -> list[str]:
-        return select_all(self.sel, getattr(self.profile, selectors)) if self.profile else []
-
-    @cached_property
-    def labels(self) -> list[etree._ElementUnicodeResult]:
-        """The page's label texts ("Editor :", "Datum"), found once for every field that reads one."""
-        return label_texts(self.sel.root, EDITOR_WORDS + AUTHOR_WORDS + DATE_LABELS)
-
-    def date(self, raw: str | None) -> tuple[ParsedDate, str] | None:
-        parsed = parse_date(raw, self.tz, self.fetched) if raw else None
-        return (_local(parsed, self.tz), raw) if parsed and raw else None
-
-
-def _first(*values: str | None) -> str | None:
-    return next((normalize_space(v) for v in values if v and normalize_space(v)), None)
-
-
-def _page(page: str | bytes | Selector, profile: SiteProfile | None, content_type: str | None,
-          fetched_at: datetime | None) -> _Page:  # fmt: skip
-    if isinstance(page, bytes):
-        page = decode_html(page, content_type)
-    if isinstance(page, str):
-        if not page.strip():
-            raise ExtractionError("empty", "the page is empty")
-        if "<" not in page[:2000]:
-            raise ExtractionError("not-html", "no HTML markup found")
-        if m := XML_DOCUMENT.match(page[:XML_HEAD]):
-            raise ExtractionError("not-html", f"an XML document ({m.group(1)}: a feed or a sitemap), not a page")
-        page = html_tree(page)
-    byline = Byline()
-    if profile and profile.byline and (text := select_text(page, profile.byline)):
-        byline = parse_byline(text)
-    ld, mt = jsonld_candidates(page), meta_candidates(page)
-    tz = profile.timezone if profile else declared_zone(ld.published, mt.published, ld.modified, mt.modified) or WIB
-    return _Page(page, profile, ld, mt, byline, tz,
-                 fetched_at or datetime.now(UTC))  # fmt: skip
-
-
-def _site_names(p: _Page, url: str) -> tuple[str, ...]:
+def _site_names(p: Page, url: str) -> tuple[str, ...]:
     own = (p.profile.label, *p.profile.domains) if p.profile else ()
     return site_names(*own, p.ld.site_name, p.mt.site_name, url=url)
 
 
-def _headlines(p: _Page, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
+def _headlines(p: Page, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """The page's headline by every layer, in order of trust."""
     return [("jsonld", p.ld.title), ("meta", p.mt.title), ("profile", p.selected("title")),
             ("generic", generic_title(p.sel, names))]  # fmt: skip
 
 
-def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
+def _authors(p: Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
     """People first, from the first layer that names one; the site's own name only when no layer
     names anybody else (:mod:`crawler.extraction.authors`)."""
     declared: tuple[tuple[str, Callable[[], list[str]]], ...] = (
@@ -156,7 +73,7 @@ def _authors(p: _Page, credited: list[str], names: tuple[str, ...]) -> tuple[lis
     )  # fmt: skip
 
 
-def _paragraphs(p: _Page, drop_exact: list[str]) -> tuple[list[str], list[str], str | None]:
+def _paragraphs(p: Page, drop_exact: list[str]) -> tuple[list[str], list[str], str | None]:
     """(clean paragraphs, raw paragraphs, layer). The raw ones keep credit lines ("Penulis: ...")
     that cleanup drops from the text, so that they are read before. ``drop_exact``: the page's
     headlines, whichever was chosen: a paragraph that repeats one is the header, not text."""
@@ -195,10 +112,10 @@ def _paragraphs(p: _Page, drop_exact: list[str]) -> tuple[list[str], list[str], 
     return (found[0], found[1], layer) if found else ([], [], None)
 
 
-def _published(p: _Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
+def _published(p: Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
     def generic() -> tuple[ParsedDate, str] | None:
         found = generic_date(p.sel, p.tz, p.labels)
-        return (_local(found[0], p.tz), found[1]) if found else None
+        return (in_site_zone(found[0], p.tz), found[1]) if found else None
 
     return first_layer(
         ("jsonld", lambda: p.date(p.ld.published)), ("meta", lambda: p.date(p.mt.published)),
@@ -207,9 +124,9 @@ def _published(p: _Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
     )  # fmt: skip
 
 
-def _canonical(p: _Page, url: str) -> str:
+def _canonical(p: Page, url: str) -> str:
     """The page's own URL: its declared canonical when that is an article URL of the same site."""
-    declared = _first(p.ld.canonical, p.mt.canonical)
+    declared = first_text(p.ld.canonical, p.mt.canonical)
     if declared:
         declared = urljoin(url, declared)
         domains = p.profile.domains if p.profile else (host_of(url).removeprefix("www."),)
@@ -229,7 +146,7 @@ def extract_article(
     """Extract the article record from one page: each field from the first layer that has it
     (see :func:`first_layer`), the layer recorded in ``extracted_by``. Raises
     :class:`ExtractionError` when the page holds no article (no title and no body) or is not HTML."""
-    p = _page(page, profile, content_type, fetched_at)
+    p = read_page(page, profile, content_type, fetched_at)
     by: dict[str, str | None] = {}
     names = _site_names(p, url)
     headlines = _headlines(p, names)
@@ -247,20 +164,21 @@ def extract_article(
         ("generic", lambda: None if p.byline.text else labelled_editor(p.labels)),
     )  # fmt: skip
     authors, by["authors"] = _authors(p, credits.authors, (*names, *([editor] if editor else [])))
-    image, by["image"] = first_layer(("jsonld", lambda: _first(p.ld.image)), ("meta", lambda: _first(p.mt.image)),
-                                     ("profile", lambda: _first(p.selected("image"))))  # fmt: skip
-    caption = _first(p.ld.caption) or _first(p.selected("caption"))
+    image, by["image"] = first_layer(("jsonld", lambda: first_text(p.ld.image)),
+                                     ("meta", lambda: first_text(p.mt.image)),
+                                     ("profile", lambda: first_text(p.selected("image"))))  # fmt: skip
+    caption = first_text(p.ld.caption) or first_text(p.selected("caption"))
     caption = caption.lstrip(":;-– ") or None if caption else None
-    category, by["category"] = first_layer(("jsonld", lambda: _first(p.ld.category)),
-                                           ("meta", lambda: _first(p.mt.category)),
-                                           ("profile", lambda: _first(p.selected("category"))))  # fmt: skip
+    category, by["category"] = first_layer(("jsonld", lambda: first_text(p.ld.category)),
+                                           ("meta", lambda: first_text(p.mt.category)),
+                                           ("profile", lambda: first_text(p.selected("category"))))  # fmt: skip
     tags, by["tags"] = first_layer(("jsonld", lambda: p.ld.tags), ("meta", lambda: p.mt.tags),
                                    ("profile", lambda: p.selected_all("tags")))  # fmt: skip
     location = find_location(paragraphs)
     by["location"] = "dateline" if location else None
     body = body_text([x for x in paragraphs if x != caption] if caption else paragraphs)
     page_url = _canonical(p, url)
-    language = _first(p.ld.language, p.mt.language) or (profile.language if profile else None)
+    language = first_text(p.ld.language, p.mt.language) or (profile.language if profile else None)
     key = profile.url_key if profile else canonical_url
     return Article(
         url=page_url,
@@ -270,7 +188,7 @@ def extract_article(
         modified_at=modified, authors=list(dict.fromkeys(authors or [])), editor=editor, source=credits.source,
         location=location, category=category, tags=list(dict.fromkeys(tags or [])),
         image_url=urljoin(url, image) if image else None, image_caption=caption,
-        description=_first(p.ld.description, p.mt.description), body=body, word_count=len(WORD.findall(body)),
+        description=first_text(p.ld.description, p.mt.description), body=body, word_count=len(WORD.findall(body)),
         language=language.split("-")[0].split("_")[0].lower() if language else None,
         views=p.byline.views if p.byline.views is not None else views_of(p.sel, profile),
         content_hash=content_hash(body), fetched_at=p.fetched.astimezone(UTC).isoformat(timespec="seconds"),
