@@ -107,7 +107,7 @@ def test_day_with_a_dot_before_the_month_name() -> None:
 
 def test_real_pages_fields_hold_their_measured_level() -> None:
     """131 real pages of 91 publishers: the levels measured when these rules went in (title 0.84,
-    authors F1 0.92, same day 0.98, same instant 0.99 on the pages with an offset, body F1 0.961), less a page's
+    authors F1 0.92, same day 0.98, same instant 0.99 on the pages with an offset, body F1 0.961, 0.953 with trafilatura 2.0), less a page's
     worth (the same day at the issue's target, 0.98), so that a rule that loses fields on real
     markup fails here."""
     titles, authors, days, instants, bodies = [], [], [], [], []
@@ -126,7 +126,9 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
     assert sum(days) / len(days) >= 0.98
     assert sum(instants) / len(instants) >= 0.98
     precision, recall = (sum(x) / len(bodies) for x in zip(*bodies, strict=True))
-    assert f1(precision, recall) >= 0.958
+    # the body is trafilatura's where the page declares none: 0.961 with trafilatura 2.3, 0.953 with
+    # 2.0.0, the oldest version allowed (CI runs both)
+    assert f1(precision, recall) >= 0.95
 
 
 def test_a_comment_inside_a_heading_of_the_body_is_no_article_text():
