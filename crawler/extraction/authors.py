@@ -100,8 +100,9 @@ def _texts(node: Selector) -> list[str]:
                         .getall()) if t]  # fmt: skip
 
 
-def generic_authors(sel: Selector, labels: Labels = ()) -> list[str]:
-    """The byline's names on a page that declares none in JSON-LD or meta tags."""
+def generic_authors(sel: Selector, labels: Labels) -> list[str]:
+    """The byline's names on a page that declares none in JSON-LD or meta tags (``labels``: the
+    page's label texts, with ``AUTHOR_WORDS``)."""
     for xpath in _DECLARED:
         for node in sel.xpath(xpath)[:MAX_NODES]:
             if found := person_names([" ".join(_texts(node))]):

@@ -59,8 +59,8 @@ def _headlines(p: Page, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
 
 
 def _authors(p: Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
-    """People first, from the first layer that names one; the site's own name only when no layer
-    names anybody else (:mod:`crawler.extraction.authors`)."""
+    """People first, from the first layer that names one; ``names`` (the site's own, the page's
+    editor) only when no layer names anybody else (:mod:`crawler.extraction.authors`)."""
     declared: tuple[tuple[str, Callable[[], list[str]]], ...] = (
         ("jsonld", lambda: p.ld.authors), ("meta", lambda: p.mt.authors),
         ("profile", lambda: p.selected_all("authors")),
@@ -114,7 +114,7 @@ def _paragraphs(p: Page, drop_exact: list[str]) -> tuple[list[str], list[str], s
 
 def _published(p: Page) -> tuple[tuple[ParsedDate, str] | None, str | None]:
     def generic() -> tuple[ParsedDate, str] | None:
-        found = generic_date(p.sel, p.tz, p.labels)
+        found = generic_date(p.sel, p.labels, p.tz)
         return (in_site_zone(found[0], p.tz), found[1]) if found else None
 
     return first_layer(

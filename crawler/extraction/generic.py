@@ -14,7 +14,7 @@ from lxml import etree, html
 from parsel import Selector
 
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.extraction.htmltext import Labels, label_texts, normalize_space, text_after
+from crawler.extraction.htmltext import Labels, normalize_space, text_after
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -148,18 +148,17 @@ def _date_in_text(scope: Selector, default_tz: timezone) -> tuple[ParsedDate, st
     return (parsed, "") if parsed else None
 
 
-def generic_date(
-    sel: Selector, default_tz: timezone = WIB, labels: Labels | None = None
-) -> tuple[ParsedDate, str] | None:
+def generic_date(sel: Selector, labels: Labels, default_tz: timezone = WIB) -> tuple[ParsedDate, str] | None:
     """The publication date from visible page structure, looked for at the headline first: pages
     carry other dates before it (a top bar with today's date, a menu of recent posts) and after
     the article (related posts, comments). Order: a marked date just above the headline (a
     kicker), a date the page labels as its date, the first date after the headline (not a
-    picture's caption), then marked dates anywhere, then the page's first date."""
+    picture's caption), then marked dates anywhere, then the page's first date. ``labels``: the
+    page's label texts (:func:`~crawler.extraction.htmltext.label_texts`, with ``DATE_LABELS``)."""
     if (heading := _headline(sel)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
             return found
-        if found := _labelled_date(label_texts(sel.root, DATE_LABELS) if labels is None else labels, default_tz):
+        if found := _labelled_date(labels, default_tz):
             return found
         if found := _nearest_after(heading, default_tz):
             return found
