@@ -13,6 +13,8 @@ from crawler.extraction.authors import person_names
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import body_pr, f1
+from crawler.store import queries
+from crawler.store.storage import Database
 
 BODY = "<p>" + "Kata demi kata tentang netralitas aparatur sipil negara. " * 12 + "</p>"
 
@@ -205,3 +207,33 @@ def test_the_editor_and_a_web_address_are_not_the_writer() -> None:
                     '<h1>Bupati Tegaskan ASN Netral</h1><ul><li><a href="/reporter">Reporter</a></li><li><a>REV</a></li></ul>'
                     "<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>")  # fmt: skip
     assert extract_article(labelled, "https://wartaborneo.example/a/1", None).authors == ["Roman Goncharenko"]
+
+
+def test_a_word_is_stored_and_found_as_typed_however_the_page_wrote_it(tmp_path) -> None:
+    """Soft hyphens (character or entity) and decomposed letters (u + combining diaeresis) are how
+    some pages write words; the archive keeps the word itself, so a search for it finds it."""
+    html = page('<meta property="og:title" content="Mu\u0308ller legt Verfas&shy;sungs\xadbeschwerde ein">',
+                "<p>" + "Die Ver&#173;fas&#xAD;sungs\xadbe&shy;schwerde von Mu\u0308ller wurde eingereicht. " * 4 + "</p>")
+    record = extract_article(html, "https://example.org/a/1", None)
+    assert record.title == "M\u00fcller legt Verfassungsbeschwerde ein"
+    assert "\xad" not in record.body and "\u0308" not in record.body
+    assert "Die Verfassungsbeschwerde von M\u00fcller" in record.body
+    db = Database.open(tmp_path / "p.db")
+    db.store_articles([record])
+    assert [r["url"] for r in queries.search(db, "Verfassungsbeschwerde")] == [record.url]
+    assert [r["url"] for r in queries.search(db, "M\u00fcller")] == [record.url]
+    db.close()
+
+
+@pytest.mark.parametrize("h1, title", [
+    ('<span class="kicker">LTE-Patent</span><span class="hide">: </span><span>Samsung soll zerstören</span>',
+     "LTE-Patent: Samsung soll zerstören"),
+    ('<span class="kicker">Pilkada Kalbar<span class="sr-only">:</span></span> <span>ASN Diminta Netral</span>',
+     "Pilkada Kalbar: ASN Diminta Netral"),
+    ('<span style="color:red">Bupati Tegaskan:</span>ASN Diminta Netral', "Bupati Tegaskan: ASN Diminta Netral"),
+    ("<span>Pilkada Kalbar</span><span>ASN Diminta Netral</span>", "Pilkada Kalbar ASN Diminta Netral"),
+])  # fmt: skip
+def test_a_headline_in_parts_reads_as_written(h1: str, title: str) -> None:
+    """A headline's kicker and title in elements of their own: words that meet at an element's edge
+    stay apart, and no space comes before the separator the page puts between them."""
+    assert extract_article(page(body=f"<h1>{h1}</h1>"), "https://example.org/a/1", None).title == title

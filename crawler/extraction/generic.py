@@ -14,7 +14,7 @@ from lxml import etree, html
 from parsel import Selector
 
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.extraction.htmltext import Labels, normalize_space, text_after
+from crawler.extraction.htmltext import Labels, element_text, normalize_space, text_after
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -73,7 +73,7 @@ def _headline(sel: Selector) -> Selector | None:
 
 def generic_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None:
     if (heading := _headline(sel)) is not None:
-        return normalize_space(" ".join(heading.xpath(".//text()").getall()))
+        return element_text(heading.root)
     title = sel.xpath("//title//text()").get()
     return strip_site_name(title, site_names) if title and title.strip() else None
 

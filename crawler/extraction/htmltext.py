@@ -36,6 +36,22 @@ def normalize_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_CLOSES = ":;,.!?)]}\u00bb\u201d\u2019"  # punctuation that follows a word without a space
+
+
+def element_text(el: etree._Element) -> str:
+    """One line of text from an element's text nodes (a headline, a byline). Where two nodes meet
+    with no space on either side a space is put between them (``<span>Kicker</span><span>Title``
+    are two words, not one), but not before closing punctuation: ``<span>LTE-Patent</span>
+    <span>: </span>`` reads ``LTE-Patent:``, not ``LTE-Patent :``."""
+    out = ""
+    for piece in el.xpath(".//text()"):
+        if out and piece and not out[-1].isspace() and not piece[0].isspace() and piece[0] not in _CLOSES:
+            out += " "
+        out += piece
+    return normalize_space(out)
+
+
 def selector_xpath(selector: str, prefix: str = "descendant-or-self::") -> str:
     """A profile selector as XPath: XPath as is when it starts with ``/`` or ``(``, else CSS
     (with parsel's ``::text`` and ``::attr()``). Raises on an invalid selector."""

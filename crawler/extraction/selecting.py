@@ -8,10 +8,7 @@ import re
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.htmltext import (
-    compiled_selector,
-    normalize_space,
-)
+from crawler.extraction.htmltext import compiled_selector, element_text, normalize_space
 from crawler.sites.profile import SiteProfile
 
 
@@ -31,7 +28,7 @@ def _text_of(node: object) -> str:
     if isinstance(node, str):
         return node
     if isinstance(node, etree._Element):
-        return " ".join(node.itertext())
+        return element_text(node)
     return str(node)
 
 
