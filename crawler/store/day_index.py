@@ -15,9 +15,6 @@ from crawler.enrichment.neardup import (
     sketch_shares_enough,
 )
 
-# Columns of ``articles`` that a user sees as "the content": a change in one makes a new version.
-
-
 NEAR_DUP_DAYS = 2  # a copy of a story is looked for among articles published this many days around it
 
 

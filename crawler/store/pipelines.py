@@ -18,7 +18,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Reject, RunId, Seen, unusable
 from crawler.store.batches import write_batch
-from crawler.store.polling import schedule_next
+from crawler.store.polling import PollResult, schedule_next
 from crawler.store.storage import Database, StorageError, WriteFailed, default_db_path
 from crawler.store.tally import RunTally
 
@@ -248,12 +248,14 @@ class StorePipeline:
             record["mode"] = "quick" if getattr(spider, "quick", False) else "full"
             stats.set_value("pantau/status", record["status"])
             stats.set_value("pantau/record", record)
-            # the run row first: on a full disk it is the one write that may still fit
-            self.writer.submit(self.db.finish_run, self.run_id, **record).result()
-            if isinstance(self.db, Database):  # (in distributed mode the writer's machine keeps no schedule)
-                self.writer.submit(schedule_next, self.db, spider, record["status"], self.crawler).result()
+            poll = PollResult.of(spider, record["status"], self.crawler)  # what the schedule learns
+            if isinstance(self.db, Database):  # the run row first: on a full disk it may still fit
+                self.writer.submit(self.db.finish_run, self.run_id, **record).result()
+                self.writer.submit(schedule_next, self.db, self.site, record["status"], poll, self.crawler).result()
+            else:  # distributed: in the run's end record, for the writer to keep
+                self.writer.submit(self.db.finish_run, self.run_id, poll, **record).result()
             if record["status"] == "failed":  # the FAILED line, also where failures are looked for
-                self._record_site_failure(spider, record["error"] or "")
+                self._record_site_failure(self.db, spider, record["error"] or "")
         except (sqlite3.Error, WriteFailed) as exc:
             logger.error("%s: could not record the crawl run: %s", self.site, exc)
             self.crawler.stats.set_value("pantau/fatal", self.failure or f"database write failed: {exc}")
@@ -263,12 +265,10 @@ class StorePipeline:
             self.db = None
             self.writer.shutdown(wait=True)
 
-    def _record_site_failure(self, spider: Spider, error: str) -> None:
+    def _record_site_failure(self, db: Database | RedisStore, spider: Spider, error: str) -> None:
         """A ``site-failed`` rejects row; a database that refuses it too (disk full) loses only this row."""
-        where, db = spider.urls.origin if hasattr(spider, "urls") else "", self.db
+        reject = Reject(spider.urls.origin if hasattr(spider, "urls") else "", self.site, "site-failed", error, "site")
         try:
-            if db is not None:
-                self.writer.submit(db.store_rejects, [Reject(where, self.site, "site-failed", error, "site")],
-                                   self.run_id).result()  # fmt: skip
+            self.writer.submit(db.store_rejects, [reject], self.run_id).result()
         except (sqlite3.Error, WriteFailed) as exc:
             logger.warning("%s: the run is recorded failed, but not its rejects row: %s", self.site, exc)

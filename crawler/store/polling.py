@@ -171,20 +171,39 @@ def record_poll(conn: sqlite3.Connection, site: str, status: str, slowed: bool, 
     return interval, stretched
 
 
-def schedule_next(db: Database, spider: Spider, status: str, crawler: Crawler) -> None:
-    """After a run of ``spider``'s site (in the store pipeline's writer thread): when the site is due
-    again, learnt from its history and stretched after a failure or a 429/503; and, after a run
-    that finished, the validators of the entry points it read. One transaction."""
-    stats = crawler.stats
-    slowed = any(stats.get_value(f"downloader/response_status_count/{code}") for code in (429, 503))
-    book = getattr(spider, "validators", None)
+@dataclass(frozen=True)
+class PollResult:
+    """What a run tells its site's schedule: whether the site asked to be polled less often
+    (it answered 429 or 503), and the validators of the entry points read (only from a run that
+    finished: a run cut short never vouches for entry points it did not read)."""
+
+    slowed: bool
+    validators: dict[str, Validator]
+
+    @classmethod
+    def of(cls, spider: Spider, status: str, crawler: Crawler) -> PollResult:
+        stats = crawler.stats
+        slowed = any(stats.get_value(f"downloader/response_status_count/{code}") for code in (429, 503))
+        book = getattr(spider, "validators", None)
+        return cls(slowed, dict(book.seen) if book is not None and status == "finished" else {})
+
+
+def record_run_poll(conn: sqlite3.Connection, site: str, status: str, poll: PollResult,
+                    cadence: Cadence) -> tuple[float, str]:  # fmt: skip
+    """Inside the caller's transaction: the run's validators kept, and the site's next poll."""
+    save_validators(conn, site, poll.validators)
+    return record_poll(conn, site, status, poll.slowed, cadence)
+
+
+def schedule_next(db: Database, site: str, status: str, poll: PollResult, crawler: Crawler) -> None:
+    """After a run of ``site`` (in the store pipeline's writer thread), in one transaction: when
+    the site is due again, learnt from its history and stretched after a failure or a 429/503;
+    and the validators of the entry points a run that finished read."""
     with db.transaction() as conn:
-        if book is not None and status == "finished":
-            save_validators(conn, spider.name, book.seen)
-        interval, stretched = record_poll(conn, spider.name, status, slowed, Cadence.from_settings(crawler.settings))
-    stats.set_value("pantau/next_poll_s", round(interval))
+        interval, stretched = record_run_poll(conn, site, status, poll, Cadence.from_settings(crawler.settings))
+    crawler.stats.set_value("pantau/next_poll_s", round(interval))
     logger.log(logging.WARNING if stretched and status == "finished" else logging.INFO,
-               "%s: next poll in %s%s", spider.name, duration_text(interval),
+               "%s: next poll in %s%s", site, duration_text(interval),
                f" (polled less often: {stretched})" if stretched else "")  # fmt: skip
 
 

@@ -8,7 +8,10 @@ met again, listing state) to the stream ``pantau:records``. One
 URL``) reads the stream with a consumer group and applies the
 records with the same code a local crawl uses, so dedup, stories, versions, topics and health are
 the same. What a spider needs to crawl incrementally (the articles already stored, listing state)
-the writer publishes back into Redis hashes.
+the writer publishes back into Redis hashes, and so are the schedule's inputs: a run's end record
+carries whether the site asked to slow down (429/503) and the entry points' validators, which the
+writer keeps (the schedule, ``entry_validators``) and publishes, so that a quick poll on any machine
+asks conditionally.
 
 Exactly once: the writer commits a batch of records together with the stream position it reached
 (table ``relay_state``) in one SQLite transaction, and acknowledges the batch to Redis only after
@@ -26,7 +29,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -34,6 +37,7 @@ import redis
 
 from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.known import KnownArticles
+from crawler.store.polling import PollResult, Validator
 from crawler.store.schema import now_iso
 from crawler.store.storage import StorageError, WriteFailed
 
@@ -42,6 +46,7 @@ STREAM = "pantau:records"
 GROUP = "pantau-writer"
 KNOWN = "pantau:known:{site}"
 LISTINGS = "pantau:listings:{site}"
+VALIDATORS = "pantau:validators:{site}"
 OUTCOMES = ("new", "updated", "unchanged", "duplicate")
 
 
@@ -111,8 +116,12 @@ class RedisStore:
     def save_listings(self, site: str, walked: dict[str, str | None]) -> None:
         self._add([("listings", {"site": site, "walked": walked})])
 
-    def finish_run(self, run_id: RunId, **fields: Any) -> None:
-        self._add([("run-end", {"run": run_id, "fields": fields})])
+    def finish_run(self, run_id: RunId, poll: PollResult | None = None, **fields: Any) -> None:
+        """The run's end, with what its site's schedule learns from it (kept by the writer)."""
+        record: dict[str, Any] = {"run": run_id, "fields": fields}
+        if poll is not None:
+            record |= {"slowed": poll.slowed, "validators": {u: asdict(v) for u, v in poll.validators.items()}}
+        self._add([("run-end", record)])
 
     def close(self) -> None:
         self.client.close()
@@ -143,14 +152,54 @@ class PublishedArticles(KnownArticles):
         self.client.close()
 
 
-def load_state(url: str, site: str) -> tuple[PublishedArticles, dict[str, tuple[bool, str | None]]]:
-    """What the writer published of ``site``: stored articles (asked as the crawl goes; the caller
-    closes them) and the listing state (read at once: a few rows per site)."""
+# ----------------------------------------------------------------------------- the published state
+
+
+def publish_state(client: redis.Redis, site: str, known: dict[str, str | None],
+                  listings: dict[str, tuple[bool, str | None]], replace: bool = False) -> None:  # fmt: skip
+    """The writer's side: ``site``'s stored articles (key or alias URL -> lastmod) and listing
+    state, added to what was published (``replace``: instead of it)."""
+    with client.pipeline(transaction=replace) as pipe:
+        if replace:
+            pipe.delete(KNOWN.format(site=site), LISTINGS.format(site=site))
+        items = list(known.items())
+        for start in range(0, len(items), 10_000):
+            pipe.hset(KNOWN.format(site=site), mapping={k: v or "" for k, v in items[start : start + 10_000]})
+        if listings:
+            pipe.hset(LISTINGS.format(site=site),
+                      mapping={u: json.dumps(None if done else resume) for u, (done, resume) in listings.items()})
+        pipe.execute()
+
+
+def publish_validators(client: redis.Redis, site: str, kept: dict[str, Validator]) -> None:
+    """The writer's side: ``site``'s entry-point validators as the database keeps them, replacing
+    what was published."""
+    with client.pipeline(transaction=True) as pipe:
+        pipe.delete(VALIDATORS.format(site=site))
+        if kept:
+            pipe.hset(VALIDATORS.format(site=site), mapping={u: json.dumps(asdict(v)) for u, v in kept.items()})
+        pipe.execute()
+
+
+@dataclass
+class PublishedState:
+    """What the writer published of a site for its next crawl: stored articles (asked as the crawl
+    goes; the caller closes them), the listing state and the entry points' validators (read at
+    once: a few rows per site)."""
+
+    known: PublishedArticles
+    listings: dict[str, tuple[bool, str | None]]
+    validators: dict[str, Validator]
+
+
+def load_state(url: str, site: str) -> PublishedState:
     client = connect(url)
     try:
         stored = cast("dict[str, str]", client.hgetall(LISTINGS.format(site=site)))  # decode_responses: text
         listings = {u: (resume is None, resume) for u, v in stored.items() for resume in [json.loads(v)]}
+        kept = cast("dict[str, str]", client.hgetall(VALIDATORS.format(site=site)))
+        validators = {u: Validator(**json.loads(v)) for u, v in kept.items()}
     except redis.RedisError as exc:
         client.close()
         raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
-    return PublishedArticles(client, site), listings
+    return PublishedState(PublishedArticles(client, site), listings, validators)

@@ -8,7 +8,6 @@ spiders' side is :mod:`crawler.store.relay`."""
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -19,8 +18,8 @@ import redis
 from crawler.fetch.cadence import Cadence
 from crawler.items import Article, Reject, Seen
 from crawler.store.known import known_articles
-from crawler.store.polling import record_poll
-from crawler.store.relay import GROUP, KNOWN, LISTINGS, OUTCOMES, STREAM
+from crawler.store.polling import PollResult, Validator, load_validators, record_run_poll
+from crawler.store.relay import GROUP, OUTCOMES, STREAM, publish_state, publish_validators
 from crawler.store.schema import now_iso
 from crawler.store.storage import Database, StorageError
 from crawler.store.stream_records import BAD_RECORD, BadRecord, decoded, groups, set_aside
@@ -43,11 +42,14 @@ def _position(entry_id: str) -> tuple[int, int]:
 class Writer:
     """Applies the stream's records to the database; see the module's docstring."""
 
-    def __init__(self, db: Database, client: redis.Redis, consumer: str = "writer", batch: int = 200) -> None:
+    def __init__(self, db: Database, client: redis.Redis, consumer: str = "writer", batch: int = 200,
+                 cadence: Cadence | None = None) -> None:  # fmt: skip
         self.db, self.client, self.consumer, self.batch = db, client, consumer, batch
+        self.cadence = cadence or Cadence()  # the polling policy the schedule is kept by
         self.applied = 0
         self.set_aside = 0  # records that could not be applied (rows in rejects, kind 'record')
         self.runs_finished: list[int] = []
+        self._polled: set[str] = set()  # sites whose validators changed in the batch being applied
         self._lock = self._single_writer(db.path)
 
     @staticmethod
@@ -76,20 +78,9 @@ class Writer:
         sites = [s for (s,) in self.db.conn.execute("SELECT DISTINCT site FROM articles UNION "
                                                     "SELECT DISTINCT site FROM listings")]  # fmt: skip
         for site in sites:
-            self._publish(site, known_articles(self.db, site), self.db.listing_states(site), replace=True)
-
-    def _publish(self, site: str, known: dict[str, str | None], listings: dict[str, tuple[bool, str | None]],
-                 replace: bool = False) -> None:  # fmt: skip
-        with self.client.pipeline(transaction=replace) as pipe:
-            if replace:
-                pipe.delete(KNOWN.format(site=site), LISTINGS.format(site=site))
-            items = list(known.items())
-            for start in range(0, len(items), 10_000):
-                pipe.hset(KNOWN.format(site=site), mapping={k: v or "" for k, v in items[start:start + 10_000]})
-            if listings:
-                pipe.hset(LISTINGS.format(site=site),
-                          mapping={u: json.dumps(None if complete else resume) for u, (complete, resume) in listings.items()})  # fmt: skip # noqa: E501
-            pipe.execute()
+            publish_state(self.client, site, known_articles(self.db, site), self.db.listing_states(site), replace=True)
+        for (site,) in self.db.conn.execute("SELECT DISTINCT site FROM entry_validators").fetchall():
+            publish_validators(self.client, site, load_validators(self.db.conn, site))
 
     def read(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
         """Records delivered to this writer and not acknowledged (after a crash), else new ones."""
@@ -111,6 +102,7 @@ class Writer:
         todo = [(i, r) for i, r in entries if _position(i) > done]
         published: dict[str, dict[str, str | None]] = {}
         listings: dict[str, dict[str, tuple[bool, str | None]]] = {}
+        self._polled.clear()
         with self.db.transaction():
             for group in groups(todo):  # consecutive article records are stored in one call
                 self._apply_group(group, published, listings)
@@ -121,7 +113,10 @@ class Writer:
                     (STREAM, entries[-1][0], now_iso()),
                 )
         for site in set(published) | set(listings):
-            self._publish(site, published.get(site, {}), listings.get(site, {}))
+            publish_state(self.client, site, published.get(site, {}), listings.get(site, {}))
+        for site in self._polled:
+            publish_validators(self.client, site, load_validators(self.db.conn, site))
+        self._polled.clear()
         if entries:
             self.client.xack(STREAM, GROUP, *[i for i, _ in entries])
         self.applied += len(todo)
@@ -207,10 +202,14 @@ class Writer:
         if run_id is None:
             raise BadRecord(f"the end of run {data['run']!r} arrived without its start")
         fields = {k: v for k, v in data["fields"].items() if k not in ("new", "updated", "unchanged", "duplicates")}
+        poll = PollResult(bool(data.get("slowed")),
+                          {url: Validator(**v) for url, v in (data.get("validators") or {}).items()})  # fmt: skip
         self.db.finish_run(run_id, **fields)
         with self.db.transaction() as conn:  # when the site is due again (crawler schedule asks)
             site = conn.execute("SELECT site FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()[0]
-            record_poll(conn, site, fields.get("status") or "failed", False, Cadence())
+            record_run_poll(conn, site, fields.get("status") or "failed", poll, self.cadence)
+        if poll.validators:
+            self._polled.add(site)
         check_run(self.db, run_id)
         self.runs_finished.append(run_id)
 
