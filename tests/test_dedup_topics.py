@@ -185,3 +185,20 @@ def test_search_report_export_commands(tmp_path):
     conn = sqlite3.connect(db_path)
     assert conn.execute("select count(*) from topic_matches where topic = 'netralitas-asn'").fetchone()[0] == 5
     assert cli("report", "--since", "yesterday").returncode == 2
+
+
+def test_every_stored_copy_sharing_a_sketch_is_a_candidate(tmp_path):
+    """The day index maps a sketch hash to its first row and keeps the others that share it: a
+    release copied by three sites makes all three candidates for the fourth copy, whatever their
+    SimHashes (none here), and an article sharing too little of the sketch is none."""
+    from crawler.enrichment.neardup import sketch_of
+    from crawler.store.day_index import DayFingerprints
+
+    release = set(range(8, 8 * 41, 8))  # 40 sketch hashes
+    db = Database.open(tmp_path / "d.db")
+    day = DayFingerprints(db.conn).day("2024-11-20")  # no article that day yet
+    for n, sketch in enumerate([release, release | {999_992}, set(list(release)[:30]), {16, 1_000_000, 1_000_008, 1_000_016}]):
+        day.add(f"a{n}", f"site{n}", f"s{n}", None, sketch_of(sketch))
+    found = day.candidates(None, frozenset(release))
+    assert [aid for aid, _, _ in found] == ["a0", "a1", "a2"]
+    db.close()
