@@ -7,11 +7,10 @@ met again, listing state) to the stream ``pantau:records``. One
 :class:`~crawler.store.stream_writer.Writer` beside the SQLite file (``crawler store --from-redis
 URL``) reads the stream with a consumer group and applies the
 records with the same code a local crawl uses, so dedup, stories, versions, topics and health are
-the same. What a spider needs to crawl incrementally (the articles already stored, listing state)
-the writer publishes back into Redis hashes, and so are the schedule's inputs: a run's end record
-carries whether the site asked to slow down (429/503) and the entry points' validators, which the
-writer keeps (the schedule, ``entry_validators``) and publishes, so that a quick poll on any machine
-asks conditionally.
+the same. What a spider needs to crawl incrementally (the articles already stored, listing state,
+the entry points' validators, so that a quick poll on any machine asks conditionally) the writer
+publishes back into Redis hashes. A run's end record carries what its site's schedule learns
+(whether the site answered 429 or 503; the validators a finished run saw): the writer keeps it.
 
 Exactly once: the writer commits a batch of records together with the stream position it reached
 (table ``relay_state``) in one SQLite transaction, and acknowledges the batch to Redis only after
