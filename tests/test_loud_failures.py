@@ -227,3 +227,41 @@ def test_articles_redirecting_to_another_host_say_the_site_may_have_moved(tmp_pa
         result = cli_crawl(db, {"infopublik": site.url})
     assert "WARNING infopublik: 3 article page(s) now redirect to another host, indonesia.go.id" in result.stdout, result.stdout
     assert "indonesia.go.id" in query(db, "select warnings from crawl_runs")[0][0]
+
+
+def test_db_check_reads_every_page_and_names_the_damage(tmp_path):
+    """A large archive is not checked whole at open (it would read gigabytes every time):
+    ``crawler db check`` does it, for a weekly cron line, and changes nothing."""
+    import hashlib
+
+    from crawler.items import Article
+    from crawler.store.storage import Database
+
+    path = tmp_path / "p.db"
+    db = Database.open(path)
+    for start in range(0, 400, 100):
+        db.store_articles([Article(url=f"https://www.suarakalbar.co.id/2024/11/b-{i}/", site="suarakalbar",
+                                   url_key=f"https://www.suarakalbar.co.id/2024/11/b-{i}/", title=f"Berita {i}",
+                                   published_date="2024-11-20", body="\n\n".join(text(f"b{i}", 3)),
+                                   content_hash=f"hash-{i}") for i in range(start, start + 100)])  # fmt: skip
+    db.close()
+    sound = cli("db", "check", "--db", str(path))
+    assert sound.returncode == 0 and "ok, every page read" in sound.stdout, sound.stdout + sound.stderr
+    assert "reading all" in sound.stderr  # said before a long read starts
+
+    conn = sqlite3.connect(path)  # one page of an index overwritten, as a failing disk would
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'idx_articles_content_hash'").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    damaged = cli("db", "check", "--db", str(path))
+    assert damaged.returncode == 1, damaged.stdout + damaged.stderr
+    assert f"FAILED {path}: damaged" in damaged.stdout and ".dump | sqlite3 recovered.db" in damaged.stdout
+    assert "index idx_articles_content_hash of articles cannot be read" in damaged.stdout  # which part
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # left untouched
+
+    missing = cli("db", "check", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 2 and "no such database" in missing.stderr and not (tmp_path / "none.db").exists()

@@ -179,6 +179,32 @@ def cmd_db_repair(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_db_check(args: argparse.Namespace) -> int:
+    """Read every page of the file (changing nothing): exit 0 when it is sound, 1 with the
+    problems when it is damaged. For a weekly cron line: opening a large file does not check it whole."""
+    import time
+
+    from crawler.store.connect import damage
+
+    path = Path(args.db)
+    if not path.is_file():  # checking never creates a database
+        return fail(f"no such database: {args.db}")
+    size_mb = path.stat().st_size / 2**20
+    print(f"{args.db}: reading all {size_mb:,.0f} MB (a minute per few GB)...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    problems = damage(args.db)
+    took = time.monotonic() - started
+    if not problems:
+        print(f"{args.db}: ok, every page read in {took:.1f} s")
+        return EXIT_OK
+    for line in problems:
+        print(f"  {terminal_safe(line)}")
+    print(f"FAILED {args.db}: damaged ({len(problems)} problem(s) above); the file was left untouched. Restore it "
+          f"from a backup, or copy what can be read to a new file: sqlite3 {args.db} .dump | sqlite3 recovered.db "
+          "(where a table itself is damaged, .recover instead of .dump)")  # fmt: skip
+    return EXIT_FAILED
+
+
 def add_parsers(sub: Subcommands) -> None:
     """What users ask the database: search, report, export, runs; and its maintenance."""
     p = with_db(sub.add_parser("search", help="full-text search with highlighted snippets"))
@@ -215,5 +241,7 @@ def add_parsers(sub: Subcommands) -> None:
     db_sub = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     p = with_db(db_sub.add_parser("repair", help="recreate missing indexes, triggers, views and the search index"))
     p.set_defaults(func=cmd_db_repair)
+    p = with_db(db_sub.add_parser("check", help="read every page of the file: is it sound? (changes nothing)"))
+    p.set_defaults(func=cmd_db_check)
     p = with_db(db_sub.add_parser("init", help="create an empty database (an existing one is upgraded)"))
     p.set_defaults(func=cmd_db_init)
