@@ -13,9 +13,6 @@ from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 _CP1252_FALLBACK = "pantau-cp1252-fallback"
-# A soft hyphen is a hint where a word may break, written as a character or an entity; left in,
-# it splits the word for the full-text index ("Ver\xadfas\xadsung" is no match for "Verfassung").
-_SOFT_HYPHEN = re.compile(r"\xad|&(?:shy|#0*173|#x0*ad);", re.I)
 
 
 class ExtractionError(ValueError):
@@ -82,9 +79,9 @@ def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
 def html_tree(text: str) -> Selector:
     """The page's tree, as parsel builds it. A page nested deeper than the parser follows (2,048
     levels) would lose everything after the deep part without a word: it is refused instead.
-    The text is read in Unicode's composed form (NFC) and without soft hyphens, so that a word is
-    stored, indexed and compared as it is typed, however the page wrote it."""
-    text = unicodedata.normalize("NFC", _SOFT_HYPHEN.sub("", text))
+    The text is read in Unicode's composed form (NFC), so that a word is stored, indexed and
+    compared as it is typed, however the page wrote it (``u`` and a combining diaeresis are ``ü``)."""
+    text = unicodedata.normalize("NFC", text)
     parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(text.strip().encode("utf-8") or b"<html/>", parser=parser)
     if any("Excessive depth" in error.message for error in parser.error_log):

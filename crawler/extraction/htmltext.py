@@ -33,7 +33,9 @@ def unescaped(text: str) -> str:
 
 
 def normalize_space(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    """One space for any run of spaces, and no soft hyphen: a hint where a word may break (``&shy;``,
+    read as U+00AD), which left in would split the word for the full-text index."""
+    return _SPACE.sub(" ", text).replace("\xad", "").strip()
 
 
 _CLOSES = ":;,.!?)]}\u00bb\u201d\u2019"  # punctuation that follows a word without a space
