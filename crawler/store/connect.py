@@ -1,6 +1,6 @@
 """Opening an SQLite file the way every part of Pantau does: refusing what is not a database file,
 read-only without creating anything, WAL and a busy timeout for writers, and a quick integrity check
-of a small file."""
+of a small file; and the whole-file check of any size that ``crawler db check`` runs (:func:`damage`)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def damage(path: str, max_problems: int = 100) -> list[str]:
 
 def _damaged_indexes(conn: sqlite3.Connection) -> list[str]:
     """Indexes that cannot be read whole (each walked in its own order): where only an index is
-    damaged, the rows are whole in its table, and ``.recover`` copies them all."""
+    damaged, the rows are whole in its table, and ``.dump`` copies them all."""
     found = []
     indexes = conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
     for name, table in indexes.fetchall():
