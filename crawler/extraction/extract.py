@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -61,15 +62,16 @@ def _headlines(p: Page, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
 def _authors(p: Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
     """People first, from the first layer that names one; ``names`` (the site's own, the page's
     editor) only when no layer names anybody else (:mod:`crawler.extraction.authors`)."""
+    # each declared layer read once: its names are looked at again when nobody else is named
     declared: tuple[tuple[str, Callable[[], list[str]]], ...] = (
-        ("jsonld", lambda: p.ld.authors), ("meta", lambda: p.mt.authors),
-        ("profile", lambda: p.selected_all("authors")),
+        ("jsonld", cache(lambda: person_names(p.ld.authors))), ("meta", cache(lambda: person_names(p.mt.authors))),
+        ("profile", cache(lambda: person_names(p.selected_all("authors")))),
     )  # fmt: skip
     return first_layer(
-        *((layer, lambda get=get: without(person_names(get()), names)) for layer, get in declared),
+        *((layer, lambda get=get: without(get(), names)) for layer, get in declared),
         ("byline", lambda: without(p.byline.authors, names)), ("credits", lambda: without(credited, names)),
         ("generic", lambda: without(generic_authors(p.sel, p.labels), names)),
-        *((layer, lambda get=get: person_names(get())) for layer, get in declared),
+        *declared,
     )  # fmt: skip
 
 
