@@ -102,7 +102,7 @@ class Writer:
         todo = [(i, r) for i, r in entries if _position(i) > done]
         published: dict[str, dict[str, str | None]] = {}
         listings: dict[str, dict[str, tuple[bool, str | None]]] = {}
-        self._polled.clear()
+        self._polled.clear()  # (what a batch that failed left)
         with self.db.transaction():
             for group in groups(todo):  # consecutive article records are stored in one call
                 self._apply_group(group, published, listings)
@@ -116,7 +116,6 @@ class Writer:
             publish_state(self.client, site, published.get(site, {}), listings.get(site, {}))
         for site in self._polled:
             publish_validators(self.client, site, load_validators(self.db.conn, site))
-        self._polled.clear()
         if entries:
             self.client.xack(STREAM, GROUP, *[i for i, _ in entries])
         self.applied += len(todo)
