@@ -26,6 +26,7 @@ MAX_SCRIPT = 2_000_000  # characters of script data read, at most
 def script_paragraphs(sel: Selector) -> list[str]:
     """The paragraphs of the longest article text found in the page's script data."""
     best: list[str] = []
+    best_words = 0
     for script in sel.xpath("//script[not(@src)]/text()").getall():
         for match in _BODY_STRING.finditer(script[:MAX_SCRIPT]):
             try:
@@ -35,6 +36,6 @@ def script_paragraphs(sel: Selector) -> list[str]:
             if not isinstance(text, str) or "<" not in text:  # HTML: a text string is often a teaser
                 continue
             paragraphs = declared_paragraphs(text)
-            if sum(len(p.split()) for p in paragraphs) > sum(len(p.split()) for p in best):
-                best = paragraphs
+            if (words := sum(len(p.split()) for p in paragraphs)) > best_words:
+                best, best_words = paragraphs, words
     return best
