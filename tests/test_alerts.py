@@ -341,6 +341,30 @@ topics = ["health"]
     assert not any("requests failed" in b["title"] for _, _, b in hook.posts)  # a failed site: one alert, not two
 
 
+def test_a_feed_channel_writes_exactly_the_topics_it_names_health_included(db, tmp_path):
+    """A feed channel of the health topic alone holds the crawl's problems and no watchlist match;
+    one of a watchlist topic holds its matches and no problem."""
+    failed = cli_crawl(db, {"suarakalbar": f"http://127.0.0.1:{closed_port()}"})
+    assert failed.returncode == 1
+    health, asn = tmp_path / "health.atom", tmp_path / "asn.atom"
+    config = write_config(tmp_path / "c.toml", f"""
+[channels.ops]
+feed = "{health}"
+topics = ["health"]
+
+[channels.publik]
+feed = "{asn}"
+topics = ["{TOPIC}"]
+""")
+    assert notify(db, config).returncode == 0
+    problems, watched = feedparser.parse(health), feedparser.parse(asn)
+    assert not problems.bozo and not watched.bozo
+    assert [e.title for e in problems.entries if "suarakalbar: crawl failed" in e.title]
+    assert all(e.id.startswith("urn:pantau:health:") for e in problems.entries), problems.entries
+    assert sorted(e.link for e in watched.entries) == matches(db)
+    assert not any(e.id.startswith("urn:pantau:health:") for e in watched.entries)
+
+
 # ----------------------------------------------------------------------------- feed and configuration
 
 

@@ -37,3 +37,43 @@ def test_datasette_metadata_is_valid_json_and_names_real_tables(tmp_path):
         params = {name: "x" for name in re.findall(r"(?<!:):(\w+)", query["sql"])}
         db.conn.execute(query["sql"], params).fetchall()
     db.close()
+
+
+def test_a_healthy_site_crawled_beside_two_unreachable_ones_counts_only_its_own_errors(tmp_path):
+    """``crawler crawl`` as cron runs it (all three sites due in one process), two of them down:
+    each run counts its own failed requests, the healthy one none; the failed sites are retried
+    after the schedule's floor, not at the learnt interval."""
+    from datetime import UTC, datetime
+
+    from crawler.alerts.config import NotifySettings
+    from crawler.alerts.health import health_warnings
+    from crawler.cli.localserver import LocalSite
+    from tests.conftest import FAST, SITES, cli, closed_port, query
+
+    db = tmp_path / "p.db"
+    with LocalSite(SITES / "suarakalbar") as good:
+        down = [f"http://127.0.0.1:{closed_port()}" for _ in range(2)]
+        done = cli("crawl", "--db", str(db), "--base-url", f"suarakalbar={good.url}", "--base-url",
+                   f"infopublik={down[0]}", "--base-url", f"editorialkaltim={down[1]}", *FAST,
+                   "--log-level", "WARNING", env={"PANTAU_SITES": "/nonexistent"})  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr[-2000:]
+    runs = {site: (status, requests, errors) for site, status, requests, errors in
+            query(db, "SELECT site, status, requests, errors FROM crawl_runs")}  # fmt: skip
+    assert runs["suarakalbar"][0] == "finished" and runs["suarakalbar"][2] == 0, runs
+    for site in ("infopublik", "editorialkaltim"):
+        status, requests, errors = runs[site]
+        assert status == "failed" and 0 < errors <= requests, runs
+    database = Database.open(db, readonly=True)
+    try:
+        warnings = health_warnings(database, NotifySettings(), datetime.now(UTC))
+    finally:
+        database.close()
+    assert not any(key.startswith(("errors:", "failed:")) and "suarakalbar" in key for key in warnings), warnings
+    assert "retrying in 3 min, 1 failed in a row" in warnings["failed:infopublik"]
+    shown = cli("sites", "--db", str(db))
+    assert shown.returncode == 0 and shown.stdout.count("retrying: 1 failed in a row") == 2, shown.stdout
+    schedule = json.loads(cli("sites", "--db", str(db), "--format", "json").stdout)
+    for row in schedule:
+        if row["site"] != "suarakalbar":
+            due = datetime.fromisoformat(row["next_due_at"])
+            assert 0 < (due - datetime.fromisoformat(row["last_run_at"])).total_seconds() <= 180

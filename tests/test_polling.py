@@ -86,12 +86,45 @@ def test_interval_learnt_from_history():
     assert in_hours < 1200 and at_night > 2 * in_hours  # one an hour in its hours: about a quarter hour
 
 
-def test_failures_and_429_stretch_the_interval_never_shorten_it():
+def test_a_failed_run_is_retried_after_the_floor_doubling_up_to_the_learnt_interval():
     cadence = Cadence(floor=60, ceiling=3600)
     assert next_interval(600, 0, False, cadence) == (600, "")
-    longer, why = next_interval(600, 2, True, cadence)
-    assert longer == 3600 and "2 failed run(s)" in why and "429" in why  # 600 x 4 x 2, at most the ceiling
-    assert next_interval(600, 1, False, cadence)[0] == 1200
+    retries = [next_interval(600, n, False, cadence) for n in range(1, 6)]
+    assert [r[0] for r in retries] == [60, 120, 240, 480, 600]  # never later than the learnt interval
+    assert retries[1][1] == "retrying: 2 failed in a row"
+    assert next_interval(600, 2, True, cadence)[0] == 240  # it answered 503 too: twice the retry
+
+
+def test_a_finished_run_told_to_slow_down_waits_twice_its_interval_up_to_the_ceiling():
+    cadence = Cadence(floor=60, ceiling=3600)
+    longer, why = next_interval(600, 0, True, cadence)
+    assert longer == 1200 and "429/503" in why
+    assert next_interval(3000, 0, True, cadence)[0] == 3600
+
+
+def test_a_site_failing_at_two_and_back_at_five_past_is_polled_again_by_a_quarter_past(tmp_path):
+    """The real schedule (record_poll after each run, schedule() deciding who is due), a clock
+    stepped by the test; the site has no history yet, so its learnt interval is the ceiling."""
+    from crawler.store.polling import schedule
+
+    db = Database.open(tmp_path / "p.db")
+    cadence = Cadence()  # the defaults: floor 3 min, ceiling 6 h
+    clock = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    back_at = clock + timedelta(minutes=5)
+    polls = []
+    while clock <= clock.replace(hour=3):
+        (row,) = schedule(db.conn, ["suarakalbar"], cadence, now=clock)
+        if row.due:
+            polls.append(clock)
+            status = "finished" if clock >= back_at else "failed"
+            with db.transaction() as conn:
+                record_poll(conn, "suarakalbar", status, False, cadence, now=clock)
+        clock += timedelta(minutes=1)
+    first_after = next(p for p in polls if p >= back_at)
+    assert first_after <= back_at.replace(minute=15), polls
+    assert [p.strftime("%H:%M") for p in polls[:3]] == ["02:00", "02:03", "02:09"]
+    assert len(polls) == 3  # back and finished: the learnt interval again (hours, no history)
+    db.close()
 
 
 def test_record_poll_keeps_the_schedule_in_the_database(tmp_path):
@@ -108,7 +141,7 @@ def test_record_poll_keeps_the_schedule_in_the_database(tmp_path):
     assert 150 < interval < 500 and why == ""  # about a quarter of 15 minutes
     with db.transaction() as conn:
         failed, why = record_poll(conn, "suarakalbar", "failed", False, cadence, now)
-    assert failed == pytest.approx(2 * interval, rel=0.2) and "1 failed run" in why
+    assert failed == 60 and why == "retrying: 1 failed in a row"  # the floor
     row = db.conn.execute("SELECT failures, next_due_at FROM site_schedule WHERE site = 'suarakalbar'").fetchone()
     assert row[0] == 1 and datetime.fromisoformat(row[1]) > now
     db.close()
@@ -223,7 +256,7 @@ def test_a_crawl_killed_mid_poll_leaves_the_schedule_as_it_was(tmp_path):
     assert query(db, "SELECT status FROM crawl_runs WHERE id = 2")[0][0] == "interrupted"
 
 
-def test_a_site_whose_crawl_runs_is_not_due_and_a_failing_site_says_it_is_polled_less(tmp_path):
+def test_a_site_whose_crawl_runs_is_not_due_and_a_failing_site_says_when_it_is_retried(tmp_path):
     from crawler.alerts.config import NotifySettings
     from crawler.alerts.health import health_warnings
     from crawler.store.polling import schedule
@@ -239,5 +272,34 @@ def test_a_site_whose_crawl_runs_is_not_due_and_a_failing_site_says_it_is_polled
         for _ in range(3):
             record_poll(conn, "suarakalbar", "failed", False, cadence)
     warnings = health_warnings(db, NotifySettings(), datetime.now(UTC))
-    assert "polled less often now: every 60 min, after 3 failed run(s) in a row" in warnings["failed:suarakalbar"]
+    assert "(retrying in 4 min, 3 failed in a row)" in warnings["failed:suarakalbar"]
     db.close()
+
+
+def test_a_304_to_a_request_that_sent_no_validators_is_a_failed_entry_point(tmp_path):
+    """A server that sent no ETag or Last-Modified, then answers the feed with 304 whatever is
+    asked: nothing was asked conditionally, so the 304 says nothing about the feed, and the poll
+    falls back to the sitemap."""
+    from crawler.cli.localserver import SiteHandler
+
+    class AlwaysNotModified(SiteHandler):
+        def do_GET(self) -> None:
+            if self.path == "/feed/":
+                self.requests_seen.append(self.path)
+                self.send_response(304)
+                self.end_headers()
+                return
+            super().do_GET()
+
+    db = tmp_path / "p.db"
+    with LocalSite(COPY, validators=False) as site:
+        _first_crawl(db, site.url)
+        site.server.RequestHandlerClass = type("Handler", (AlwaysNotModified,), dict(vars(site.server.RequestHandlerClass)))
+        _due_now(db)
+        before = len(site.requests)
+        poll = _crawl(db, site.url, *DUE_NOW, "--format", "json")
+        polled = site.requests[before:]
+    assert poll.returncode == 0, poll.stdout + poll.stderr[-2000:]
+    assert polled[:2] == ["/feed/", "/sitemap_index.xml"], polled
+    mode, failures = query(db, "SELECT mode, entry_failures FROM crawl_runs ORDER BY id DESC")[0]
+    assert mode == "quick" and "feed http-304" in failures, failures

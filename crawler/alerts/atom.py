@@ -1,5 +1,6 @@
-"""Atom feeds of the latest watchlist matches: any feed reader can follow a topic from a file
-served by any web server. Written atomically, so a reader never sees half a feed."""
+"""Atom feeds of the latest watchlist matches (and, for a channel that names the ``health`` topic,
+the crawl-health problems present now): any feed reader can follow a topic from a file served by
+any web server. Written atomically, so a reader never sees half a feed."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ NS = "http://www.w3.org/2005/Atom"
 
 
 def latest_matches(db: Database, topics: tuple[str, ...] | None, limit: int) -> list[dict]:
+    """The newest matches of ``topics`` (None: every topic; empty: none)."""
+    if topics == ():
+        return []
     where, params = ("WHERE t.topic IN (" + ",".join("?" * len(topics)) + ")", list(topics)) if topics else ("", [])
     cur = db.conn.execute(
         "SELECT t.topic, t.terms, t.snippet, t.matched_at, a.id, a.site, a.url, a.title, a.published_at, "
@@ -41,8 +45,11 @@ def _stamp(value: str | None, fallback: str) -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def build_feed(rows: list[dict], title: str, feed_id: str, self_link: str | None = None) -> bytes:
-    """An Atom document of ``rows`` (from :func:`latest_matches`), one entry per article."""
+def build_feed(
+    rows: list[dict], title: str, feed_id: str, self_link: str | None = None, health: dict[str, str] | None = None
+) -> bytes:
+    """An Atom document of ``rows`` (from :func:`latest_matches`), one entry per article, and one
+    per crawl-health problem in ``health`` (key -> text; its entry id stays while it lasts)."""
     ET.register_namespace("", NS)
     feed = ET.Element(f"{{{NS}}}feed")
     ET.SubElement(feed, f"{{{NS}}}title").text = title
@@ -70,10 +77,21 @@ def build_feed(rows: list[dict], title: str, feed_id: str, self_link: str | None
         for place in listed(r["places"]):
             ET.SubElement(entry, f"{{{NS}}}category", term=place, label=place, scheme="place")
         ET.SubElement(entry, f"{{{NS}}}category", term=r["topic"], scheme="topic")
+    for key, text in sorted((health or {}).items()):
+        entry = ET.SubElement(feed, f"{{{NS}}}entry")
+        ET.SubElement(entry, f"{{{NS}}}title").text = safe_text(text)
+        ET.SubElement(entry, f"{{{NS}}}id").text = f"urn:pantau:health:{key}"
+        ET.SubElement(entry, f"{{{NS}}}updated").text = datetime.now(UTC).isoformat(timespec="seconds")
+        ET.SubElement(entry, f"{{{NS}}}category", term="health", scheme="topic")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def topic_feed(db: Database, topics: tuple[str, ...] | None, limit: int = 50) -> bytes:
-    name = ", ".join(topics) if topics else "all topics"
-    feed_id = "urn:pantau:topics:" + (",".join(sorted(topics)) if topics else "all")
-    return build_feed(latest_matches(db, topics, limit), f"Pantau: {name}", feed_id)
+def topic_feed(
+    db: Database, topics: tuple[str, ...] | None, limit: int = 50, health: dict[str, str] | None = None
+) -> bytes:
+    """The feed of the watchlist ``topics`` (None: all of them; empty: none) and, when ``health``
+    is given, of those crawl-health problems."""
+    named = (*(topics or ()), *(["health"] if health is not None else []))
+    name = ", ".join(named) if topics is not None else "all topics"
+    feed_id = "urn:pantau:topics:" + (",".join(sorted(named)) if topics is not None else "all")
+    return build_feed(latest_matches(db, topics, limit), f"Pantau: {name}", feed_id, health=health)

@@ -33,15 +33,16 @@ def health_warnings(db: Database, settings: NotifySettings, now: datetime) -> di
         "SELECT site, status, error, requests, errors, warnings FROM crawl_runs WHERE id IN "
         "(SELECT MAX(id) FROM crawl_runs WHERE status != 'running' GROUP BY site)"
     ).fetchall()
-    polls = {r["site"]: r for r in rows_of(db.conn.execute("SELECT site, interval_s, stretched FROM site_schedule"))}
+    polls = {r["site"]: r for r in rows_of(db.conn.execute("SELECT site, interval_s, failures FROM site_schedule"))}
     for site, status, error, requests, errors, warnings in latest:
         for warning in listed(warnings):
             active[f"warning:{site}:{_shape(warning)}"] = f"{site}: {warning}"
         if status == "failed":
             poll = polls.get(site) or {}
-            slower = f" (polled less often now: every {duration_text(poll['interval_s'])}, after {poll['stretched']})" \
-                if poll.get("stretched") and poll.get("interval_s") else ""  # fmt: skip
-            active[f"failed:{site}"] = f"{site}: crawl failed: {error or 'no page could be fetched'}{slower}"
+            retry = ""
+            if poll.get("failures") and poll.get("interval_s"):
+                retry = f" (retrying in {duration_text(poll['interval_s'])}, {poll['failures']} failed in a row)"
+            active[f"failed:{site}"] = f"{site}: crawl failed: {error or 'no page could be fetched'}{retry}"
         elif requests and (errors or 0) / requests > settings.error_share:  # a failed site: one alert
             active[f"errors:{site}"] = (
                 f"{site}: {errors} of {requests} requests failed ({errors / requests:.0%}, "

@@ -72,7 +72,11 @@ def notify_channel(
     now = now or datetime.now(UTC)
     result = ChannelResult(channel.name)
     if channel.feed:
-        data = topic_feed(db, tuple(t for t in channel.topics or () if t != HEALTH) or None)
+        watched = None if channel.topics is None else tuple(t for t in channel.topics if t != HEALTH)
+        problems = None
+        if channel.wants(HEALTH):
+            problems = health if health is not None else health_warnings(db, settings, now)
+        data = topic_feed(db, watched, health=problems)
         if not dry_run:
             write_whole(channel.feed, data)
         result.feed_entries = data.count(b"<entry>")

@@ -129,7 +129,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
         status = "running" if r.running else r.last_status or "-"
         print(f"{r.site:<16} {interval:>9} {last:<17} {status:<11} {_clock(r.next_due_at):<28} {kind:<10}")
         if r.stretched:
-            print(f"    polled less often: {r.stretched}")
+            print(f"    {r.stretched}")
     return EXIT_OK
 
 

@@ -4,8 +4,10 @@ A site that publishes every ten minutes is polled at the floor; one that publish
 day is polled a few times a day; and the same site is polled more often during the hours it
 usually publishes than at night. The interval is a share (``SCHEDULE_GAP_SHARE``) of the typical
 gap between new articles at this hour of the day, clamped to ``SCHEDULE_MIN_INTERVAL`` and
-``SCHEDULE_MAX_INTERVAL``. A run that failed, or was told to slow down (HTTP 429/503,
-``Retry-After``), stretches the interval: a site in trouble is polled less often, never more.
+``SCHEDULE_MAX_INTERVAL``. A run that failed (offline, DNS, the site down) is retried soon:
+after the floor, doubling with each failure in a row up to the learnt interval, so that a network
+blip at night does not leave the watch blind until morning. A run that was told to slow down
+(HTTP 429/503) stretches the interval instead: the site asked to be polled less often.
 
 Plain Python, no I/O: :mod:`crawler.store.polling` reads the history and keeps the schedule.
 """
@@ -66,17 +68,17 @@ def learnt_interval(appeared: Iterable[datetime], now: datetime, cadence: Cadenc
 
 
 def next_interval(learnt: float, failures: int, slowed: bool, cadence: Cadence) -> tuple[float, str]:
-    """The interval until the next poll, and why it was stretched (empty when it was not): doubled
-    per failed run in a row, and doubled when the site asked to slow down; at most the ceiling
-    (or the learnt interval, when that is already longer)."""
-    interval, why = learnt, []
+    """The interval until the next poll, and why it differs from the learnt one (empty when it
+    does not). After ``failures`` failed runs in a row the site is retried after the floor,
+    doubled per further failure (and once more when it answered 429/503), never later than the
+    learnt interval. A run that finished but was told to slow down waits twice the learnt
+    interval (at most the ceiling, or the learnt interval when that is already longer)."""
     if failures:
-        interval *= 2**failures
-        why.append(f"{failures} failed run(s) in a row")
+        retry = cadence.floor * 2 ** (failures - 1 + slowed)
+        return min(retry, learnt), f"retrying: {failures} failed in a row"
     if slowed:
-        interval *= 2
-        why.append("the site asked to slow down (429/503)")
-    return min(interval, max(cadence.ceiling, learnt)), "; ".join(why)
+        return min(2 * learnt, max(cadence.ceiling, learnt)), "the site asked to slow down (429/503)"
+    return learnt, ""
 
 
 def duration_text(seconds: float) -> str:

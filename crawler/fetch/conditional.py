@@ -89,8 +89,8 @@ class ConditionalRequestsMiddleware:
                 self.crawler.stats.inc_value("pantau/robots_cached")
                 spider.note_entry(request.url, "robots", "kept")
                 return _text(request, known.body, flags=["cached"])
-        elif not book.conditional:
-            return None
+        elif not book.conditional or not (known.etag or known.last_modified):
+            return None  # nothing to ask with: a 304 to this request would not mean "unchanged"
         if known.etag:
             request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
         if known.last_modified:
@@ -107,7 +107,7 @@ class ConditionalRequestsMiddleware:
         known = book.known.get(key)
         if kind == "robots":
             spider.note_entry(request.url, "robots", str(response.status))
-        if response.status == 304 and known is not None:
+        if response.status == 304 and known is not None and (kind == "robots" or _asked_conditionally(request)):
             book.seen[key] = replace(known, checked_at=now_iso())
             self.crawler.stats.inc_value("pantau/not_modified")
             if kind == "robots":  # the rules as kept, for Scrapy's robots middleware
@@ -133,6 +133,12 @@ def _kind(request: Request) -> str | None:
     if kind in CONDITIONAL_KINDS and request.meta.get("page", 1) == 1 and not request.meta.get("resumed"):
         return str(kind)
     return None
+
+
+def _asked_conditionally(request: Request) -> bool:
+    """A 304 means "unchanged" only as the answer to a request that sent validators; to one that
+    sent none it is a broken server (the entry point failed, its links are not known)."""
+    return bool(request.headers.get(b"If-None-Match") or request.headers.get(b"If-Modified-Since"))
 
 
 def _text(request: Request, body: str, flags: list[str] | None = None) -> TextResponse:

@@ -202,9 +202,9 @@ def schedule_next(db: Database, site: str, status: str, poll: PollResult, crawle
     with db.transaction() as conn:
         interval, stretched = record_run_poll(conn, site, status, poll, Cadence.from_settings(crawler.settings))
     crawler.stats.set_value("pantau/next_poll_s", round(interval))
-    logger.log(logging.WARNING if stretched and status == "finished" else logging.INFO,
-               "%s: next poll in %s%s", site, duration_text(interval),
-               f" (polled less often: {stretched})" if stretched else "")  # fmt: skip
+    level = logging.WARNING if stretched and status == "finished" else logging.INFO
+    why = f" ({stretched})" if stretched else ""
+    logger.log(level, "%s: next poll in %s%s", site, duration_text(interval), why)
 
 
 def load_validators(conn: sqlite3.Connection, site: str) -> dict[str, Validator]:

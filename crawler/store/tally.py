@@ -75,13 +75,31 @@ class RunTally:
             skipped=stats.get("pantau/skipped_known", 0),
             not_modified=stats.get("pantau/not_modified", 0) + stats.get("pantau/unchanged_body", 0),
             dropped=sum(self.dropped.values()),
-            errors=stats.get("log_count/ERROR", 0),
+            errors=failed_requests(stats),
             dropped_reasons=dict(self.dropped),
             entry_failures=dict(self.entry_failures),
             refused=refused,
             coverage=coverage | {"items": items, "pages": pages, "layers": _layer_shares(self.layers, items)},
             error=(failure or stats.get("pantau/site_error")) if status == "failed" else None,
         )
+
+
+def failed_requests(stats: dict[str, Any]) -> int:
+    """Requests of this crawler that got no answer (timeouts, refused, reset, DNS) or a server
+    error (5xx, 429), retries included as the request count includes them. Read from the
+    crawler's own downloader stats, never from the log: in a process crawling several sites,
+    Scrapy counts every site's ERROR lines in every crawler's ``log_count/ERROR``. Each request
+    ends in one answer or one exception, so this is never more than the request count."""
+    answered_badly = sum(
+        count
+        for key, count in stats.items()
+        if key.startswith("downloader/response_status_count/") and _server_error(key.rsplit("/", 1)[1])
+    )
+    return stats.get("downloader/exception_count", 0) + answered_badly
+
+
+def _server_error(code: str) -> bool:
+    return code.isdigit() and (int(code) >= 500 or int(code) == 429)
 
 
 def _layer_shares(layers: Counter[str], items: int) -> dict[str, dict[str, float]]:
