@@ -55,6 +55,7 @@ SITEMAP_MAX_DOCUMENTS = 500
 PANTAU_CONTACT = os.environ.get("PANTAU_CONTACT", "https://github.com/pantau-id/pantau")
 USER_AGENT = f"PantauBot/{__version__} (+{PANTAU_CONTACT}; news monitoring for research)"
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_MAXSIZE = 500 * 1024  # the part of a robots.txt obeyed (Google's limit); the rest is ignored
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -89,6 +90,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.conditional.ConditionalRequestsMiddleware": 50,  # validators; robots.txt kept between runs
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.fetch.politeness.PoliteRobotsTxtMiddleware": 100,  # its rules, and its Crawl-delay
+    "crawler.fetch.politeness.RobotsSizeMiddleware": 60,  # a robots.txt's first 500 KiB, whatever its size
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.fetch.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,

@@ -47,3 +47,26 @@ def test_request_rate_and_a_capped_delay(tmp_path):
     with _site("User-agent: *\nCrawl-delay: 3600\n") as site:
         done = _crawl(tmp_path, site, "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CRAWL_DELAY_MAX=1", "--max-items", "1")
     assert done.returncode == 0 and "asks for 3600 s between requests; using 1 s (CRAWL_DELAY_MAX)" in done.stderr
+
+
+def test_a_robots_txt_larger_than_the_page_limit_has_its_first_500_kib_obeyed(tmp_path):
+    """10 MB of robots.txt (above the 8 MB page limit) that starts by forbidding /2024/: the rules
+    at its start hold, what lies past 500 KiB is ignored with a warning."""
+    filler = "".join(f"# line {i} of a very long robots.txt\n" for i in range(300_000))
+    assert len(filler) > 10 * 1024 * 1024
+    with _site("User-agent: *\nDisallow: /2024/\n" + filler + "Allow: /2024/\n") as site:
+        done = _crawl(tmp_path, site, "-s", "AUTOTHROTTLE_ENABLED=0")
+        fetched = site.requests[:]
+    assert done.returncode in (0, 1), done.stdout + done.stderr[-2000:]
+    assert not [p for p in fetched if p.startswith("/2024/")], fetched
+    assert "/" in fetched  # the listing, allowed
+    assert "is larger than 500 KiB: its first 500 KiB are obeyed" in done.stderr
+
+
+def test_a_robots_txt_is_cut_at_a_line_end_within_its_limit():
+    from crawler.fetch.politeness import obeyed_part
+
+    body = b"User-agent: *\nDisallow: /a/\nDisallow: /b/\n"
+    assert obeyed_part(body, 1000) == body
+    assert obeyed_part(body, 30) == b"User-agent: *\nDisallow: /a/\n"  # never "Disallow: /" cut from "/b/"
+    assert obeyed_part(b"Disallow: /private/", 10) == b""

@@ -5,6 +5,11 @@ When a site's robots.txt is parsed, the delay it asks for becomes the floor of t
 download slot: never two requests closer than it, no random shortening, and AutoThrottle may slow
 the site down further but never below it. A delay over ``CRAWL_DELAY_MAX`` is capped, with a
 warning (a robots.txt asking for an hour between requests would make a site uncrawlable).
+
+A robots.txt is read as the major crawlers read it: its first ``ROBOTSTXT_MAXSIZE`` bytes (500 KiB,
+Google's documented limit) are obeyed and the rest ignored, with a warning; the download stops
+there, so a robots.txt larger than ``DOWNLOAD_MAXSIZE`` still has its rules obeyed (Scrapy alone
+would fail the download and crawl as if there were no rules).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import StopDownload
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.httpobj import urlparse_cached
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
 
@@ -51,6 +59,58 @@ def set_floor(slot: Any, delay: float) -> None:
         slot.jitter = 0.0
     else:
         slot.randomize_delay = False
+
+
+def is_robots_request(request: Request) -> bool:
+    return bool(request.meta.get("dont_obey_robotstxt")) and urlparse_cached(request).path == "/robots.txt"
+
+
+def obeyed_part(body: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes of a robots.txt, cut at the last line end within them (a rule cut
+    in half is not a rule)."""
+    if len(body) <= limit:
+        return body
+    head = body[:limit]
+    end = max(head.rfind(b"\n"), head.rfind(b"\r"))
+    return head[: end + 1] if end >= 0 else b""
+
+
+class RobotsSizeMiddleware:
+    """Downloader middleware: a robots.txt is downloaded up to ``ROBOTSTXT_MAXSIZE`` bytes (not
+    failed by ``DOWNLOAD_MAXSIZE``), and what arrived is cut there, at a line end, with a warning."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.limit = crawler.settings.getint("ROBOTSTXT_MAXSIZE", 500 * 1024)
+        crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RobotsSizeMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if is_robots_request(request):
+            request.meta.setdefault("download_maxsize", 0)  # bounded by the limit below instead
+
+    def _bytes_received(self, data: bytes, request: Request, spider: Spider | None = None) -> None:
+        if not is_robots_request(request):
+            return
+        received = request.meta.get("pantau_robots_bytes", 0) + len(data)
+        request.meta["pantau_robots_bytes"] = received
+        if received > self.limit:
+            raise StopDownload(fail=False)  # the response keeps what arrived
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if not is_robots_request(request) or len(response.body) <= self.limit:
+            return response
+        logger.warning(
+            "robots.txt of %s is larger than %d KiB: its first %d KiB are obeyed, the rest ignored",
+            urlparse_cached(request).netloc,
+            self.limit // 1024,
+            self.limit // 1024,
+        )
+        self.crawler.stats.set_value("pantau/robots_truncated", 1)
+        return response.replace(body=obeyed_part(response.body, self.limit))
 
 
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
