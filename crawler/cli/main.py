@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 
 from crawler import __version__
-from crawler.cli.common import EXIT_OK, Parser, fail
+from crawler.cli.common import EXIT_FAILED, EXIT_OK, Parser, fail
 from crawler.sites.profile import ProfileError
 
 
@@ -53,9 +54,21 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     except BrokenPipeError:
         # the reader went away (`crawler export | head -1`): stop quietly
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in OUTPUT_FULL:
+            raise
+        _silence_stdout()  # what is still buffered cannot be written either: not again at exit
+        return fail(f"cannot write the output: {exc.strerror or exc}", EXIT_FAILED)
+
+
+OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})  # stdout on a full or failing device
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -112,8 +112,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc))
     except OSError as exc:
-        if isinstance(exc, BrokenPipeError):
-            raise
+        if isinstance(exc, BrokenPipeError) and not args.output:
+            raise  # standard output's reader went away (`| head`): a quiet stop
         return fail(f"cannot write {args.output or 'the output'}: {exc.strerror or exc}; nothing was left half-written",
                     EXIT_FAILED)  # fmt: skip
     finally:
