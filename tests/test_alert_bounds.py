@@ -143,17 +143,30 @@ def test_secrets_stay_secret_at_debug_log_level(tmp_path):
             f'[channels.env]\nurl = "{base}/hook/${{HOOKTOK}}"\ntopics = ["{TOPIC}"]\n'
             f'[channels.inline]\nurl = "{base}/hook/Inl1neTok3nPath?+Authorization=Bearer%20HeaderTok3n99"\n'
             f'topics = ["{TOPIC}"]\n'
+            f'[channels.letters]\nurl = "{base}/onlyLettersPathKey"\ntopics = ["{TOPIC}"]\n'
         )  # fmt: skip
         done = cli_crawl(tmp_path / "pantau.db", {"suarakalbar": site.url}, "--notify", "--config", str(config),
                          "--log-level", "DEBUG", env={"HOOKTOK": "EnvT0kenSecret42"})  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     paths = {path for path, _, _ in hook.posts}
     # the secrets were used (the receiver saw them) ...
-    assert "/hook/EnvT0kenSecret42" in paths and "/hook/Inl1neTok3nPath" in paths, paths
+    assert {"/hook/EnvT0kenSecret42", "/hook/Inl1neTok3nPath", "/onlyLettersPathKey"} <= paths, paths
     assert "Apprise" in done.stderr or "apprise" in done.stderr  # Apprise's debug lines are there
     # ... and printed nowhere
-    for secret in ("EnvT0kenSecret42", "Inl1neTok3nPath", "HeaderTok3n99"):
+    for secret in ("EnvT0kenSecret42", "Inl1neTok3nPath", "HeaderTok3n99", "onlyLettersPathKey"):
         assert secret not in done.stderr and secret not in done.stdout, secret
+
+
+def test_the_secret_parts_of_a_channel_url_are_known_by_its_structure_not_their_looks():
+    from crawler.alerts.secrets import masked, url_secrets
+
+    telegram = "tgram://123456789:abcdefghijklmnopqrstuvwxyzABCDEFGHI/987654/"  # a token of letters only
+    shown = masked(f"POST to {telegram} failed", url_secrets(telegram))
+    assert "abcdefghijklmnopqrstuvwxyzABCDEFGHI" not in shown and "123456789" not in shown
+    slack = "slack://TokenA/TokenB/TokenC/#general"
+    assert not {"TokenA", "TokenB", "TokenC"} & set(masked(slack, url_secrets(slack)).split("/"))
+    mail = "mailtos://pantau:lettersonly@smtp.example.com"
+    assert "lettersonly" not in masked(mail, url_secrets(mail))
 
 
 @pytest.mark.parametrize("line, says", [

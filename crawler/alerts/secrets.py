@@ -1,9 +1,10 @@
 """Secrets of the alert channels kept out of every output, log lines included.
 
-A channel's secrets are the values it takes from the environment (``${VAR}``) and what in its
-URL looks like a credential: the password, and every part of the path or query that reads like a
-token (letters and digits, 8 or more characters: a Telegram bot token, Slack's three tokens, a
-webhook's key). Apprise's own debug lines print URLs and payloads whole, so masking Pantau's
+A channel's secrets are the values it takes from the environment (``${VAR}``) and what its URL's
+structure says is a credential, never what a token looks like (a Telegram token of letters only is
+as secret as any): every part that Apprise's own privacy rendering (``url(privacy=True)``) hides or
+leaves out, the password, query values named like a key or token, and, for the generic webhooks
+(``json://``, ``xml://``, ``form://``), whose path is often the key, the path and each of its parts. Apprise's own debug lines print URLs and payloads whole, so masking Pantau's
 messages is not enough: :func:`hide_in_logs` masks every log record of the process, whoever
 wrote it (logging is process-wide, and so is this mask).
 """
@@ -21,9 +22,12 @@ _SECRET_NAMES = re.compile(r"(?i)(token|key|secret|pass|auth|sig)")
 MIN_LENGTH = 4  # shorter values would mask ordinary words everywhere
 
 
+WEBHOOKS = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
+PATH_PART = 6  # a webhook path's parts this long or longer are masked on their own
+
+
 def url_secrets(url: str) -> list[str]:
     """What in an Apprise URL is (or may be) a credential."""
-    rest = url.partition("://")[2]
     parts = urlsplit(url)
     found: list[str] = []
     try:
@@ -35,14 +39,28 @@ def url_secrets(url: str) -> list[str]:
     for name, _, value in (part.partition("=") for part in parts.query.split("&") if part):
         if _SECRET_NAMES.search(unquote(name)) and value:
             found += [unquote(value), value]
-    for piece in _PIECES.split(unquote(rest)):
-        if _token_like(piece):
-            found.append(piece)
+    found += _hidden_by_apprise(url)
+    if parts.scheme.lower() in WEBHOOKS and parts.path.strip("/"):
+        path = unquote(parts.path)
+        found += [path.strip("/"), *(p for p in path.split("/") if len(p) >= PATH_PART)]
     return [s for s in dict.fromkeys(found) if len(s) >= MIN_LENGTH]
 
 
-def _token_like(piece: str) -> bool:
-    return len(piece) >= 8 and "." not in piece and any(c.isdigit() for c in piece) and any(c.isalpha() for c in piece)
+def _hidden_by_apprise(url: str) -> list[str]:
+    """The parts of ``url`` that Apprise's privacy rendering of it does not show (every part after
+    the scheme when Apprise cannot read the URL: nothing is known of its structure)."""
+    import apprise
+
+    rest = unquote(url.partition("://")[2])
+    pieces = [*_PIECES.split(rest), *rest.split("/")]  # a token with a ':' inside is also masked whole
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if plugin is None:
+        return [p for p in pieces if p]
+    try:
+        shown = unquote(plugin.url(privacy=True))
+    except Exception:  # noqa: BLE001 - a plugin that cannot render itself: mask the whole URL's parts
+        return [p for p in pieces if p]
+    return [p for p in pieces if p and p not in shown]
 
 
 def masked(text: str, secrets: Iterable[str]) -> str:
