@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
@@ -76,3 +77,36 @@ class Webhook(ServedSite):
 
     def keys(self) -> list[str]:
         return [body.get("pantau_key") for _, _, body in self.posts]
+
+
+class Trickler(ServedSite):
+    """A peer that answers one byte every ``gap`` seconds and never finishes (for ``seconds`` at
+    most): every read gets a byte in time, so only a total deadline ends the wait. ``requests``
+    counts the requests it received (GET or POST)."""
+
+    def __init__(self, gap: float = 0.5, seconds: float = 300) -> None:
+        self.requests = 0
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def _trickle(self) -> None:
+                peer.requests += 1
+                if length := int(self.headers.get("Content-Length") or 0):
+                    self.rfile.read(length)
+                stop = time.monotonic() + seconds
+                try:
+                    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                        if time.monotonic() > stop:
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(gap)
+                except OSError:  # the client gave up
+                    return
+
+            do_GET = do_POST = _trickle
+
+        super().__init__(Handler)

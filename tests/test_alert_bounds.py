@@ -115,6 +115,26 @@ def test_a_hanging_webhook_is_bounded_by_the_time_limit_and_nothing_stays_sendin
     assert query(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'retry' AND attempts = 0 AND next_attempt_at IS NULL")[0][0] >= 2
 
 
+def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tmp_path):
+    """One byte every half second: no read ever times out, only the total deadline ends the wait;
+    the command prints its result and exits."""
+    from tests.receivers import Trickler
+
+    with Trickler() as peer:
+        config = tmp_path / "pantau.toml"
+        config.write_text(f'[channels.hook]\nurl = "{peer.url.replace("http://", "json://")}/x"\n'
+                          f'topics = ["{TOPIC}"]\n[notify]\ntime_limit = "4s"\n')  # fmt: skip
+        started = time.monotonic()
+        done = cli("notify", "--db", str(db), "--config", str(config), "--backfill", timeout=120)
+        took = time.monotonic() - started
+        asked = peer.requests
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert took < 20, f"notify ran {took:.0f} s with a 4 s time limit"
+    assert asked == 1 and "no answer within the time limit (4 s" in done.stdout, done.stdout
+    statuses = _statuses(db)
+    assert "sending" not in statuses and statuses.get("retry", 0) >= 1, statuses
+
+
 def test_notify_stopped_by_sigterm_leaves_nothing_sending(db, tmp_path):
     with HangingWebhook(30) as hook:
         config = tmp_path / "pantau.toml"
@@ -180,3 +200,17 @@ def test_pantau_toml_numbers_are_type_checked(tmp_path, line, says):
     config.write_text(f'[channels.hook]\nurl = "json://127.0.0.1:9/x"\n[notify]\n{line}\n')
     done = cli("notify", "--db", str(tmp_path / "p.db"), "--config", str(config), "--dry-run")
     assert done.returncode == 2 and says in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.parametrize("status", [False, True], ids=["schedule", "status"])
+def test_a_scrapyd_node_that_trickles_its_headers_is_given_up_at_the_timeout(tmp_path, status):
+    from tests.receivers import Trickler
+
+    with Trickler() as node:
+        args = ["--status"] if status else ["--all", "--redis", "redis://127.0.0.1:6379/0"]
+        started = time.monotonic()
+        done = cli("schedule", "--scrapyd", node.url, "--timeout", "2", "--db", str(tmp_path / "p.db"), *args)
+        took = time.monotonic() - started
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert took < 12, f"schedule ran {took:.0f} s with a 2 s timeout"
+    assert "no whole answer to listjobs.json within 2 s" in done.stdout and "Traceback" not in done.stderr

@@ -17,6 +17,7 @@ record), :mod:`~crawler.alerts.health` (which warnings are active), :mod:`~crawl
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import time
@@ -30,6 +31,7 @@ from crawler.alerts.health import health_warnings
 from crawler.alerts.messages import Message, compose, matches_of
 from crawler.alerts.queue import claim, due_rows, queue_health, queue_matches, record, release, stamp, takeable
 from crawler.alerts.transport import send_apprise
+from crawler.deadline import DeadlineExceeded, within
 from crawler.outputs import write_whole
 from crawler.store.storage import Database
 
@@ -110,20 +112,27 @@ def notify_channel(
 
 def _send_all(db: Database, channel: Channel, settings: NotifySettings, now: datetime, composed: list[Message],
               sender: Sender, result: ChannelResult) -> None:  # fmt: skip
-    """Send the messages within the channel's ``time_limit``. What is not sent (the time is up, or
-    the run is stopped: Ctrl-C, SIGTERM) goes back to ``retry`` for the next run, never left
-    ``sending``."""
-    deadline = time.monotonic() + settings.time_limit.total_seconds()
+    """Send the messages within the channel's ``time_limit``, a total deadline that holds even
+    while one message is being sent (a peer that trickles its answer is given up on). What is not
+    sent (the time is up, or the run is stopped: Ctrl-C, SIGTERM) goes back to ``retry`` for the
+    next run, never left ``sending``; a message cut off mid-send counts as a failed attempt (the
+    peer may have it: its idempotency key tells)."""
+    limit = settings.time_limit.total_seconds()
+    deadline = time.monotonic() + limit
     unsent = list(composed)
     try:
         while unsent:
-            if time.monotonic() > deadline:
-                late = (f"time limit reached ({settings.time_limit.total_seconds():g} s, [notify] time_limit): "
+            left = deadline - time.monotonic()
+            if left <= 0:
+                late = (f"time limit reached ({limit:g} s, [notify] time_limit): "
                         f"{sum(len(group) for group, *_ in unsent)} left for the next run")  # fmt: skip
                 result.error = f"{result.error}; {late}" if result.error else late
                 return
             group, key, title, body = unsent[0]
-            error = sender(channel, key, title, body)
+            try:
+                error = within(left, functools.partial(sender, channel, key, title, body), f"channel {channel.name}")
+            except DeadlineExceeded:
+                error = f"no answer within the time limit ({limit:g} s, [notify] time_limit)"
             result.given_up += record(db, group, error, settings, now)
             unsent.pop(0)
             if error is None:

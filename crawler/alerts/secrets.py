@@ -4,7 +4,8 @@ A channel's secrets are the values it takes from the environment (``${VAR}``) an
 structure says is a credential, never what a token looks like (a Telegram token of letters only is
 as secret as any): every part that Apprise's own privacy rendering (``url(privacy=True)``) hides or
 leaves out, the password, query values named like a key or token, and, for the generic webhooks
-(``json://``, ``xml://``, ``form://``), whose path is often the key, the path and each of its parts. Apprise's own debug lines print URLs and payloads whole, so masking Pantau's
+(``json://``, ``xml://``, ``form://``), whose path is often the key, the path and each of its
+parts. Apprise's own debug lines print URLs and payloads whole, so masking Pantau's
 messages is not enough: :func:`hide_in_logs` masks every log record of the process, whoever
 wrote it (logging is process-wide, and so is this mask).
 """
@@ -58,7 +59,7 @@ def _hidden_by_apprise(url: str) -> list[str]:
         return [p for p in pieces if p]
     try:
         shown = unquote(plugin.url(privacy=True))
-    except Exception:  # noqa: BLE001 - a plugin that cannot render itself: mask the whole URL's parts
+    except Exception:  # a plugin that cannot render itself: mask every part of the URL
         return [p for p in pieces if p]
     return [p for p in pieces if p and p not in shown]
 

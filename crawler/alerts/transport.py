@@ -16,7 +16,9 @@ def send_apprise(channel: Channel, key: str, title: str, body: str) -> str | Non
     assert channel.url is not None
     joiner = "&" if "?" in channel.url else "?"
     url = f"{channel.url}{joiner}{quote('+X-Pantau-Key')}={key}&{quote(':pantau_key')}={key}"
-    target = apprise.Apprise()
+    # sent on the calling thread, not Apprise's worker pool: the caller bounds the whole send
+    # (crawler.deadline), and a pool's worker would keep the process alive at exit
+    target = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
     if not target.add(url):
         return "not a URL Apprise can send to"
     with apprise.LogCapture(level=logging.WARNING) as log:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import logging
 import os
 import sys
 
 from crawler import __version__
 from crawler.cli.common import EXIT_FAILED, EXIT_OK, Parser, fail
+from crawler.deadline import abandoned
 from crawler.sites.profile import ProfileError
 
 
@@ -42,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = _run(argv)
+    if abandoned():  # a peer given up on (crawler.deadline) may hold worker threads Python would join
+        logging.getLogger(__name__).debug("not waiting at exit for: %s", ", ".join(abandoned()))
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -97,8 +97,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from crawler.sites.registry import check_sites, profiles
 
     nodes = list(dict.fromkeys(n.rstrip("/") for n in args.scrapyd))
+    if not args.timeout > 0:
+        return fail(f"--timeout must be above 0 seconds, got {args.timeout:g}")
     if args.status:
-        return _print_status(nodes, args.project)
+        return _print_status(nodes, args.project, args.timeout)
     known = sorted(profiles())
     try:
         sites = check_sites(args.site)
@@ -126,14 +128,20 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         sites = plan.sites
         for site in plan.quick:
             spider_args.setdefault(site, {})["quick"] = "1"
-    return _schedule_jobs(nodes, sites, settings, spider_args, args.project)
+    return _schedule_jobs(nodes, sites, settings, spider_args, args.project, args.timeout)
 
 
-def _schedule_jobs(nodes: list[str], sites: list[str], settings: dict[str, str],
-                   spider_args: dict[str, dict[str, str]], project: str) -> int:  # fmt: skip
+def _schedule_jobs(
+    nodes: list[str],
+    sites: list[str],
+    settings: dict[str, str],
+    spider_args: dict[str, dict[str, str]],
+    project: str,
+    timeout: float,
+) -> int:
     from crawler.cli.schedule import schedule
 
-    rows = schedule(nodes, sites, settings, spider_args, project)
+    rows = schedule(nodes, sites, settings, spider_args, project, timeout)
     print(f"{'site':<16} {'node':<28} {'status':<10} job")
     for r in rows:
         print(f"{r['site']:<16} {r['node']:<28} {r['status']:<10} {r.get('job') or ''}"
@@ -144,14 +152,14 @@ def _schedule_jobs(nodes: list[str], sites: list[str], settings: dict[str, str],
     return EXIT_FAILED if any(r["status"] == "failed" for r in rows) else EXIT_OK
 
 
-def _print_status(nodes: list[str], project: str) -> int:
+def _print_status(nodes: list[str], project: str, timeout: float) -> int:
     """Jobs per Scrapyd node: running and pending, with their sites."""
     from crawler.cli.schedule import ScrapydError, jobs, public
 
     code = EXIT_OK
     for node in nodes:
         try:
-            listed = jobs(node, project)
+            listed = jobs(node, project, timeout)
         except ScrapydError as exc:
             print(f"FAILED {exc}")
             code = EXIT_FAILED
@@ -189,4 +197,6 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for the jobs")
     p.add_argument("--project", default="pantau", help="the Scrapyd project (default pantau)")
     p.add_argument("--status", action="store_true", help="jobs per node instead of scheduling")
+    p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
+                   help="the most a node may take to answer one call in all (default 15)")  # fmt: skip
     p.set_defaults(func=cmd_schedule)

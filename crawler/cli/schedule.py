@@ -16,6 +16,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from crawler.deadline import DeadlineExceeded, within
+
 PROJECT = "pantau"
 
 
@@ -38,7 +40,16 @@ def public(node: str) -> str:
 
 
 def call(node: str, endpoint: str, data: list[tuple[str, str]] | None = None, timeout: float = 15) -> dict[str, Any]:
-    """GET (``data`` None) or POST to a Scrapyd endpoint; the JSON answer, or :class:`ScrapydError`."""
+    """GET (``data`` None) or POST to a Scrapyd endpoint; the JSON answer, or :class:`ScrapydError`.
+    ``timeout`` bounds the whole exchange, not only each read (a node that trickles its answer)."""
+    try:
+        return within(timeout, lambda: _call(node, endpoint, data, timeout), f"scrapyd {public(node)}")
+    except DeadlineExceeded as exc:
+        name = endpoint.partition("?")[0]
+        raise ScrapydError(f"scrapyd {public(node)}: no whole answer to {name} within {timeout:g} s") from exc
+
+
+def _call(node: str, endpoint: str, data: list[tuple[str, str]] | None, timeout: float) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(node)
     url = public(node) + "/" + endpoint
     headers = {}
@@ -63,16 +74,20 @@ def call(node: str, endpoint: str, data: list[tuple[str, str]] | None = None, ti
     return answer
 
 
-def jobs(node: str, project: str = PROJECT) -> dict[str, list[dict[str, Any]]]:
+def jobs(node: str, project: str = PROJECT, timeout: float = 15) -> dict[str, list[dict[str, Any]]]:
     """{"pending": [...], "running": [...], "finished": [...]} of the project on ``node``."""
-    answer = call(node, "listjobs.json?" + urllib.parse.urlencode({"project": project}))
+    answer = call(node, "listjobs.json?" + urllib.parse.urlencode({"project": project}), timeout=timeout)
     return {state: answer.get(state, []) for state in ("pending", "running", "finished")}
 
 
 def schedule(
-    nodes: list[str], sites: list[str], settings: dict[str, str], spider_args: dict[str, dict[str, str]],
+    nodes: list[str],
+    sites: list[str],
+    settings: dict[str, str],
+    spider_args: dict[str, dict[str, str]],
     project: str = PROJECT,
-) -> list[dict[str, Any]]:  # fmt: skip
+    timeout: float = 15,
+) -> list[dict[str, Any]]:
     """Schedule each site on its node unless its previous job is pending or running; one row per
     site: ``site``, ``node``, ``status`` (scheduled, skipped, failed), ``job`` or ``error``."""
     busy: dict[str, dict[str, str] | ScrapydError] = {}
@@ -82,7 +97,7 @@ def schedule(
         row: dict[str, Any] = {"site": site, "node": public(node)}
         if node not in busy:
             try:
-                listed = jobs(node, project)
+                listed = jobs(node, project, timeout)
                 busy[node] = {j["spider"]: j["id"] for state in ("pending", "running") for j in listed[state]}
             except ScrapydError as exc:
                 busy[node] = exc
@@ -97,7 +112,7 @@ def schedule(
         form += [("setting", f"{k}={v}") for k, v in settings.items()]
         form += list(spider_args.get(site, {}).items())
         try:
-            rows.append(row | {"status": "scheduled", "job": call(node, "schedule.json", form)["jobid"]})
+            rows.append(row | {"status": "scheduled", "job": call(node, "schedule.json", form, timeout)["jobid"]})
         except ScrapydError as exc:
             rows.append(row | {"status": "failed", "error": str(exc)})
     return rows
