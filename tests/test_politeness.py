@@ -70,3 +70,44 @@ def test_a_robots_txt_is_cut_at_a_line_end_within_its_limit():
     assert obeyed_part(body, 1000) == body
     assert obeyed_part(body, 30) == b"User-agent: *\nDisallow: /a/\n"  # never "Disallow: /" cut from "/b/"
     assert obeyed_part(b"Disallow: /private/", 10) == b""
+
+
+@pytest.mark.parametrize("command", ["crawler", "scrapy"])
+def test_sigterm_during_a_long_crawl_delay_ends_the_crawl_within_seconds_and_sends_nothing_more(tmp_path, command):
+    """robots.txt asks for 30 s between requests: the crawl is stopped while it waits. It ends
+    within 5 s, sends no request after the signal, and records the run as interrupted."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT, query
+
+    db = tmp_path / "p.db"
+    if command == "crawler":
+        cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "suarakalbar",
+               "--base-url", "suarakalbar={url}", "-s", "AUTOTHROTTLE_ENABLED=0", "--log-level", "INFO"]  # fmt: skip
+    else:
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "suarakalbar", "-a", "base_url={url}", "-s", f"DB_PATH={db}",
+               "-s", "AUTOTHROTTLE_ENABLED=0"]  # fmt: skip
+    with _site("User-agent: *\nCrawl-delay: 30\n") as site:
+        proc = subprocess.Popen([a.replace("{url}", site.url) for a in cmd], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "PANTAU_SITES": "/nonexistent"})  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not site.requests and time.monotonic() < deadline:  # robots.txt
+            time.sleep(0.05)
+        time.sleep(1.5)  # now waiting out the delay, the next requests queued
+        assert proc.poll() is None and site.requests, site.requests
+        signalled, before = time.time(), len(site.requests)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+        took = time.time() - signalled
+        after = [p for t, p in zip(site.times, site.requests, strict=True) if t > signalled]
+    assert took < 5, f"the crawl took {took:.0f} s to stop after SIGTERM"
+    assert after == [] and len(site.requests) == before, after
+    assert "Traceback" not in err, err[-3000:]
+    assert query(db, "SELECT status FROM crawl_runs") == [("interrupted",)]

@@ -5,7 +5,8 @@
   text).
 - The exit code is 1 when the site's run was recorded ``failed`` (unreachable, nothing readable,
   the database refused its writes), as for ``crawler crawl``.
-- On SIGINT/SIGTERM the extraction helpers stop at once, as in ``crawler crawl``.
+- On SIGINT/SIGTERM the crawl stops promptly, as ``crawler crawl`` does: the extraction helpers
+  at once, and no request waiting for the site's Crawl-delay is sent (crawler/fetch/process.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.utils.misc import load_object
 
 from crawler.arguments import parse_arguments
+from crawler.fetch.process import stop_promptly
 from crawler.sites.profile import ProfileError
 
 
@@ -41,10 +43,8 @@ class Command(ScrapyCrawl):
         graceful = self.crawler_process._signal_shutdown
 
         def shutdown(signum: int, frame: Any) -> None:
-            # stop the extraction helpers at once, as `crawler crawl` does (crawler/fetch/process.py)
-            if (offload := getattr(crawler.spider, "offload", None)) is not None:
-                offload.stop()
             graceful(signum, frame)
+            stop_promptly([crawler], getattr(crawler.spider, "offload", None))
 
         self.crawler_process._signal_shutdown = shutdown  # type: ignore[method-assign,assignment]
         self.crawler_process.crawl(crawler, **opts.spargs)

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 from crawler.arguments import KNOWN, origin, parse_arguments
 from crawler.fetch.conditional import ValidatorBook
 from crawler.fetch.discovery import EntryPoints, SitemapLimits, SiteURLs, local_day
-from crawler.fetch.failures import failure_reason, one_line_robots_errors
+from crawler.fetch.failures import CrawlStopped, failure_reason, one_line_robots_errors
 from crawler.fetch.frontier import Frontier, ListingWalks
 from crawler.items import Reject, Seen
 from crawler.sites.profile import SiteProfile
@@ -116,6 +116,8 @@ class EntrySpider(scrapy.Spider):
     def entry_failed(self, failure: Failure) -> Iterator[Reject | scrapy.Request]:
         """A sitemap, feed or listing that could not be fetched: a ``rejects`` row of its kind,
         counted in the run summary (a missing robots.txt is normal and only logged)."""
+        if failure.check(CrawlStopped):
+            return
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("entry", "listing")
         reason, detail = failure_reason(failure)

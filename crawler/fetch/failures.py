@@ -27,6 +27,11 @@ from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
 
 
+class CrawlStopped(IgnoreRequest):
+    """A request that was waiting for its turn (a site's Crawl-delay) when the crawl was told to
+    stop: never sent, nothing to record (the next run finds it again)."""
+
+
 def failure_reason(failure: Failure) -> tuple[str, str]:
     """A short, specific reason for a failed download, and a readable detail."""
     exc = failure.value

@@ -28,7 +28,7 @@ from crawler.enrichment.enrich import page_record_in_helper
 from crawler.enrichment.topics import Topic, load_topics
 from crawler.extraction.decode import looks_binary
 from crawler.fetch.discovery_spider import DiscoverySpider
-from crawler.fetch.failures import failure_reason
+from crawler.fetch.failures import CrawlStopped, failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
 from crawler.fetch.offload import Offload
 from crawler.items import Reject, Seen
@@ -140,6 +140,8 @@ class NewsSpider(DiscoverySpider):
         self.offload.close()
 
     def article_failed(self, failure: Failure) -> Iterator[Reject]:
+        if failure.check(CrawlStopped):
+            return
         request = failure.request  # type: ignore[attr-defined]
         first_url = request.meta.get("redirect_urls", [request.url])[0]  # the URL we asked for
         yield Reject(self.urls.public_url(first_url), self.name, *failure_reason(failure))
