@@ -116,6 +116,38 @@ def test_sigkill_during_reextract_loses_nothing_and_a_second_run_finishes(tmp_pa
     assert query(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'salah'")[0][0] == 0  # index in step
 
 
+def test_a_damaged_or_truncated_archive_file_is_reported_and_the_others_are_read(tmp_path):
+    """Two crawls keep two files; one is cut short (a full disk, a killed copy), and a file of 20
+    garbage bytes lies beside them: each is named with what was read of it, every page that can be
+    read is re-extracted, and the command exits 1."""
+    db = tmp_path / "p.db"
+    with GeneratedSite(40) as site:
+        assert cli_crawl(db, {"suarakalbar": site.url}, "--max-items", "20").returncode == 0
+        assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
+    folder = tmp_path / "p-pages" / "suarakalbar"
+    first, second = sorted(folder.glob("*.warc.gz"))
+    whole = len(_records(folder))
+    data = second.read_bytes()
+    second.write_bytes(data[: int(len(data) * 0.6)])
+    (folder / "00000000-garbage.warc.gz").write_bytes(bytes(range(200, 220)))
+    conn = __import__("sqlite3").connect(db)
+    with conn:
+        conn.execute("UPDATE articles SET title = 'judul yang salah'")
+    conn.close()
+    done = cli("reextract", "--db", str(db))
+    assert done.returncode == 1, done.stdout + done.stderr[-2000:]
+    damaged = [line for line in done.stdout.splitlines() if line.startswith("DAMAGED ")]
+    assert len(damaged) == 2, done.stdout
+    assert any("garbage.warc.gz" in d and "0 page(s) read" in d for d in damaged), damaged
+    cut = next(d for d in damaged if second.name in d)
+    read = int(cut.split("; ")[1].split()[0])
+    assert "cut short" in cut and 0 < read < 20, cut
+    assert all(c.isprintable() and c.isascii() for c in done.stdout.replace("\n", "")), done.stdout  # no raw binary
+    fixed = query(db, "SELECT COUNT(*) FROM articles WHERE title != 'judul yang salah'")[0][0]
+    assert fixed == 20 + read and whole == 40, (fixed, whole)  # the first file whole, the second up to the cut
+    assert "2 error(s)" in done.stdout
+
+
 def test_reextract_refuses_a_missing_database_or_archive(tmp_path):
     missing = cli("reextract", "--db", str(tmp_path / "typo.db"))
     assert missing.returncode == 2 and "no such database" in missing.stderr

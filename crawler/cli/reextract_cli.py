@@ -22,7 +22,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from crawler.enrichment.topics import load_topics
     from crawler.fetch.page_archive import archive_dir
     from crawler.sites.registry import check_sites, profiles
-    from crawler.store.reextract import Outcome, kept_pages, reextract
+    from crawler.store.reextract import DamagedFile, Outcome, kept_pages, reextract
 
     if not Path(args.db).exists():
         return fail(f"no such database: {args.db}")
@@ -44,9 +44,11 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         db = Database.open(args.db)
     except StorageError as exc:
         return fail(str(exc))
+    damaged: list[DamagedFile] = []
+    pages = kept_pages(folder, sites, moment, damaged)
     try:
-        out = reextract(db, kept_pages(folder, sites, moment), profiles(), load_topics(), settings.getint(
-            "ARTICLE_MIN_WORDS", 40), args.batch, progress)  # fmt: skip
+        min_words = settings.getint("ARTICLE_MIN_WORDS", 40)
+        out = reextract(db, pages, profiles(), load_topics(), min_words, args.batch, progress)
     except (sqlite3.Error, StorageError) as exc:
         print(f"FAILED reextract: the database refused the changes: {exc} (what was done before is kept)")
         return EXIT_FAILED
@@ -54,12 +56,14 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         db.close()
     print(f"re-extracted {out.pages} kept page(s) of {', '.join(sites)}: {out.changed} article(s) changed, "
           f"{out.unchanged} unchanged, {out.not_stored} not stored, {out.no_article} no article today, "
-          f"{out.errors} error(s)")  # fmt: skip
+          f"{out.errors + len(damaged)} error(s)")  # fmt: skip
+    for damage in damaged:
+        print(f"DAMAGED {damage}")
     if out.fields:
         print(f"{'field':<16} {'articles changed':>16}")
         for name, n in sorted(out.fields.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"{name:<16} {n:>16}")
-    return EXIT_OK if not out.errors else EXIT_FAILED
+    return EXIT_OK if not (out.errors or damaged) else EXIT_FAILED
 
 
 def add_parsers(sub: Subcommands) -> None:
