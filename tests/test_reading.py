@@ -140,3 +140,35 @@ def test_the_demo_summary_reports_no_failure_on_the_bundled_copies(archives):
     does not have is absent, not a failed entry point."""
     runs = sqlite3.connect(archives["demo"]).execute("SELECT site, entry_failures FROM crawl_runs").fetchall()
     assert len(runs) == 3 and all(failures in (None, "{}", "null") for _, failures in runs), runs
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["runs"], ["runs", "--format", "json"], ["report", "--since", "3650d"], ["export"],
+     ["feed", "--topic", "netralitas-asn"], ["search", "netralitas"]],
+    ids=lambda c: " ".join(c),
+)  # fmt: skip
+def test_every_reader_shows_rows_another_tool_wrote_badly(archives, tmp_path, command):
+    """A title of invalid UTF-8, a run row without a site, text where its counts belong and counts
+    that are not JSON: each reader shows them as they are, says so once, and exits 0."""
+    db = tmp_path / "edited.db"
+    shutil.copy(archives["crawl"], db)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "UPDATE articles SET title = CAST(X'4e6574726174c3a97320ff80205065676177616920' AS TEXT) WHERE id = "
+            "(SELECT article_id FROM article_topics WHERE topic = 'netralitas-asn' LIMIT 1)"
+        )
+        conn.execute(
+            "INSERT INTO crawl_runs (site, started_at, status, requests, dropped_reasons, coverage) "
+            "VALUES (NULL, '2024-01-01T00:00:00+00:00', 'finished', 'many', '{not json', 'nope')"
+        )
+    conn.close()
+    done = cli(*command, "--db", str(db))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    if command[0] in ("export", "search", "feed"):
+        assert "\ufffd" in done.stdout or "&#65533;" in done.stdout, done.stdout[:2000]
+        assert done.stderr.count("not valid UTF-8") == 1, done.stderr
+    if command == ["runs"]:
+        assert "{not json" in done.stdout and "1 run row(s) hold values not written by Pantau" in done.stdout

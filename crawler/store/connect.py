@@ -9,12 +9,15 @@ from __future__ import annotations
 # every crawl, search and report start by reading gigabytes. A larger file is checked where it is
 # read: SQLite reports a damaged page when it meets one ("database disk image is malformed"),
 # which stops a crawl loudly (FAILED site: database write failed) like any refused write.
+import logging
 import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 from crawler.store.schema import SCHEMA_VERSION
+
+logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -135,15 +138,37 @@ def _check_path(target: Path, readonly: bool) -> bool:
     return exists
 
 
+class TolerantText:
+    """A connection's ``text_factory`` for readers: TEXT read as UTF-8, and a value another tool
+    wrote with invalid UTF-8 shown with replacement characters (said once per connection) instead
+    of failing the whole search, report, export or feed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.replaced = 0
+
+    def __call__(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.replaced += 1
+            if self.replaced == 1:
+                logger.warning("%s holds text that is not valid UTF-8 (written by another tool?); "
+                               "shown with replacement characters", self.path)  # fmt: skip
+            return data.decode("utf-8", "replace")
+
+
 def _connect_readonly(target: Path) -> sqlite3.Connection:
-    """A read-only connection. Reading a WAL database needs its ``-shm`` file; where it cannot be
-    created (a directory the user may not write), the file is opened as immutable: it is read as
-    it is on disk (a crawl writing at that moment is not seen, and the file is never changed)."""
+    """A read-only connection (text read with :class:`TolerantText`). Reading a WAL database needs
+    its ``-shm`` file; where it cannot be created (a directory the user may not write), the file is
+    opened as immutable: it is read as it is on disk (a crawl writing at that moment is not seen,
+    and the file is never changed)."""
     uri = "file:" + quote(str(target.resolve()))
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
     try:
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return conn
     except sqlite3.OperationalError:
         conn.close()
-    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
+    conn.text_factory = TolerantText(target)
+    return conn
