@@ -194,6 +194,11 @@ def test_bad_stream_records_are_set_aside_and_the_writer_goes_on(redis_server, t
         {"type": "run-end", "data": '{"run": "no-such-run", "fields": {"status": "finished"}}'},
         {"type": "mystery", "data": "{}"},
         {"type": "reject", "data": "[1, 2]"},
+        # fields present but of the wrong type: refused here, not stored to break every later reader
+        {"type": "run-start", "data": '{"run": "t1", "site": null, "host": "n1", "pid": 7}'},
+        {"type": "run-start", "data": '{"run": "t2", "site": "suarakalbar", "pid": "seven"}'},
+        {"type": "article", "data": '{"run": null, "article": {"url": "https://a/2", "site": "suarakalbar", "authors": "Budi"}}'},
+        {"type": "run-end", "data": '{"run": "t3", "fields": {"status": "finished", "requests": "many"}}'},
     ]
     _send_run(redis_server.url, 40)
     for record in bad:  # between two good runs: the writer must apply what comes after them
@@ -202,17 +207,20 @@ def test_bad_stream_records_are_set_aside_and_the_writer_goes_on(redis_server, t
     first = writer(db, redis_server.url)
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]
     assert "Traceback" not in first.stderr
-    assert "5 set aside as bad records" in first.stdout, first.stdout
+    assert "9 set aside as bad records" in first.stdout, first.stdout
     assert query(db, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(80, 80)]
     assert query(db, "SELECT status, new FROM crawl_runs ORDER BY id") == [("finished", 40), ("finished", 40)]
     aside = query(db, "SELECT reason, kind, detail FROM rejects WHERE kind = 'record' ORDER BY id")
-    assert [r[:2] for r in aside] == [("bad-record", "record")] * 5
+    assert [r[:2] for r in aside] == [("bad-record", "record")] * 9
     assert "not JSON" in aside[0][2] and "{not json" in aside[0][2]  # the raw record is kept
     assert "colour" in aside[1][2] and "without its start" in aside[2][2] and "mystery" in aside[3][2]
+    assert "run-start: site must be str, got null" in aside[5][2] and "pid must be" in aside[6][2]
+    assert "authors must be list[str]" in aside[7][2] and "fields.requests must be a whole number" in aside[8][2]
+    assert cli("runs", "--db", str(db)).returncode == 0
     # acknowledged: a restarted writer finds nothing to do, and applies nothing twice
     again = writer(db, redis_server.url)
     assert again.returncode == 0 and "stored 0 records" in again.stdout, again.stdout
-    assert query(db, "SELECT COUNT(*) FROM rejects WHERE kind = 'record'") == [(5,)]
+    assert query(db, "SELECT COUNT(*) FROM rejects WHERE kind = 'record'") == [(9,)]
 
 
 def test_redis_lost_while_the_writer_drains_is_one_line_and_exit_1(tmp_path):

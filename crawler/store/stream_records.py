@@ -1,19 +1,31 @@
-"""The records of the Redis stream as the writer reads them: decoded, grouped by site in stream order,
-and a record that cannot be applied (not JSON, an unknown field, a run-end without its run) set
-aside in rejects with its raw text, so that one bad record never stops the writer."""
+"""The records of the Redis stream as the writer reads them: decoded, checked field by field (each
+value of the type its field declares: a run's start with ``"site": null`` is refused here, not
+stored to break every later ``crawler runs``), grouped by site in stream order; a record that
+cannot be applied (not JSON, an unknown field, a value of the wrong type, a run-end without its
+run) is set aside in rejects with its raw text, so that one bad record never stops the writer."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sqlite3
-from typing import Any
+import types
+import typing
+from typing import Any, TypeVar, Union
 
 from crawler.items import Reject
 from crawler.store.relay import STREAM
 from crawler.store.storage import Database
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RUN_START = {"run": str, "site": str, "base_url": str | None, "host": str | None, "pid": int | None,
+             "started_at": str | None}  # fmt: skip
+RUN_END = {"run": str, "fields": dict[str, Any], "slowed": bool | None, "validators": dict[str, dict] | None}
+RUN_COUNTS = ("requests", "responses", "new", "updated", "unchanged", "duplicates", "skipped", "not_modified",
+              "dropped", "errors")  # fmt: skip
+RUN_STATUSES = frozenset({"finished", "failed", "interrupted"})
 
 
 class BadRecord(ValueError):
@@ -66,3 +78,76 @@ def groups(entries: list[tuple[str, dict[str, str]]]) -> list[list[tuple[str, di
         else:
             groups.append([entry])
     return groups
+
+
+def checked(data: dict[str, Any], spec: dict[str, Any], what: str) -> dict[str, Any]:
+    """``data`` when each field of ``spec`` holds a value of its type (absent: allowed only where
+    None is); :class:`BadRecord` naming the first that does not, or a field ``spec`` lacks."""
+    if unknown := sorted(set(data) - set(spec)):
+        raise BadRecord(f"{what}: unknown field(s) {', '.join(unknown)}")
+    for name, hint in spec.items():
+        if not _holds(data.get(name), hint):
+            raise BadRecord(f"{what}: {name} must be {_name(hint)}, got {json.dumps(data.get(name))[:80]}")
+    return data
+
+
+def built(cls: type[T], data: Any, what: str) -> T:
+    """An instance of the record dataclass ``cls`` (Article, Reject, Seen, Validator) from
+    ``data``, each field checked against the type it declares."""
+    if not isinstance(data, dict):
+        raise BadRecord(f"{what}: must be a JSON object, got {json.dumps(data)[:80]}")
+    hints = typing.get_type_hints(cls)
+    if unknown := sorted(set(data) - set(hints)):
+        raise BadRecord(f"{what}: unknown field(s) {', '.join(unknown)}")
+    for name, hint in hints.items():
+        if name not in data and not _has_default(cls, name):
+            raise BadRecord(f"{what}: {name} is missing")
+        if name in data and not _holds(data[name], hint):
+            raise BadRecord(f"{what}: {name} must be {_name(hint)}, got {json.dumps(data[name])[:80]}")
+    return cls(**data)
+
+
+def run_end_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A run-end record's ``crawl_runs`` fields, their counts and status checked."""
+    for name in RUN_COUNTS:
+        if not _holds(fields.get(name), int | None):
+            raise BadRecord(f"run-end: fields.{name} must be a whole number, got {json.dumps(fields.get(name))[:80]}")
+    if fields.get("status") not in RUN_STATUSES | {None}:
+        raise BadRecord(f"run-end: fields.status must be one of {', '.join(sorted(RUN_STATUSES))}")
+    return fields
+
+
+def _has_default(cls: type, name: str) -> bool:
+    import dataclasses
+
+    found = {f.name: f for f in dataclasses.fields(cls)}.get(name)
+    return found is not None and (
+        found.default is not dataclasses.MISSING or found.default_factory is not dataclasses.MISSING
+    )
+
+
+def _holds(value: Any, hint: Any) -> bool:
+    """Whether ``value`` (decoded JSON) is of the declared type ``hint``."""
+    if hint is Any:
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(_holds(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if origin is list or hint is list:
+        return isinstance(value, list) and all(_holds(v, args[0]) for v in value) if args else isinstance(value, list)
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            return False
+        return all(isinstance(k, str) and _holds(v, args[1]) for k, v in value.items()) if args else True
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _name(hint: Any) -> str:
+    plain = typing.get_origin(hint) is None and hasattr(hint, "__name__")
+    return hint.__name__ if plain else str(hint).replace("typing.", "")

@@ -22,7 +22,18 @@ from crawler.store.polling import PollResult, Validator, load_validators, record
 from crawler.store.relay import GROUP, OUTCOMES, STREAM, publish_state, publish_validators
 from crawler.store.schema import now_iso
 from crawler.store.storage import Database, StorageError
-from crawler.store.stream_records import BAD_RECORD, BadRecord, decoded, groups, set_aside
+from crawler.store.stream_records import (
+    BAD_RECORD,
+    RUN_END,
+    RUN_START,
+    BadRecord,
+    built,
+    checked,
+    decoded,
+    groups,
+    run_end_fields,
+    set_aside,
+)
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -157,6 +168,9 @@ class Writer:
         return row[0] if row else None
 
     def _run_start(self, data: dict, published: dict, listings: dict) -> None:
+        checked(data, RUN_START, "run-start")
+        if not data["site"].strip():
+            raise BadRecord("run-start: site is empty")
         if self._run_id(data["run"]) is not None:
             return
         run_id = self.db.start_run(data["site"], data.get("base_url"), data.get("host"), data.get("pid"),
@@ -166,7 +180,7 @@ class Writer:
     def _articles(self, records: list[dict], published: dict) -> None:
         """Store article records (of one or more runs, in order); count their outcomes on each run."""
         for token in dict.fromkeys(r.get("run") for r in records):
-            batch = [Article(**r["article"]) for r in records if r.get("run") == token]
+            batch = [built(Article, r.get("article"), "article") for r in records if r.get("run") == token]
             run_id = self._run_id(token)
             counts = Counter(self.db.store_articles(batch, run_id))
             for outcome in OUTCOMES:
@@ -180,15 +194,16 @@ class Writer:
                     known[key] = article.sitemap_lastmod or article.fetched_at
 
     def _reject(self, data: dict, published: dict, listings: dict) -> None:
-        reject = Reject(**data["reject"])
+        reject = built(Reject, data.get("reject"), "reject")
         self.db.store_rejects([reject], self._run_id(data.get("run")))
         if reject.reason == "not-article":
             published.setdefault(reject.site, {})[canonical_url(reject.url)] = "~"
 
     def _seen(self, data: dict, published: dict, listings: dict) -> None:
-        self.db.mark_seen([Seen(**data)])
+        self.db.mark_seen([built(Seen, data, "seen")])
 
     def _listings(self, data: dict, published: dict, listings: dict) -> None:
+        checked(data, {"site": str, "walked": dict[str, str | None]}, "listings")
         self.db.save_listings(data["site"], data["walked"])
         listings.setdefault(data["site"], {}).update(
             {u: (resume is None, resume) for u, resume in data["walked"].items()}
@@ -197,12 +212,15 @@ class Writer:
     def _run_end(self, data: dict, published: dict, listings: dict) -> None:
         from crawler.alerts.health import check_run
 
+        checked(data, RUN_END, "run-end")
+        counted = ("new", "updated", "unchanged", "duplicates")  # counted here, as the articles are stored
+        fields = {k: v for k, v in run_end_fields(data["fields"]).items() if k not in counted}
         run_id = self._run_id(data["run"])
         if run_id is None:
             raise BadRecord(f"the end of run {data['run']!r} arrived without its start")
-        fields = {k: v for k, v in data["fields"].items() if k not in ("new", "updated", "unchanged", "duplicates")}
-        poll = PollResult(bool(data.get("slowed")),
-                          {url: Validator(**v) for url, v in (data.get("validators") or {}).items()})  # fmt: skip
+        kept = data.get("validators") or {}
+        validators = {url: built(Validator, v, "run-end validator") for url, v in kept.items()}
+        poll = PollResult(bool(data.get("slowed")), validators)
         self.db.finish_run(run_id, **fields)
         with self.db.transaction() as conn:  # when the site is due again (crawler schedule asks)
             site = conn.execute("SELECT site FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()[0]
