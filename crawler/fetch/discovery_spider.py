@@ -60,6 +60,8 @@ class DiscoverySpider(EntrySpider):
     # ------------------------------------------------------------------------- discovery
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.unusable:  # nothing is asked of the site; the store pipeline ends the run failed
+            return
         p = self.profile
         if self.quick:
             if out := self.signal_request(self.quick_signals()):

@@ -58,6 +58,7 @@ class EntrySpider(scrapy.Spider):
         self.listings = ListingWalks()  # the stored state is set by the subclass
         self.sitemaps = SitemapLimits()  # set from the settings in from_crawler
         self.entry_points = EntryPoints()  # what each gave (for crawler check)
+        self.unusable: str | None = None  # why the site cannot be crawled now (its run ends failed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

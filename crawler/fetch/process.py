@@ -11,10 +11,13 @@ transfers in flight end as usual, then Scrapy's own graceful stop. ``scrapy craw
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.fetch.failures import CrawlStopped
@@ -56,6 +59,35 @@ def stop_promptly(crawlers: list[Crawler], offload: Offload | None) -> None:
     # queued behind Scrapy's own stop (which it also schedules with callFromThread): by then the
     # engines have stopped taking requests from their schedulers
     reactor.callFromThread(drop_all)
+
+
+EXPECTED = (OSError, ValueError, RuntimeError)  # what a site's start refuses with (StorageError: a RuntimeError)
+
+
+def when_crawl_fails(outcome: Any, noted: Callable[[str], object]) -> None:
+    """Calls ``noted(one line)`` when the crawl ``outcome`` (Scrapy's Deferred, or the asyncio
+    task of ``AsyncCrawlerProcess``) fails, e.g. a spider that cannot start (a database or a Redis
+    key it cannot read): the failure is said once, in one line, and the site's run is ``failed``,
+    instead of tracebacks at the end of the process."""
+
+    def one_line(exc: BaseException) -> str:
+        if not isinstance(exc, EXPECTED):  # a bug: its traceback is worth having
+            logger.error("the crawl failed", exc_info=(type(exc), exc, exc.__traceback__))
+        return " ".join(str(exc).split()) or type(exc).__name__
+
+    if isinstance(outcome, Deferred):
+
+        def failed(failure: Failure) -> None:
+            noted(one_line(failure.value))
+
+        outcome.addErrback(failed)
+    elif isinstance(outcome, asyncio.Future):
+
+        def done(task: asyncio.Future[Any]) -> None:
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                noted(one_line(exc))
+
+        outcome.add_done_callback(done)
 
 
 class PantauProcess(CrawlerProcess):

@@ -3,6 +3,7 @@ the crawl, each site's summary and its health warnings."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ def run_crawl(
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
-    from crawler.fetch.process import PantauProcess
+    from crawler.fetch.process import PantauProcess, when_crawl_fails
     from crawler.fetch.spider import offload_from_settings
 
     settings = get_project_settings()
@@ -36,6 +37,7 @@ def run_crawl(
     offload = offload_from_settings(settings)  # one set of helpers for all the sites
     process = PantauProcess(settings, offload)
     crawlers = {}
+    not_started: dict[str, str] = {}  # site -> why its spider could not start
     for site in sites:
         kwargs: dict[str, Any] = dict(spider_args or {})
         if base_urls and site in base_urls:
@@ -44,17 +46,21 @@ def run_crawl(
             kwargs["quick"] = "1"
         crawler = process.create_crawler(site)
         crawlers[site] = crawler
-        process.crawl(crawler, offload=offload, **kwargs)
+        outcome = process.crawl(crawler, offload=offload, **kwargs)
+        when_crawl_fails(outcome, functools.partial(not_started.setdefault, site))
     try:
         process.start()
     finally:
         offload.close()
     if settings.get("REDIS_URL"):
-        return [_sent_summary(site, crawler) for site, crawler in crawlers.items()]
+        return [_sent_summary(site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
     summaries = []
     db = Database.open(db_path, readonly=True)
     try:
         for site, crawler in crawlers.items():
+            if site in not_started:
+                summaries.append({"site": site, "status": "failed", "error": not_started[site]})
+                continue
             run_id = crawler.stats.get_value("pantau/run_id")
             row = dict(db.run(run_id)) if run_id else {"site": site, "error": "the crawl did not start"}
             if row.get("status") == "running":  # the run row could not be written: what the crawl counted
@@ -68,8 +74,10 @@ def run_crawl(
     return summaries
 
 
-def _sent_summary(site: str, crawler: Crawler) -> dict[str, Any]:
+def _sent_summary(site: str, crawler: Crawler, not_started: str | None) -> dict[str, Any]:
     """A site's summary in distributed mode: its records went to Redis, not to the database."""
+    if not_started:
+        return {"site": site, "status": "failed", "error": not_started, "sent_to_redis": True}
     stats = crawler.stats
     row = {"site": site, **(stats.get_value("pantau/record") or {}), "new": stats.get_value("pantau/queued", 0),
            "sent_to_redis": True}  # fmt: skip

@@ -32,8 +32,9 @@ from crawler.fetch.failures import CrawlStopped, failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
 from crawler.fetch.offload import Offload
 from crawler.items import Reject, Seen
-from crawler.store.known import KnownArticles, stored_state
+from crawler.store.known import KnownArticles, NothingKnown, stored_state
 from crawler.store.polling import stored_validators
+from crawler.store.storage import StorageError
 from crawler.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -64,8 +65,11 @@ class NewsSpider(DiscoverySpider):
         if redis_url := crawler.settings.get("REDIS_URL"):  # distributed: the writer publishes it in Redis
             from crawler.store.relay import load_state
 
-            published = load_state(redis_url, spider.name)
-            known, spider.listings.state, validators = published.known, published.listings, published.validators
+            try:
+                published = load_state(redis_url, spider.name)
+                known, spider.listings.state, validators = published.known, published.listings, published.validators
+            except StorageError as exc:  # the site's run ends failed, in one line; the other sites go on
+                spider.unusable, known, validators = str(exc), NothingKnown(), {}
         else:
             known, spider.listings.state = stored_state(crawler.settings.get("DB_PATH"), spider.name)
             validators = {} if spider.refresh else stored_validators(crawler.settings.get("DB_PATH"), spider.name)

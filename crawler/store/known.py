@@ -51,6 +51,13 @@ class KnownArticles:
 _ABSENT = object()
 
 
+class NothingKnown(KnownArticles):
+    """No article is known (a crawl that cannot read what is stored, and will not run)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return default
+
+
 class StoredArticles(KnownArticles):
     """What is stored for one site, as an incremental crawl asks it: ``get(key)`` gives the
     lastmod recorded for an article key or alias URL ("~" for a page known not to be an article).

@@ -111,6 +111,9 @@ class StorePipeline:
         if getattr(spider, "profile", None) is None:
             # not one of Pantau's site spiders (`scrapy shell`, `scrapy fetch`): nothing is recorded
             return
+        if unusable := getattr(spider, "unusable", None):  # e.g. what Redis holds for it cannot be read
+            self._fail(unusable)
+            return
         redis_url = self.crawler.settings.get("REDIS_URL")
         try:
             if redis_url:  # distributed mode: records go to a Redis stream, a writer stores them
@@ -119,11 +122,15 @@ class StorePipeline:
                 self.db = RedisStore(redis_url)
             else:
                 self.db = Database.open(self.path, writer_thread=True)
-        except StorageError as exc:
-            logger.error("%s", exc)
-            self.crawler.stats.set_value("pantau/fatal", str(exc))
-            raise
-        self.run_id = self.db.start_run(self.site, getattr(spider, "base_url", None))
+            self.run_id = self.db.start_run(self.site, getattr(spider, "base_url", None))
+        except (StorageError, WriteFailed, sqlite3.Error) as exc:
+            # the site is not crawled (nothing could be kept): its run ends failed, in one line,
+            # while the other sites of the process go on
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            self._fail(str(exc))
+            return
         self.crawler.stats.set_value("pantau/run_id", self.run_id)
         where = "Redis stream (a writer stores them)" if redis_url else self.path
         logger.info("Storing into %s (crawl run %s)", where, self.run_id)

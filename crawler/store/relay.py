@@ -27,9 +27,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import redis
@@ -192,13 +192,57 @@ class PublishedState:
 
 
 def load_state(url: str, site: str) -> PublishedState:
+    """What the writer published of ``site``; :class:`StorageError` naming the key when Redis
+    cannot be asked, or a key Pantau owns holds what Pantau did not write there (another type,
+    values that are not its JSON)."""
     client = connect(url)
     try:
-        stored = cast("dict[str, str]", client.hgetall(LISTINGS.format(site=site)))  # decode_responses: text
-        listings = {u: (resume is None, resume) for u, v in stored.items() for resume in [json.loads(v)]}
-        kept = cast("dict[str, str]", client.hgetall(VALIDATORS.format(site=site)))
-        validators = {u: Validator(**json.loads(v)) for u, v in kept.items()}
+        listings = {u: (v is None, v) for u, v in _published(client, LISTINGS.format(site=site), _resume).items()}
+        validators = _published(client, VALIDATORS.format(site=site), _validator)
+        kind = cast("str", client.type(KNOWN.format(site=site)))  # decode_responses: text
+        if kind not in ("hash", "none"):
+            raise StorageError(f"redis key {KNOWN.format(site=site)} is a {kind}, not a hash: not written by Pantau?")
+    except redis.ResponseError as exc:
+        client.close()
+        raise StorageError(f"redis at {safe_url(url)} refused to give what was published of {site}: {exc}") from exc
     except redis.RedisError as exc:
         client.close()
         raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
+    except StorageError:
+        client.close()
+        raise
     return PublishedState(PublishedArticles(client, site), listings, validators)
+
+
+T = TypeVar("T")
+
+
+def _published(client: redis.Redis, key: str, read: Callable[[Any], T]) -> dict[str, T]:
+    """A hash the writer published, each value read by ``read`` from its JSON."""
+    kind = cast("str", client.type(key))  # decode_responses: text
+    if kind == "none":
+        return {}
+    if kind != "hash":
+        raise StorageError(f"redis key {key} is a {kind}, not a hash: not written by Pantau? (delete it; "
+                           "the writer publishes it again)")  # fmt: skip
+    found = {}
+    for field, raw in cast("dict[str, str]", client.hgetall(key)).items():  # decode_responses: text
+        try:
+            found[field] = read(json.loads(raw))
+        except (ValueError, TypeError) as exc:
+            raise StorageError(f"redis key {key} holds what Pantau did not write for {field}: {raw[:60]!r} "
+                               "(delete the key; the writer publishes it again)") from exc  # fmt: skip
+    return found
+
+
+def _resume(value: Any) -> str | None:
+    """A listing's resume point: a URL, or None (walked to its end)."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"a resume point is a URL or null, not {type(value).__name__}")
+    return value
+
+
+def _validator(value: Any) -> Validator:
+    if not isinstance(value, dict) or not all(isinstance(v, str | None) for v in value.values()):
+        raise TypeError("a validator is an object of texts")
+    return Validator(**value)
