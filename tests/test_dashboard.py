@@ -197,3 +197,60 @@ def _wait_serving(url: str) -> None:
             return
         except OSError:
             time.sleep(0.2)
+
+
+def _get(url: str) -> tuple[int, str]:
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, answer.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def test_the_dashboard_serves_a_file_on_a_read_only_filesystem_and_refuses_bad_input_with_a_400(tmp_path):
+    """A crawl's file copied onto a tmpfs then remounted read-only (as a backup disk is): the
+    dashboard serves it as `crawler search` reads it. A date that cannot be one is a 400 saying
+    why (never a 500), and a search of thousands of words is refused at once."""
+    from urllib.parse import quote
+
+    db = tmp_path / "crawl.db"
+    with LocalSite(SITES / "suarakalbar") as site:
+        assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
+    mount = tmp_path / "backup"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"this test needs a real read-only filesystem: mount -t tmpfs refused ({done.stderr.strip()})")
+    port = closed_port()
+    proc = None
+    try:
+        shutil.copy(db, mount / "arsip.db")
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        assert subprocess.run([sys.executable, "-m", "crawler.cli.main", "search", "netralitas", "--db",
+                               str(mount / "arsip.db")], cwd=ROOT, capture_output=True).returncode == 0  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(mount / "arsip.db"),
+                                 "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        first = proc.stdout.readline()
+        url = f"http://127.0.0.1:{port}/-/pantau?db=arsip"
+        assert url in first, first + proc.stderr.read()[-2000:] if proc.poll() is not None else first
+        _wait_serving(url)
+        status, page = _get(url)
+        assert status == 200 and "Pantau" in page
+        for bad, says in (("until=0001-01-01", "until must be between 1990-01-01 and 2100-12-31"),
+                          ("since=2024-13-45", "since must be a date written YYYY-MM-DD"),
+                          ("until=%3Cscript%3E", "until must be a date")):  # fmt: skip
+            status, page = _get(f"{url}&{bad}")
+            assert status == 400 and says in page, (bad, status, page[:500])
+            assert "'<script>'" not in page  # the bad value is escaped, not echoed as markup
+        words = quote(" ".join(["netralitas"] * 4500))
+        started = time.monotonic()
+        status, page = _get(f"http://127.0.0.1:{port}/arsip/search.json?_shape=array&q={words}")
+        assert status == 200 and "At most 64 words can be searched at once" in page, page[:500]
+        assert time.monotonic() - started < 5
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+        subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -23,9 +23,12 @@ DEFAULT_PORT = 8001  # Datasette's own
 
 
 def datasette_command(db: str, host: str, port: int, allow_sql: bool, allow_download: bool) -> list[str]:
-    """The Datasette command line the dashboard runs (also what a user can type)."""
+    """The Datasette command line the dashboard runs (also what a user can type). A file whose
+    folder cannot be written (a read-only filesystem, a backup copy) is served as immutable, as
+    ``crawler search`` reads it: SQLite could not create the ``-shm`` file it reads a WAL file with."""
+    where = [db] if os.access(Path(db).resolve().parent, os.W_OK) else ["-i", db]
     return [
-        sys.executable, "-m", "datasette", "serve", db, "--host", host, "--port", str(port),
+        sys.executable, "-m", "datasette", "serve", *where, "--host", host, "--port", str(port),
         "--setting", "default_allow_sql", "on" if allow_sql else "off",
         "--setting", "allow_download", "on" if allow_download else "off",
         "--setting", "sql_time_limit_ms", "3000",

@@ -42,7 +42,7 @@ def damage(path: str, max_problems: int = 100) -> list[str]:
     is sound. Read-only. On a large archive it reads gigabytes (minutes), which is why opening a
     file checks only a small one whole (:data:`QUICK_CHECK_MAX_BYTES`)."""
     try:
-        conn = _connect_readonly(Path(path))
+        conn = connect_readonly(Path(path))
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
     try:
@@ -93,7 +93,7 @@ def open_connection(path: str, readonly: bool, writer_thread: bool) -> tuple[sql
     exists = _check_path(target, readonly)
     try:
         if readonly:
-            conn = _connect_readonly(target)
+            conn = connect_readonly(target)
         else:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=not writer_thread)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -158,7 +158,7 @@ class TolerantText:
             return data.decode("utf-8", "replace")
 
 
-def _connect_readonly(target: Path) -> sqlite3.Connection:
+def connect_readonly(target: Path) -> sqlite3.Connection:
     """A read-only connection (text read with :class:`TolerantText`). Reading a WAL database needs
     its ``-shm`` file; where it cannot be created (a directory the user may not write), the file is
     opened as immutable: it is read as it is on disk (a crawl writing at that moment is not seen,

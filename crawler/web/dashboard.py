@@ -8,12 +8,13 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import BadRequest, NotFound, Response
 
 from crawler.web.charts import CHARTS, FILTER_CHOICES, FILTERS
 from crawler.web.plugin import pantau_databases
 
 DEFAULT_DAYS = 90  # the range shown first: the 90 days up to the archive's newest article
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)  # the days a range may start or end on
 
 
 async def dashboard(datasette: Any, request: Any) -> Response:
@@ -34,20 +35,29 @@ async def dashboard(datasette: Any, request: Any) -> Response:
 
 def _filters(args: Any, newest: str | None) -> dict[str, str]:
     """The filters of the request; the range defaults to the 90 days up to the newest article
-    (today's date when the archive is empty), so that a first look shows the archive's news."""
+    (today's date when the archive is empty), so that a first look shows the archive's news. A
+    date that is given but cannot be one is a 400 saying why."""
     try:
         end = date.fromisoformat(newest) if newest else date.today()
     except ValueError:
         end = date.today()
     values = {key: (args.get(key) or "").strip() for key in FILTERS}
-    values["until"] = _day(values["until"]) or end.isoformat()
-    start = date.fromisoformat(values["until"]) - timedelta(days=DEFAULT_DAYS)
-    values["since"] = _day(values["since"]) or start.isoformat()
+    until = _day(values["until"], "until") or end
+    values["until"] = until.isoformat()
+    since = _day(values["since"], "since") or max(until - timedelta(days=DEFAULT_DAYS), EARLIEST)
+    values["since"] = since.isoformat()
     return values
 
 
-def _day(value: str) -> str:
+def _day(value: str, name: str) -> date | None:
+    """The day ``value`` names (None when empty); :class:`BadRequest` when it is not a day the
+    archive can hold."""
+    if not value:
+        return None
     try:
-        return date.fromisoformat(value).isoformat()
+        day = date.fromisoformat(value)
     except ValueError:
-        return ""
+        raise BadRequest(f"{name} must be a date written YYYY-MM-DD, got {value[:40]!r}") from None
+    if not EARLIEST <= day <= LATEST:
+        raise BadRequest(f"{name} must be between {EARLIEST} and {LATEST}, got {value}")
+    return day

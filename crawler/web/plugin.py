@@ -18,6 +18,7 @@ from typing import Any
 
 from datasette import hookimpl
 
+from crawler.store.connect import connect_readonly
 from crawler.web.charts import chart_queries
 
 PANTAU_TABLES = frozenset({"articles", "crawl_runs", "article_topics"})
@@ -34,7 +35,7 @@ def is_pantau_file(path: str | None) -> bool:
     if not path:
         return False
     try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)  # any file name, never written
+        conn = connect_readonly(Path(path))  # any file name, never written (immutable where it must be)
         try:
             names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
