@@ -5,6 +5,8 @@ read byte by byte as what it is, a page nested past the parser's depth is refuse
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 from tests.conftest import cli, cli_crawl, query
@@ -78,3 +80,53 @@ def test_a_page_opening_with_many_comments_is_read_at_once():
     article = extract_article(page, URL)
     assert time.monotonic() - started < 2.0
     assert article.title == "Kafe di Pinggir Jalan Kota Pontianak" and "kopi sore" in article.body
+
+
+def _peak_of(*args: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """``crawler ARGS`` in a child process: its result, its peak resident memory (MB) and seconds
+    (measured by a parent of its own: this process's RUSAGE_CHILDREN would mix every test's)."""
+    from tests.conftest import ROOT
+
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys; "
+                           "code = subprocess.run(sys.argv[1:]).returncode; "
+                           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+                           "sys.exit(code)", sys.executable, "-m", "crawler.cli.main", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    peak_kb = int(done.stderr.strip().splitlines()[-1])
+    return done, peak_kb / 1024, time.monotonic() - started
+
+
+def test_a_page_of_half_a_million_elements_is_refused_before_it_costs_memory(tmp_path):
+    """Memory and time of extraction grow with a page's elements: one of 525,000 elements (7.7 MB)
+    took 550 MB and 13 s. Beyond MAX_ELEMENTS it is a `too-complex` reject, decided at once."""
+    from crawler.extraction.decode import MAX_ELEMENTS
+
+    dense = _page("Awal") + "".join("<div><span>ab</span><a href='/x'>c</a></div>" for _ in range(175_000))
+    page = tmp_path / "dense.html"
+    page.write_text(dense)
+    done, peak_mb, took = _peak_of("extract", str(page), "--url", URL)
+    assert done.returncode == 2 and "too-complex" in done.stderr, done.stderr
+    assert peak_mb < 200 and took < 10, (peak_mb, took)
+    # just under the limit, and a page of 8 MB of text: accepted, at a bounded cost
+    under = _page("Awal") + "<span>ab</span>" * (MAX_ELEMENTS - 100)
+    (tmp_path / "under.html").write_text(under)
+    done, peak_mb, _ = _peak_of("extract", str(tmp_path / "under.html"), "--url", URL)
+    assert done.returncode == 0 and peak_mb < 250, (done.stderr[-500:], peak_mb)
+    prose = _page(" ".join(f"kata{i % 997} lain" for i in range(600_000)))
+    (tmp_path / "prose.html").write_text(prose)
+    assert len(prose) > 7_000_000
+    done, peak_mb, _ = _peak_of("extract", str(tmp_path / "prose.html"), "--url", URL)
+    assert done.returncode == 0 and peak_mb < 300, (done.stderr[-500:], peak_mb)
+
+
+def test_the_element_limit_counts_elements_not_bytes():
+    import pytest
+
+    from crawler.extraction.decode import MAX_ELEMENTS, ExtractionError, html_tree
+
+    assert len(html_tree("<p>" + "a" * 5_000_000 + "</p>").xpath("//p")) == 1  # long text, few elements
+    assert len(html_tree("<br>" * (MAX_ELEMENTS - 10)).xpath("//br")) == MAX_ELEMENTS - 10
+    for many in ("<br>" * (MAX_ELEMENTS + 10), "<i>x</i>" * (MAX_ELEMENTS + 10)):
+        with pytest.raises(ExtractionError, match="too-complex"):
+            html_tree(many)

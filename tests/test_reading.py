@@ -167,7 +167,7 @@ def test_every_reader_shows_rows_another_tool_wrote_badly(archives, tmp_path, co
     done = cli(*command, "--db", str(db))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
-    if command[0] in ("export", "search", "feed"):
+    if command[0] in ("export", "feed"):  # (search shows what matches: the edited row may not)
         assert "\ufffd" in done.stdout or "&#65533;" in done.stdout, done.stdout[:2000]
         assert done.stderr.count("not valid UTF-8") == 1, done.stderr
     if command == ["runs"]:

@@ -76,18 +76,37 @@ def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
     return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
 
 
+# The most elements a page may have: ten times the largest real article page measured (5,795, of
+# 297 real pages in ../shared/data). Memory and time of extraction grow with the elements, not
+# the bytes: a 7.7 MB page of half a million elements took 550 MB and 13 s, where a 7.4 MB page of
+# text takes 190 MB and 7 s (docs/reliability.md).
+MAX_ELEMENTS = 60_000
+
+
 def html_tree(text: str) -> Selector:
     """The page's tree, as parsel builds it. A page nested deeper than the parser follows (2,048
-    levels) would lose everything after the deep part without a word: it is refused instead.
-    The text is read in Unicode's composed form (NFC), so that a word is stored, indexed and
-    compared as it is typed, however the page wrote it (``u`` and a combining diaeresis are ``ü``)."""
+    levels) would lose everything after the deep part without a word: it is refused instead, as
+    is a page of more than :data:`MAX_ELEMENTS` elements (looked for before the parse, by its
+    tags, where it cannot be one: the parse is what costs). The text is read in Unicode's
+    composed form (NFC), so that a word is stored, indexed and compared as it is typed, however
+    the page wrote it (``u`` and a combining diaeresis are ``ü``)."""
+    if text.count("<") > 3 * MAX_ELEMENTS and text.count("</") + text.count("/>") > MAX_ELEMENTS:
+        raise _too_many(f"more than {MAX_ELEMENTS:,} closed elements")
     text = unicodedata.normalize("NFC", text)
     parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(text.strip().encode("utf-8") or b"<html/>", parser=parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
         raise ExtractionError("too-deep", "elements nested more than 2,048 levels deep; the text after them "
                                           "cannot be read")  # fmt: skip
+    if root is not None:
+        for count, _ in enumerate(root.iter(), 1):
+            if count > MAX_ELEMENTS:
+                raise _too_many(f"more than {MAX_ELEMENTS:,} elements")
     return Selector(root=root if root is not None else html.fromstring("<html/>"), type="html")
+
+
+def _too_many(found: str) -> ExtractionError:
+    return ExtractionError("too-complex", f"{found}; an article page has a few thousand (MAX_ELEMENTS)")
 
 
 def _undeclared_encoding(data: bytes) -> str | None:
