@@ -70,6 +70,20 @@ def test_bad_command_lines_get_one_line_and_their_exit_code(db, args, code, says
     assert result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["sites", "--db", "no/such/pantau.db"], "no such database: no/such/pantau.db"),
+        (["crawl", "--site", "suarakalbar", "--db", "/proc/pantau.db"], "cannot create a database at /proc/pantau.db"),
+    ],
+    ids=["sites-nosuch", "crawl-proc"],
+)
+def test_a_database_path_that_cannot_be_one_is_one_line_and_exit_2(args, says):
+    result = cli(*args, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert says in result.stderr and "Restore it from a backup" not in result.stderr, result.stderr
+
+
 def test_crawl_refuses_an_in_memory_database():
     result = cli("crawl", "--db", ":memory:")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "path of a file" in result.stderr

@@ -69,7 +69,6 @@ def test_selectors_in_a_site_file_override_the_generic_profile(tmp_path):
     ("contohpost", 'domains = ["a.example"]\nhome = "https://a.example/"\ntimezone = "Mars"\n', "timezone must be"),
     ("contohpost", 'domains = ["a.example"]\nhome = "https://a.example/"\n[selectors]\nbody = ["div[["]\n',
      "body selector 'div[['"),
-    ("suarakalbar", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "already exists"),
     ("Bad Name", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "a site name"),
 ])  # fmt: skip
 def test_a_bad_site_file_stops_the_crawl_of_its_site_with_its_name_and_key(tmp_path, name, body, message):
@@ -78,6 +77,20 @@ def test_a_bad_site_file_stops_the_crawl_of_its_site_with_its_name_and_key(tmp_p
     (folder / f"{name}.toml").write_text(body, encoding="utf-8")
     done = cli("crawl", "--db", str(tmp_path / "p.db"), "--site", name, env={"PANTAU_SITES": str(folder)})
     assert done.returncode == 2 and message in done.stderr and f"{name}.toml" in done.stderr, done.stderr
+
+
+def test_a_site_file_named_like_a_built_in_site_is_left_out_and_the_built_in_site_crawls(tmp_path):
+    from crawler.cli.localserver import LocalSite
+    from tests.conftest import SITES, cli_crawl
+
+    folder = tmp_path / "sites"
+    folder.mkdir()
+    (folder / "suarakalbar.toml").write_text('domains = ["a.example"]\nhome = "https://a.example/"\n', encoding="utf-8")
+    with LocalSite(SITES / "suarakalbar") as site:
+        done = cli_crawl(tmp_path / "p.db", {"suarakalbar": site.url}, env={"PANTAU_SITES": str(folder)})
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "site file suarakalbar.toml left out: a built-in site is named 'suarakalbar'" in done.stderr
+    assert query(tmp_path / "p.db", "SELECT COUNT(*) FROM articles WHERE site = 'suarakalbar'")[0][0] > 0
 
 
 @pytest.mark.parametrize("domains, says", [

@@ -110,6 +110,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
     from crawler.cli.common import parse_settings
     from crawler.sites.registry import check_sites
 
+    if not Path(args.db).exists():  # not "every site due": a typo in the path says nothing of the schedule
+        return fail(f"no such database: {args.db} (nothing crawled into it yet; crawler crawl --db {args.db})")
     try:
         sites = check_sites(args.site)
         cadence = cadence_of(parse_settings(args.set or []))

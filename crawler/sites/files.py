@@ -177,16 +177,20 @@ def spider_class(profile: SiteProfile) -> type:
 
 
 class PantauSpiderLoader(SpiderLoader):
-    """Scrapy's spider loader, plus a spider for each site file of ``SITES_DIR``. A site file may
-    not reuse the name of a spider module."""
+    """Scrapy's spider loader, plus a spider for each site file of ``SITES_DIR``. A site file that
+    reuses the name of a spider module is left out (``shadowed``, said with a warning) and the
+    module's site is crawled as before."""
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         found, self.broken = site_files(settings.get("SITES_DIR"))
+        self.shadowed: dict[str, str] = {}
         for profile in found:
             if profile.name in self._spiders:
-                why = f"site file {profile.name}.toml: a spider named {profile.name!r} already exists"
-                self.broken[profile.name] = why
+                self.shadowed[profile.name] = (
+                    f"site file {profile.name}.toml left out: a built-in site is named {profile.name!r} "
+                    "(rename the file to add another site; the built-in one is crawled)"
+                )
                 continue
             self._spiders[profile.name] = spider_class(profile)
 

@@ -41,6 +41,11 @@ def broken_sites() -> dict[str, str]:
     return dict(getattr(_loader(), "broken", {}))
 
 
+def shadowed_files() -> dict[str, str]:
+    """Site files left out because a built-in site has their name: name -> the warning."""
+    return dict(getattr(_loader(), "shadowed", {}))
+
+
 def check_sites(asked: list[str] | None) -> list[str]:
     """The sites to crawl: those ``asked`` for, else every site. A site asked for whose file is
     bad, or that does not exist, is :class:`ValueError` naming why (with the valid names); a bad
@@ -55,6 +60,8 @@ def check_sites(asked: list[str] | None) -> list[str]:
         raise ValueError(f"unknown site(s): {', '.join(unknown)}; known: {', '.join(known)}")
     for site, why in sorted(broken.items()):
         logger.warning("site %s left out: %s", site, why)
+    for why in shadowed_files().values():
+        logger.warning("%s", why)
     return sites
 
 

@@ -106,6 +106,8 @@ def open_connection(path: str, readonly: bool, writer_thread: bool) -> tuple[sql
                 f"{path} is read-only here (its file or directory cannot be written): searching and "
                 "reports work; a crawl needs write access to both"
             ) from exc
+        if not exists:  # nothing to restore: the file could not be made here
+            raise StorageError(f"cannot create a database at {path} ({exc}); choose another --db PATH") from exc
         raise StorageError(
             f"{path} is not a usable SQLite database ({exc}); it was left untouched. "
             "Restore it from a backup or choose another --db PATH"
