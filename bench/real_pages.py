@@ -3,7 +3,10 @@ trafilatura's on the same pages in the same run (issue 26):
 
 - ``tests/data/fundus-pages/``: 131 pages of 91 publishers in 31 countries with the fields Fundus's
   hand-written parsers give (title, authors, publication time, body);
-- ``tests/data/article-extraction-benchmark/``: 91 pages with their hand-made body.
+- ``tests/data/article-extraction-benchmark/``: 91 pages with their hand-made body;
+- ``tests/data/postlight-pages/``: 70 article pages of 70 mostly US and Japanese sites with the
+  title, authors, date and body opening that the Postlight parser's per-site tests check (only the
+  fields a page's test checks are scored; its 5 pages that are no article are left out).
 
 Scored as the data's READMEs say: title equal after case and whitespace folding (zero-width
 characters, which one expected title ends with, count as none); the date the same day in the page's
@@ -21,7 +24,7 @@ import json
 import re
 import statistics
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from crawler.extraction.metrics import body_pr, f1  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 FUNDUS = ROOT / "tests" / "data" / "fundus-pages"
 BENCHMARK = ROOT / "tests" / "data" / "article-extraction-benchmark"
+POSTLIGHT = ROOT / "tests" / "data" / "postlight-pages"
 
 
 def fundus_pages() -> list[tuple[bytes, dict[str, Any]]]:
@@ -51,6 +55,71 @@ def benchmark_pages() -> list[tuple[bytes, dict[str, Any]]]:
     truth = json.loads((BENCHMARK / "ground-truth.json").read_text())
     return [(gzip.decompress((BENCHMARK / "html" / f"{key}.html.gz").read_bytes()), {"url": t["url"], "body": t["articleBody"]})
             for key, t in sorted(truth.items())]  # fmt: skip
+
+
+def postlight_pages() -> list[tuple[bytes, dict[str, Any]]]:
+    """(page, expected) for every article page, with only the fields its test checks."""
+    found = []
+    for line in (POSTLIGHT / "expected.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["kind"] != "article":
+            continue
+        checked = set(row["annotated"])
+        expected = {"url": row["url"], "title": row["title"] if "title" in checked else None,
+                    "authors": row["authors"] if "authors" in checked else None,
+                    "date": row["date"] if "date" in checked else None, "date_precision": row["date_precision"],
+                    "body_prefix": row["body_prefix"] if "body_prefix" in checked else None}  # fmt: skip
+        found.append(((POSTLIGHT / row["file"]).read_bytes(), expected))
+    return found
+
+
+def postlight_day(expected: str, found_at: str | None, found_day: str | None) -> bool:
+    """The same calendar day: the expected value is a UTC instant from the parser's own zone
+    handling (or a bare day), so a found time matches when its day in UTC or its day as the page
+    wrote it is the expected day (the data's README: compare the calendar day)."""
+    want = expected[:10]
+    got = _moment(found_at)
+    days = {(found_day or "")[:10], (found_at or "")[:10]}
+    if got is not None and got.tzinfo is not None:
+        days.add(got.astimezone(UTC).date().isoformat())
+    return want in days
+
+
+def postlight_instant(expected: str, found_at: str | None) -> bool | None:
+    """Within 60 s of the expected instant (None where it is a day, not an instant)."""
+    want, got = _moment(expected.replace("Z", "+00:00")), _moment(found_at)
+    if want is None or want.tzinfo is None:
+        return None
+    return got is not None and got.tzinfo is not None and abs((got - want).total_seconds()) <= 60
+
+
+def prefix_score(expected: str, body: str) -> bool:
+    """The body opens with the expected words (case, whitespace and punctuation folded)."""
+    words = lambda text: re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold())  # noqa: E731
+    want = words(expected)
+    return bool(want) and words(body)[: len(want)] == want
+
+
+def score_postlight(pages: list[tuple[bytes, dict[str, Any]]]) -> dict[str, dict[str, float | int]]:
+    result = {}
+    for name, extract in (("pantau", pantau_record), ("trafilatura", trafilatura_record)):
+        title, day, instant, authors, prefix = [], [], [], [], []
+        for html, exp in pages:
+            got = extract(html, exp["url"])
+            if exp["title"]:
+                title.append(_fold(got["title"]) == _fold(exp["title"]))
+            if exp["authors"] is not None:
+                authors.append(authors_f1(exp["authors"], got["authors"]))
+            if exp["date"]:
+                day.append(postlight_day(exp["date"], got["published_at"], got["published_date"]))
+                if (same := postlight_instant(exp["date"], got["published_at"])) is not None:
+                    instant.append(same)
+            if exp["body_prefix"]:
+                prefix.append(prefix_score(exp["body_prefix"], got["body"]))
+        result[name] = {"title": _mean(title), "authors_f1": _mean(authors), "date_same_day": _mean(day),
+                        "date_same_instant": _mean(instant), "body_prefix": _mean(prefix), "pages": len(pages),
+                        "date_pages": len(day), "instant_pages": len(instant)}  # fmt: skip
+    return result
 
 
 def fundus_body(expected: dict[str, Any]) -> str:

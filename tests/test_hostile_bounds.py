@@ -169,7 +169,7 @@ def test_charsets_are_decided_by_evidence_not_by_claims(tmp_path):
 BOLD = ("<html><head><title>Halaman Dua Ratus Ribu Huruf Tebal</title></head><body class='single'><div>"
         + "<b>kata</b> " * 200_000 + "</div></body></html>")  # fmt: skip  # 30 s in trafilatura as it is
 HEAVY = ("<html><head><title>Halaman Berat Untuk Pengurai Generik</title></head><body class='single'>"
-         + "<div><p>kata lain</p></div>" * 60_000 + "</body></html>")  # fmt: skip  # minutes in the generic layer
+         + "<div><p>kata lain</p></div>" * 29_000 + "</body></html>")  # fmt: skip  # seconds: under MAX_ELEMENTS
 
 
 def _heavy_site(normal: int, heavy: str = HEAVY) -> PagesSite:

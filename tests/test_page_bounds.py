@@ -109,7 +109,7 @@ def test_a_page_of_half_a_million_elements_is_refused_before_it_costs_memory(tmp
     assert done.returncode == 2 and "too-complex" in done.stderr, done.stderr
     assert peak_mb < 200 and took < 10, (peak_mb, took)
     # just under the limit, and a page of 8 MB of text: accepted, at a bounded cost
-    under = _page("Awal") + "<span>ab</span>" * (MAX_ELEMENTS - 100)
+    under = _page("Awal") + "<p>ab</p>" * (MAX_ELEMENTS - 100)
     (tmp_path / "under.html").write_text(under)
     done, peak_mb, _ = _peak_of("extract", str(tmp_path / "under.html"), "--url", URL)
     assert done.returncode == 0 and peak_mb < 250, (done.stderr[-500:], peak_mb)
@@ -126,7 +126,8 @@ def test_the_element_limit_counts_elements_not_bytes():
     from crawler.extraction.decode import MAX_ELEMENTS, ExtractionError, html_tree
 
     assert len(html_tree("<p>" + "a" * 5_000_000 + "</p>").xpath("//p")) == 1  # long text, few elements
-    assert len(html_tree("<br>" * (MAX_ELEMENTS - 10)).xpath("//br")) == MAX_ELEMENTS - 10
-    for many in ("<br>" * (MAX_ELEMENTS + 10), "<i>x</i>" * (MAX_ELEMENTS + 10)):
+    assert len(html_tree("<p>a</p>" * (MAX_ELEMENTS - 10)).xpath("//p")) == MAX_ELEMENTS - 10
+    assert len(html_tree("<b>a</b> " * (3 * MAX_ELEMENTS)).xpath("//b")) == 3 * MAX_ELEMENTS  # inline: flattened later
+    for many in ("<p>a</p>" * (MAX_ELEMENTS + 10), "<div>x</div>" * (MAX_ELEMENTS + 10), "<b>a</b>" * 9 * MAX_ELEMENTS):
         with pytest.raises(ExtractionError, match="too-complex"):
             html_tree(many)

@@ -137,7 +137,7 @@ DATE_LABELS = ("datum", "date", "tanggal", "published", "veröffentlicht", "dite
                 "pubblicato", "data", "dato")  # fmt: skip
 
 
-def _labelled_date(labels: Labels, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+def labelled_date(labels: Labels, default_tz: timezone) -> tuple[ParsedDate, str] | None:
     """A date right after a text that labels it as the page's date."""
     for text in labels:
         if normalize_space(text).rstrip(":").strip().casefold() not in DATE_LABELS:
@@ -168,7 +168,7 @@ def generic_date(sel: Selector, labels: Labels, default_tz: timezone = WIB) -> t
     if (heading := _headline(sel)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
             return found
-        if found := _labelled_date(labels, default_tz):
+        if found := labelled_date(labels, default_tz):
             return found
         if found := _nearest_after(heading, default_tz):
             return found

@@ -50,6 +50,24 @@ def redirect_reject(request: Request, spider: Spider, site: str) -> Reject | Non
     return Reject(public(redirects[0]), site, reason, f"redirected to {public(request.url)}")
 
 
+def open_store(
+    redis_url: str | None, path: str, site: str, base_url: str | None
+) -> tuple[Database | RedisStore, RunId]:
+    """Where a crawl's records go (the database, or in distributed mode a Redis stream that a
+    writer stores) and its run started there; closed again when the run cannot start."""
+    if redis_url:
+        from crawler.store.relay import RedisStore
+
+        store: Database | RedisStore = RedisStore(redis_url)
+    else:
+        store = Database.open(path, writer_thread=True)
+    try:
+        return store, store.start_run(site, base_url)
+    except BaseException:
+        store.close()
+        raise
+
+
 class ValidatePipeline:
     """Drops items that are not usable articles: no title, too short a body, before ``since``."""
 
@@ -116,19 +134,10 @@ class StorePipeline:
             return
         redis_url = self.crawler.settings.get("REDIS_URL")
         try:
-            if redis_url:  # distributed mode: records go to a Redis stream, a writer stores them
-                from crawler.store.relay import RedisStore
-
-                self.db = RedisStore(redis_url)
-            else:
-                self.db = Database.open(self.path, writer_thread=True)
-            self.run_id = self.db.start_run(self.site, getattr(spider, "base_url", None))
+            self.db, self.run_id = open_store(redis_url, self.path, self.site, getattr(spider, "base_url", None))
         except (StorageError, WriteFailed, sqlite3.Error) as exc:
             # the site is not crawled (nothing could be kept): its run ends failed, in one line,
             # while the other sites of the process go on
-            if self.db is not None:
-                self.db.close()
-                self.db = None
             self._fail(str(exc))
             return
         self.crawler.stats.set_value("pantau/run_id", self.run_id)
