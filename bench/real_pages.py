@@ -240,15 +240,23 @@ def _mean(values: list[Any]) -> float:
 def bench_real_pages() -> dict[str, Any]:
     fundus = score(fundus_pages(), fundus=True)
     benchmark = score(benchmark_pages(), fundus=False)
+    postlight = score_postlight(postlight_pages())
+    sets = (fundus, postlight)  # the sets with titles and dates
     return {
         "real_pages_fundus": fundus,
         "real_pages_benchmark": benchmark,
+        "real_pages_postlight": postlight,
         "real_body_f1": min(fundus["pantau"]["body_f1"], benchmark["pantau"]["body_f1"]),
         "real_body_f1_trafilatura": min(fundus["trafilatura"]["body_f1"], benchmark["trafilatura"]["body_f1"]),
         "real_title": fundus["pantau"]["title"],
         "real_authors_f1": fundus["pantau"]["authors_f1"],
         "real_date_same_day": fundus["pantau"]["date_same_day"],
         "real_date_same_instant": fundus["pantau"]["date_same_instant"],
+        "real_date_same_day_postlight": postlight["pantau"]["date_same_day"],
+        # Pantau's lead over trafilatura on its worst set (negative: trafilatura leads there)
+        "real_date_lead_min": round(min(s["pantau"]["date_same_day"] - s["trafilatura"]["date_same_day"] for s in sets), 3),
+        "real_title_lead_min": round(min(s["pantau"]["title"] - s["trafilatura"]["title"] for s in sets), 3),
+        "real_authors_lead_min": round(min(s["pantau"]["authors_f1"] - s["trafilatura"]["authors_f1"] for s in sets), 3),
     }
 
 

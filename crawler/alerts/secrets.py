@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote_plus, unquote, unquote_plus, urlsplit
 
 _PIECES = re.compile(r"[/?&=@:#,;+ ]+")
 _SECRET_NAMES = re.compile(r"(?i)(token|key|secret|pass|auth|sig)")
@@ -39,7 +39,8 @@ def url_secrets(url: str) -> list[str]:
         found.append(password)
     for name, _, value in (part.partition("=") for part in parts.query.split("&") if part):
         if _SECRET_NAMES.search(unquote(name)) and value:
-            found += [unquote(value), value]
+            plain = unquote_plus(value)  # and each word of it ("Bearer <token>"), however it is quoted
+            found += [value, unquote(value), plain, quote_plus(plain), *plain.split()]
     found += _hidden_by_apprise(url)
     if parts.scheme.lower() in WEBHOOKS and parts.path.strip("/"):
         path = unquote(parts.path)

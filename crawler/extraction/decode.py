@@ -84,6 +84,7 @@ def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
 MAX_ELEMENTS = 60_000
 INLINE = frozenset({"b", "i", "u", "em", "strong", "font", "span", "small", "big", "sup", "sub", "a", "abbr", "mark",
                     "s", "br", "img", "wbr"})  # fmt: skip
+_COUNT_STRUCTURE = "count(//*[not(" + " or ".join(f"self::{tag}" for tag in sorted(INLINE)) + ")])"
 
 
 def html_tree(text: str) -> Selector:
@@ -93,7 +94,8 @@ def html_tree(text: str) -> Selector:
     refused before the parse, which is what costs memory). The text is read in Unicode's
     composed form (NFC), so that a word is stored, indexed and compared as it is typed, however
     the page wrote it (``u`` and a combining diaeresis are ``ü``)."""
-    if text.count("<") > 8 * MAX_ELEMENTS and text.count("</") + text.count("/>") > 8 * MAX_ELEMENTS:
+    tags = text.count("<") if len(text) > 3 * MAX_ELEMENTS else 0  # an element takes 3 characters at least
+    if tags > 8 * MAX_ELEMENTS and text.count("</") + text.count("/>") > 8 * MAX_ELEMENTS:
         raise _too_many(f"more than {8 * MAX_ELEMENTS:,} closed elements")
     text = unicodedata.normalize("NFC", text)
     parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
@@ -101,13 +103,8 @@ def html_tree(text: str) -> Selector:
     if any("Excessive depth" in error.message for error in parser.error_log):
         raise ExtractionError("too-deep", "elements nested more than 2,048 levels deep; the text after them "
                                           "cannot be read")  # fmt: skip
-    if root is not None:
-        count = 0
-        for element in root.iter():
-            if element.tag not in INLINE:
-                count += 1
-                if count > MAX_ELEMENTS:
-                    raise _too_many(f"more than {MAX_ELEMENTS:,} elements (inline formatting not counted)")
+    if root is not None and tags > MAX_ELEMENTS and root.xpath(_COUNT_STRUCTURE) > MAX_ELEMENTS:
+        raise _too_many(f"more than {MAX_ELEMENTS:,} elements (inline formatting not counted)")
     return Selector(root=root if root is not None else html.fromstring("<html/>"), type="html")
 
 

@@ -113,7 +113,7 @@ def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) ->
     date-like class) or in plain text: the date line of a page sits right under its title."""
     # raw lxml nodes, at most ``limit`` of them: wrapping thousands of nodes in Selectors is slow
     captions = {normalize_space(text) for text in heading.root.xpath("//img/@alt | //img/@title")}
-    following = heading.root.xpath(_FOLLOWING.format(n=2 * limit))
+    following = heading.root.xpath(_FOLLOWING.format(n=limit))
     for element in [node for node in following if not _in_script(node)][:limit]:
         if isinstance(element, str):
             raw = normalize_space(element)
