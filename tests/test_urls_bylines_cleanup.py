@@ -72,3 +72,42 @@ def test_cleanup_drops_related_links_and_calls_but_keeps_sentences():
         "Baca tulis menjadi kegiatan wajib bagi siswa di sekolah tersebut, katanya.",
         "“Kutipan penting dari pejabat,” ujarnya.",
     ]
+
+
+ARTICLE = ["Pontianak - Bupati meminta seluruh aparatur sipil negara menjaga netralitas menjelang pemungutan suara "
+           "Pilkada serentak, dan mengingatkan sanksi bagi yang melanggar aturan kampanye di kecamatan.",
+           "Ia menambahkan pengawasan dilakukan bersama Bawaslu dan inspektorat di setiap desa dan kelurahan hingga "
+           "hari pencoblosan tiba."]  # fmt: skip
+
+
+def test_the_editors_initials_close_the_article_and_what_follows_is_not_body():
+    teasers = ["DETIKNEWS | Minggu 20 Mei 2018, 12:19 WIB", "Harga Cabai Naik Jelang Lebaran di Pasar Kota",
+               "DETIKNEWS | Minggu 20 Mei 2018, 11:02 WIB", "Banjir Rendam Tiga Desa di Kabupaten Sintang"]  # fmt: skip
+    for initials in ("(rvk/rvk)", "(dnu/nwy)", "(ant)", "(*)"):
+        last = f"Pengawasan berlanjut sampai rekapitulasi, kata dia. {initials}"
+        assert clean_paragraphs([*ARTICLE, last, *teasers]) == [*ARTICLE, last]
+    # an institution's acronym ends a sentence the same way, in capitals: the article goes on
+    acronym = "Laporan diteruskan ke Badan Kepegawaian Negara (BKN)"
+    assert clean_paragraphs([*ARTICLE, acronym, "Paragraf berikutnya tetap isi berita."])[-1].startswith("Paragraf")
+    # before the article has begun (a lead line of the page), initials end nothing
+    assert clean_paragraphs(["Foto bersama (ist)", *ARTICLE]) == ["Foto bersama (ist)", *ARTICLE]
+
+
+def test_the_credit_lines_close_the_article_once_it_has_begun():
+    after = ["Pewarta: Ahmad Fauzi", "Editor: Budi Santoso", "COPYRIGHT © ANTARA 2024",
+             "Gubernur Resmikan Jembatan Baru", "Tag: pilkada, asn"]  # fmt: skip
+    assert clean_paragraphs([*ARTICLE, *after]) == ARTICLE
+    # a writer's line above the article (a byline in the text) is dropped, and the article kept
+    assert clean_paragraphs(["Penulis: Ahmad Fauzi", *ARTICLE]) == ARTICLE
+
+
+def test_a_detik_style_page_keeps_the_list_of_other_stories_out_of_the_body():
+    from crawler.extraction.extract import extract_article
+
+    items = "".join(f"<p>DETIKNEWS | Minggu 20 Mei 2018, 1{i}:19 WIB</p><p><a href='/berita/{i}'>Berita lain nomor {i} di "
+                    f"kabupaten</a></p>" for i in range(8))  # fmt: skip
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE) + "<p>Pengawasan berlanjut, kata dia. (rvk/rvk)</p>"
+    html = (f"<html><head><title>Bupati Minta ASN Netral</title></head><body><h1>Bupati Minta ASN Netral</h1>"
+            f"<div class='detail__body-text'>{paragraphs}{items}</div></body></html>")  # fmt: skip
+    record = extract_article(html, "https://news.example.id/berita/d-1/bupati-minta-asn-netral", None)
+    assert record.body.endswith("(rvk/rvk)") and "DETIKNEWS" not in record.body, record.body

@@ -48,6 +48,13 @@ CUT_FROM = [
     r"(?:\d+\s+)?komentar",
     r"(?:\d+\s+)?comments?|join\s+(?:our|the)\s+(?:commenting\s+forum|conversation|discussion)",
 ]
+# How Indonesian news closes an article: the editors' initials in parentheses at the end of its last
+# paragraph ("... kata dia. (rvk/rvk)", "(ant)", "(*)"), lower case, unlike an acronym "(BKN)"; or its
+# credit lines ("Pewarta: ...", "Editor: ..."). What follows them is the site's (lists of other
+# stories with their dates, tag clouds), not the article, once the article has begun.
+_CLOSING_INITIALS = re.compile(r"\((?:[a-z]{2,5}(?:/[a-z]{2,5})+|[a-z]{2,5}|\*{1,3})\)\s*\Z")
+_CREDIT_LINE = re.compile(r"(?:pewarta|editor|penulis|reporter|redaktur|penyunting)\s*:", re.I)
+ARTICLE_BEGUN = 40  # words kept before a closing convention counts as the end
 _DROP = re.compile("(?:" + "|".join(DROP_PARAGRAPH) + r")\Z", re.I | re.S)
 _CUT = re.compile("(?:" + "|".join(CUT_FROM) + r")\s*:?\Z", re.I)
 # "Baca" paragraphs that are real sentences ("Baca tulis menjadi ...") end with punctuation.
@@ -58,19 +65,26 @@ _RELATED_START = re.compile(r"(?:baca|simak|lihat)\b", re.I)
 def clean_paragraphs(
     paragraphs: Iterable[str], extra_patterns: Iterable[str] = (), drop_exact: Iterable[str] = ()
 ) -> list[str]:
-    """Drop boilerplate paragraphs; stop at a trailing "related/comments" section heading."""
+    """Drop boilerplate paragraphs; stop at a trailing "related/comments" section heading, and
+    after the article's closing convention (the editors' initials, its credit lines)."""
     extra = [re.compile(p + r"\Z", re.I | re.S) for p in extra_patterns]
     exact = {e.casefold() for e in drop_exact if e}
     kept: list[str] = []
+    words = 0
     for para in paragraphs:
         text = para.strip()
         if not text:
             continue
         if _CUT.match(text) and kept:
             break
+        if words >= ARTICLE_BEGUN and _CREDIT_LINE.match(text):
+            break
         if text.casefold() in exact or _is_boilerplate(text) or any(p.match(text) for p in extra):
             continue
         kept.append(text)
+        words += len(text.split())
+        if words >= ARTICLE_BEGUN and _CLOSING_INITIALS.search(text):
+            break
     return kept
 
 
