@@ -37,6 +37,19 @@ def test_title_site_name_from_the_page_itself() -> None:
     assert extract_article(by_host, "https://www.wartaborneo.com/a/1", None).title == "Bupati Tegaskan ASN Netral"
 
 
+def test_a_headline_with_a_dash_keeps_both_sides_unless_one_is_the_site() -> None:
+    whole = page('<meta property="og:title" content="How we designed Celery - an async task framework">'
+                 '<meta property="og:site_name" content="Acme Engineering">')  # fmt: skip
+    assert extract_article(whole, "https://acme.example/blog/celery", None).title == (
+        "How we designed Celery - an async task framework"
+    )
+    tailed = page("<title>How we designed Celery - an async task framework | Acme Engineering</title>"
+                  '<meta property="og:site_name" content="Acme Engineering">')  # fmt: skip
+    assert extract_article(tailed, "https://acme.example/blog/celery", None).title == (
+        "How we designed Celery - an async task framework"
+    )
+
+
 def test_entities_escaped_twice_are_read() -> None:
     html = page('<meta property="og:title" content="Bupati&amp;#8217;s &amp;quot;Netral&amp;quot; Pledge">'
                 '<meta name="author" content="Ani &amp;amp; Budi">')  # fmt: skip
@@ -98,13 +111,29 @@ def test_bare_time_takes_the_offset_the_page_declares_elsewhere() -> None:
                 '<meta property="article:modified_time" content="2024-08-05T21:30:00+02:00">')  # fmt: skip
     assert extract_article(html, "https://example.org/a/1", None).published_at == "2024-08-05T20:59:59+02:00"
     bare = page('<meta property="article:published_time" content="2024-08-05 20:59:59">')
-    # no offset anywhere: the site's zone is unknown, so Indonesia's western zone stays the default
-    assert extract_article(bare, "https://example.org/a/1", None).published_at == "2024-08-05T20:59:59+07:00"
+    # no offset anywhere and no known site: the local time is kept as written, its instant unknown
+    # (never +07:00 invented for a page from New York or Tokyo)
+    record = extract_article(bare, "https://example.org/a/1", None)
+    assert (record.published_at, record.published_date) == ("2024-08-05T20:59:59", "2024-08-05")
+
+
+def test_a_site_that_writes_its_local_time_as_utc_can_say_so(tmp_path) -> None:
+    """A CMS bug: the page shows 14:00 WIB and declares 14:00Z. The site file says so, and the
+    declared value is read as the local time instead of being converted to 21:00 WIB."""
+    from crawler.sites.files import profile_from_file
+
+    site = tmp_path / "contohpost.toml"
+    site.write_text('domains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n', encoding="utf-8")
+    html = page('<meta property="article:published_time" content="2024-08-05T14:00:00Z">')
+    url = "https://contohpost.example/2024/08/05/bupati-tegaskan-asn-netral/"
+    assert extract_article(html, url, profile_from_file(site)).published_at == "2024-08-05T21:00:00+07:00"
+    site.write_text(site.read_text() + "declared_utc_is_local = true\n", encoding="utf-8")
+    assert extract_article(html, url, profile_from_file(site)).published_at == "2024-08-05T14:00:00+07:00"
 
 
 def test_day_with_a_dot_before_the_month_name() -> None:
     html = page(body='<h1>Bupati Tegaskan ASN Netral</h1><span class="meta_date">erstellt: <b>01. April 2025, 15:25</b></span>')
-    assert extract_article(html, "https://example.org/a/1", None).published_at == "2025-04-01T15:25:00+07:00"
+    assert extract_article(html, "https://example.org/a/1", None).published_at == "2025-04-01T15:25:00"
 
 
 def test_real_pages_fields_hold_their_measured_level() -> None:
@@ -159,7 +188,7 @@ def test_a_date_shown_after_the_headline_gives_way_to_an_earlier_date_of_the_pag
     # the same day on both: the shown one is kept, with its time
     same = html.replace(b"20 Maret 2024", b"12 Maret 2024, 10:15")
     record = extract_article(same, "https://example.org/2024/03/12/bupati-tegaskan-asn-netral/", None)
-    assert record.published_at == "2024-03-12T10:15:00+07:00" and record.extracted_by["published"] == "generic"
+    assert record.published_at == "2024-03-12T10:15:00" and record.extracted_by["published"] == "generic"
 
 
 def test_a_comment_inside_a_heading_of_the_body_is_no_article_text():

@@ -77,7 +77,8 @@ _RELATIVE_UNITS = {
 
 @dataclass(frozen=True, slots=True)
 class ParsedDate:
-    """A parsed date; ``value`` is aware, in the zone the text gave (or the site's zone)."""
+    """A parsed date; ``value`` is aware, in the zone the text gave (or the site's zone), or naive
+    where neither is known (a local time whose instant is unknown)."""
 
     value: datetime
     has_time: bool
@@ -107,12 +108,12 @@ def zone_from_offset(offset: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
 
 
-def _zone(m: re.Match[str], default: timezone) -> timezone:
+def _zone(m: re.Match[str], default: timezone | None) -> timezone | None:
     return zone_from_offset(m.group("offset")) or zone_from_offset(m.group("zone")) or default
 
 
 def _build(
-    y: int, mo: int, d: int, m: re.Match[str], default: timezone, now: datetime
+    y: int, mo: int, d: int, m: re.Match[str], default: timezone | None, now: datetime
 ) -> ParsedDate | None:
     h = m.group("h")
     try:
@@ -130,7 +131,8 @@ def _build(
 def _sane(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     if parsed is None:
         return None
-    if parsed.value.date() < EARLIEST or parsed.value > now + timedelta(days=1):
+    value = parsed.value if parsed.value.tzinfo else parsed.value.replace(tzinfo=UTC)  # a local time: near enough
+    if value.date() < EARLIEST or value > now + timedelta(days=1):
         return None
     return parsed
 
@@ -149,13 +151,15 @@ def declared_zone(*values: str | None) -> timezone | None:
 
 
 def parse_date(
-    text: str | None, default_tz: timezone = WIB, now: datetime | None = None
+    text: str | None, default_tz: timezone | None = WIB, now: datetime | None = None
 ) -> ParsedDate | None:
     """Parse one date as Indonesian news pages write it; None when there is no sane date.
 
     Handles ISO values from meta tags, ``Senin, 14 Oktober 2024 | 17:55 WIB``, ``25 Desember 2022,
     14:46``, ``Kamis (14/12/2023)`` and ``3 jam lalu``; anything else goes to dateparser.
-    A text without a zone takes ``default_tz`` (the site's own zone).
+    A text without a zone takes ``default_tz`` (the site's own zone); with none (a page of no known
+    site that declares no zone), its time stays local: ``value`` is naive and ``published_at`` has no
+    offset, rather than an offset invented for a page from elsewhere.
     """
     if not text or not isinstance(text, str):
         return None
@@ -177,12 +181,12 @@ def parse_date(
     if m:
         n = 1 if m["n"].lower() == "se" else int(m["n"])
         unit = m["unit"].lower()
-        value = now.astimezone(default_tz) - n * _RELATIVE_UNITS[unit]
+        value = now.astimezone(default_tz or UTC) - n * _RELATIVE_UNITS[unit]
         return _sane(ParsedDate(value, unit in {"detik", "menit", "jam"}), now)
     return _slow_parse(text, default_tz, now)
 
 
-def _slow_parse(text: str, default_tz: timezone, now: datetime) -> ParsedDate | None:
+def _slow_parse(text: str, default_tz: timezone | None, now: datetime) -> ParsedDate | None:
     """dateparser for what the fast path does not know. Only texts with a digit are tried."""
     if not any(ch.isdigit() for ch in text):
         return None
@@ -220,7 +224,7 @@ _SCAN = re.compile(
 
 
 def find_date_in_text(
-    text: str, default_tz: timezone = WIB, now: datetime | None = None
+    text: str, default_tz: timezone | None = WIB, now: datetime | None = None
 ) -> ParsedDate | None:
     """The first full textual date (``14 Oktober 2024 17:55 WIB``) in running text, if any."""
     for m in _SCAN.finditer(text.replace("\xa0", " ")):

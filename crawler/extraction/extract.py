@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import urljoin
 
@@ -38,7 +38,7 @@ from crawler.extraction.htmltext import (
     declared_paragraphs,
     element_paragraphs,
 )
-from crawler.extraction.page import Page, first_layer, first_text, in_site_zone, read_page
+from crawler.extraction.page import Page, first_layer, first_text, read_page
 from crawler.extraction.scriptdata import script_paragraphs
 from crawler.extraction.selecting import query, views_of
 from crawler.extraction.titles import choose_title, site_names
@@ -125,20 +125,20 @@ def _published(p: Page, url: str) -> tuple[tuple[ParsedDate, str] | None, str | 
     declared = first_layer(
         ("jsonld", lambda: p.date(p.ld.published)), ("meta", lambda: p.date(p.mt.published)),
         ("profile", lambda: p.date(p.selected("date"))), ("byline", lambda: p.date(p.byline.text or None)),
-        ("label", lambda: _in_zone(labelled_date(p.labels, p.tz), p.tz)),
+        ("label", lambda: _in_zone(labelled_date(p.labels, p.tz), p)),
     )  # fmt: skip
     if declared[0] is not None:
         return declared
-    shown = _in_zone(generic_date(p.sel, p.labels, p.tz), p.tz)
+    shown = _in_zone(generic_date(p.sel, p.labels, p.tz), p)
     checked = htmldate_date(p.sel, url, p.fetched, p.tz)
     if shown is not None and (checked is None or checked[0].day >= shown[0].day):
         return shown, "generic"
     return (checked, "htmldate") if checked is not None else (None, None)
 
 
-def _in_zone(found: tuple[ParsedDate, str] | None, tz: timezone) -> tuple[ParsedDate, str] | None:
-    """A date found on the page, a UTC value shown in the site's zone (:func:`in_site_zone`)."""
-    return (in_site_zone(found[0], tz), found[1]) if found else None
+def _in_zone(found: tuple[ParsedDate, str] | None, p: Page) -> tuple[ParsedDate, str] | None:
+    """A date found on the page, as the site means it (:meth:`Page.in_zone`)."""
+    return (p.in_zone(found[0]), found[1]) if found else None
 
 
 def _canonical(p: Page, url: str) -> str:

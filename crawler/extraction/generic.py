@@ -78,7 +78,7 @@ def generic_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None
     return strip_site_name(title, site_names) if title and title.strip() else None
 
 
-def _date_at(scope: Selector, axis: str, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+def _date_at(scope: Selector, axis: str, default_tz: timezone | None) -> tuple[ParsedDate, str] | None:
     for place in _DATE_PLACES:
         for node in scope.xpath(axis + place)[:10]:
             raw = node.get() if place.endswith(("@datetime", "@content", "text()")) else None
@@ -108,7 +108,7 @@ def _in_figcaption(text: etree._ElementUnicodeResult) -> bool:
     return parent is not None and bool(parent.xpath("ancestor-or-self::figcaption"))
 
 
-def _nearest_after(heading: Selector, default_tz: timezone, limit: int = 600) -> tuple[ParsedDate, str] | None:
+def _nearest_after(heading: Selector, default_tz: timezone | None, limit: int = 600) -> tuple[ParsedDate, str] | None:
     """The first date after the headline in document order, marked (``<time>``, ``itemprop``, a
     date-like class) or in plain text: the date line of a page sits right under its title."""
     # raw lxml nodes, at most ``limit`` of them: wrapping thousands of nodes in Selectors is slow
@@ -137,7 +137,7 @@ DATE_LABELS = ("datum", "date", "tanggal", "published", "veröffentlicht", "dite
                 "pubblicato", "data", "dato")  # fmt: skip
 
 
-def labelled_date(labels: Labels, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+def labelled_date(labels: Labels, default_tz: timezone | None) -> tuple[ParsedDate, str] | None:
     """A date right after a text that labels it as the page's date."""
     for text in labels:
         if normalize_space(text).rstrip(":").strip().casefold() not in DATE_LABELS:
@@ -148,7 +148,7 @@ def labelled_date(labels: Labels, default_tz: timezone) -> tuple[ParsedDate, str
     return None
 
 
-def _date_in_text(scope: Selector, default_tz: timezone) -> tuple[ParsedDate, str] | None:
+def _date_in_text(scope: Selector, default_tz: timezone | None) -> tuple[ParsedDate, str] | None:
     text = ""
     for piece in scope.xpath("descendant::text()[not(ancestor::script or ancestor::style)]").getall():
         text += " " + piece
@@ -158,7 +158,7 @@ def _date_in_text(scope: Selector, default_tz: timezone) -> tuple[ParsedDate, st
     return (parsed, "") if parsed else None
 
 
-def generic_date(sel: Selector, labels: Labels, default_tz: timezone = WIB) -> tuple[ParsedDate, str] | None:
+def generic_date(sel: Selector, labels: Labels, default_tz: timezone | None = WIB) -> tuple[ParsedDate, str] | None:
     """The publication date from visible page structure, looked for at the headline first: pages
     carry other dates before it (a top bar with today's date, a menu of recent posts) and after
     the article (related posts, comments). Order: a marked date just above the headline (a

@@ -18,7 +18,7 @@ from crawler.extraction.authors import (
     EDITOR_WORDS,
 )
 from crawler.extraction.bylines import Byline, parse_byline
-from crawler.extraction.dates import WIB, ParsedDate, declared_zone, parse_date
+from crawler.extraction.dates import ParsedDate, declared_zone, parse_date
 from crawler.extraction.decode import (
     XML_DOCUMENT,
     XML_HEAD,
@@ -36,11 +36,15 @@ from crawler.extraction.structured import Candidates, jsonld_candidates, meta_ca
 from crawler.sites.profile import SiteProfile
 
 
-def in_site_zone(parsed: ParsedDate, tz: timezone) -> ParsedDate:
-    """UTC values from meta tags are shown in the site's zone; explicit local zones are kept."""
-    if parsed.value.utcoffset() == timedelta(0) and parsed.has_time:
-        return ParsedDate(parsed.value.astimezone(tz), True)
-    return parsed
+def in_site_zone(parsed: ParsedDate, tz: timezone | None, utc_is_local: bool = False) -> ParsedDate:
+    """UTC values from meta tags are shown in the site's zone (or, for a site that writes its local
+    time with ``Z``, read as that local time); explicit local zones are kept, and so is every value
+    where the zone is not known."""
+    if tz is None or parsed.value.utcoffset() != timedelta(0) or not parsed.has_time:
+        return parsed
+    if utc_is_local:
+        return ParsedDate(parsed.value.replace(tzinfo=tz), True)
+    return ParsedDate(parsed.value.astimezone(tz), True)
 
 
 Layer = tuple[str, Callable[[], Any]]
@@ -64,7 +68,7 @@ class Page:
     ld: Candidates
     mt: Candidates
     byline: Byline
-    tz: timezone
+    tz: timezone | None
     fetched: datetime
 
     def selected(self, selectors: str) -> str | None:
@@ -80,7 +84,11 @@ class Page:
 
     def date(self, raw: str | None) -> tuple[ParsedDate, str] | None:
         parsed = parse_date(raw, self.tz, self.fetched) if raw else None
-        return (in_site_zone(parsed, self.tz), raw) if parsed and raw else None
+        return (self.in_zone(parsed), raw) if parsed and raw else None
+
+    def in_zone(self, parsed: ParsedDate) -> ParsedDate:
+        """A date as the site means it (:func:`in_site_zone`)."""
+        return in_site_zone(parsed, self.tz, bool(self.profile and self.profile.declared_utc_is_local))
 
 
 def first_text(*values: str | None) -> str | None:
@@ -103,6 +111,7 @@ def read_page(page: str | bytes | Selector, profile: SiteProfile | None, content
     if profile and profile.byline and (text := select_text(page, profile.byline)):
         byline = parse_byline(text)
     ld, mt = jsonld_candidates(page), meta_candidates(page)
-    tz = profile.timezone if profile else declared_zone(ld.published, mt.published, ld.modified, mt.modified) or WIB
+    # a page of no known site has the zone it declares in its dates, or none (its local times stay local)
+    tz = profile.timezone if profile else declared_zone(ld.published, mt.published, ld.modified, mt.modified)
     return Page(page, profile, ld, mt, byline, tz,
                  fetched_at or datetime.now(UTC))  # fmt: skip

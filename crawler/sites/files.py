@@ -11,6 +11,7 @@ Anything may be overridden::
     home = "https://pontianakpost.jawapos.com/"
     article_path = '^/\\d{4}/\\d{2}/\\d{2}/[a-z0-9-]+/?$'   # optional: WordPress permalinks by default
     timezone = "WITA"                                     # WIB (default), WITA, WIT or +08:00
+    declared_utc_is_local = true                          # optional: its "Z" times are WITA times
     feeds = ["/feed/"]
     [selectors]                                           # optional, CSS (or XPath), first match wins
     body = ["div.td-post-content"]
@@ -66,7 +67,8 @@ WORDPRESS = SiteProfile(
 )  # fmt: skip
 # a site file's keys for its entry points, by kind
 ENTRY_KEYS: dict[str, EntryKind] = {"sitemaps": "sitemap", "feeds": "feed", "listings": "listing", "search": "search"}
-_TOP = {"label", "domains", "home", "article_path", "listing_path", "static_path", "timezone", "language",
+_TOP = {"label", "domains", "home", "article_path", "listing_path", "static_path", "timezone", "declared_utc_is_local",
+        "language",
         "sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate", "selectors"}  # fmt: skip
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -133,6 +135,11 @@ def profile_from_file(path: Path) -> SiteProfile:
             values[key] = _string(path, key, data[key])
     if "timezone" in data:
         values["timezone"] = _zone(path, data["timezone"])
+    if "declared_utc_is_local" in data:
+        flag = data["declared_utc_is_local"]
+        if not isinstance(flag, bool):
+            raise ProfileError(f"{path}: declared_utc_is_local must be true or false, got {flag!r}")
+        values["declared_utc_is_local"] = flag
     for key in ("search_terms", "boilerplate"):
         if key in data:
             values[key] = _strings(path, key, data[key])

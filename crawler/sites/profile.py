@@ -74,6 +74,9 @@ class SiteProfile:
     # regex on the URL path of category listings linked from the home page (followed, paginated)
     listing_path: str = r"^/(?:category|kategori|kanal|rubrik)/[^/]+/?$"
     timezone: timezone = WIB
+    # the site writes its local time with "Z" or "+00:00" (a common CMS bug: the page shows 14:00
+    # WIB and declares 14:00Z): such a value is read as local time, not converted
+    declared_utc_is_local: bool = False
     language: str = "id"
     # Layer 3: CSS selectors, first match wins.
     title: tuple[str, ...] = ()
