@@ -111,3 +111,19 @@ def test_a_detik_style_page_keeps_the_list_of_other_stories_out_of_the_body():
             f"<div class='detail__body-text'>{paragraphs}{items}</div></body></html>")  # fmt: skip
     record = extract_article(html, "https://news.example.id/berita/d-1/bupati-minta-asn-netral", None)
     assert record.body.endswith("(rvk/rvk)") and "DETIKNEWS" not in record.body, record.body
+
+
+def test_text_of_adjacent_elements_is_read_with_a_boundary_everywhere():
+    from lxml import html
+
+    from crawler.extraction.htmltext import element_paragraphs
+
+    def read(fragment: str) -> list[str]:
+        return element_paragraphs(html.fragment_fromstring(fragment, create_parent="div"))
+
+    credits = read("<div><span>Penulis : Hendra</span><span>Editor : Andi</span></div>")
+    assert credits == ["Penulis : Hendra Editor : Andi"]
+    byline = credit_lines(credits)
+    assert (byline.authors, byline.editor) == (["Hendra"], "Andi")
+    assert read("<p><span>LTE-Patent</span><span>: </span><span>Judul</span></p>") == ["LTE-Patent: Judul"]
+    assert read("<p><span class='dropcap'>P</span>ontianak, kota</p>") == ["Pontianak, kota"]  # a drop cap

@@ -39,12 +39,16 @@ def find_location(paragraphs: list[str]) -> str | None:
 
 
 _AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{DAY_NAMES}\b|,\s*\d|\s[-|–]\s|$)", re.I)
+# a credit's value ends where the next credit's label begins, separated or not ("Penulis : Hendra
+# Editor : Andi", two adjacent elements read with a space between them)
+_NEXT_LABEL = r"(?=\s(?:penulis|reporter|pewarta|wartawan|redaktur|editor|penyunting|sumber|foto)\s*:)"
 _AUTHOR_LABEL = re.compile(
-    r"\b(?:penulis|reporter|pewarta|wartawan|author)\s*:\s*(?P<v>.+?)\s*(?:[,|/]\s*(?:redaktur|editor)\b|[|/]|$)",
+    r"\b(?:penulis|reporter|pewarta|wartawan|author)\s*:\s*(?P<v>.+?)\s*"
+    rf"(?:[,|/]\s*(?:redaktur|editor)\b|[|/]|{_NEXT_LABEL}|$)",
     re.I,
 )
 _EDITOR = re.compile(
-    r"\b(?:redaktur|editor|penyunting)\s*:\s*(?P<v>.+?)\s*(?:\s-\s*\d+\s*$|[|/,]|\s-\s|$)", re.I
+    rf"\b(?:redaktur|editor|penyunting)\s*:\s*(?P<v>.+?)\s*(?:\s-\s*\d+\s*$|[|/,]|\s-\s|{_NEXT_LABEL}|$)", re.I
 )
 _VIEWS = re.compile(r"(?:redaktur|editor)\s*:.*?\s-\s*(?P<n>\d[\d.]*)\s*$|(?P<k>\d[\d.]*)\s+kali\b", re.I)
 

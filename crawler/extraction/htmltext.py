@@ -39,6 +39,10 @@ def normalize_space(text: str) -> str:
 
 
 _CLOSES = ":;,.!?)]}\u00bb\u201d\u2019"  # punctuation that follows a word without a space
+# Where two elements meet with nothing between them (``<span>Penulis : Hendra</span><span>Editor``):
+# a space when a word ends and another begins there, else nothing (``<span>Patent</span><span>: ``).
+_MEET = "\x01"
+_MEETS = re.compile(rf"(?<=[^\s{_BREAK}{_MEET}]){_MEET}+(?=[^\s{_BREAK}{_MEET}{re.escape(_CLOSES)}])")
 
 
 def element_text(el: etree._Element) -> str:
@@ -120,7 +124,7 @@ def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list
         remove_elements(root, drop)
     parts: list[str] = []
     _walk(root, parts)
-    text = "".join(parts)
+    text = _MEETS.sub(" ", "".join(parts)).replace(_MEET, "")
     return [p for p in (normalize_space(chunk) for chunk in text.split(_BREAK)) if p]
 
 
@@ -149,6 +153,8 @@ def _walk(root: etree._Element, out: list[str]) -> None:
                 out.append(_BREAK)
             if el.tail:
                 out.append(el.tail)
+            elif el.getnext() is not None:  # two elements meet: a word ends here, unless punctuation follows
+                out.append(_MEET)
             continue
         if tag in ("script", "style", "noscript", "template"):
             if el.tail:
