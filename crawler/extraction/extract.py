@@ -129,6 +129,8 @@ def _published(p: Page, url: str) -> tuple[tuple[ParsedDate, str] | None, str | 
     )  # fmt: skip
     if declared[0] is not None:
         return declared
+    if (given := p.selected("date")) and any(ch.isdigit() for ch in given):
+        return None, None  # the site's own date element holds an impossible or garbled date: left empty, not guessed
     shown = _in_zone(generic_date(p.sel, p.labels, p.tz), p)
     checked = htmldate_date(p.sel, url, p.fetched, p.tz)
     if shown is not None and (checked is None or checked[0].day >= shown[0].day):
