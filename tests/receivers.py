@@ -110,3 +110,34 @@ class Trickler(ServedSite):
             do_GET = do_POST = _trickle
 
         super().__init__(Handler)
+
+
+class RawTrickler:
+    """A TCP peer that answers any bytes with one byte every ``gap`` seconds, never ending its line
+    (a Redis reply that never completes): each read gets a byte in time."""
+
+    def __init__(self, gap: float = 0.5) -> None:
+        import socketserver
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                try:
+                    self.request.recv(65536)
+                    for byte in b"+" + b"P" * 10_000:
+                        self.request.sendall(bytes([byte]))
+                        time.sleep(gap)
+                except OSError:
+                    return
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> RawTrickler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -214,3 +214,14 @@ def test_a_scrapyd_node_that_trickles_its_headers_is_given_up_at_the_timeout(tmp
     assert done.returncode == 1, done.stdout + done.stderr
     assert took < 12, f"schedule ran {took:.0f} s with a 2 s timeout"
     assert "no whole answer to listjobs.json within 2 s" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_redis_that_trickles_its_answer_is_given_up_at_the_deadline(tmp_path):
+    from tests.receivers import RawTrickler
+
+    with RawTrickler() as peer:
+        started = time.monotonic()
+        done = cli("crawl", "--db", str(tmp_path / "p.db"), "--redis", f"redis://127.0.0.1:{peer.port}/0", timeout=60)
+        took = time.monotonic() - started
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "no answer to PING within 10 s" in done.stderr and took < 25, (took, done.stderr)

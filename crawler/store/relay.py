@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 import redis
 
+from crawler.deadline import DeadlineExceeded, within
 from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.known import KnownArticles
 from crawler.store.polling import PollResult, Validator
@@ -66,11 +67,20 @@ def refusal(exc: redis.RedisError) -> str:
     return f"redis unreachable: {str(exc)[:300]}"
 
 
+PING_DEADLINE = 10.0  # seconds a PING may take in all (a healthy Redis answers in a millisecond)
+SEND_DEADLINE = 60.0  # seconds a batch of records may take in all to be taken
+
+
 def connect(url: str) -> redis.Redis:
-    """A client that answered PING; :class:`StorageError` (``redis unreachable``) otherwise."""
+    """A client that answered PING within :data:`PING_DEADLINE` in all (each read is bounded by
+    ``socket_timeout``; a server that trickles its answer is bounded here); :class:`StorageError`
+    (``redis unreachable``) otherwise."""
     try:
         client = redis.Redis.from_url(url, socket_timeout=15, socket_connect_timeout=5, decode_responses=True)
-        client.ping()
+        within(PING_DEADLINE, client.ping, "redis")
+    except DeadlineExceeded as exc:
+        why = f"no answer to PING within {PING_DEADLINE:g} s"
+        raise StorageError(f"redis unreachable at {safe_url(url)}: {why}") from exc
     except (redis.RedisError, ValueError, OSError) as exc:
         raise StorageError(f"redis unreachable at {safe_url(url)}: {exc}") from exc
     return client
@@ -87,11 +97,18 @@ class RedisStore:
         self.client = connect(url)
 
     def _add(self, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        try:
+        batch = [(kind, json.dumps(data, ensure_ascii=False)) for kind, data in records]
+
+        def send() -> None:
             with self.client.pipeline(transaction=False) as pipe:
-                for kind, data in records:
-                    pipe.xadd(STREAM, {"type": kind, "data": json.dumps(data, ensure_ascii=False)})
+                for kind, data in batch:
+                    pipe.xadd(STREAM, {"type": kind, "data": data})
                 pipe.execute()
+
+        try:
+            within(SEND_DEADLINE, send, "redis")
+        except DeadlineExceeded as exc:
+            raise WriteFailed(f"redis did not take the records within {SEND_DEADLINE:g} s") from exc
         except redis.RedisError as exc:
             raise WriteFailed(refusal(exc)) from exc
 
