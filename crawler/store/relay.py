@@ -148,7 +148,8 @@ class PublishedArticles(KnownArticles):
     of Redis as the crawl meets URLs (``HGET``), not loaded at start: the same answers, at the same
     cost per URL whatever the archive's size, as :class:`~crawler.store.storage.StoredArticles`.
     Redis failing mid-crawl makes a URL look new (it is fetched again; the run fails where its
-    records cannot be sent)."""
+    records cannot be sent). Each ``HGET`` is bounded per read (``socket_timeout``), not by a total
+    deadline as PING and the records are: a thread per URL would cost more than the risk."""
 
     def __init__(self, client: redis.Redis, site: str) -> None:
         self.client, self.name = client, KNOWN.format(site=site)
