@@ -56,6 +56,9 @@ CASES = [
     (["crawl", "--max-items", "0"], 2, "out of range"),
     (["crawl", "--site", "nowhere"], 2, "unknown site"),
     (["export", "-o", "/dev/full"], 1, "No space left on device"),
+    (["export", "--format", "json", "--format", "csv"], 2, "--format is given twice"),
+    (["crawl", "--site", "suarakalbar", "--all"], 2, "--site and --all say different things"),
+    (["schedule", "--scrapyd", "http://127.0.0.1:1", "--site", "suarakalbar", "--all"], 2, "--site and --all"),
     (["extract", "/dev/zero"], 2, "not a regular file"),
     (["nonsense"], 2, "invalid choice"),
 ]
@@ -206,3 +209,8 @@ def test_long_crawls_log_one_progress_line_per_site_instead_of_scrapys_logstats(
                        r"\d+ dropped, \d+ pages/min", result.stderr)  # fmt: skip
     assert lines and int(lines[-1]) > 0, result.stderr[-3000:]
     assert "Crawled " not in result.stderr  # Scrapy's own LogStats line: replaced, not doubled
+
+
+def test_db_check_says_the_size_of_a_small_file_in_kb(db):
+    done = cli("db", "check", "--db", str(db))
+    assert done.returncode == 0 and re.search(r"reading all [1-9][\d,]* KB", done.stderr), done.stderr

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.cli.sites_cli import cadence_of, nothing_due, plan_due, quiet_tick
 
+    if args.site and args.all:
+        return fail("--site and --all say different things: --site NAME crawls those sites, --all every site")
     if not (args.site or args.all or args.redis or os.environ.get("REDIS_URL")) and args.format == "table":
         sites_dir = next((s.partition("=")[2] for s in args.set or [] if s.startswith("SITES_DIR=")), None)
         if line := quiet_tick(args.db, sites_dir):  # from cron, nothing due: said without loading Scrapy

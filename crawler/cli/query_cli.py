@@ -189,8 +189,9 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     path = Path(args.db)
     if not path.is_file():  # checking never creates a database
         return fail(f"no such database: {args.db}")
-    size_mb = path.stat().st_size / 2**20
-    print(f"{args.db}: reading all {size_mb:,.0f} MB (a minute per few GB)...", file=sys.stderr, flush=True)
+    size = path.stat().st_size
+    shown = f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{max(size / 2**10, 1):,.0f} KB"
+    print(f"{args.db}: reading all {shown} (a minute per few GB)...", file=sys.stderr, flush=True)
     started = time.monotonic()
     problems = damage(args.db)
     took = time.monotonic() - started

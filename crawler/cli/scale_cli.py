@@ -96,6 +96,8 @@ def _notify(db_path: str, config: Config) -> None:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from crawler.sites.registry import check_sites, profiles
 
+    if args.site and args.all:
+        return fail("--site and --all say different things: --site NAME schedules those sites, --all every site")
     nodes = list(dict.fromkeys(n.rstrip("/") for n in args.scrapyd))
     if not args.timeout > 0:
         return fail(f"--timeout must be above 0 seconds, got {args.timeout:g}")
