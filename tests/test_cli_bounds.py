@@ -214,3 +214,12 @@ def test_long_crawls_log_one_progress_line_per_site_instead_of_scrapys_logstats(
 def test_db_check_says_the_size_of_a_small_file_in_kb(db):
     done = cli("db", "check", "--db", str(db))
     assert done.returncode == 0 and re.search(r"reading all [1-9][\d,]* KB", done.stderr), done.stderr
+
+
+def test_an_export_file_s_extension_picks_its_format_and_a_mismatch_is_refused(db, tmp_path):
+    assert cli("export", "--db", str(db), "-o", str(tmp_path / "out.json")).returncode == 0
+    assert isinstance(json.loads((tmp_path / "out.json").read_text()), list)  # valid JSON, not JSON lines
+    assert cli("export", "--db", str(db), "-o", str(tmp_path / "out.csv")).returncode == 0
+    assert (tmp_path / "out.csv").read_text().startswith("id,url,")
+    refused = cli("export", "--db", str(db), "-o", str(tmp_path / "out2.json"), "--format", "csv")
+    assert refused.returncode == 2 and "does not match" in refused.stderr and not (tmp_path / "out2.json").exists()

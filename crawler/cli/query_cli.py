@@ -90,8 +90,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+EXTENSIONS = {".json": "json", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def export_format(given: str | None, output: str | None) -> str:
+    """The format an export is written in: the one given, else the output file's extension's, else
+    JSON lines; ValueError when the two disagree (``-o out.json --format csv``)."""
+    implied = EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    if given and implied and given != implied:
+        raise ValueError(f"--format {given} does not match {output} (a {implied} file); give one or the other")
+    return given or implied or "jsonl"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from crawler.store.queries import EXPORT_COLUMNS, export_rows, parse_since
+
+    try:
+        args.format = export_format(args.format, args.output)
+    except ValueError as exc:
+        return fail(str(exc))
 
     try:
         db = open_readonly(args.db)
@@ -226,8 +243,11 @@ def add_parsers(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_report)
 
     p = with_db(sub.add_parser("export", help="all articles as CSV, JSON lines or a JSON array"))
-    p.add_argument("--format", choices=["csv", "jsonl", "json"], default="jsonl",
-                   help="jsonl (default: one article per line), json (one array), csv")
+    p.add_argument(
+        "--format",
+        choices=["csv", "jsonl", "json"],
+        help="jsonl (one article per line), json (one array), csv; default: the extension of -o, else jsonl",
+    )
     p.add_argument("--since", help="only articles published since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--seen-since", help="only articles first seen since: 7d, 24h, 2w or YYYY-MM-DD")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
