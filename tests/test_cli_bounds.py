@@ -223,3 +223,14 @@ def test_an_export_file_s_extension_picks_its_format_and_a_mismatch_is_refused(d
     assert (tmp_path / "out.csv").read_text().startswith("id,url,")
     refused = cli("export", "--db", str(db), "-o", str(tmp_path / "out2.json"), "--format", "csv")
     assert refused.returncode == 2 and "does not match" in refused.stderr and not (tmp_path / "out2.json").exists()
+
+
+def test_the_dashboard_on_a_busy_port_says_so_before_any_url(db):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        done = cli("dashboard", "--db", str(db), "--port", str(holder.getsockname()[1]), timeout=30)
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    assert done.stderr.count("\n") == 1 and "Address already in use" in done.stderr, done.stderr

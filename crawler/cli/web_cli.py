@@ -43,6 +43,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         return fail(f"no such database: {args.db} (crawl first: crawler crawl, or ./run.sh demo)")
     if not is_pantau_file(str(path)):
         return fail(f"{args.db} is not a Pantau database (no articles and crawl_runs tables)")
+    if busy := _port_taken(args.host, args.port):
+        return fail(f"cannot listen on {args.host}:{args.port}: {busy} (another server? choose --port N)")
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     name = path.stem
     print(f"Pantau dashboard: http://{shown}:{args.port}/-/pantau?db={name}  (the archive: "
@@ -53,6 +55,21 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     command = datasette_command(str(path), args.host, args.port, args.allow_sql, args.allow_download)
     os.execv(command[0], command)  # Datasette takes over this process (Ctrl-C stops it)
     return 0  # not reached
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why Datasette could not listen on ``host:port`` (None when it can): said before the URL is
+    printed, which would otherwise show whatever server holds the port."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def add_parsers(sub: Subcommands) -> None:
