@@ -168,3 +168,14 @@ def test_scrapy_crawl_on_a_corrupt_database_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert done.stderr.count("\n") == 1 and "is not a usable SQLite database" in done.stderr, done.stderr
     assert corrupt.read_bytes().startswith(b"SQLite format 3\x00" + bytes(range(16)))  # left untouched
+
+
+def test_extract_with_another_site_s_profile_says_so():
+    page = ROOT / "fixtures" / "infopublik" / "article-003-bare.html"
+    url = "https://infopublik.id/kategori/nusantara/855902/jelang-pilkada"
+    done = subprocess.run([sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url, "--site",
+                           "suarakalbar"], capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert "is a page of infopublik, read with suarakalbar's profile as asked" in done.stderr, done.stderr
+    same = subprocess.run([sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url, "--site",
+                           "infopublik"], capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert same.returncode == 0 and "warning" not in same.stderr

@@ -62,6 +62,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
             profile = profiles()[check_sites([args.site])[0]]
         except ValueError as exc:
             return fail(str(exc))
+        owner = profile_for_url(url)
+        if owner is not None and owner.name != profile.name:
+            warning = f"{url} is a page of {owner.name}, read with {profile.name}'s profile as asked"
+            print(f"warning: {warning} (its record says site {profile.name})", file=sys.stderr)
     else:
         profile = profile_for_url(url)  # None: a site with no profile, read by the generic layers
     try:
