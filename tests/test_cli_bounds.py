@@ -234,3 +234,19 @@ def test_the_dashboard_on_a_busy_port_says_so_before_any_url(db):
         done = cli("dashboard", "--db", str(db), "--port", str(holder.getsockname()[1]), timeout=30)
     assert done.returncode == 2 and done.stdout == "", done.stdout
     assert done.stderr.count("\n") == 1 and "Address already in use" in done.stderr, done.stderr
+
+
+def test_report_since_and_topic_filter_the_whole_report(db):
+    def report(*args: str) -> dict:
+        done = cli("report", "--db", str(db), "--format", "json", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    everything = report()
+    assert sum(s["new"] for s in everything["sites"]) > 0
+    future = report("--since", "2099-01-01")
+    assert [s["new"] for s in future["sites"]] == [0] * len(future["sites"]) and future["matches"] == []
+    assert future["stories"] == [] and future["topics"] == []
+    topic = report("--topic", "netralitas-asn")
+    matched = {m["url"] for m in topic["matches"]}
+    assert sum(s["new"] for s in topic["sites"]) == len(matched) < sum(s["new"] for s in everything["sites"])

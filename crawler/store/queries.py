@@ -159,20 +159,30 @@ def search_total(db: Database, query: str, site: str | None = None, since: str |
 
 def report(db: Database, since: str, topic: str | None = None, published_since: str | None = None) -> dict[str, Any]:
     """New and updated articles per site and topic, new topic matches, multi-site stories: what was
-    first seen since ``since``; matches also published since ``published_since`` when given."""
+    first seen since ``since``; every part of the report only of articles published since
+    ``published_since`` and matching ``topic``, when given."""
     topic_clause, topic_params = ("AND t.topic = ?", [topic]) if topic else ("", [])
     if published_since:
         topic_clause += " AND a.published_date >= ?"
         topic_params.append(published_since[:10])
+    # the same filters on one article ``a`` (the per-site counts and the stories)
+    article_clause, article_params = "", []
+    if topic:
+        article_clause += " AND EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id AND t.topic = ?)"
+        article_params.append(topic)
+    if published_since:
+        article_clause += " AND a.published_date >= ?"
+        article_params.append(published_since[:10])
     # every query reads through an index (first_seen_at, replaced_at, story_id), the new rows
     # first (CROSS JOIN keeps SQLite from reading the archive to find them): a report over a large
     # archive reads what is new, not the archive
     new = dict(db.conn.execute(
-        "SELECT site, COUNT(*) FROM articles INDEXED BY idx_articles_first_seen_at WHERE first_seen_at >= ? "
-        "GROUP BY site", (since,)).fetchall())  # fmt: skip
+        "SELECT a.site, COUNT(*) FROM articles a INDEXED BY idx_articles_first_seen_at WHERE a.first_seen_at >= ? "
+        f"{article_clause} GROUP BY a.site", (since, *article_params)).fetchall())  # fmt: skip
     updated = dict(db.conn.execute(
-        "SELECT b.site, COUNT(DISTINCT v.article_id) FROM article_versions v CROSS JOIN articles b "
-        "ON b.id = v.article_id WHERE v.replaced_at >= ? GROUP BY b.site", (since,)).fetchall())  # fmt: skip
+        "SELECT a.site, COUNT(DISTINCT v.article_id) FROM article_versions v CROSS JOIN articles a "
+        f"ON a.id = v.article_id WHERE v.replaced_at >= ? {article_clause} GROUP BY a.site",
+        (since, *article_params)).fetchall())  # fmt: skip
     sites = [s for (s,) in db.conn.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
     per_site = [{"site": s, "new": new.get(s, 0), "updated": updated.get(s, 0)} for s in sites]
     per_topic = rows_of(db.conn.execute(
@@ -188,9 +198,9 @@ def report(db: Database, since: str, topic: str | None = None, published_since: 
     stories = rows_of(db.conn.execute(
         "SELECT story_id, COUNT(DISTINCT site) AS sites, GROUP_CONCAT(site, ', ') AS site_list, "
         "MIN(published_date) AS first_published, MAX(title) AS title FROM articles "
-        "WHERE story_id IN (SELECT story_id FROM articles WHERE first_seen_at >= ?) "
+        f"WHERE story_id IN (SELECT story_id FROM articles a WHERE a.first_seen_at >= ? {article_clause}) "
         "GROUP BY story_id HAVING COUNT(DISTINCT site) > 1 ORDER BY first_published DESC",
-        (since,)))  # fmt: skip
+        (since, *article_params)))  # fmt: skip
     return {"seen_since": since, "published_since": published_since, "topic": topic, "sites": per_site,
             "topics": per_topic, "matches": matches, "stories": stories}  # fmt: skip
 
