@@ -31,8 +31,9 @@ def one_line(text: str) -> str:
 
 
 class _Once(argparse._StoreAction):
-    """An option that takes one value, refused when given twice (``--format json --format csv``
-    kept the last without a word)."""
+    """``--format``, refused when given twice (``--format json --format csv`` kept the last without
+    a word, and the two name outputs that cannot both be had). Other options keep argparse's rule,
+    the last one wins, that wrappers and cron lines rely on to override a default."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:  # fmt: skip
@@ -44,11 +45,11 @@ class _Once(argparse._StoreAction):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with usage errors as one line (and exit code 2), like every other error, and an
-    option of one value refused when given twice."""
+    """argparse, with usage errors as one line (and exit code 2), like every other error, and
+    ``--format`` refused when given twice."""
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
-        if args and str(args[0]).startswith("-") and kwargs.get("action") in (None, "store"):
+        if "--format" in args and kwargs.get("action") in (None, "store"):
             kwargs["action"] = _Once
         return super().add_argument(*args, **kwargs)
 
