@@ -50,7 +50,7 @@ case "$cmd" in
         # types are checked against the newest dependencies (the oldest ones' annotations differ: the
         # run with .ci/oldest.txt shows the code works on them, not that their stubs agree)
         [ -n "$CONSTRAINTS" ] || "$VENV/bin/mypy"
-        exec "$VENV/bin/python" -m pytest -n 2 "$@" ;;
+        exec "$VENV/bin/python" -m pytest -n 2 --durations=15 "$@" ;;
     bench)
         exec "$VENV/bin/python" bench/run.py "$@" ;;
     *)
