@@ -12,6 +12,8 @@ from lxml import etree, html
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
+from crawler.extraction.htmltext import INLINE_FORMATTING
+
 _CP1252_FALLBACK = "pantau-cp1252-fallback"
 
 
@@ -82,9 +84,8 @@ def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
 # page of half a million elements took 550 MB and 13 s, where a 7.4 MB page of text takes 190 MB
 # and 7 s (docs/reliability.md). Inline formatting is flattened before the generic layer reads it.
 MAX_ELEMENTS = 60_000
-INLINE = frozenset({"b", "i", "u", "em", "strong", "font", "span", "small", "big", "sup", "sub", "a", "abbr", "mark",
-                    "s", "br", "img", "wbr"})  # fmt: skip
-_COUNT_STRUCTURE = "count(//*[not(" + " or ".join(f"self::{tag}" for tag in sorted(INLINE)) + ")])"
+NOT_STRUCTURE = INLINE_FORMATTING | {"br", "img", "wbr"}
+_COUNT_STRUCTURE = "count(//*[not(" + " or ".join(f"self::{tag}" for tag in sorted(NOT_STRUCTURE)) + ")])"
 
 
 def html_tree(text: str) -> Selector:

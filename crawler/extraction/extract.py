@@ -122,16 +122,17 @@ def _published(p: Page, url: str) -> tuple[tuple[ParsedDate, str] | None, str | 
     days, the earlier is the publication (what comes later on a page is an update, a sidebar's or
     a related list's date, or a relative "23 hours ago" read against the fetch). Measured on real
     pages of sites nobody profiled (docs/sites.md, "Dates on pages of other sites")."""
+    given = p.selected("date")
     declared = first_layer(
         ("jsonld", lambda: p.date(p.ld.published)), ("meta", lambda: p.date(p.mt.published)),
-        ("profile", lambda: p.date(p.selected("date"))), ("byline", lambda: p.date(p.byline.text or None)),
+        ("profile", lambda: p.date(given)), ("byline", lambda: p.date(p.byline.text or None)),
         ("label", lambda: _in_zone(labelled_date(p.labels, p.tz), p)),
     )  # fmt: skip
     if declared[0] is not None:
         return declared
-    if (given := p.selected("date")) and any(ch.isdigit() for ch in given):
+    if given and any(ch.isdigit() for ch in given):
         return None, None  # the site's own date element holds an impossible or garbled date: left empty, not guessed
-    shown = _in_zone(generic_date(p.sel, p.labels, p.tz), p)
+    shown = _in_zone(generic_date(p.sel, p.tz), p)
     checked = htmldate_date(p.sel, url, p.fetched, p.tz)
     if shown is not None and (checked is None or checked[0].day >= shown[0].day):
         return shown, "generic"

@@ -14,7 +14,7 @@ from lxml import etree, html
 from parsel import Selector
 
 from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
-from crawler.extraction.htmltext import Labels, element_text, normalize_space, text_after
+from crawler.extraction.htmltext import INLINE_FORMATTING, Labels, element_text, normalize_space, text_after
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -158,17 +158,15 @@ def _date_in_text(scope: Selector, default_tz: timezone | None) -> tuple[ParsedD
     return (parsed, "") if parsed else None
 
 
-def generic_date(sel: Selector, labels: Labels, default_tz: timezone | None = WIB) -> tuple[ParsedDate, str] | None:
+def generic_date(sel: Selector, default_tz: timezone | None = WIB) -> tuple[ParsedDate, str] | None:
     """The publication date from visible page structure, looked for at the headline first: pages
     carry other dates before it (a top bar with today's date, a menu of recent posts) and after
     the article (related posts, comments). Order: a marked date just above the headline (a
-    kicker), a date the page labels as its date, the first date after the headline (not a
-    picture's caption), then marked dates anywhere, then the page's first date. ``labels``: the
-    page's label texts (:func:`~crawler.extraction.htmltext.label_texts`, with ``DATE_LABELS``)."""
+    kicker), the first date after the headline (not a picture's caption), then marked dates
+    anywhere, then the page's first date. A date the page labels as its date
+    (:func:`labelled_date`) is read before this, among the declared layers."""
     if (heading := _headline(sel)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
-            return found
-        if found := labelled_date(labels, default_tz):
             return found
         if found := _nearest_after(heading, default_tz):
             return found
@@ -181,7 +179,6 @@ def generic_date(sel: Selector, labels: Labels, default_tz: timezone | None = WI
 # Above this many elements, inline formatting (thousands of <b> or <font>) is flattened before
 # trafilatura sees the page: its cost grows much faster than the page on such markup.
 MAX_GENERIC_ELEMENTS = 20_000
-_INLINE = ("b", "i", "u", "em", "strong", "font", "span", "small", "big", "sup", "sub", "a", "abbr", "mark", "s")
 
 
 def _bounded_tree(root: etree._Element) -> etree._Element:
@@ -190,7 +187,7 @@ def _bounded_tree(root: etree._Element) -> etree._Element:
     tree = copy.deepcopy(root)
     etree.strip_elements(tree, etree.Comment, with_tail=False)
     if sum(1 for _ in tree.iter()) > MAX_GENERIC_ELEMENTS:
-        etree.strip_tags(tree, *_INLINE)
+        etree.strip_tags(tree, *INLINE_FORMATTING)
         tree = html.fromstring(etree.tostring(tree))  # re-parsed: merged text nodes, as a page would be
     return tree
 

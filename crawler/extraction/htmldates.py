@@ -6,7 +6,7 @@ a byline) give nothing; which order wins was measured on real pages (docs/sites.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from htmldate import find_date
 from parsel import Selector
@@ -22,6 +22,7 @@ def htmldate_date(
     """The page's publication date by htmldate (its tree is copied, never changed), no later than
     the day the page was fetched nor before 1995. A day without a time is a day; a time without
     an offset takes ``tz`` (the zone the page or its site declares)."""
+    latest = (fetched + timedelta(days=1)).date()
     found = find_date(
         sel.root,
         url=url,
@@ -29,17 +30,14 @@ def htmldate_date(
         extensive_search=True,
         outputformat=_FORMAT,
         min_date=EARLIEST.isoformat(),
-        max_date=(fetched + timedelta(days=1)).date().isoformat(),
+        max_date=latest.isoformat(),
     )
     if not found:
         return None
     has_offset = found[-5] in "+-" and found[-4:].isdigit()
     value = datetime.strptime(found, _FORMAT if has_offset else _FORMAT[:-2])
-    has_time = has_offset or value.time() != datetime.min.time()
-    if not has_time:
-        return ParsedDate(datetime.combine(value.date(), datetime.min.time(), tz), False), found[:10]
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    if value.date() < EARLIEST or value.date() > date.fromordinal(fetched.date().toordinal() + 1):
+    if not EARLIEST <= value.date() <= latest:
         return None
-    return ParsedDate(value, True), found
+    if not has_offset and value.time() == datetime.min.time():  # a day, no time of day
+        return ParsedDate(datetime.combine(value.date(), datetime.min.time(), tz), False), found[:10]
+    return ParsedDate(value if value.tzinfo else value.replace(tzinfo=tz), True), found

@@ -17,6 +17,11 @@ BLOCK_TAGS = frozenset(
         "figcaption", "center", "address", "details", "summary",
     }
 )  # fmt: skip
+# Inline formatting: flattened where its number would slow the generic layer, and not counted as
+# structure where a page's elements are bounded.
+INLINE_FORMATTING = frozenset(
+    {"b", "i", "u", "em", "strong", "font", "span", "small", "big", "sup", "sub", "a", "abbr", "mark", "s"}
+)
 _SPACE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BREAK = "\x00"
 
