@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNDUS = ROOT / "tests" / "data" / "fundus-pages"
 BENCHMARK = ROOT / "tests" / "data" / "article-extraction-benchmark"
 POSTLIGHT = ROOT / "tests" / "data" / "postlight-pages"
+POSTLIGHT_FIELDS = ("title", "authors", "date", "body_prefix")  # scored where a page's test checks them
 
 
 def fundus_pages() -> list[tuple[bytes, dict[str, Any]]]:
@@ -65,10 +66,8 @@ def postlight_pages() -> list[tuple[bytes, dict[str, Any]]]:
         if row["kind"] != "article":
             continue
         checked = set(row["annotated"])
-        expected = {"url": row["url"], "title": row["title"] if "title" in checked else None,
-                    "authors": row["authors"] if "authors" in checked else None,
-                    "date": row["date"] if "date" in checked else None, "date_precision": row["date_precision"],
-                    "body_prefix": row["body_prefix"] if "body_prefix" in checked else None}  # fmt: skip
+        expected = {"url": row["url"]}
+        expected |= {field: row[field] if field in checked else None for field in POSTLIGHT_FIELDS}
         found.append(((POSTLIGHT / row["file"]).read_bytes(), expected))
     return found
 
@@ -95,9 +94,12 @@ def postlight_instant(expected: str, found_at: str | None) -> bool | None:
 
 def prefix_score(expected: str, body: str) -> bool:
     """The body opens with the expected words (case, whitespace and punctuation folded)."""
-    words = lambda text: re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold())  # noqa: E731
-    want = words(expected)
-    return bool(want) and words(body)[: len(want)] == want
+    want = _words(expected)
+    return bool(want) and _words(body)[: len(want)] == want
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold())
 
 
 def score_postlight(pages: list[tuple[bytes, dict[str, Any]]]) -> dict[str, dict[str, float | int]]:
@@ -116,9 +118,16 @@ def score_postlight(pages: list[tuple[bytes, dict[str, Any]]]) -> dict[str, dict
                     instant.append(same)
             if exp["body_prefix"]:
                 prefix.append(prefix_score(exp["body_prefix"], got["body"]))
-        result[name] = {"title": _mean(title), "authors_f1": _mean(authors), "date_same_day": _mean(day),
-                        "date_same_instant": _mean(instant), "body_prefix": _mean(prefix), "pages": len(pages),
-                        "date_pages": len(day), "instant_pages": len(instant)}  # fmt: skip
+        result[name] = {
+            "title": _mean(title),
+            "authors_f1": _mean(authors),
+            "date_same_day": _mean(day),
+            "date_same_instant": _mean(instant),
+            "body_prefix": _mean(prefix),
+            "pages": len(pages),
+            "date_pages": len(day),
+            "instant_pages": len(instant),
+        }
     return result
 
 

@@ -35,8 +35,13 @@ class _Once(argparse._StoreAction):
     a word, and the two name outputs that cannot both be had). Other options keep argparse's rule,
     the last one wins, that wrappers and cron lines rely on to override a default."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:  # fmt: skip
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         given: set[str] = namespace.__dict__.setdefault("_options_given", set())
         if self.dest in given:
             parser.error(f"{option_string} is given twice; give it once")

@@ -199,6 +199,11 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for the jobs")
     p.add_argument("--project", default="pantau", help="the Scrapyd project (default pantau)")
     p.add_argument("--status", action="store_true", help="jobs per node instead of scheduling")
-    p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
-                   help="the most a node may take to answer one call in all (default 15)")  # fmt: skip
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="the most a node may take to answer one call in all (default 15)",
+    )
     p.set_defaults(func=cmd_schedule)

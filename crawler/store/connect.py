@@ -155,8 +155,11 @@ class TolerantText:
         except UnicodeDecodeError:
             self.replaced += 1
             if self.replaced == 1:
-                logger.warning("%s holds text that is not valid UTF-8 (written by another tool?); "
-                               "shown with replacement characters", self.path)  # fmt: skip
+                logger.warning(
+                    "%s holds text that is not valid UTF-8 (written by another tool?); "
+                    "shown with replacement characters",
+                    self.path,
+                )
             return data.decode("utf-8", "replace")
 
 

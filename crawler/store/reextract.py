@@ -133,11 +133,11 @@ def _newest(
                     if (url is None or kept == url) and _fetched(record) >= since:
                         newest[kept] = (path, last[1])
                 cut = _cut_short(records, path)
-            if cut and last is not None:
-                read -= 1  # the record cut in half is not a page
-                if newest.get(last[0]) == (path, last[1]):
-                    del newest[last[0]]
             if cut:
+                if last is not None:  # the record cut in half is not a page
+                    read -= 1
+                    if newest.get(last[0]) == (path, last[1]):
+                        del newest[last[0]]
                 damaged.append(DamagedFile(path, read, cut))
         except DAMAGE as exc:
             damaged.append(DamagedFile(path, read, _problem(exc)))

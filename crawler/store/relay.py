@@ -241,15 +241,19 @@ def _published(client: redis.Redis, key: str, read: Callable[[Any], T]) -> dict[
     if kind == "none":
         return {}
     if kind != "hash":
-        raise StorageError(f"redis key {key} is a {kind}, not a hash: not written by Pantau? (delete it; "
-                           "the writer publishes it again)")  # fmt: skip
+        raise StorageError(
+            f"redis key {key} is a {kind}, not a hash: not written by Pantau? "
+            "(delete it; the writer publishes it again)"
+        )
     found = {}
     for field, raw in cast("dict[str, str]", client.hgetall(key)).items():  # decode_responses: text
         try:
             found[field] = read(json.loads(raw))
         except (ValueError, TypeError) as exc:
-            raise StorageError(f"redis key {key} holds what Pantau did not write for {field}: {raw[:60]!r} "
-                               "(delete the key; the writer publishes it again)") from exc  # fmt: skip
+            raise StorageError(
+                f"redis key {key} holds what Pantau did not write for {field}: {raw[:60]!r} "
+                "(delete the key; the writer publishes it again)"
+            ) from exc
     return found
 
 

@@ -6,6 +6,7 @@ run) is set aside in rejects with its raw text, so that one bad record never sto
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -20,11 +21,27 @@ from crawler.store.storage import Database
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RUN_START = {"run": str, "site": str, "base_url": str | None, "host": str | None, "pid": int | None,
-             "started_at": str | None}  # fmt: skip
+RUN_START = {
+    "run": str,
+    "site": str,
+    "base_url": str | None,
+    "host": str | None,
+    "pid": int | None,
+    "started_at": str | None,
+}
 RUN_END = {"run": str, "fields": dict[str, Any], "slowed": bool | None, "validators": dict[str, dict] | None}
-RUN_COUNTS = ("requests", "responses", "new", "updated", "unchanged", "duplicates", "skipped", "not_modified",
-              "dropped", "errors")  # fmt: skip
+RUN_COUNTS = (
+    "requests",
+    "responses",
+    "new",
+    "updated",
+    "unchanged",
+    "duplicates",
+    "skipped",
+    "not_modified",
+    "dropped",
+    "errors",
+)
 RUN_STATUSES = frozenset({"finished", "failed", "interrupted"})
 
 
@@ -80,31 +97,35 @@ def groups(entries: list[tuple[str, dict[str, str]]]) -> list[list[tuple[str, di
     return groups
 
 
-def checked(data: dict[str, Any], spec: dict[str, Any], what: str) -> dict[str, Any]:
-    """``data`` when each field of ``spec`` holds a value of its type (absent: allowed only where
-    None is); :class:`BadRecord` naming the first that does not, or a field ``spec`` lacks."""
+def checked(
+    data: dict[str, Any], spec: dict[str, Any], what: str, optional: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """``data`` when each field of ``spec`` holds a value of its type (a field may be absent where
+    its type admits None, or it is ``optional``); :class:`BadRecord` naming the first that does
+    not, or a field ``spec`` lacks."""
     if unknown := sorted(set(data) - set(spec)):
         raise BadRecord(f"{what}: unknown field(s) {', '.join(unknown)}")
     for name, hint in spec.items():
-        if not _holds(data.get(name), hint):
-            raise BadRecord(f"{what}: {name} must be {_name(hint)}, got {json.dumps(data.get(name))[:80]}")
+        if name not in data:
+            if name in optional or _holds(None, hint):
+                continue
+            raise BadRecord(f"{what}: {name} is missing")
+        if not _holds(data[name], hint):
+            raise BadRecord(f"{what}: {name} must be {_name(hint)}, got {json.dumps(data[name])[:80]}")
     return data
 
 
 def built(cls: type[T], data: Any, what: str) -> T:
     """An instance of the record dataclass ``cls`` (Article, Reject, Seen, Validator) from
-    ``data``, each field checked against the type it declares."""
+    ``data``, each field checked against the type it declares (one with a default may be absent)."""
     if not isinstance(data, dict):
         raise BadRecord(f"{what}: must be a JSON object, got {json.dumps(data)[:80]}")
-    hints = typing.get_type_hints(cls)
-    if unknown := sorted(set(data) - set(hints)):
-        raise BadRecord(f"{what}: unknown field(s) {', '.join(unknown)}")
-    for name, hint in hints.items():
-        if name not in data and not _has_default(cls, name):
-            raise BadRecord(f"{what}: {name} is missing")
-        if name in data and not _holds(data[name], hint):
-            raise BadRecord(f"{what}: {name} must be {_name(hint)}, got {json.dumps(data[name])[:80]}")
-    return cls(**data)
+    defaulted = frozenset(
+        f.name
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    )
+    return cls(**checked(data, typing.get_type_hints(cls), what, defaulted))
 
 
 def run_end_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -115,15 +136,6 @@ def run_end_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if fields.get("status") not in RUN_STATUSES | {None}:
         raise BadRecord(f"run-end: fields.status must be one of {', '.join(sorted(RUN_STATUSES))}")
     return fields
-
-
-def _has_default(cls: type, name: str) -> bool:
-    import dataclasses
-
-    found = {f.name: f for f in dataclasses.fields(cls)}.get(name)
-    return found is not None and (
-        found.default is not dataclasses.MISSING or found.default_factory is not dataclasses.MISSING
-    )
 
 
 def _holds(value: Any, hint: Any) -> bool:
