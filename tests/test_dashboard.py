@@ -1,4 +1,4 @@
-"""Issue 24: the dashboard, looked at in a real browser. ``crawler dashboard`` as typed serves a
+"""The dashboard, looked at in a real browser. ``crawler dashboard`` as typed serves a
 crawl of the bundled site copies (under a name that is not pantau.db); headless Chromium (Debian's
 package, driven by Playwright) loads the page and checks every chart against the SQL truth, a
 filter that changes every chart, the search box, and that no request leaves 127.0.0.1.
@@ -34,7 +34,9 @@ def served(tmp_path_factory):
         pytest.fail("the dashboard test needs Chromium: apt-get install chromium (./run.sh test does it as root)")
     db = tmp_path_factory.mktemp("dash") / "kalimantan-watch.db"
     with ExitStack() as stack:
-        mirrors = {s: stack.enter_context(LocalSite(SITES / s)).url for s in ("suarakalbar", "infopublik", "editorialkaltim")}
+        mirrors = {
+            s: stack.enter_context(LocalSite(SITES / s)).url for s in ("suarakalbar", "infopublik", "editorialkaltim")
+        }
         done = cli_crawl(db, mirrors)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     port = closed_port()
@@ -61,8 +63,9 @@ def browser():
         chromium.close()
 
 
-def load(browser, url: str, shot: str | None = None) -> tuple[dict, list[str], list[str]]:
-    """The page's chart data once every chart is drawn, its console errors, requests off 127.0.0.1."""
+def load(browser, url: str, shot: str | None = None, card: str | None = None) -> tuple[dict, list[str], list[str]]:
+    """The page's chart data once every chart is drawn, its console errors, requests off 127.0.0.1;
+    a screenshot ``shot`` of the whole page, or of one chart's ``card``."""
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
     errors: list[str] = []
     outside: list[str] = []
@@ -72,12 +75,20 @@ def load(browser, url: str, shot: str | None = None) -> tuple[dict, list[str], l
     page.goto(url)
     page.wait_for_selector("body[data-ready='1']", timeout=30_000)
     state = page.evaluate("""() => ({rows: window.pantau.rows, errors: window.pantau.errors,
-        svg: Object.fromEntries([...document.querySelectorAll('.pantau-chart')].map(
-            el => [el.dataset.query, {marks: el.querySelectorAll('svg g[class*="mark-"] path, svg g[class*="mark-"] line').length,
-                                  table: el.querySelector('table') !== null, rendered: el.dataset.rendered === '1'}]))})""")  # fmt: skip
+        svg: Object.fromEntries([...document.querySelectorAll('.pantau-chart')].map(el => [el.dataset.query, {
+            marks: el.querySelectorAll('svg g[class*="mark-"] path, svg g[class*="mark-"] line').length,
+            points: [...el.querySelectorAll('svg g.mark-symbol.role-mark path')].map(p => p.getAttribute('transform')),
+            labels: [...el.querySelectorAll('g.role-axis-label text')].map(t => t.querySelector('tspan')
+                ? [...t.querySelectorAll('tspan')].map(x => x.textContent).join(' ') : t.textContent),
+            table: el.querySelector('table') !== null, rendered: el.dataset.rendered === '1'}])),
+        text: Object.fromEntries([...document.querySelectorAll('.pantau-chart')].map(el => [el.dataset.query,
+            el.textContent]))})""")
     if shot:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        if card:
+            page.locator(f"#card-{card}").screenshot(path=str(ARTIFACTS / shot))
+        else:
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     page.close()
     return state, errors, outside
 
@@ -121,34 +132,123 @@ def test_every_chart_is_drawn_offline_and_says_what_the_archive_says(served, bro
     health = truth(db, "SELECT site, status, new FROM crawl_runs ORDER BY site")
     assert [(r["site"], r["status"], r["new"]) for r in rows["crawl_health_now"]] == health
     assert rows["officials_named"] and all(r["articles"] >= 1 for r in rows["officials_named"])
+    assert drawn_whole(state) and counts_whole(state)
 
 
-def test_a_filter_changes_every_chart(served, browser):
+def drawn_whole(state: dict) -> bool:
+    """No axis label cut short (Vega cuts with an ellipsis), and every official's name written out."""
+    labels = [label for chart in state["svg"].values() for label in chart["labels"]]
+    assert labels and not [label for label in labels if "…" in label]
+    named = state["svg"]["officials_named"]["labels"]
+    for row in state["rows"]["officials_named"]:
+        assert row["official"] in named, (row["official"], named)
+    return True
+
+
+def counts_whole(state: dict) -> bool:
+    """Every numeric tick of every chart is a whole number (the charts count articles)."""
+    numbers = [label for chart in state["svg"].values() for label in chart["labels"] if label.replace(",", "").isdigit()
+               or label.replace(".", "", 1).isdigit()]  # fmt: skip
+    assert numbers and all(label.replace(",", "").isdigit() for label in numbers), numbers
+    assert all(len(c["labels"]) == len(set(c["labels"])) for c in state["svg"].values()), "a tick label repeats"
+    return True
+
+
+def test_the_story_timeline_shows_each_site_at_its_own_publication_time(served, browser):
+    """The BKN story went from editorialkaltim (05:46 WITA) to suarakalbar (06:24 WIB) and
+    infopublik (06:29 WIB): one point per site, at distinct places on a WIB axis, the gap labelled,
+    the site's own zone and Pantau's first sight in the tooltip's fields."""
+    db, url = served
+    state, errors, _ = load(
+        browser, f"{url}&since=2024-11-01&until=2024-11-30", shot="dashboard-story.png", card="story_timeline"
+    )
+    assert errors == [] and state["errors"] == []
+    rows = state["rows"]["story_timeline"]
+    copies = truth(db, "SELECT story_id, site, published_at FROM articles WHERE story_id IN (SELECT story_id FROM "
+                       "articles GROUP BY story_id HAVING COUNT(DISTINCT site) > 1) ORDER BY story_id, site")  # fmt: skip
+    assert sorted((r["story_id"], r["site"]) for r in rows) == [(s, site) for s, site, _ in copies]
+    bkn = {r["site"]: r for r in rows if "BKN" in r["story"]}
+    assert bkn["editorialkaltim"]["published"].endswith("05:46 WITA")
+    assert bkn["suarakalbar"]["published"].endswith("06:24 WIB") and bkn["infopublik"]["published"].endswith(
+        "06:29 WIB"
+    )
+    assert bkn["editorialkaltim"]["at"] < bkn["suarakalbar"]["at"] < bkn["infopublik"]["at"]  # 04:46 WIB first
+    assert {r["gap"] for r in bkn.values()} == {"+1 h 43 min"}
+    assert all(r["first_seen"] for r in rows)
+    points = state["svg"]["story_timeline"]["points"]
+    assert len(points) == len(rows) and len(set(points)) == len(rows)  # a point per copy, none on another
+    assert "+1 h 43 min" in state["text"]["story_timeline"]
+
+
+def test_every_filter_carries_to_every_panel(served, browser):
     db, url = served
     since, until = "2023-01-01", "2025-12-31"
     everything, _, _ = load(browser, f"{url}&since={since}&until={until}")
-    one_site, errors, _ = load(browser, f"{url}&since={since}&until={until}&site=infopublik", shot="dashboard-infopublik.png")
+    one_site, errors, _ = load(
+        browser, f"{url}&since={since}&until={until}&site=infopublik", shot="dashboard-infopublik.png"
+    )
     assert errors == []
     for name in FILTERED_BY_SITE:
         before, after = everything["rows"][name], one_site["rows"][name]
-        assert before != after, f"{name} did not change with the site filter"
+        if name == "story_timeline":  # the stories the site carried, with every site that carried them
+            stories = {r["story_id"] for r in after}
+            assert stories and all({c["site"] for c in after if c["story_id"] == s} > {"infopublik"} for s in stories)
+        elif name != "alert_deliveries":  # nothing waits to be delivered in this archive
+            assert before != after, f"{name} did not change with the site filter"
     assert {r["site"] for r in one_site["rows"]["articles_per_day"]} == {"infopublik"}
+    one_topic, _, _ = load(browser, f"{url}&since={since}&until={until}&topic=pilkada")
+    assert {r["topic"] for r in everything["rows"]["topic_matches_per_day"]} > {"pilkada"}
+    assert {r["topic"] for r in one_topic["rows"]["topic_matches_per_day"]} == {"pilkada"}
+    kalbar, _, _ = load(browser, f"{url}&since={since}&until={until}&province=Kalimantan+Barat")
+    assert {r["province"] for r in kalbar["rows"]["articles_per_place"]} == {"Kalimantan Barat"}
     # the date range too: a range with nothing in it empties the charts of articles
     empty, _, _ = load(browser, f"{url}&since=2001-01-01&until=2001-12-31")
     assert all(empty["rows"][c] == [] for c in ("articles_per_day", "topic_matches_per_day", "articles_per_place"))
 
 
-def test_the_search_box_lands_on_matching_articles(served, browser):
+@pytest.mark.parametrize("bad, says", [
+    ("site=nosuch", "There is no site 'nosuch' in this archive. Its sites: editorialkaltim, infopublik, suarakalbar."),
+    ("topic=%3Cscript%3Ealert(1)%3C/script%3E", "There is no topic '<script>alert(1)</script>' in this archive"),
+    ("province=Jawa+Barat", "Its provinces: Kalimantan Barat, Kalimantan Selatan, Kalimantan Tengah"),
+])  # fmt: skip
+def test_an_unknown_filter_value_is_a_visible_message_listing_the_valid_ones(served, browser, bad, says):
     _, url = served
+    status, html = _get(f"{url}&{bad}")
+    assert status == 400 and "<script>alert" not in html
     page = browser.new_page()
-    page.goto(url)
+    alerts: list[str] = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    page.goto(f"{url}&{bad}")
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    assert says in page.inner_text(".pantau-problem")
+    assert page.locator(".pantau-chart").count() == 0 and alerts == []  # no empty charts pretending to be the answer
+    page.close()
+
+
+def test_a_search_lists_the_matching_articles_within_the_filters(served, browser):
+    db, url = served
+    page = browser.new_page()
+    page.goto(f"{url}&since=2023-01-01&until=2025-12-31")
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    page.select_option("select[name=site]", "infopublik")
     page.fill("#pantau-search input[name=q]", "netralitas")
     page.click("#pantau-search button")
-    page.wait_for_load_state()
-    text = page.inner_text("body")
-    assert "/search" in page.url and "netralitas" in text.lower()
-    assert page.locator("table.rows-and-columns tbody tr").count() >= 3  # rows with their snippets
-    assert "[" in page.locator("table.rows-and-columns tbody").inner_text()  # the term marked in the snippet
+    page.wait_for_selector("#search-results li", timeout=30_000)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    assert "/-/pantau" in page.url and "site=infopublik" in page.url and "q=netralitas" in page.url
+    items = page.locator("#search-results li")
+    expected = truth(db, "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+                         "WHERE articles_fts MATCH 'netralitas' AND a.site = 'infopublik' "
+                         "AND a.published_date BETWEEN '2023-01-01' AND '2025-12-31'")  # fmt: skip
+    assert items.count() == len(expected) >= 2
+    links = [items.nth(i).locator("a").get_attribute("href") for i in range(items.count())]
+    assert sorted(links) == sorted(u for (u,) in expected)  # each title links to the article at its source
+    for i in range(items.count()):
+        where = items.nth(i).locator(".where").inner_text()
+        assert where.startswith("infopublik · 20") and where.endswith(("WIB", "WITA", "WIT"))
+        assert "[" in items.nth(i).locator(".snippet").inner_text()  # the term marked in the snippet
+    query = page.locator("#card-search a.pantau-query").get_attribute("href")
+    assert "/search?q=netralitas" in query and "site=infopublik" in query  # the SQL one click away
     page.close()
 
 
@@ -173,7 +273,11 @@ def test_the_dashboard_reads_a_file_while_a_crawl_writes_it(tmp_path, browser):
             _wait_serving(url)
             state, errors, _ = load(browser, url)
             assert crawl.poll() is None, "the crawl ended before the dashboard read the file: not concurrent"
-            assert errors == [] and state["errors"] == [] and sum(r["articles"] for r in state["rows"]["articles_per_day"]) > 0
+            assert (
+                errors == []
+                and state["errors"] == []
+                and sum(r["articles"] for r in state["rows"]["articles_per_day"]) > 0
+            )
             out, err = crawl.communicate(timeout=180)
         finally:
             dashboard.terminate()
@@ -220,7 +324,9 @@ def test_the_dashboard_serves_a_file_on_a_read_only_filesystem_and_refuses_bad_i
         assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
     mount = tmp_path / "backup"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.fail(f"this test needs a real read-only filesystem: mount -t tmpfs refused ({done.stderr.strip()})")
     port = closed_port()
@@ -254,3 +360,19 @@ def test_the_dashboard_serves_a_file_on_a_read_only_filesystem_and_refuses_bad_i
             proc.terminate()
             proc.wait(timeout=10)
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.parametrize(
+    "days, unit",
+    [(1, "utcyearmonthdate"), (92, "utcyearmonthdate"), (93, "utcyearweek"), (400, "utcyearweek")],
+)
+def test_bars_are_days_over_a_short_range_and_weeks_over_a_long_one(days, unit):
+    from datetime import date, timedelta
+
+    from crawler.web.specs import TimeAxis
+
+    since = date(2024, 1, 1)
+    x = TimeAxis(since, since + timedelta(days=days - 1)).encoding("day")
+    assert x["timeUnit"] == unit
+    start, end = x["scale"]["domain"]
+    assert end - start == days * 86_400_000  # the axis spans the chosen range, not the days that have articles

@@ -10,11 +10,13 @@ from typing import Any
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
-from crawler.web.charts import CHARTS, FILTER_CHOICES, FILTERS
+from crawler.web.charts import CHARTS, FILTER_CHOICES, FILTERS, PROVINCE_CHOICES, SEARCH
 from crawler.web.plugin import pantau_databases
+from crawler.web.specs import TimeAxis
 
 DEFAULT_DAYS = 90  # the range shown first: the 90 days up to the archive's newest article
 EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)  # the days a range may start or end on
+CHOSEN_FROM = {"site": "sites", "topic": "topics", "province": "provinces"}  # a filter and its valid values
 
 
 async def dashboard(datasette: Any, request: Any) -> Response:
@@ -26,11 +28,39 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         raise NotFound(f"{name!r} is not a Pantau database served here")
     db = datasette.get_database(name)
     choices = {key: [row[0] for row in (await db.execute(sql)).rows if row[0]] for key, sql in FILTER_CHOICES.items()}
+    choices["provinces"] = list(PROVINCE_CHOICES)
     filters = _filters(request.args, choices["newest"][0] if choices["newest"] else None)
-    charts = [{"name": c.name, "title": c.title, "note": c.note, "spec": json.dumps(c.spec)} for c in CHARTS]
-    context = {"database": name, "databases": names, "filters": filters, "choices": choices, "charts": charts,
-               "days": DEFAULT_DAYS, "filter_names": FILTERS}  # fmt: skip
-    return Response.html(await datasette.render_template("pantau_dashboard.html", context, request=request))
+    problems = _unknown(filters, choices)
+    axis = TimeAxis(date.fromisoformat(filters["since"]), date.fromisoformat(filters["until"]))
+    charts = [
+        {"name": c.name, "title": c.title, "note": c.note, "spec": json.dumps(c.spec(axis) if c.spec else {})}
+        for c in CHARTS
+    ]
+    context = {
+        "database": name,
+        "databases": names,
+        "filters": filters,
+        "choices": choices,
+        "charts": [] if problems else charts,
+        "problems": problems,
+        "search": {"name": SEARCH.name, "q": (request.args.get("q") or "").strip()},
+        "days": DEFAULT_DAYS,
+        "filter_names": FILTERS,
+    }
+    page = await datasette.render_template("pantau_dashboard.html", context, request=request)
+    return Response.html(page, status=400 if problems else 200)
+
+
+def _unknown(filters: dict[str, str], choices: dict[str, list[str]]) -> list[str]:
+    """A sentence for each filter naming a value the archive does not hold, with the valid ones:
+    the page shows them instead of charts that would all be empty."""
+    problems = []
+    for key, known in CHOSEN_FROM.items():
+        value = filters[key]
+        if value and value not in choices[known]:
+            valid = ", ".join(choices[known]) or "none yet"
+            problems.append(f"There is no {key} {value[:80]!r} in this archive. Its {known}: {valid}.")
+    return problems
 
 
 def _filters(args: Any, newest: str | None) -> dict[str, str]:
@@ -46,6 +76,8 @@ def _filters(args: Any, newest: str | None) -> dict[str, str]:
     values["until"] = until.isoformat()
     since = _day(values["since"], "since") or max(until - timedelta(days=DEFAULT_DAYS), EARLIEST)
     values["since"] = since.isoformat()
+    if since > until:
+        raise BadRequest(f"since ({since}) must not be after until ({until})")
     return values
 
 
