@@ -240,13 +240,19 @@ def test_crawler_check_fails_when_core_fields_are_missing(tmp_path):
     assert cli("check", "nowhere").returncode == 2
 
 
-def test_crawler_check_says_unreachable_and_where_it_fetched(tmp_path):
+def test_crawler_check_of_an_unreachable_site_prints_the_verdict_and_why_alone(tmp_path):
     from tests.conftest import closed_port
 
     started = time.monotonic()
-    nothing = cli("check", "suarakalbar", "--base-url", f"http://127.0.0.1:{closed_port()}", "--sample", "3")
-    assert nothing.returncode == 1 and "verdict: unreachable" in nothing.stdout, nothing.stdout
-    assert "needs attention" not in nothing.stdout and time.monotonic() - started < 40
+    port = closed_port()
+    nothing = cli("check", "suarakalbar", "--base-url", f"http://127.0.0.1:{port}", "--sample", "3")
+    assert nothing.returncode == 1 and nothing.stdout.startswith("suarakalbar: unreachable: none of its "), nothing.stdout
+    assert f"answered (connection-refused 6) at 127.0.0.1:{port}: network, DNS or --base-url?" in nothing.stdout, nothing.stdout
+    assert nothing.stdout.count("\n") == 1 and nothing.stderr == ""  # no 0 % table, no Scrapy ERROR line
+    assert time.monotonic() - started < 40
+
+
+def test_crawler_check_says_where_it_fetched():
     with LocalSite(SITES / "suarakalbar") as site:
         good = cli("check", "suarakalbar", "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
     assert good.returncode == 0, good.stderr[-2000:]

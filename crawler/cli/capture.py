@@ -7,12 +7,16 @@ gzip-compressed) and ``<name>.json``::
 
     {"url": final URL, "fetched_at": ..., "headers": {...}, "reviewed": false,
      "expected": {"title": ..., "published_at": ..., "body": ..., ...}}
+
+A page of the demo or of a served site copy is a reconstruction, not the live site: it is refused
+unless ``--allow-copy``, and then its record says where it came from (``"copy": ...``).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import ipaddress
 import json
 import re
 from datetime import UTC, datetime
@@ -33,6 +37,24 @@ BODY_F1_MIN = 0.95
 MIN_WORDS = 80
 
 
+def copy_origin(fetched_from: str, bundled: Path) -> str | None:
+    """Why a page is a copy and not the live site's, or None. The demo and ``crawler serve-copy``
+    serve the bundled reconstructions on this machine, so a page fetched from a loopback address
+    (or kept by a crawl that fetched it there) is one; so is a file of the bundled copies."""
+    if fetched_from.startswith(("http://", "https://")):
+        host = urlsplit(fetched_from).hostname or ""
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback:
+            return f"fetched from {fetched_from}, a copy served on this machine (the demo or serve-copy)"
+        return None
+    if Path(fetched_from).resolve().is_relative_to(bundled.resolve()):
+        return f"a file of the bundled site copies ({bundled})"
+    return None
+
+
 def capture_name(url: str) -> str:
     """A file name for a capture: the URL's last path segment, and a short hash of the whole URL."""
     parts = [p for p in urlsplit(url).path.split("/") if p]
@@ -46,7 +68,7 @@ class CaptureReviewed(ValueError):
 
 def save_capture(
     directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None, force: bool = False,
-    fetched_at: datetime | None = None,
+    fetched_at: datetime | None = None, copy: str | None = None,
 ) -> Path:
     """Write the page and its draft record; returns the record's path. A reviewed capture of the
     same URL is refused (:class:`CaptureReviewed`) unless ``force``; then its page and reviewed
@@ -67,6 +89,7 @@ def save_capture(
         "fetched_at": (fetched_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds"),
         "headers": headers,
         "reviewed": False,
+        **({"copy": copy} if copy else {}),
         "expected": extracted(body, url, headers.get("Content-Type"), profile),
     }
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from parsel import Selector
 from scrapy import signals
@@ -66,7 +67,7 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
             "DB_PATH": os.path.join(scratch, "none.db"),  # never created: every article counts as new
             "ITEM_PIPELINES": {"crawler.store.pipelines.ValidatePipeline": 100,
                                "crawler.cli.check.CollectPipeline": 900},
-            "EXTRACT_WORKERS": 0, "LOG_LEVEL": "ERROR", "PROGRESS_INTERVAL": 0, "PAGE_ARCHIVE": False,
+            "EXTRACT_WORKERS": 0, "LOG_LEVEL": "CRITICAL", "PROGRESS_INTERVAL": 0, "PAGE_ARCHIVE": False,
             **settings_overrides,
         }  # fmt: skip
         for key, value in overrides.items():
@@ -158,6 +159,10 @@ def _shorten(value: Any, width: int = 60) -> str:
 
 
 def format_report(data: dict[str, Any]) -> str:
+    """The report as text; a site that could not be reached at all is the verdict and why alone
+    (a table of 0 % would say nothing more)."""
+    if not data.get("reachable", True):
+        return f"{data['site']}: {verdict_of(data)}"
     lines = [f"{data['site']}: entry points"]
     lines.append(f"  {'kind':<8} {'status':<18} {'articles':>8}  {'newest':<20} url")
     for e in data["entry_points"]:
@@ -178,7 +183,11 @@ def format_report(data: dict[str, Any]) -> str:
 
 def verdict_of(data: dict[str, Any]) -> str:
     if not data.get("reachable", True):
-        return "unreachable: no page of the site could be fetched (network, DNS or --base-url?)"
+        points = data["entry_points"]
+        statuses = ", ".join(f"{status} {n}" for status, n in Counter(e["status"] for e in points).most_common())
+        hosts = sorted({urlsplit(e.get("fetched") or e["url"]).netloc for e in points})
+        why = f"none of its {len(points)} entry points answered ({statuses}) at {', '.join(hosts)}" if points else ""
+        return f"unreachable: {why or 'no page of the site could be fetched'}: network, DNS or --base-url?"
     return "title, date and body found: OK" if data["ok"] else "title, date or body missing: needs attention"
 
 

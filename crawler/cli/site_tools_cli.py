@@ -107,7 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_capture(args: argparse.Namespace) -> int:
     """Save live pages as test cases with a draft record, or (``--refresh``) show what the current
     code extracts differently from every capture's record."""
-    from crawler.cli.capture import save_capture
+    from crawler.cli.capture import copy_origin, save_capture
     from crawler.sites.registry import check_sites, profile_for_url, profiles
 
     if args.site:
@@ -130,22 +130,27 @@ def cmd_capture(args: argparse.Namespace) -> int:
             return fail(f"{url} is not on a known site; name it with --site")
         try:
             if remote:
-                body, content_type, fetched_at = _kept_or_downloaded(source, url, profile.name, args)
+                body, content_type, fetched_at, fetched_from = _kept_or_downloaded(source, url, profile.name, args)
             else:
-                body, content_type, fetched_at = read_page_file(source), None, None
+                body, content_type, fetched_at, fetched_from = read_page_file(source), None, None, source
+            if (copy := copy_origin(fetched_from, FIXTURE_SITES)) and not args.allow_copy:
+                why = f"{source}: {copy}: a reconstruction, not the live site"
+                return fail(f"{why}; --allow-copy captures it anyway, marked as a copy")
             headers = {"Content-Type": content_type} if content_type else {}
-            path = save_capture(root / profile.name / "captured", url, body, headers, profile, force=args.force,
-                                fetched_at=fetched_at)
+            folder = root / profile.name / "captured"
+            path = save_capture(folder, url, body, headers, profile, args.force, fetched_at, copy)
         except ValueError as exc:  # CaptureReviewed too: a reviewed record is not replaced without --force
             return fail(str(exc))
-        print(f"saved {path} (draft: review the expected record, then set \"reviewed\": true)")
+        marked = " of a copy, marked \"copy\" in the record" if copy else ""
+        print(f"saved {path} (draft{marked}: review the expected record, then set \"reviewed\": true)")
     return EXIT_OK
 
 
-def _kept_or_downloaded(source: str, url: str, site: str,
-                        args: argparse.Namespace) -> tuple[bytes, str | None, datetime | None]:  # fmt: skip
+def _kept_or_downloaded(
+    source: str, url: str, site: str, args: argparse.Namespace
+) -> tuple[bytes, str | None, datetime | None, str]:
     """The page of ``url`` as a crawl of ``site`` kept it (PAGE_ARCHIVE), else ``source``
-    downloaded now; ``--fetch`` downloads."""
+    downloaded now (``--fetch`` downloads); with when and from where it was fetched."""
     from crawler.fetch.page_archive import archive_dir
     from crawler.store.reextract import kept_page
 
@@ -154,8 +159,8 @@ def _kept_or_downloaded(source: str, url: str, site: str,
         if page := kept_page(folder, site, url):
             print(f"{url}: the page kept by the crawl of {page.fetched_at:%Y-%m-%d %H:%M} UTC (--fetch: download it)",
                   file=sys.stderr)  # fmt: skip
-            return page.body, page.content_type, page.fetched_at
-    return (*download(source, args.timeout), None)
+            return page.body, page.content_type, page.fetched_at, page.fetched_from
+    return (*download(source, args.timeout), None, source)
 
 
 def _refresh_captures(root: Path) -> int:
@@ -273,6 +278,11 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--pages", metavar="DIR", help="where crawls keep pages (default: beside --db); a page kept "
                    "there is captured as it was fetched")  # fmt: skip
     p.add_argument("--fetch", action="store_true", help="download the page even when a crawl kept it")
+    p.add_argument(
+        "--allow-copy",
+        action="store_true",
+        help="capture a page of the demo or a served site copy (a reconstruction; the record is marked as a copy)",
+    )
     with_db(p)
     p.set_defaults(func=cmd_capture)
 

@@ -55,6 +55,7 @@ class KeptPage:
     fetched_at: datetime
     body: bytes
     content_type: str | None
+    fetched_from: str = ""  # the address it was fetched from: a mirror's in mirror mode
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def _read(site: str, url: str, path: Path, offset: int) -> KeptPage:
         record = next(iter(ArchiveIterator(f)))
         body = record.content_stream().read()
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-        return KeptPage(site, url, _fetched(record), body, content_type)
+        fetched_from = record.rec_headers.get_header("WARC-Target-URI") or ""
+        return KeptPage(site, url, _fetched(record), body, content_type, fetched_from)
 
 
 def _fetched(record: Any) -> datetime:
