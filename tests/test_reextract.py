@@ -159,13 +159,14 @@ def test_reextract_refuses_a_missing_database_or_archive(tmp_path):
 
 def test_capture_takes_the_page_a_crawl_kept_without_a_request(tmp_path):
     """`crawler capture URL` reads the page from the crawl's kept pages: the site's mirror is closed
-    by then, and the URL is the live site's, which a test never asks (so `--fetch` is not run here)."""
+    by then, and the URL is the live site's, which a test never asks (so `--fetch` is not run here).
+    The crawl fetched it from a served copy, so the capture is allowed as one and marked."""
     db = tmp_path / "p.db"
     with LocalSite(COPY) as site:
         assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
     (url,) = query(db, "SELECT url FROM articles WHERE url LIKE '%singkawang%'")[0]
     captures = tmp_path / "captures"
-    done = cli("capture", url, "--db", str(db), "--dir", str(captures))
+    done = cli("capture", url, "--db", str(db), "--dir", str(captures), "--allow-copy")
     assert done.returncode == 0, done.stderr
     assert "the page kept by the crawl of" in done.stderr
     (saved,) = (captures / "suarakalbar" / "captured").glob("*.html.gz")

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.enrichment.entities import PROVINCES
-from crawler.web import specs
-from crawler.web.specs import Spec, TimeAxis
+from crawler.web.specs import Spec, TimeAxis, bars_per_day, ranked_bars, story_timeline
 
 FILTERS = ("site", "topic", "since", "until", "province")
 
@@ -95,7 +94,7 @@ CHARTS = (
         f"""SELECT a.published_date AS day, a.site, COUNT(*) AS articles FROM articles a
     WHERE {_CHOSEN}
     GROUP BY a.published_date, a.site ORDER BY day""",
-        lambda axis: specs.bars_per_day(axis, "day", "articles", "site"),
+        lambda axis: bars_per_day(axis, "day", "articles", "site"),
         "Articles by publication date, per site.",
     ),
     Chart(
@@ -105,14 +104,14 @@ CHARTS = (
     FROM articles a JOIN article_topics t ON t.article_id = a.id
     WHERE {_CHOSEN} AND (coalesce(:topic, '') = '' OR t.topic = :topic)
     GROUP BY a.published_date, t.topic ORDER BY day""",
-        lambda axis: specs.bars_per_day(axis, "day", "matches", "topic"),
+        lambda axis: bars_per_day(axis, "day", "matches", "topic"),
         "Articles matching each watchlist topic (crawler/enrichment/topics.toml), by publication date.",
     ),
     Chart(
         "story_timeline",
         "Stories carried by more than one site",
         STORY_TIMELINE,
-        lambda axis: specs.story_timeline(),
+        lambda axis: story_timeline(),
         "When each site published each story (the 30 latest stories on more than one site, all their copies when "
         "a site is chosen): one line per story, "
         "a point per site at its own publication time (the axis in WIB, the tooltip in the site's zone and when "
@@ -126,7 +125,7 @@ CHARTS = (
 FROM articles a, json_each(a.places) p
 WHERE {_CHOSEN} AND (coalesce(:province, '') = '' OR json_extract(p.value, '$.province') = :province)
 GROUP BY place, province ORDER BY articles DESC LIMIT 25""",
-        lambda axis: specs.ranked_bars("articles", "place", "province"),
+        lambda axis: ranked_bars("articles", "place", "province"),
         "Places named in articles (Kalimantan regencies and cities, dateline first), ranked. A ranked chart, "
         "not a map: a map needs tiles or boundaries from the network, and the page works offline.",
     ),
@@ -141,7 +140,7 @@ GROUP BY place, province ORDER BY articles DESC LIMIT 25""",
 FROM articles a, json_each(a.officials) o
 WHERE {_CHOSEN} AND EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id)
 GROUP BY o.value ORDER BY articles DESC LIMIT 20""",
-        lambda axis: specs.ranked_bars("articles", "official"),
+        lambda axis: ranked_bars("articles", "official"),
         "Officials named in articles that match a watchlist topic: the name first, the office after.",
     ),
     Chart(
