@@ -1,7 +1,7 @@
 #!/bin/sh
 # Set-up and entry point. Creates .venv/ on first use, installs the project, then runs:
 #   ./run.sh crawl [crawler crawl options]   crawl all sites into data/pantau.db (or $PANTAU_DB)
-#   ./run.sh test  [pytest options]          lint, type check and the whole test suite
+#   ./run.sh test  [pytest options]          lint, type check and the test suite (--all: with the slow tests)
 #   ./run.sh bench [bench/run.py options]    the speed benchmark
 #   ./run.sh <any crawler sub-command>       e.g. ./run.sh demo, ./run.sh search "netralitas ASN"
 set -eu
@@ -50,7 +50,15 @@ case "$cmd" in
         # types are checked against the newest dependencies (the oldest ones' annotations differ: the
         # run with .ci/oldest.txt shows the code works on them, not that their stubs agree)
         [ -n "$CONSTRAINTS" ] || "$VENV/bin/mypy"
-        exec "$VENV/bin/python" -m pytest -n 2 --durations=15 "$@" ;;
+        # the long end-to-end tests (marked slow: real Redis and Scrapyd nodes, filesystems filled,
+        # politeness delays waited out) run with --all, as CI runs them. More workers than cores:
+        # many tests wait on servers and subprocesses rather than compute
+        WORKERS="${PANTAU_TEST_WORKERS:-4}"
+        if [ "${1:-}" = "--all" ]; then
+            shift
+            exec "$VENV/bin/python" -m pytest -n "$WORKERS" --durations=15 "$@"
+        fi
+        exec "$VENV/bin/python" -m pytest -n "$WORKERS" --durations=15 -m "not slow" "$@" ;;
     bench)
         exec "$VENV/bin/python" bench/run.py "$@" ;;
     *)

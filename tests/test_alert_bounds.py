@@ -216,6 +216,7 @@ def test_a_scrapyd_node_that_trickles_its_headers_is_given_up_at_the_timeout(tmp
     assert "no whole answer to listjobs.json within 2 s" in done.stdout and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_a_redis_that_trickles_its_answer_is_given_up_at_the_deadline(tmp_path):
     from tests.receivers import RawTrickler
 

@@ -304,6 +304,7 @@ def test_an_edit_is_resent_only_when_it_touches_the_matched_text(tmp_path):
 # ----------------------------------------------------------------------------- health
 
 
+@pytest.mark.slow
 def test_health_alerts_are_sent_once_until_they_clear(db, tmp_path):
     with Webhook() as hook:
         config = write_config(tmp_path / "c.toml", f"""

@@ -170,6 +170,7 @@ def test_a_read_only_database_is_read_not_called_corrupt(db, tmp_path):
         shared.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_extract_is_bounded_in_size_and_time(tmp_path):
     big = tmp_path / "big.html"
     big.write_bytes(b"<html><body><p>" + b"kata " * (2 * 1024 * 1024) + b"</p></body></html>")

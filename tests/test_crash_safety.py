@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.generated_site import GeneratedSite
 
@@ -62,6 +64,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_sigkill_mid_crawl_then_rerun(tmp_path):
     db = tmp_path / "k.db"
     with GeneratedSite(120, delay=0.05) as site:

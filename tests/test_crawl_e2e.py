@@ -119,6 +119,7 @@ def _add_article(root, site, template_url) -> str:
 
 
 
+@pytest.mark.slow
 def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     db = tmp_path / "cron.db"
     with LocalSite(SITES / "editorialkaltim") as server:

@@ -252,6 +252,7 @@ def test_a_search_lists_the_matching_articles_within_the_filters(served, browser
     page.close()
 
 
+@pytest.mark.slow
 def test_the_dashboard_reads_a_file_while_a_crawl_writes_it(tmp_path, browser):
     from tests.generated_site import GeneratedSite
 

@@ -9,8 +9,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import FAST, ROOT, cli_crawl, query
 from tests.pages_site import PagesSite, article, listing, text, urlset
+
+pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
 
 DAY = "2024-10-14T09:00:00+07:00"
 

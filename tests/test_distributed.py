@@ -29,6 +29,8 @@ from tests.conftest import FAST, ROOT, SITES, cli, cli_crawl, closed_port, query
 from tests.pages_site import PagesSite, article, text, urlset
 from tests.redis_server import RedisServer, writer
 
+pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
+
 THREE = ("suarakalbar", "infopublik", "editorialkaltim")
 
 
@@ -315,7 +317,6 @@ def _deploy(tmp_path: Path, nodes: list[ScrapydNode]) -> subprocess.CompletedPro
                           cwd=project, capture_output=True, text=True, timeout=180)  # fmt: skip
 
 
-@pytest.mark.slow
 def test_two_scrapyd_nodes_crawl_three_sites_and_one_writer_stores_them(redis_server, tmp_path):
     from contextlib import ExitStack
 

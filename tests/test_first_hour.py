@@ -6,6 +6,8 @@ import socket
 import sqlite3
 import time
 
+import pytest
+
 from crawler.cli.localserver import LocalSite
 from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query, scrapy_crawl
 
@@ -54,6 +56,7 @@ def test_scrapy_crawl_exits_non_zero_when_the_site_is_unreachable(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_unresolvable_sites_fail_at_once_with_a_hint(tmp_path):
     started = time.monotonic()
     mirrors = {site: f"http://{site}.pantau-test.invalid" for site in ("editorialkaltim", "infopublik", "suarakalbar")}
@@ -229,6 +232,7 @@ def test_crawler_check_on_a_site_copy_and_on_a_rethemed_one(tmp_path):
         assert f"  {name}: {selector}" in changed.stdout
 
 
+@pytest.mark.slow
 def test_crawler_check_fails_when_core_fields_are_missing(tmp_path):
     from tests.pages_site import PagesSite, listing
 

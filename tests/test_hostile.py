@@ -6,10 +6,13 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from tests.conftest import scrapy_crawl
 from tests.hostile_server import BAD, CP1252, GOOD, HostileSite
 
 
+@pytest.mark.slow
 def test_crawl_survives_a_hostile_server(tmp_path):
     db = tmp_path / "h.db"
     started = time.monotonic()

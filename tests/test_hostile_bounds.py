@@ -191,6 +191,7 @@ def test_a_page_that_stalls_extraction_loses_only_itself(tmp_path):
     assert query(db, "select reason from rejects where kind = 'article'") == [("extraction-timeout",)]
 
 
+@pytest.mark.slow
 def test_markup_known_to_slow_the_generic_layer_is_flattened_first(tmp_path):
     db = tmp_path / "p.db"
     started = time.monotonic()
@@ -203,6 +204,7 @@ def test_markup_known_to_slow_the_generic_layer_is_flattened_first(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["crawler crawl", "scrapy crawl"])
+@pytest.mark.slow
 def test_sigterm_ends_a_crawl_promptly_whatever_a_helper_is_doing(tmp_path, command):
     import signal
     import subprocess

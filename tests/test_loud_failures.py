@@ -7,6 +7,8 @@ import json
 import re
 import sqlite3
 
+import pytest
+
 from crawler.sites.registry import profiles
 from tests.conftest import SITES, cli, cli_crawl, query
 from tests.pages_site import PagesSite, article, listing, text
@@ -47,6 +49,7 @@ def test_coverage_counts_every_article_page_fetched(tmp_path):
     assert coverage["pages"] == 8 and coverage["items"] == 4 and coverage["title"] == 0.5
 
 
+@pytest.mark.slow
 def test_stored_share_far_below_the_usual_warns(tmp_path):
     db = tmp_path / "p.db"
     with _site(6) as site:
@@ -189,6 +192,7 @@ def test_offsets_written_as_gmt_plus_hours_and_words_after_a_date(tmp_path):
 
 
 
+@pytest.mark.slow
 def test_a_field_moving_to_another_extraction_layer_is_a_layout_change(tmp_path):
     from crawler.cli.localserver import LocalSite
     from tests.rethemed import rethemed_copy

@@ -76,6 +76,7 @@ def test_an_output_onto_a_link_writes_through_it_and_leaves_the_link(db, tmp_pat
     assert named.is_symlink() and "netralitas" in target.read_text().lower()
 
 
+@pytest.mark.slow
 def test_an_output_onto_a_fifo_nobody_reads_waits_then_says_so(db, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

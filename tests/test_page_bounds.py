@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import cli, cli_crawl, query
 from tests.pages_site import PagesSite, article, text
 
@@ -97,6 +99,7 @@ def _peak_of(*args: str) -> tuple[subprocess.CompletedProcess[str], float, float
     return done, peak_kb / 1024, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_a_page_of_half_a_million_elements_is_refused_before_it_costs_memory(tmp_path):
     """Memory and time of extraction grow with a page's elements: one of 525,000 elements (7.7 MB)
     took 550 MB and 13 s. Beyond MAX_ELEMENTS it is a `too-complex` reject, decided at once."""

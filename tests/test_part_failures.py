@@ -21,6 +21,8 @@ from tests.conftest import ROOT, cli, cli_crawl, query
 from tests.generated_site import GeneratedSite
 from tests.redis_server import RedisServer, writer
 
+pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
+
 ARTICLES = 600
 
 

@@ -9,6 +9,8 @@ import pytest
 from tests.conftest import cli
 from tests.pages_site import PagesSite, article, listing, text
 
+pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
+
 PATHS = [f"/2024/10/berita-sopan-nomor-{i}/" for i in range(5)]
 
 

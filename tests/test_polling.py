@@ -231,6 +231,7 @@ def test_a_new_article_in_the_feed_is_found_by_the_quick_poll(tmp_path):
     assert "a quick poll; entry points unchanged since the last run (304 or the same body): 0" in poll.stdout
 
 
+@pytest.mark.slow
 def test_a_crawl_killed_mid_poll_leaves_the_schedule_as_it_was(tmp_path):
     db = tmp_path / "p.db"
     with LocalSite(COPY) as site:

@@ -66,6 +66,7 @@ def _file_at_version(path: Path, version: int) -> None:
 
 
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+@pytest.mark.slow
 def test_sqlite_utils_search_works_on_a_file_upgraded_from_every_version(tmp_path, version):
     db = tmp_path / f"v{version}.db"
     _file_at_version(db, version)

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from fastwarc.warc import ArchiveIterator as FastIterator
 from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
@@ -87,6 +88,7 @@ def test_a_fixed_profile_corrects_the_stored_articles_without_a_request(tmp_path
     assert "0 article(s) changed" in again.stdout and query(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 6
 
 
+@pytest.mark.slow
 def test_sigkill_during_reextract_loses_nothing_and_a_second_run_finishes(tmp_path):
     db = tmp_path / "p.db"
     with GeneratedSite(300) as site:
