@@ -47,6 +47,7 @@ case "$cmd" in
             fi
         fi
         "$VENV/bin/ruff" check crawler spiders tests fixtures bench
+        "$VENV/bin/ruff" format --check crawler spiders tests fixtures bench
         # types are checked against the newest dependencies (the oldest ones' annotations differ: the
         # run with .ci/oldest.txt shows the code works on them, not that their stubs agree)
         [ -n "$CONSTRAINTS" ] || "$VENV/bin/mypy"

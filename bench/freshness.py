@@ -62,9 +62,11 @@ SITES = {  # site -> (kind, articles per hour)
     "editorialkaltim": ("sleepy", 0.5),
 }
 SCALED = {  # the settings the schedule depends on, at their defaults (seconds), divided by SCALE
-    "SCHEDULE_MIN_INTERVAL": 180, "SCHEDULE_MAX_INTERVAL": 21600, "FULL_WALK_INTERVAL": 86400,
+    "SCHEDULE_MIN_INTERVAL": 180,
+    "SCHEDULE_MAX_INTERVAL": 21600,
+    "FULL_WALK_INTERVAL": 86400,
     "ROBOTS_CACHE_SECONDS": 86400,
-}  # fmt: skip
+}
 DOWNLOAD_DELAY = 0.5  # not scaled: politeness is in real seconds, as a site's server feels it
 JITTER = 0.5  # DOWNLOAD_DELAY_JITTER: a delay is at least (1 - 0.5) x DOWNLOAD_DELAY
 # what makes real pages heavy beside the article (menus, scripts): not links, so that no walk follows them
@@ -125,17 +127,24 @@ class Mirror:
         if path == "/robots.txt":
             return 200, "text/plain", f"User-agent: *\nSitemap: {host}{p.sitemaps[0]}\n".encode(), {}
         if path == p.sitemaps[0]:
-            xml = (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><sitemap>"
-                   f"<loc>{host}/post-sitemap.xml</loc><lastmod>{_iso(live[0].at if live else 0)}</lastmod></sitemap>"
-                   "</sitemapindex>")  # fmt: skip
+            xml = (
+                f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><sitemap>"
+                f"<loc>{host}/post-sitemap.xml</loc><lastmod>{_iso(live[0].at if live else 0)}</lastmod></sitemap>"
+                "</sitemapindex>"
+            )
             return 200, "application/xml", xml.encode(), {}
         if path == "/post-sitemap.xml":
-            urls = "".join(f"<url><loc>{origin}{s.path()}</loc><lastmod>{_iso(s.at)}</lastmod></url>" for s in live[:300])
+            urls = "".join(
+                f"<url><loc>{origin}{s.path()}</loc><lastmod>{_iso(s.at)}</lastmod></url>" for s in live[:300]
+            )
             xml = f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
             return 200, "application/xml", xml.encode(), {}
         if path in p.feeds:  # a feed, with the validators WordPress sends for feeds
-            items = "".join(f"<item><title>{s.title}</title><link>{origin}{s.path()}</link>"
-                            f"<pubDate>{formatdate(s.at, usegmt=True)}</pubDate></item>" for s in live[:20])  # fmt: skip
+            items = "".join(
+                f"<item><title>{s.title}</title><link>{origin}{s.path()}</link>"
+                f"<pubDate>{formatdate(s.at, usegmt=True)}</pubDate></item>"
+                for s in live[:20]
+            )
             xml = f"<?xml version='1.0'?><rss version='2.0'><channel><title>{p.label}</title>{items}</channel></rss>"
             tag = '"' + hashlib.sha1(xml.encode()).hexdigest()[:16] + '"'
             return 200, "application/rss+xml", xml.encode(), {"ETag": tag, "Last-Modified": newest}
@@ -211,9 +220,26 @@ class Archive:
         scaled = [a for key, value in SCALED.items() for a in ("-s", f"{key}={value / SCALE:g}")]
         bases = [a for site, server in servers.items() for a in ("--base-url", f"{site}={server.url}")]
         history = 14 / SCALE  # SCHEDULE_HISTORY_DAYS
-        return [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(self.folder / "p.db"), *bases, *scaled,
-                "-s", f"SCHEDULE_HISTORY_DAYS={history:g}", "-s", "RETRY_BACKOFF_BASE=0.05", "--notify", "--config",
-                str(self.folder / "pantau.toml"), "--log-level", "ERROR", *self.extra]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "crawl",
+            "--db",
+            str(self.folder / "p.db"),
+            *bases,
+            *scaled,
+            "-s",
+            f"SCHEDULE_HISTORY_DAYS={history:g}",
+            "-s",
+            "RETRY_BACKOFF_BASE=0.05",
+            "--notify",
+            "--config",
+            str(self.folder / "pantau.toml"),
+            "--log-level",
+            "ERROR",
+            *self.extra,
+        ]
 
     def loop(self, servers: dict[str, ServedSite], until: float) -> None:
         (self.folder / "pantau.toml").write_text(
@@ -222,8 +248,9 @@ class Archive:
         cmd, tick = self.command(servers), time.time()
         while tick < until:
             started = time.time()
-            done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                                  env={**os.environ, "PANTAU_SITES": "/nonexistent"})  # fmt: skip
+            done = subprocess.run(
+                cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PANTAU_SITES": "/nonexistent"}
+            )
             self.runs.append((started, time.time() - started, done.returncode))
             if done.returncode not in (0, 1):
                 print(f"{self.name}: crawl exited {done.returncode}: {done.stderr[-500:]}", file=sys.stderr)
@@ -266,8 +293,10 @@ def bench_freshness(minutes: float = 17.0, scale: float = SCALE) -> dict[str, An
     end = start + minutes * 60
     warm = start + 180  # the first crawls (the backlog) happen here; measured: what is published after
     settle = end - HOURLY_S / SCALE  # and before this, so that an hourly crawl came after each story
-    stories = {site: timeline(site, rate, start - BACKLOG_S / SCALE, end, seed=i)
-               for i, (site, (_, rate)) in enumerate(SITES.items())}  # fmt: skip
+    stories = {
+        site: timeline(site, rate, start - BACKLOG_S / SCALE, end, seed=i)
+        for i, (site, (_, rate)) in enumerate(SITES.items())
+    }
     results: dict[str, Any] = {"freshness_scale": SCALE, "freshness_minutes": minutes}
     with tempfile.TemporaryDirectory() as tmp:
         archives = []
@@ -331,8 +360,11 @@ def _figures(a: Archive, stories: dict[str, list[Story]], warm: float, settle: f
         times = sorted(t for t, _, _ in mirror.hits)
         gaps = [b - x for x, b in zip(times, times[1:], strict=False)]
         out[site] = {
-            "kind": SITES[site][0], "per_hour": SITES[site][1], "measured": len(measured),
-            "stored": len(to_store), "alerted": len(to_alert),
+            "kind": SITES[site][0],
+            "per_hour": SITES[site][1],
+            "measured": len(measured),
+            "stored": len(to_store),
+            "alerted": len(to_alert),
             "stored_p50_s": _round(statistics.median(to_store) if to_store else None),
             "stored_p95_s": _round(_percentile(to_store, 0.95)),
             "alert_p50_s": _round(statistics.median(to_alert) if to_alert else None),
@@ -342,7 +374,7 @@ def _figures(a: Archive, stories: dict[str, list[Story]], warm: float, settle: f
             "min_gap_s": round(min(gaps), 4) if gaps else None,
             "floor_s": round(floor, 4),
             "min_gap_ok": not gaps or min(gaps) >= floor * 0.95,
-        }  # fmt: skip
+        }
     out["runs"] = len(a.runs)
     out["run_median_s"] = round(statistics.median(r[1] for r in a.runs), 2) if a.runs else None
     return out
@@ -362,8 +394,11 @@ def _headline(figures: dict[str, Any]) -> dict[str, Any]:
         "freshness_alert_p50_s": None if missing else max(p50),
         "freshness_alert_p95_s": None if missing else max(p95),
         "freshness_hourly_alert_p50_s": max((hourly[s]["alert_p50_s"] or 0) for s in watched),
-        "freshness_bytes_share": round(sum(due[s]["bytes_per_site_day"] for s in SITES)
-                                       / max(1, sum(hourly[s]["bytes_per_site_day"] for s in SITES)), 3),  # fmt: skip
+        "freshness_bytes_share": round(
+            sum(due[s]["bytes_per_site_day"] for s in SITES)
+            / max(1, sum(hourly[s]["bytes_per_site_day"] for s in SITES)),
+            3,
+        ),
         "freshness_min_gap_ok": all(f[s]["min_gap_ok"] for f in (due, hourly) for s in SITES),
     }
 

@@ -54,8 +54,13 @@ def fundus_pages() -> list[tuple[bytes, dict[str, Any]]]:
 
 def benchmark_pages() -> list[tuple[bytes, dict[str, Any]]]:
     truth = json.loads((BENCHMARK / "ground-truth.json").read_text())
-    return [(gzip.decompress((BENCHMARK / "html" / f"{key}.html.gz").read_bytes()), {"url": t["url"], "body": t["articleBody"]})
-            for key, t in sorted(truth.items())]  # fmt: skip
+    return [
+        (
+            gzip.decompress((BENCHMARK / "html" / f"{key}.html.gz").read_bytes()),
+            {"url": t["url"], "body": t["articleBody"]},
+        )
+        for key, t in sorted(truth.items())
+    ]
 
 
 def postlight_pages() -> list[tuple[bytes, dict[str, Any]]]:
@@ -194,20 +199,37 @@ def pantau_record(html: bytes, url: str) -> dict[str, Any]:
         a = extract_article(html, url, None)
     except ExtractionError:
         return {"title": None, "authors": [], "published_at": None, "published_date": None, "body": ""}
-    return {"title": a.title, "authors": a.authors, "published_at": a.published_at,
-            "published_date": a.published_date, "body": a.body}  # fmt: skip
+    return {
+        "title": a.title,
+        "authors": a.authors,
+        "published_at": a.published_at,
+        "published_date": a.published_date,
+        "body": a.body,
+    }
 
 
 def trafilatura_record(html: bytes, url: str) -> dict[str, Any]:
     """trafilatura's own output with its metadata (default mode), nothing hard-coded."""
     import trafilatura
 
-    found = json.loads(trafilatura.extract(html.decode("utf-8", "replace"), output_format="json", with_metadata=True,
-                                           url=url, date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z",
-                                                                            "original_date": True}) or "{}")  # fmt: skip
+    found = json.loads(
+        trafilatura.extract(
+            html.decode("utf-8", "replace"),
+            output_format="json",
+            with_metadata=True,
+            url=url,
+            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True},
+        )
+        or "{}"
+    )
     moment = found.get("date") or None
-    return {"title": found.get("title"), "authors": [a.strip() for a in (found.get("author") or "").split(";")],
-            "published_at": moment, "published_date": moment[:10] if moment else None, "body": found.get("text") or ""}  # fmt: skip
+    return {
+        "title": found.get("title"),
+        "authors": [a.strip() for a in (found.get("author") or "").split(";")],
+        "published_at": moment,
+        "published_date": moment[:10] if moment else None,
+        "body": found.get("text") or "",
+    }
 
 
 def score(pages: list[tuple[bytes, dict[str, Any]]], fundus: bool) -> dict[str, dict[str, float | int]]:
@@ -232,12 +254,22 @@ def score(pages: list[tuple[bytes, dict[str, Any]]], fundus: bool) -> dict[str, 
                 if same_instant is not None:
                     instant.append(same_instant)
         p, r = statistics.fmean(precision), statistics.fmean(recall)
-        fields: dict[str, float | int] = {"body_f1": round(f1(p, r), 3),
-                                          "body_precision": round(p, 3), "body_recall": round(r, 3), "pages": len(pages)}  # fmt: skip
+        fields: dict[str, float | int] = {
+            "body_f1": round(f1(p, r), 3),
+            "body_precision": round(p, 3),
+            "body_recall": round(r, 3),
+            "pages": len(pages),
+        }
         if fundus:
-            fields |= {"title": _mean(title), "date_same_day": _mean(day), "date_same_instant": _mean(instant),
-                       "authors_f1": _mean(authors), "title_pages": len(title), "date_pages": len(day),
-                       "instant_pages": len(instant)}  # fmt: skip
+            fields |= {
+                "title": _mean(title),
+                "date_same_day": _mean(day),
+                "date_same_instant": _mean(instant),
+                "authors_f1": _mean(authors),
+                "title_pages": len(title),
+                "date_pages": len(day),
+                "instant_pages": len(instant),
+            }
         result[name] = fields
     return result
 
@@ -263,9 +295,13 @@ def bench_real_pages() -> dict[str, Any]:
         "real_date_same_instant": fundus["pantau"]["date_same_instant"],
         "real_date_same_day_postlight": postlight["pantau"]["date_same_day"],
         # Pantau's lead over trafilatura on its worst set (negative: trafilatura leads there)
-        "real_date_lead_min": round(min(s["pantau"]["date_same_day"] - s["trafilatura"]["date_same_day"] for s in sets), 3),
+        "real_date_lead_min": round(
+            min(s["pantau"]["date_same_day"] - s["trafilatura"]["date_same_day"] for s in sets), 3
+        ),
         "real_title_lead_min": round(min(s["pantau"]["title"] - s["trafilatura"]["title"] for s in sets), 3),
-        "real_authors_lead_min": round(min(s["pantau"]["authors_f1"] - s["trafilatura"]["authors_f1"] for s in sets), 3),
+        "real_authors_lead_min": round(
+            min(s["pantau"]["authors_f1"] - s["trafilatura"]["authors_f1"] for s in sets), 3
+        ),
     }
 
 

@@ -48,7 +48,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+    )
 
 
 def timed(fn, *args, **kwargs):
@@ -74,8 +76,13 @@ def benchmark_pages() -> list[tuple[bytes, dict]]:
 
     folder = ROOT / "tests" / "data" / "article-extraction-benchmark"
     truth = json.loads((folder / "ground-truth.json").read_text())
-    return [(gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()), {"url": t["url"], "body": t["articleBody"]})
-            for key, t in sorted(truth.items())]  # fmt: skip
+    return [
+        (
+            gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()),
+            {"url": t["url"], "body": t["articleBody"]},
+        )
+        for key, t in sorted(truth.items())
+    ]
 
 
 def trafilatura_record(html: bytes, url: str) -> dict:
@@ -83,15 +90,24 @@ def trafilatura_record(html: bytes, url: str) -> dict:
     author, text. Its own output, nothing hard-coded."""
     import trafilatura
 
-    found = json.loads(trafilatura.extract(html.decode("utf-8", "replace"), output_format="json", with_metadata=True,
-                                           url=url, date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z",
-                                                                            "original_date": True}) or "{}")  # fmt: skip
+    found = json.loads(
+        trafilatura.extract(
+            html.decode("utf-8", "replace"),
+            output_format="json",
+            with_metadata=True,
+            url=url,
+            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True},
+        )
+        or "{}"
+    )
     moment = found.get("date") or None
     return {
-        "title": found.get("title"), "published_date": moment[:10] if moment else None, "published_at": moment,
+        "title": found.get("title"),
+        "published_date": moment[:10] if moment else None,
+        "published_at": moment,
         "authors": [a.strip() for a in (found.get("author") or "").split(";") if a.strip()],
         "body": found.get("text") or "",
-    }  # fmt: skip
+    }
 
 
 def same_moment(expected: str | None, found: str | None) -> bool:
@@ -122,11 +138,24 @@ def _speed(pages: list[tuple[bytes, dict]], total: int, profiled: bool) -> tuple
     profiles = {exp["url"]: profile_for_url(exp["url"]) if profiled else None for _, exp in pages}
     ours_s = traf_s = fast_s = float("inf")
     for _ in range(ROUNDS):
-        ours_s = min(ours_s, timed(lambda: [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in work])[1])
+        ours_s = min(
+            ours_s, timed(lambda: [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in work])[1]
+        )
         for fast in (False, True):
-            took = timed(lambda: [trafilatura.extract(html.decode("utf-8", "replace"), output_format="json",  # noqa: B023
-                                                      with_metadata=True, url=exp["url"], fast=fast)  # noqa: B023
-                                  for html, exp in work])[1]  # fmt: skip
+
+            def trafilatura_all(fast: bool = fast) -> list[str | None]:
+                return [
+                    trafilatura.extract(
+                        html.decode("utf-8", "replace"),
+                        output_format="json",
+                        with_metadata=True,
+                        url=exp["url"],
+                        fast=fast,
+                    )
+                    for html, exp in work
+                ]
+
+            took = timed(trafilatura_all)[1]
             traf_s, fast_s = (traf_s, min(fast_s, took)) if fast else (min(traf_s, took), fast_s)
     return total / ours_s, total / traf_s, total / fast_s
 
@@ -178,7 +207,9 @@ def fixture_date_strings() -> list[str]:
     found = []
     for html, exp in fixture_pages():
         sel = Selector(text=html.decode())
-        found += [t.strip() for t in sel.css(".ray-main-single-metadata span:last-child::text, span.date::text").getall()]
+        found += [
+            t.strip() for t in sel.css(".ray-main-single-metadata span:last-child::text, span.date::text").getall()
+        ]
         byline = " ".join(sel.css(".date-detail ::text, .text-muted::text").getall()).replace("\xa0", " ")
         found += re.findall(r"\w+, \d{1,2} \w+ \d{4} \| \d{1,2}:\d{2} WIB", byline)
         found += re.findall(r"\w+ \(\d{1,2}/\d{1,2}/\d{4}\)", exp["body"])
@@ -200,7 +231,9 @@ def bench_dates(rounds: int) -> dict:
             same += a is None and b is None
             continue
         b_aware = b if b.tzinfo else b.replace(tzinfo=a.value.tzinfo)
-        same += a.value.date() == b_aware.date() and (not a.has_time or a.value.replace(tzinfo=None) == b.replace(tzinfo=None) or a.value == b_aware)
+        same += a.value.date() == b_aware.date() and (
+            not a.has_time or a.value.replace(tzinfo=None) == b.replace(tzinfo=None) or a.value == b_aware
+        )
     return {
         "date_strings": len(strings),
         "date_parses_per_s": round(len(work) / ours_s),
@@ -219,12 +252,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-CRAWL_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=16",
-                  "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0",
-                  "-s", "HTTPCACHE_ENABLED=0", "-s", "SITEMAP_MAX_CHILDREN=50",
-                  # Scrapy samples its memory every 60 s by default: a peak would depend on whether a
-                  # sample fell mid-crawl; once a second, for the crawler and the bare spider alike
-                  "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=1"]  # fmt: skip
+CRAWL_SETTINGS = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "CONCURRENT_REQUESTS=16",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s",
+    "LOG_LEVEL=INFO",
+    "-s",
+    "PROGRESS_INTERVAL=0",
+    "-s",
+    "HTTPCACHE_ENABLED=0",
+    "-s",
+    "SITEMAP_MAX_CHILDREN=50",
+    # Scrapy samples its memory every 60 s by default: a peak would depend on whether a
+    # sample fell mid-crawl; once a second, for the crawler and the bare spider alike
+    "-s",
+    "MEMUSAGE_CHECK_INTERVAL_SECONDS=1",
+]
 
 
 def run_scrapy(args: list[str], cwd: Path = ROOT, polite: bool = False) -> tuple[float, dict]:
@@ -235,14 +284,21 @@ def run_scrapy(args: list[str], cwd: Path = ROOT, polite: bool = False) -> tuple
         env.pop("SCRAPY_SETTINGS_MODULE", None)
     start = time.perf_counter()
     extra = ["-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0"] if polite else CRAWL_SETTINGS
-    proc = subprocess.run([sys.executable, "-m", "scrapy", *args, *extra], cwd=cwd, env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", *args, *extra], cwd=cwd, env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     stats = {}
-    for key in ("downloader/request_count", "response_received_count", "memusage/max", "item_scraped_count",
-                "elapsed_time_seconds", "pantau/helper_peak_rss_mb"):  # fmt: skip
+    for key in (
+        "downloader/request_count",
+        "response_received_count",
+        "memusage/max",
+        "item_scraped_count",
+        "elapsed_time_seconds",
+        "pantau/helper_peak_rss_mb",
+    ):
         m = re.search(rf"'{re.escape(key)}': ([\d.]+)", proc.stderr)
         stats[key] = float(m.group(1)) if m else 0.0
     stats["pages_per_s"] = stats["response_received_count"] / stats["elapsed_time_seconds"]
@@ -267,8 +323,9 @@ def wait_until_serving(url: str, limit: float = 120.0) -> None:
 
 def bench_crawl(articles: int) -> dict:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)],
-                              cwd=ROOT)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
+    )
     base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
     bare_spider = str(ROOT / "bench" / "bare_spider.py")
@@ -280,8 +337,20 @@ def bench_crawl(articles: int) -> dict:
             # the reference: a spider that only yields URLs, on Scrapy's own defaults
             runs["bare"].append(run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp))
             # for comparison: the same spider with Pantau's settings (its middlewares, CONCURRENT_ITEMS...)
-            runs["bare_tuned"].append(run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}", "-s",
-                                                  "ITEM_PIPELINES={}", "-s", f"DB_PATH={tmp / 'unused.db'}"]))  # fmt: skip
+            runs["bare_tuned"].append(
+                run_scrapy(
+                    [
+                        "runspider",
+                        bare_spider,
+                        "-a",
+                        f"base_url={base}",
+                        "-s",
+                        "ITEM_PIPELINES={}",
+                        "-s",
+                        f"DB_PATH={tmp / 'unused.db'}",
+                    ]
+                )
+            )
             db = tmp / f"crawl-{r}.db"  # a first crawl each time
             runs["ours"].append(run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"]))
         (bare_s, bare), (_, bare_tuned), (ours_s, ours) = (
@@ -324,6 +393,7 @@ def bench_crawl(articles: int) -> dict:
 
 # ----------------------------------------------------------------------------- 4. storage
 
+
 def vocabulary(rng: random.Random, size: int = 20_000) -> tuple[list[str], list[float]]:
     """Indonesian-looking words with Zipf frequencies, so bodies differ the way real texts do."""
     syllables = [c + v for c in "bcdgjklmnprstw" for v in "aiueo"] + ["ng", "an", "in", "ar", "er"]
@@ -348,9 +418,20 @@ def synthetic_articles(n: int):
         body = "\n\n".join(" ".join(words[j : j + 50]).capitalize() + "." for j in range(0, 450, 50))
         day = (date(2024, 1, 1) + timedelta(days=i % 366)).isoformat()  # a year of news, ~270 a day
         url = f"https://www.suarakalbar.co.id/{day[:7].replace('-', '/')}/berita-{i}/"
-        a = Article(url=url, site="suarakalbar", title=f"Berita {i} " + " ".join(words[:6]), published_date=day,
-                    published_at=day + "T08:00:00+07:00", authors=["Admin"], body=body, word_count=450,
-                    content_hash=content_hash(body), url_key=url.rstrip("/"), source_url=url, language="id")  # fmt: skip
+        a = Article(
+            url=url,
+            site="suarakalbar",
+            title=f"Berita {i} " + " ".join(words[:6]),
+            published_date=day,
+            published_at=day + "T08:00:00+07:00",
+            authors=["Admin"],
+            body=body,
+            word_count=450,
+            content_hash=content_hash(body),
+            url_key=url.rstrip("/"),
+            source_url=url,
+            language="id",
+        )
         a.simhash = fingerprint(body)  # what storage needs from the enrich stage (timed apart from storage)
         a.sketch = sketch(body)
         yield a
@@ -367,8 +448,10 @@ def fts5_alone(articles: list, batch: int, path: Path) -> float:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("CREATE TABLE a (title TEXT, body TEXT)")
-    conn.execute(f"CREATE VIRTUAL TABLE a_fts USING fts5(title, body, tokenize='{FTS_TOKENIZE}', "
-                 f"prefix='{FTS_PREFIX}', content='a')")
+    conn.execute(
+        f"CREATE VIRTUAL TABLE a_fts USING fts5(title, body, tokenize='{FTS_TOKENIZE}', "
+        f"prefix='{FTS_PREFIX}', content='a')"
+    )
     start = time.perf_counter()
     for i in range(0, len(articles), batch):
         conn.execute("BEGIN")
@@ -427,7 +510,6 @@ def fts_queries(conn) -> dict[str, str]:
     occurs in a body, and a prefix."""
     import re
 
-
     counts: dict[str, int] = {}
     for (body,) in conn.execute("SELECT body FROM articles ORDER BY rowid LIMIT 2000"):
         for word in set(re.findall(r"\w+", body.casefold())):
@@ -439,8 +521,13 @@ def fts_queries(conn) -> dict[str, str]:
     words = re.findall(r"\w+", body.casefold())
     phrase = " ".join(words[10:12])
     prefix = next(w for w in ranked[5:] if len(w) >= 6)[:4]
-    return {"common": common, "rare": rare, "and": f"{common} AND {second}", "phrase": f'"{phrase}"',
-            "prefix": f"{prefix}*"}  # fmt: skip
+    return {
+        "common": common,
+        "rare": rare,
+        "and": f"{common} AND {second}",
+        "phrase": f'"{phrase}"',
+        "prefix": f"{prefix}*",
+    }
 
 
 def fts_latencies(conn, rounds: int = 7) -> list[dict]:
@@ -463,9 +550,17 @@ def fts_latencies(conn, rounds: int = 7) -> list[dict]:
             times.append((time.perf_counter() - t) * 1000)
         assert rows, f"the {kind} query {match!r} found nothing: not a measurement"
         times.sort()
-        result.append({"kind": kind, "articles": articles, "query": match, "hits": hits, "order": rows[0]["order"],
-                       "median_ms": round(statistics.median(times), 2),
-                       "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2)})  # fmt: skip
+        result.append(
+            {
+                "kind": kind,
+                "articles": articles,
+                "query": match,
+                "hits": hits,
+                "order": rows[0]["order"],
+                "median_ms": round(statistics.median(times), 2),
+                "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+            }
+        )
     return result
 
 
@@ -504,9 +599,23 @@ def crawl_sites(ports: dict[str, int], folder: Path) -> tuple[float, int, float]
     folder.mkdir(parents=True)
     for name in ports:
         (folder / f"{name}.toml").write_text(f'domains = ["{name}.example"]\nhome = "https://{name}.example/"\n')
-    args = [a for name, port in ports.items() for a in ("--site", name, "--base-url", f"{name}=http://127.0.0.1:{port}")]
-    cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(folder / "p.db"), *args, "--format", "json",
-           "--log-level", "WARNING", *CRAWL_SETTINGS[:8]]  # fmt: skip
+    args = [
+        a for name, port in ports.items() for a in ("--site", name, "--base-url", f"{name}=http://127.0.0.1:{port}")
+    ]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.cli.main",
+        "crawl",
+        "--db",
+        str(folder / "p.db"),
+        *args,
+        "--format",
+        "json",
+        "--log-level",
+        "WARNING",
+        *CRAWL_SETTINGS[:8],
+    ]
     start = time.perf_counter()
     returncode, out, peak = run_watched(cmd, {**os.environ, "PANTAU_SITES": str(folder)})
     elapsed = time.perf_counter() - start
@@ -517,8 +626,12 @@ def crawl_sites(ports: dict[str, int], folder: Path) -> tuple[float, int, float]
 
 
 def serve_sites(sites: int, articles: int) -> tuple[subprocess.Popen, dict[str, int]]:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.generated_site", "--sites", str(sites), "--articles",
-                             str(articles)], cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.generated_site", "--sites", str(sites), "--articles", str(articles)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return proc, json.loads(proc.stdout.readline())
 
 
@@ -539,11 +652,15 @@ def bench_many_sites(sites: int = 50, per_site: int = 20) -> dict:
             server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
     return {
-        "many_sites": sites, "many_sites_pages": many_pages, "single_site_pages": one_pages,
-        "single_site_pages_per_s": round(one_pages / one_s, 1), "many_sites_pages_per_s": round(many_pages / many_s, 1),
+        "many_sites": sites,
+        "many_sites_pages": many_pages,
+        "single_site_pages": one_pages,
+        "single_site_pages_per_s": round(one_pages / one_s, 1),
+        "many_sites_pages_per_s": round(many_pages / many_s, 1),
         "many_sites_ratio": round((many_pages / many_s) / (one_pages / one_s), 2),
-        "single_site_rss_mb": round(one_rss), "many_sites_rss_mb": round(many_rss),
-    }  # fmt: skip
+        "single_site_rss_mb": round(one_rss),
+        "many_sites_rss_mb": round(many_rss),
+    }
 
 
 # ----------------------------------------------------------------------------- main
@@ -569,7 +686,12 @@ TARGETS = [
     ("fts_median_ms_1m", "<=", 50.0, "FTS top-20 median at 1M, slowest kind (ms)"),
     ("scale_startup_ratio", "<=", 1.5, "crawl start-up 1M / 10k"),
     ("scale_rss_mb_1m", "<=", 300.0, "incremental crawl peak RSS at 1M (MB)"),
-    ("scale_recrawl_request_share_1m_modelled", "<=", 0.05, "unchanged re-crawl requests at 1M (share of a modelled first crawl)"),
+    (
+        "scale_recrawl_request_share_1m_modelled",
+        "<=",
+        0.05,
+        "unchanged re-crawl requests at 1M (share of a modelled first crawl)",
+    ),
     ("scale_store_cost_ratio", "<=", 2.0, "store cost per new article 1M / 10k"),
     ("scale_report_s_1m", "<=", 2.0, "crawler report --since 7d at 1M (s)"),
     ("scale_chart_slowest_s_1m", "<=", 1.0, "dashboard chart query at 1M, slowest (s)"),
@@ -581,8 +703,18 @@ TARGETS = [
     ("freshness_bytes_share", "<=", 1.0, "bytes per site-day vs the hourly full crawl (share)"),
     ("freshness_min_gap_ok", ">=", True, "no two requests to a site closer than its floor"),
 ]
-TABLES = ("field_accuracy", "field_accuracy_real_pages", "fts_queries", "fts_queries_scale", "scale_runs",
-          "scale_charts_1m", "freshness_sites", "real_pages_fundus", "real_pages_benchmark", "real_pages_postlight")
+TABLES = (
+    "field_accuracy",
+    "field_accuracy_real_pages",
+    "fts_queries",
+    "fts_queries_scale",
+    "scale_runs",
+    "scale_charts_1m",
+    "freshness_sites",
+    "real_pages_fundus",
+    "real_pages_benchmark",
+    "real_pages_postlight",
+)
 
 
 def print_results(results: dict, out: str) -> bool:
@@ -596,11 +728,15 @@ def print_results(results: dict, out: str) -> bool:
     print_accuracy(results)
     queries = results.get("fts_queries", []) + results.get("fts_queries_scale", [])
     if queries:
-        print(f"\nFTS top-20 per query kind\n{'kind':<8} {'articles':>10} {'hits':>9} {'order':<10} {'median ms':>10} "
-              f"{'p95 ms':>8}  query")  # fmt: skip
+        print(
+            f"\nFTS top-20 per query kind\n{'kind':<8} {'articles':>10} {'hits':>9} {'order':<10} {'median ms':>10} "
+            f"{'p95 ms':>8}  query"
+        )
         for q in queries:
-            print(f"{q['kind']:<8} {q['articles']:>10} {q['hits']:>9} {q.get('order', ''):<10} {q['median_ms']:>10} "
-                  f"{q['p95_ms']:>8}  {q['query']}")  # fmt: skip
+            print(
+                f"{q['kind']:<8} {q['articles']:>10} {q['hits']:>9} {q.get('order', ''):<10} {q['median_ms']:>10} "
+                f"{q['p95_ms']:>8}  {q['query']}"
+            )
     if "scale_charts_1m" in results:
         print(f"\ndashboard charts at 1M articles (Datasette's JSON, 90 days){'':<4} {'s':>7} {'rows':>6}")
         for name, chart in results["scale_charts_1m"].items():
@@ -614,11 +750,16 @@ def print_results(results: dict, out: str) -> bool:
 
 def print_accuracy(results: dict) -> None:
     """Field accuracy, Pantau beside trafilatura: the fixture pages, and the real pages."""
-    for key, label in (("field_accuracy", "the fixture pages (exact match; body: shingle F1, the benchmark's metric; published_at: same instant)"),
-                       ("field_accuracy_real_pages", "the real benchmark pages (ground truth has the body only)"),
-                       ("real_pages_fundus", "the Fundus pages (91 publishers, 31 countries; body: shingle F1)"),
-                       ("real_pages_benchmark", "the article-extraction-benchmark pages (body: shingle F1)"),
-                       ("real_pages_postlight", "the Postlight pages (70 sites; the fields each page's test checks)")):  # fmt: skip
+    for key, label in (
+        (
+            "field_accuracy",
+            "the fixture pages (exact match; body: shingle F1, the benchmark's metric; published_at: same instant)",
+        ),
+        ("field_accuracy_real_pages", "the real benchmark pages (ground truth has the body only)"),
+        ("real_pages_fundus", "the Fundus pages (91 publishers, 31 countries; body: shingle F1)"),
+        ("real_pages_benchmark", "the article-extraction-benchmark pages (body: shingle F1)"),
+        ("real_pages_postlight", "the Postlight pages (70 sites; the fields each page's test checks)"),
+    ):
         if key in results:
             print(f"\nfield accuracy on {label}")
             acc = results[key]
@@ -643,15 +784,19 @@ def print_targets(results: dict) -> bool:
 
 def print_freshness(sites: dict, scale: float | None) -> None:
     print(f"\nfreshness per site and schedule (seconds at the README's defaults; the clock ran {scale}x)")
-    print(f"{'schedule':<8} {'site':<16} {'kind':<9} {'/h':>4} {'new':>4} {'stored p50':>10} {'p95':>6} "
-          f"{'alert p50':>9} {'p95':>6} {'req/h':>6} {'KB/day':>8} {'min gap':>8}")  # fmt: skip
+    print(
+        f"{'schedule':<8} {'site':<16} {'kind':<9} {'/h':>4} {'new':>4} {'stored p50':>10} {'p95':>6} "
+        f"{'alert p50':>9} {'p95':>6} {'req/h':>6} {'KB/day':>8} {'min gap':>8}"
+    )
     for schedule, figures in sites.items():
         for site, f in figures.items():
             if not isinstance(f, dict):
                 continue
-            print(f"{schedule:<8} {site:<16} {f['kind']:<9} {f['per_hour']:>4} {f['measured']:>4} "
-                  f"{f['stored_p50_s']!s:>10} {f['stored_p95_s']!s:>6} {f['alert_p50_s']!s:>9} {f['alert_p95_s']!s:>6} "
-                  f"{f['requests_per_site_hour']:>6} {f['bytes_per_site_day'] / 1024:>8.0f} {f['min_gap_s']!s:>8}")  # fmt: skip
+            print(
+                f"{schedule:<8} {site:<16} {f['kind']:<9} {f['per_hour']:>4} {f['measured']:>4} "
+                f"{f['stored_p50_s']!s:>10} {f['stored_p95_s']!s:>6} {f['alert_p50_s']!s:>9} {f['alert_p95_s']!s:>6} "
+                f"{f['requests_per_site_hour']:>6} {f['bytes_per_site_day'] / 1024:>8.0f} {f['min_gap_s']!s:>8}"
+            )
         print(f"{schedule:<8} {figures['runs']} runs, median {figures['run_median_s']} s (real) each")
 
 
@@ -673,28 +818,53 @@ def _sections(sizes: dict, quick: bool) -> dict:
         return bench_freshness(6.0 if quick else 17.0)
 
     return {
-        "extraction": lambda: bench_extraction(sizes["pages"]), "dates": lambda: bench_dates(sizes["rounds"]),
-        "real_pages": bench_real_pages, "crawl": lambda: bench_crawl(sizes["articles"]),
+        "extraction": lambda: bench_extraction(sizes["pages"]),
+        "dates": lambda: bench_dates(sizes["rounds"]),
+        "real_pages": bench_real_pages,
+        "crawl": lambda: bench_crawl(sizes["articles"]),
         "storage": lambda: bench_storage(sizes["storage"], searched=sizes["searched"]),
-        "scale": scale, "many_sites": lambda: bench_many_sites(sizes["sites"], 20), "freshness": freshness,
-    }  # fmt: skip
+        "scale": scale,
+        "many_sites": lambda: bench_many_sites(sizes["sites"], 20),
+        "freshness": freshness,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    parser.add_argument("--freshness", action="store_true",
-                        help="only the freshness figures (polling when due vs the hourly crawl), added to the same file")
-    parser.add_argument("--scale", action="store_true",
-                        help="only the growth figures (1M vs 10k articles, 50 sites), added to the same file")
-    parser.add_argument("--section", action="append", choices=SECTIONS, metavar="NAME",
-                        help=f"only this section (repeatable), added to the same file: {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--freshness",
+        action="store_true",
+        help="only the freshness figures (polling when due vs the hourly crawl), added to the same file",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="only the growth figures (1M vs 10k articles, 50 sites), added to the same file",
+    )
+    parser.add_argument(
+        "--section",
+        action="append",
+        choices=SECTIONS,
+        metavar="NAME",
+        help=f"only this section (repeatable), added to the same file: {', '.join(SECTIONS)}",
+    )
     args = parser.parse_args()
-    sizes = dict(pages=200, rounds=20, articles=500, storage=5_000, searched=10_000, large=50_000, small=5_000,
-                 sites=10) if args.quick else \
-        dict(pages=1000, rounds=200, articles=5000, storage=20_000, searched=100_000, large=1_000_000, small=10_000,
-             sites=50)  # fmt: skip
+    sizes = (
+        dict(pages=200, rounds=20, articles=500, storage=5_000, searched=10_000, large=50_000, small=5_000, sites=10)
+        if args.quick
+        else dict(
+            pages=1000,
+            rounds=200,
+            articles=5000,
+            storage=20_000,
+            searched=100_000,
+            large=1_000_000,
+            small=10_000,
+            sites=50,
+        )
+    )
     out = Path(args.out)
     results: dict = {"machine": machine(), "quick": args.quick}
     chosen = args.section or (["freshness"] if args.freshness else ["scale", "many_sites"] if args.scale else DEFAULT)

@@ -29,9 +29,16 @@ from bench import run as bench
 
 SITES = ("suarakalbar", "infopublik", "editorialkaltim")
 MIRROR_LASTMOD = "2024-06-01T00:00:00+00:00"  # what the generated mirror's sitemaps say
-PLACES = [("Pontianak", "Kalimantan Barat"), ("Singkawang", "Kalimantan Barat"), ("Sambas", "Kalimantan Barat"),
-          ("Samarinda", "Kalimantan Timur"), ("Balikpapan", "Kalimantan Timur"), ("Banjarmasin", "Kalimantan Selatan"),
-          ("Palangka Raya", "Kalimantan Tengah"), ("Tarakan", "Kalimantan Utara")]  # fmt: skip
+PLACES = [
+    ("Pontianak", "Kalimantan Barat"),
+    ("Singkawang", "Kalimantan Barat"),
+    ("Sambas", "Kalimantan Barat"),
+    ("Samarinda", "Kalimantan Timur"),
+    ("Balikpapan", "Kalimantan Timur"),
+    ("Banjarmasin", "Kalimantan Selatan"),
+    ("Palangka Raya", "Kalimantan Tengah"),
+    ("Tarakan", "Kalimantan Utara"),
+]
 
 
 def _paragraphs(rng: random.Random, count: int = 20_000) -> list[str]:
@@ -82,8 +89,9 @@ def fill(path: Path, n: int, pool: Pool | None = None) -> int:
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -1000000")
     # indexes are built once at the end (opening the file recreates them: crawler.store.schema_check.repair)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' "
-                                "AND sql IS NOT NULL").fetchall():  # fmt: skip
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' AND sql IS NOT NULL"
+    ).fetchall():
         conn.execute(f"DROP INDEX {name}")
     rng = random.Random(n)
     pool = pool or Pool.of(_paragraphs(rng))
@@ -109,8 +117,11 @@ def fill(path: Path, n: int, pool: Pool | None = None) -> int:
         # paragraphs: stories on several sites, as a press release travels; each names a place, and
         # matched ones an official
         story = previous if i % 10 == 1 else aid
-        chosen = chosen[1:] + [rng.randrange(len(pool.paragraphs))] if i % 10 == 1 else \
-            [rng.randrange(len(pool.paragraphs)) for _ in range(5)]  # fmt: skip
+        chosen = (
+            chosen[1:] + [rng.randrange(len(pool.paragraphs))]
+            if i % 10 == 1
+            else [rng.randrange(len(pool.paragraphs)) for _ in range(5)]
+        )
         body, simhash, sketch = pool.body(chosen)
         title = " ".join(pool.paragraphs[rng.randrange(len(pool.paragraphs))].split()[:8]) + f" {i}"
         place = PLACES[rng.randrange(len(PLACES))]
@@ -120,20 +131,44 @@ def fill(path: Path, n: int, pool: Pool | None = None) -> int:
             "language, content_hash, first_seen_at, last_seen_at, fetched_at, sitemap_lastmod, simhash, story_id, "
             "sketch, authors, tags, places, officials, extracted_by, fetched_url, fetched_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 250, 'id', ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, '{}', ?, ?)",
-            (aid, url, key, site, title, f"{day.isoformat()}T08:00:00+07:00", day.isoformat(), body, aid, seen, seen,
-             seen, MIRROR_LASTMOD, simhash, story, sketch,
-             json.dumps([{"name": place[0], "province": place[1]}]), official, url, key),
-        )  # fmt: skip
+            (
+                aid,
+                url,
+                key,
+                site,
+                title,
+                f"{day.isoformat()}T08:00:00+07:00",
+                day.isoformat(),
+                body,
+                aid,
+                seen,
+                seen,
+                seen,
+                MIRROR_LASTMOD,
+                simhash,
+                story,
+                sketch,
+                json.dumps([{"name": place[0], "province": place[1]}]),
+                official,
+                url,
+                key,
+            ),
+        )
         previous = aid
         if i % 100 in (0, 1):  # 2 % on the watchlist, both articles of a story among them
-            conn.execute("INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES "
-                         "(?, 'netralitas-asn', '[\"asn\", \"netralitas\"]', ?, ?)", (aid, body[:200], seen))  # fmt: skip
+            conn.execute(
+                "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES "
+                "(?, 'netralitas-asn', '[\"asn\", \"netralitas\"]', ?, ?)",
+                (aid, body[:200], seen),
+            )
         if i % 50_000 == 49_999:
             conn.execute("COMMIT")
             conn.execute("BEGIN")
     for listing in ("https://www.suarakalbar.co.id/", "https://www.suarakalbar.co.id/category/kalbar/"):
-        conn.execute("INSERT INTO listings (site, url, complete, resume_url, updated_at) VALUES "
-                     "('suarakalbar', ?, 1, NULL, ?)", (listing, MIRROR_LASTMOD))  # fmt: skip
+        conn.execute(
+            "INSERT INTO listings (site, url, complete, resume_url, updated_at) VALUES ('suarakalbar', ?, 1, NULL, ?)",
+            (listing, MIRROR_LASTMOD),
+        )
     conn.execute("COMMIT")
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
     conn.close()
@@ -152,8 +187,10 @@ def store_cost(path: Path, pool: Pool, count: int = 200) -> float:
     rng = random.Random(count)
     day = (date.today() - timedelta(days=3)).isoformat()
     conn = __import__("sqlite3").connect(path)
-    stored = [body for (body,) in conn.execute("SELECT body FROM articles WHERE published_date = ? LIMIT ?",
-                                               (day, count // 10))]  # fmt: skip
+    stored = [
+        body
+        for (body,) in conn.execute("SELECT body FROM articles WHERE published_date = ? LIMIT ?", (day, count // 10))
+    ]
     conn.close()
     index = {p: i for i, p in enumerate(pool.paragraphs)}
     articles = []
@@ -162,10 +199,24 @@ def store_cost(path: Path, pool: Pool, count: int = 200) -> float:
         chosen = [index[p] for p in copied] if copied else [rng.randrange(len(pool.paragraphs)) for _ in range(5)]
         body, simhash, sketch = pool.body(chosen)
         url = f"https://www.suarakalbar.co.id/2099/01/baru-{i}/"
-        articles.append(Article(url=url, url_key=url, source_url=url, site="suarakalbar", title=f"Berita baru {i}",
-                                published_date=day, published_at=day + "T09:00:00+07:00", authors=["Admin"],
-                                body=body, word_count=250, content_hash=content_hash(body), language="id",
-                                simhash=simhash, sketch=sketch))  # fmt: skip
+        articles.append(
+            Article(
+                url=url,
+                url_key=url,
+                source_url=url,
+                site="suarakalbar",
+                title=f"Berita baru {i}",
+                published_date=day,
+                published_at=day + "T09:00:00+07:00",
+                authors=["Admin"],
+                body=body,
+                word_count=250,
+                content_hash=content_hash(body),
+                language="id",
+                simhash=simhash,
+                sketch=sketch,
+            )
+        )
     db = Database.open(path)
     start = time.perf_counter()
     for i in range(0, count, 50):
@@ -183,8 +234,23 @@ def recrawl(path: Path, mirror_articles: int) -> dict:
     site = GeneratedSite(mirror_articles)  # pages rendered on request: an unchanged crawl fetches none
     threading.Thread(target=site.server.serve_forever, daemon=True).start()
     try:
-        cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(path), "--site", "suarakalbar", "--base-url",
-               f"suarakalbar={site.url}", "--format", "json", "--log-level", "WARNING", *bench.CRAWL_SETTINGS[:8]]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "crawl",
+            "--db",
+            str(path),
+            "--site",
+            "suarakalbar",
+            "--base-url",
+            f"suarakalbar={site.url}",
+            "--format",
+            "json",
+            "--log-level",
+            "WARNING",
+            *bench.CRAWL_SETTINGS[:8],
+        ]
         started = time.time()
         returncode, out, peak = bench.run_watched(cmd)
         wall = time.time() - started
@@ -196,19 +262,25 @@ def recrawl(path: Path, mirror_articles: int) -> dict:
         site.server.shutdown()
         site.server.server_close()
     article_pages = sum(1 for p in site.requests if "/berita-nomor-" in p)
-    return {"startup_s": round(startup, 2), "wall_s": round(wall, 1), "requests": run["requests"],
-            "article_pages": article_pages, "rss_mb": round(peak),
-            # a first crawl fetches every article page and the same entry points
-            # modelled, not measured: a first crawl of the mirror would fetch every article page and the
-            # same entry points (fetching a million pages to measure it would take hours)
-            "request_share_modelled": round(run["requests"] / (mirror_articles + run["requests"]), 4)}  # fmt: skip
+    return {
+        "startup_s": round(startup, 2),
+        "wall_s": round(wall, 1),
+        "requests": run["requests"],
+        "article_pages": article_pages,
+        "rss_mb": round(peak),
+        # a first crawl fetches every article page and the same entry points
+        # modelled, not measured: a first crawl of the mirror would fetch every article page and the
+        # same entry points (fetching a million pages to measure it would take hours)
+        "request_share_modelled": round(run["requests"] / (mirror_articles + run["requests"]), 4),
+    }
 
 
 def command_seconds(path: Path, *args: str) -> tuple[float, int]:
     """Wall time of a ``crawler`` command as typed, and the lines (or bytes) it printed."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args, "--db", str(path)], cwd=bench.ROOT,
-                          capture_output=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", *args, "--db", str(path)], cwd=bench.ROOT, capture_output=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode()[-2000:])
     return time.perf_counter() - start, proc.stdout.count(b"\n")
@@ -226,8 +298,11 @@ def measure(n: int, folder: Path, pool: Pool) -> dict:
     out["fts_queries"] = bench.fts_latencies(conn)
     common = bench.fts_queries(conn)["common"]
     conn.close()
-    for name, args in (("search", ("search", common)), ("report", ("report", "--since", "7d")),
-                       ("export", ("export", "--since", "30d"))):  # fmt: skip
+    for name, args in (
+        ("search", ("search", common)),
+        ("report", ("report", "--since", "7d")),
+        ("export", ("export", "--since", "30d")),
+    ):
         seconds, lines = command_seconds(path, *args)
         out[f"{name}_s"], out[f"{name}_lines"] = round(seconds, 2), lines
     out["charts"] = chart_seconds(path)
@@ -245,9 +320,11 @@ def chart_seconds(path: Path, rounds: int = 3) -> dict[str, dict]:
     from crawler.web.charts import CHARTS
 
     conn = __import__("sqlite3").connect(path)
-    conn.execute("INSERT INTO deliveries (channel, topic, subject, version, kind, status, attempts, last_error, "
-                 "created_at, key) SELECT 'hook', 'netralitas-asn', id, 'v', 'match', 'failed', 5, 'refused', "
-                 "first_seen_at, id FROM articles ORDER BY rowid DESC LIMIT 50")  # fmt: skip
+    conn.execute(
+        "INSERT INTO deliveries (channel, topic, subject, version, kind, status, attempts, last_error, "
+        "created_at, key) SELECT 'hook', 'netralitas-asn', id, 'v', 'match', 'failed', 5, 'refused', "
+        "first_seen_at, id FROM articles ORDER BY rowid DESC LIMIT 50"
+    )
     conn.commit()
     newest = date.fromisoformat(conn.execute("SELECT MAX(published_date) FROM articles").fetchone()[0])
     conn.close()
@@ -259,8 +336,10 @@ def chart_seconds(path: Path, rounds: int = 3) -> dict[str, dict]:
         out = {}
         for chart in CHARTS:
             for topic in ("", "netralitas-asn"):
-                url = (f"/{path.stem}/{chart.name}.json?_shape=array&since={since}&until={until}&site=&province="
-                       f"&topic={topic}")  # fmt: skip
+                url = (
+                    f"/{path.stem}/{chart.name}.json?_shape=array&since={since}&until={until}&site=&province="
+                    f"&topic={topic}"
+                )
                 times, rows = [], []
                 for _ in range(rounds):
                     start = time.perf_counter()
@@ -271,8 +350,10 @@ def chart_seconds(path: Path, rounds: int = 3) -> dict[str, dict]:
                     rows = response.json()
                 if not rows:
                     raise RuntimeError(f"{chart.name} (topic {topic!r}) returned no rows: not a measurement")
-                out[f"{chart.name}{'+topic' if topic else ''}"] = {"s": round(sorted(times)[rounds // 2], 3),
-                                                                    "rows": len(rows)}  # fmt: skip
+                out[f"{chart.name}{'+topic' if topic else ''}"] = {
+                    "s": round(sorted(times)[rounds // 2], 3),
+                    "rows": len(rows),
+                }
         return out
 
     return asyncio.run(run())
@@ -297,10 +378,12 @@ def bench_scale(large: int = 1_000_000, small: int = 10_000) -> dict:
         "scale_recrawl_request_share_1m_modelled": hi["recrawl"]["request_share_modelled"],
         "scale_recrawl_request_share_10k_modelled": lo["recrawl"]["request_share_modelled"],
         "scale_store_cost_ratio": round(hi["store_ms_per_article"] / lo["store_ms_per_article"], 2),
-        "scale_search_s_1m": hi["search_s"], "scale_report_s_1m": hi["report_s"], "scale_export_s_1m": hi["export_s"],
+        "scale_search_s_1m": hi["search_s"],
+        "scale_report_s_1m": hi["report_s"],
+        "scale_export_s_1m": hi["export_s"],
         "fts_queries_scale": lo["fts_queries"] + hi["fts_queries"],
         "fts_median_ms_1m": max(q["median_ms"] for q in hi["fts_queries"]),
         "scale_charts_1m": hi["charts"],
         "scale_chart_slowest_s_1m": max(c["s"] for c in hi["charts"].values()),
         "scale_measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }  # fmt: skip
+    }

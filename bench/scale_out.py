@@ -62,20 +62,28 @@ def bench_writer(n: int) -> dict:
         local.close()
     finally:
         server.shutdown()
-    return {"writer_articles": n, "writer_stored": stored, "writer_articles_per_s": round(n / write_s),
-            "local_store_articles_per_s": round(n / local_s), "spider_send_articles_per_s": round(n / send_s)}  # fmt: skip
+    return {
+        "writer_articles": n,
+        "writer_stored": stored,
+        "writer_articles_per_s": round(n / write_s),
+        "local_store_articles_per_s": round(n / local_s),
+        "spider_send_articles_per_s": round(n / send_s),
+    }
 
 
 def bench_polite(articles: int) -> dict:
     """One site crawled at the default politeness settings (nothing overridden)."""
     port = bench.free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles",
-                               str(articles)], cwd=ROOT)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
+    )
     tmp = Path(tempfile.mkdtemp(prefix="pantau-polite-"))
     try:
         bench.wait_until_serving(f"http://127.0.0.1:{port}/robots.txt")
-        _, stats = bench.run_scrapy(["crawl", "suarakalbar", "-a", f"base_url=http://127.0.0.1:{port}", "-s",
-                                     f"DB_PATH={tmp / 'p.db'}"], polite=True)  # fmt: skip
+        _, stats = bench.run_scrapy(
+            ["crawl", "suarakalbar", "-a", f"base_url=http://127.0.0.1:{port}", "-s", f"DB_PATH={tmp / 'p.db'}"],
+            polite=True,
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -6,10 +6,22 @@ from crawler.sites.profile import SiteProfile, feed, listing, search, sitemap
 
 # static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)
 _STATIC = (
-    "pedoman-media-siber", "kebijakan-privasi", "kebijakan-privasi-2", "tentang-kami", "kontak-kami", "hubungi-kami",
-    "susunan-redaksi", "info-iklan", "tarif-iklan", "syarat-dan-ketentuan", "kode-etik-jurnalistik",
-    "kode-etik-jurnalistik-wartawan", "standar-perlindungan-wartawan", "privacy-policy", "terms-of-service",
-)  # fmt: skip
+    "pedoman-media-siber",
+    "kebijakan-privasi",
+    "kebijakan-privasi-2",
+    "tentang-kami",
+    "kontak-kami",
+    "hubungi-kami",
+    "susunan-redaksi",
+    "info-iklan",
+    "tarif-iklan",
+    "syarat-dan-ketentuan",
+    "kode-etik-jurnalistik",
+    "kode-etik-jurnalistik-wartawan",
+    "standar-perlindungan-wartawan",
+    "privacy-policy",
+    "terms-of-service",
+)
 
 PROFILE = SiteProfile(
     name="editorialkaltim",
@@ -32,12 +44,18 @@ PROFILE = SiteProfile(
     caption=("figcaption.single-caption-text", ".single-caption-text"),
     body=("div.entry-content.entry", ".entry-content"),
     body_drop=(
-        ".post-bottom-meta", ".post-bottom-tags", "#related-posts", "#check-also-box",
-        ".share-buttons", ".stream-item", ".tie-related",
-    ),  # fmt: skip
+        ".post-bottom-meta",
+        ".post-bottom-tags",
+        "#related-posts",
+        "#check-also-box",
+        ".share-buttons",
+        ".stream-item",
+        ".tie-related",
+    ),
     boilerplate=(r"dapatkan\s+update\s+berita.*editorialkaltim.*",),
     entry_points=(  # where discovery starts, typed
-        sitemap("/sitemap_index.xml"), sitemap("/wp-sitemap.xml"),
+        sitemap("/sitemap_index.xml"),
+        sitemap("/wp-sitemap.xml"),
         feed("/feed/"),
         listing("/"),
         search("/?s={query}"),

@@ -29,23 +29,28 @@ PROFILE = SiteProfile(
     # "Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S - 171"
     # and the 2022 form "... | Penulis : MC KOTA PADANG , Redaktur : Tobari"
     byline=(
-        ".date-detail", ".detail-date", ".byline",
+        ".date-detail",
+        ".detail-date",
+        ".byline",
         "(//*[self::p or self::div or self::span][contains(., 'Redaktur')][not(.//p)])[1]",
-    ),  # fmt: skip
+    ),
     category=("(//ol[contains(@class,'breadcrumb')]//a)[last()]/text()",),
     image=(".detail-image img::attr(src)", ".img-detail img::attr(src)"),
     caption=(".detail-image .caption", ".img-detail .caption", "figcaption"),
     body=(
-        ".detail-content", ".content-detail", ".isi-berita",
+        ".detail-content",
+        ".content-detail",
+        ".isi-berita",
         "(//p[contains(., ', InfoPublik')])[1]/..",
-    ),  # fmt: skip
+    ),
     views=(".view-count", "//*[contains(text(), ' Kali')][not(*)]"),
     body_drop=(".berita-terkait", ".info-copy", ".view-count"),
     boilerplate=(r"anda\s+dapat\s+menyiarkan\s+ulang.*", r"\d[\d.]*\s+kali"),
     entry_points=(  # where discovery starts, typed
         sitemap("/sitemap.xml"),
         feed("/rss"),
-        listing("/"), listing("/kategori/nusantara"),
+        listing("/"),
+        listing("/kategori/nusantara"),
         search("/search?q={query}"),
     ),
 )

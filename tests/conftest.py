@@ -43,9 +43,23 @@ def load_expected(path: Path) -> dict:
 def scrapy_crawl(site: str, db: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     """``scrapy crawl SITE`` in the project root, fast settings for a loopback server."""
     cmd = [
-        sys.executable, "-m", "scrapy", "crawl", site, "-s", f"DB_PATH={db}", "-s", "DOWNLOAD_DELAY=0",
-        "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "RETRY_BACKOFF_BASE=0.05", *args,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        site,
+        "-s",
+        f"DB_PATH={db}",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        "RETRY_BACKOFF_BASE=0.05",
+        *args,
+    ]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
@@ -72,15 +86,31 @@ def article_callback(spider_cls, url: str, body: bytes, **settings: object) -> t
 
 def cli(*args: str, timeout: int = 180, env: dict | None = None) -> subprocess.CompletedProcess:
     """``crawler ARGS`` as a user types it, from the project root."""
-    return subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=0")
+FAST = (
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "RETRY_BACKOFF_BASE=0.05",
+    "-s",
+    "RETRY_TIMES=0",
+)
 
 
-def cli_crawl(db: Path, mirrors: dict[str, str], *args: str, timeout: int = 180,
-              env: dict | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+def cli_crawl(
+    db: Path, mirrors: dict[str, str], *args: str, timeout: int = 180, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """``crawler crawl`` of the given sites, each on its mirror, with fast settings for loopback."""
     sites = [a for site, url in mirrors.items() for a in ("--site", site, "--base-url", f"{site}={url}")]
     return cli("crawl", "--db", str(db), *sites, "--log-level", "WARNING", *FAST, *args, timeout=timeout, env=env)

@@ -11,7 +11,65 @@ from http.server import BaseHTTPRequestHandler
 
 from crawler.cli.localserver import ServedSite
 
-WORDS = ["pemerintah", "daerah", "aparatur", "sipil", "negara", "netralitas", "pilkada", "pemilu", "kampanye", "pengawas", "warga", "desa", "kecamatan", "anggaran", "pembangunan", "jalan", "jembatan", "sekolah", "guru", "murid", "pasar", "harga", "beras", "minyak", "listrik", "air", "bersih", "sungai", "banjir", "kebakaran", "hutan", "lahan", "sawit", "karet", "nelayan", "petani", "pelabuhan", "bandara", "rumah", "sakit", "dokter", "bidan", "posyandu", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah", "kepala", "dinas", "sekretaris", "inspektorat", "bawaslu", "komisi", "pemilihan"]
+WORDS = [
+    "pemerintah",
+    "daerah",
+    "aparatur",
+    "sipil",
+    "negara",
+    "netralitas",
+    "pilkada",
+    "pemilu",
+    "kampanye",
+    "pengawas",
+    "warga",
+    "desa",
+    "kecamatan",
+    "anggaran",
+    "pembangunan",
+    "jalan",
+    "jembatan",
+    "sekolah",
+    "guru",
+    "murid",
+    "pasar",
+    "harga",
+    "beras",
+    "minyak",
+    "listrik",
+    "air",
+    "bersih",
+    "sungai",
+    "banjir",
+    "kebakaran",
+    "hutan",
+    "lahan",
+    "sawit",
+    "karet",
+    "nelayan",
+    "petani",
+    "pelabuhan",
+    "bandara",
+    "rumah",
+    "sakit",
+    "dokter",
+    "bidan",
+    "posyandu",
+    "polisi",
+    "tentara",
+    "jaksa",
+    "hakim",
+    "bupati",
+    "camat",
+    "lurah",
+    "kepala",
+    "dinas",
+    "sekretaris",
+    "inspektorat",
+    "bawaslu",
+    "komisi",
+    "pemilihan",
+]
 PER_PAGE = 50
 
 
@@ -22,7 +80,8 @@ def article_path(i: int) -> str:
 def article_html(i: int, host: str, paragraphs: int = 10, origin: str = "https://www.suarakalbar.co.id") -> str:
     rng = random.Random(i)
     body = "".join(
-        f"<p>{' '.join(rng.choice(WORDS) for _ in range(rng.randint(25, 45))).capitalize()}.</p>" for _ in range(paragraphs)
+        f"<p>{' '.join(rng.choice(WORDS) for _ in range(rng.randint(25, 45))).capitalize()}.</p>"
+        for _ in range(paragraphs)
     )
     title = f"Berita Nomor {i} " + " ".join(rng.choice(WORDS) for _ in range(5)).title()
     day = i % 28 + 1
@@ -37,7 +96,7 @@ def article_html(i: int, host: str, paragraphs: int = 10, origin: str = "https:/
         f"<p>IKUTI BERITA LAINNYA DI GOOGLE NEWS</p><div class='ray-content-tags'><a href='{host}/tag/a/'>A</a></div></div>"
         f"<aside>{''.join(f'<a href={host}{article_path(j)}>Terkait {j}</a>' for j in range(max(0, i - 3), i))}</aside>"
         "</body></html>"
-    )  # fmt: skip
+    )
 
 
 class GeneratedSite(ServedSite):
@@ -77,18 +136,33 @@ class GeneratedSite(ServedSite):
         if path == "/sitemap_index.xml":
             chunks = range(0, n, 1000)
             items = "".join(f"<sitemap><loc>{host}/post-sitemap{k // 1000 + 1}.xml</loc></sitemap>" for k in chunks)
-            return 200, f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{items}</sitemapindex>", "application/xml"
+            return (
+                200,
+                f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{items}</sitemapindex>",
+                "application/xml",
+            )
         if path.startswith("/post-sitemap"):
             k = int(path.removeprefix("/post-sitemap").removesuffix(".xml")) - 1
             urls = "".join(
                 f"<url><loc>{host}{article_path(i)}</loc><lastmod>2024-06-01T00:00:00+00:00</lastmod></url>"
                 for i in range(k * 1000, min(n, (k + 1) * 1000))
             )
-            return 200, f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>", "application/xml"
+            return (
+                200,
+                f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>",
+                "application/xml",
+            )
         if path in ("/", "/category/kalbar/") or path.startswith("/category/kalbar/page/"):
             page = int(path.rstrip("/").rsplit("/", 1)[-1]) if "/page/" in path else 1
-            links = "".join(f"<a href='{host}{article_path(i)}'>B{i}</a>" for i in range((page - 1) * PER_PAGE, min(n, page * PER_PAGE)))
-            nxt = f"<a class='next page-numbers' href='{host}/category/kalbar/page/{page + 1}/'>next</a>" if page * PER_PAGE < n else ""
+            links = "".join(
+                f"<a href='{host}{article_path(i)}'>B{i}</a>"
+                for i in range((page - 1) * PER_PAGE, min(n, page * PER_PAGE))
+            )
+            nxt = (
+                f"<a class='next page-numbers' href='{host}/category/kalbar/page/{page + 1}/'>next</a>"
+                if page * PER_PAGE < n
+                else ""
+            )
             return 200, f"<html><body class='archive category'>{links}{nxt}</body></html>", "text/html; charset=utf-8"
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[2].startswith("berita-nomor-"):
@@ -108,7 +182,9 @@ def serve_many(sites: int, articles: int) -> None:
     for k in range(sites):
         site = GeneratedSite(articles)
         host = site.url
-        site.rendered = {(i, host): article_html(i, host, origin=f"https://site{k:02d}.example") for i in range(articles)}
+        site.rendered = {
+            (i, host): article_html(i, host, origin=f"https://site{k:02d}.example") for i in range(articles)
+        }
         site.thread.start()
         servers[f"site{k:02d}"] = site.server.server_address[1]
     print(json.dumps(servers), flush=True)

@@ -9,8 +9,52 @@ from pathlib import Path
 
 from crawler.cli.localserver import ServedSite
 
-FIXTURE = (Path(__file__).resolve().parent.parent / "fixtures" / "suarakalbar" / "article-001-bare.html").read_text("utf-8")
-WORDS = ["netralitas", "aparatur", "pegawai", "kampanye", "pengawas", "kecamatan", "desa", "warga", "anggaran", "jalan", "sekolah", "pasar", "harga", "beras", "banjir", "sungai", "pelabuhan", "kapal", "nelayan", "petani", "sawit", "karet", "hutan", "kebun", "listrik", "air", "bersih", "posyandu", "guru", "murid", "rumah", "sakit", "dokter", "bidan", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah"]
+FIXTURE = (Path(__file__).resolve().parent.parent / "fixtures" / "suarakalbar" / "article-001-bare.html").read_text(
+    "utf-8"
+)
+WORDS = [
+    "netralitas",
+    "aparatur",
+    "pegawai",
+    "kampanye",
+    "pengawas",
+    "kecamatan",
+    "desa",
+    "warga",
+    "anggaran",
+    "jalan",
+    "sekolah",
+    "pasar",
+    "harga",
+    "beras",
+    "banjir",
+    "sungai",
+    "pelabuhan",
+    "kapal",
+    "nelayan",
+    "petani",
+    "sawit",
+    "karet",
+    "hutan",
+    "kebun",
+    "listrik",
+    "air",
+    "bersih",
+    "posyandu",
+    "guru",
+    "murid",
+    "rumah",
+    "sakit",
+    "dokter",
+    "bidan",
+    "polisi",
+    "tentara",
+    "jaksa",
+    "hakim",
+    "bupati",
+    "camat",
+    "lurah",
+]
 
 
 def paragraphs(seed: str, n: int = 12) -> str:
@@ -26,10 +70,12 @@ PARAS = paragraphs("default")
 
 def page(title: str, date: str = "29 November 2023, 13:05", extra_head: str = "", body: str | None = None) -> str:
     body = body or paragraphs(title)
-    return (f"<!DOCTYPE html><html lang='id'><head><title>{title} - Suara Kalbar</title>{extra_head}</head>"
-            f"<body class='single single-post'><h1 class='ray-main-single-title'>{title}</h1>"
-            f"<div class='ray-main-single-metadata'><span>Oleh <a>Admin</a></span><span>{date}</span></div>"
-            f"<div class='ray-main-single-content'>{body}</div></body></html>")  # fmt: skip
+    return (
+        f"<!DOCTYPE html><html lang='id'><head><title>{title} - Suara Kalbar</title>{extra_head}</head>"
+        f"<body class='single single-post'><h1 class='ray-main-single-title'>{title}</h1>"
+        f"<div class='ray-main-single-metadata'><span>Oleh <a>Admin</a></span><span>{date}</span></div>"
+        f"<div class='ray-main-single-content'>{body}</div></body></html>"
+    )
 
 
 A = "/2024/01/"
@@ -40,25 +86,50 @@ GOOD = {
     A + "garbled-date/": page("Berita Dengan Tanggal Rusak Di Metadata", date="Rabu (29/112023)"),
     A + "future-date/": page("Berita Dengan Tanggal Masa Depan", date="1 Januari 2099, 10:00"),
     A + "impossible-date/": page("Berita Dengan Tanggal Mustahil Februari", date="31/02/2024"),
-    A + "bad-jsonld/": page("Berita Dengan JSON-LD Rusak", extra_head='<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'),
+    A + "bad-jsonld/": page(
+        "Berita Dengan JSON-LD Rusak",
+        extra_head='<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>',
+    ),
     A + "malformed/": page("Berita Dengan HTML Rusak").replace("</p>", "", 5).replace("</div>", "<div><span><b>", 2),
     A + "truncated/": page("Berita Yang Terpotong Di Tengah")[:1400],
     A + "retry-429/": page("Berita Setelah Terlalu Banyak Permintaan"),
 }
 CP1252 = {
-    A + "cp1252-declared/": ("text/html; charset=windows-1252", page("Kafe \u201cNetral\u201d di Pontianak", body=paragraphs("cp1") + "<p>Caf\u00e9 \u2013 \u201ckutipan\u201d.</p>")),
-    A + "cp1252-undeclared/": ("text/html", page("Kafe Tanpa Deklarasi Charset Pontianak", body=paragraphs("cp2") + "<p>Caf\u00e9 \u2013 \u201ckutipan\u201d.</p>")),
+    A + "cp1252-declared/": (
+        "text/html; charset=windows-1252",
+        page(
+            "Kafe \u201cNetral\u201d di Pontianak",
+            body=paragraphs("cp1") + "<p>Caf\u00e9 \u2013 \u201ckutipan\u201d.</p>",
+        ),
+    ),
+    A + "cp1252-undeclared/": (
+        "text/html",
+        page(
+            "Kafe Tanpa Deklarasi Charset Pontianak",
+            body=paragraphs("cp2") + "<p>Caf\u00e9 \u2013 \u201ckutipan\u201d.</p>",
+        ),
+    ),
 }
 BAD = {
-    A + "empty/": "empty", A + "pdf-as-html/": "not-html", A + "no-title/": "no-title", A + "huge/": "too-large",
-    A + "redirect-loop/": "redirect-loop", A + "redirect-offsite/": "offsite", A + "gone-404/": "http-404",
-    A + "gone-410/": "http-410", A + "error-500/": "http-500", A + "unavailable-503/": "http-503",
-    A + "reset/": "connection-lost", A + "silent/": "timeout",
-}  # fmt: skip
+    A + "empty/": "empty",
+    A + "pdf-as-html/": "not-html",
+    A + "no-title/": "no-title",
+    A + "huge/": "too-large",
+    A + "redirect-loop/": "redirect-loop",
+    A + "redirect-offsite/": "offsite",
+    A + "gone-404/": "http-404",
+    A + "gone-410/": "http-410",
+    A + "error-500/": "http-500",
+    A + "unavailable-503/": "http-503",
+    A + "reset/": "connection-lost",
+    A + "silent/": "timeout",
+}
 ALL = list(GOOD) + list(CP1252) + list(BAD)
-BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-        b'<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol3;</loc></url></urlset>')  # fmt: skip
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol3;</loc></url></urlset>'
+)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,7 +138,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         return
 
-    def send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", headers: dict | None = None) -> None:
+    def send(
+        self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8", headers: dict | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -81,10 +154,18 @@ class Handler(BaseHTTPRequestHandler):
         self.hits[path] = self.hits.get(path, 0) + 1
         host = f"http://{self.headers['Host']}"
         if path == "/robots.txt":
-            return self.send(200, f"User-agent: *\nAllow: /\nSitemap: {host}/sitemap_index.xml\n".encode(), "text/plain")
+            return self.send(
+                200, f"User-agent: *\nAllow: /\nSitemap: {host}/sitemap_index.xml\n".encode(), "text/plain"
+            )
         if path == "/sitemap_index.xml":
-            items = "".join(f"<sitemap><loc>{host}/{n}</loc></sitemap>" for n in ("not-xml.xml", "post.xml.gz", "bomb.xml"))
-            return self.send(200, f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</sitemapindex>'.encode(), "application/xml")
+            items = "".join(
+                f"<sitemap><loc>{host}/{n}</loc></sitemap>" for n in ("not-xml.xml", "post.xml.gz", "bomb.xml")
+            )
+            return self.send(
+                200,
+                f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</sitemapindex>'.encode(),
+                "application/xml",
+            )
         if path == "/not-xml.xml":
             return self.send(200, b"<html><body>Maaf, halaman tidak ditemukan</body></html>", "application/xml")
         if path == "/bomb.xml":

@@ -14,7 +14,65 @@ from http.server import BaseHTTPRequestHandler
 
 from crawler.cli.localserver import ServedSite
 
-WORDS = ["pemerintah", "daerah", "aparatur", "sipil", "negara", "netralitas", "pilkada", "pemilu", "kampanye", "pengawas", "warga", "desa", "kecamatan", "anggaran", "pembangunan", "jalan", "jembatan", "sekolah", "guru", "murid", "pasar", "harga", "beras", "minyak", "listrik", "air", "bersih", "sungai", "banjir", "kebakaran", "hutan", "lahan", "sawit", "karet", "nelayan", "petani", "pelabuhan", "bandara", "rumah", "sakit", "dokter", "bidan", "posyandu", "polisi", "tentara", "jaksa", "hakim", "bupati", "camat", "lurah", "kepala", "dinas", "sekretaris", "inspektorat", "bawaslu", "komisi", "pemilihan"]
+WORDS = [
+    "pemerintah",
+    "daerah",
+    "aparatur",
+    "sipil",
+    "negara",
+    "netralitas",
+    "pilkada",
+    "pemilu",
+    "kampanye",
+    "pengawas",
+    "warga",
+    "desa",
+    "kecamatan",
+    "anggaran",
+    "pembangunan",
+    "jalan",
+    "jembatan",
+    "sekolah",
+    "guru",
+    "murid",
+    "pasar",
+    "harga",
+    "beras",
+    "minyak",
+    "listrik",
+    "air",
+    "bersih",
+    "sungai",
+    "banjir",
+    "kebakaran",
+    "hutan",
+    "lahan",
+    "sawit",
+    "karet",
+    "nelayan",
+    "petani",
+    "pelabuhan",
+    "bandara",
+    "rumah",
+    "sakit",
+    "dokter",
+    "bidan",
+    "posyandu",
+    "polisi",
+    "tentara",
+    "jaksa",
+    "hakim",
+    "bupati",
+    "camat",
+    "lurah",
+    "kepala",
+    "dinas",
+    "sekretaris",
+    "inspektorat",
+    "bawaslu",
+    "komisi",
+    "pemilihan",
+]
 
 
 def text(seed: str, paragraphs: int = 8, words: int = 30) -> list[str]:
@@ -44,7 +102,9 @@ def listing(links: list[str], next_href: str | None = None) -> str:
 
 
 def urlset(entries: list[tuple[str, str | None]]) -> tuple[int, str, bytes]:
-    urls = "".join(f"<url><loc>{loc}</loc>" + (f"<lastmod>{lm}</lastmod>" if lm else "") + "</url>" for loc, lm in entries)
+    urls = "".join(
+        f"<url><loc>{loc}</loc>" + (f"<lastmod>{lm}</lastmod>" if lm else "") + "</url>" for loc, lm in entries
+    )
     xml = f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
     return 200, "application/xml", xml.encode()
 

@@ -33,8 +33,9 @@ class Mailbox:
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
     def url(self, **params: str) -> str:
-        query = "&".join(f"{k}={v}" for k, v in {"from": "pantau@example.org", "to": "redaksi@example.org",
-                                                   **params}.items())  # fmt: skip
+        query = "&".join(
+            f"{k}={v}" for k, v in {"from": "pantau@example.org", "to": "redaksi@example.org", **params}.items()
+        )
         return f"mailto://127.0.0.1:{self.port}?{query}"
 
     def __enter__(self) -> Mailbox:

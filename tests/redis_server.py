@@ -42,8 +42,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        self.server = _Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port),
-                                                                          "bind": "127.0.0.1"})  # fmt: skip
+        self.server = _Redis(str(self.folder / "redis.rdb"), serverconfig={"port": str(self.port), "bind": "127.0.0.1"})
         return self
 
     def stop(self) -> None:

@@ -26,7 +26,9 @@ HOSTILE = "\x1b[2J\x1b[31mMERAH\x07\x00\x08\x1b]0;judul\x07"
 def archive(tmp_path_factory):
     db = tmp_path_factory.mktemp("bounds") / "pantau.db"
     with ExitStack() as stack:
-        mirrors = {s: stack.enter_context(LocalSite(SITES / s)).url for s in ("suarakalbar", "infopublik", "editorialkaltim")}
+        mirrors = {
+            s: stack.enter_context(LocalSite(SITES / s)).url for s in ("suarakalbar", "infopublik", "editorialkaltim")
+        }
         done = cli_crawl(db, mirrors)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     conn = sqlite3.connect(db)
@@ -101,8 +103,10 @@ def _statuses(db) -> dict[str, int]:
 def test_a_hanging_webhook_is_bounded_by_the_time_limit_and_nothing_stays_sending(db, tmp_path):
     with HangingWebhook(30) as hook:
         config = tmp_path / "pantau.toml"
-        config.write_text(f'[channels.hook]\nurl = "{hook.url.replace("http://", "json://")}/x"\n'
-                          f'topics = ["{TOPIC}"]\n[notify]\ntime_limit = "3s"\n')  # fmt: skip
+        config.write_text(
+            f'[channels.hook]\nurl = "{hook.url.replace("http://", "json://")}/x"\n'
+            f'topics = ["{TOPIC}"]\n[notify]\ntime_limit = "3s"\n'
+        )
         started = time.monotonic()
         done = cli("notify", "--db", str(db), "--config", str(config), "--backfill")
         took = time.monotonic() - started
@@ -112,7 +116,12 @@ def test_a_hanging_webhook_is_bounded_by_the_time_limit_and_nothing_stays_sendin
     statuses = _statuses(db)
     assert "sending" not in statuses and statuses.get("retry", 0) >= 3, statuses
     # those never tried are due at once, their attempt not counted
-    assert query(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'retry' AND attempts = 0 AND next_attempt_at IS NULL")[0][0] >= 2
+    assert (
+        query(
+            db, "SELECT COUNT(*) FROM deliveries WHERE status = 'retry' AND attempts = 0 AND next_attempt_at IS NULL"
+        )[0][0]
+        >= 2
+    )
 
 
 def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tmp_path):
@@ -122,8 +131,10 @@ def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tm
 
     with Trickler() as peer:
         config = tmp_path / "pantau.toml"
-        config.write_text(f'[channels.hook]\nurl = "{peer.url.replace("http://", "json://")}/x"\n'
-                          f'topics = ["{TOPIC}"]\n[notify]\ntime_limit = "4s"\n')  # fmt: skip
+        config.write_text(
+            f'[channels.hook]\nurl = "{peer.url.replace("http://", "json://")}/x"\n'
+            f'topics = ["{TOPIC}"]\n[notify]\ntime_limit = "4s"\n'
+        )
         started = time.monotonic()
         done = cli("notify", "--db", str(db), "--config", str(config), "--backfill", timeout=120)
         took = time.monotonic() - started
@@ -138,10 +149,26 @@ def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tm
 def test_notify_stopped_by_sigterm_leaves_nothing_sending(db, tmp_path):
     with HangingWebhook(30) as hook:
         config = tmp_path / "pantau.toml"
-        config.write_text(f'[channels.hook]\nurl = "{hook.url.replace("http://", "json://")}/x"\ntopics = ["{TOPIC}"]\n')
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config",
-                                 str(config), "--backfill"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)  # fmt: skip
+        config.write_text(
+            f'[channels.hook]\nurl = "{hook.url.replace("http://", "json://")}/x"\ntopics = ["{TOPIC}"]\n'
+        )
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli.main",
+                "notify",
+                "--db",
+                str(db),
+                "--config",
+                str(config),
+                "--backfill",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while hook.posts < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -164,9 +191,17 @@ def test_secrets_stay_secret_at_debug_log_level(tmp_path):
             f'[channels.inline]\nurl = "{base}/hook/Inl1neTok3nPath?+Authorization=Bearer%20HeaderTok3n99"\n'
             f'topics = ["{TOPIC}"]\n'
             f'[channels.letters]\nurl = "{base}/onlyLettersPathKey"\ntopics = ["{TOPIC}"]\n'
-        )  # fmt: skip
-        done = cli_crawl(tmp_path / "pantau.db", {"suarakalbar": site.url}, "--notify", "--config", str(config),
-                         "--log-level", "DEBUG", env={"HOOKTOK": "EnvT0kenSecret42"})  # fmt: skip
+        )
+        done = cli_crawl(
+            tmp_path / "pantau.db",
+            {"suarakalbar": site.url},
+            "--notify",
+            "--config",
+            str(config),
+            "--log-level",
+            "DEBUG",
+            env={"HOOKTOK": "EnvT0kenSecret42"},
+        )
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     paths = {path for path, _, _ in hook.posts}
     # the secrets were used (the receiver saw them) ...
@@ -189,12 +224,15 @@ def test_the_secret_parts_of_a_channel_url_are_known_by_its_structure_not_their_
     assert "lettersonly" not in masked(mail, url_secrets(mail))
 
 
-@pytest.mark.parametrize("line, says", [
-    ("max_attempts = 2.9", "max_attempts must be a whole number, got 2.9"),
-    ("max_attempts = true", "max_attempts must be a whole number, got True"),
-    ("error_share = true", "error_share must be a number, got True"),
-    ("retry_after = 5", 'retry_after must be a span of time in quotes, such as "5m" or "24h", got 5'),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line, says",
+    [
+        ("max_attempts = 2.9", "max_attempts must be a whole number, got 2.9"),
+        ("max_attempts = true", "max_attempts must be a whole number, got True"),
+        ("error_share = true", "error_share must be a number, got True"),
+        ("retry_after = 5", 'retry_after must be a span of time in quotes, such as "5m" or "24h", got 5'),
+    ],
+)
 def test_pantau_toml_numbers_are_type_checked(tmp_path, line, says):
     config = tmp_path / "pantau.toml"
     config.write_text(f'[channels.hook]\nurl = "json://127.0.0.1:9/x"\n[notify]\n{line}\n')

@@ -33,8 +33,12 @@ def text_of(mail) -> str:
 
 
 def matches(db, topic: str = TOPIC) -> list[str]:
-    return sorted(u for (u,) in query(db, "SELECT a.url FROM article_topics t JOIN articles a ON a.id = t.article_id "
-                                          "WHERE t.topic = ?", topic))  # fmt: skip
+    return sorted(
+        u
+        for (u,) in query(
+            db, "SELECT a.url FROM article_topics t JOIN articles a ON a.id = t.article_id WHERE t.topic = ?", topic
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,11 @@ def archive(tmp_path_factory):
     """A database of the three bundled sites, crawled once over HTTP (copied for each test)."""
     root = tmp_path_factory.mktemp("archive")
     db = root / "pantau.db"
-    with LocalSite(SITES / "suarakalbar") as s, LocalSite(SITES / "infopublik") as i, \
-            LocalSite(SITES / "editorialkaltim") as e:  # fmt: skip
+    with (
+        LocalSite(SITES / "suarakalbar") as s,
+        LocalSite(SITES / "infopublik") as i,
+        LocalSite(SITES / "editorialkaltim") as e,
+    ):
         done = cli_crawl(db, {"suarakalbar": s.url, "infopublik": i.url, "editorialkaltim": e.url})
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     conn = sqlite3.connect(db)
@@ -71,21 +78,36 @@ def _add_article(copy, slug: str, title: str) -> str:
     url = f"https://www.suarakalbar.co.id/2024/11/{slug}/"
     page = copy / "2024" / "11" / slug / "index.html"
     page.parent.mkdir(parents=True)
-    paragraphs = [f"Sambas (Suara Kalbar)- {title}. Bupati mengingatkan seluruh aparatur sipil negara (ASN) "
-                  "menjaga netralitas menjelang pemungutan suara Pilkada.", *text(slug, 6)]  # fmt: skip
+    paragraphs = [
+        f"Sambas (Suara Kalbar)- {title}. Bupati mengingatkan seluruh aparatur sipil negara (ASN) "
+        "menjaga netralitas menjelang pemungutan suara Pilkada.",
+        *text(slug, 6),
+    ]
     page.write_text(article(title, "2024-11-24T08:00:00+07:00", paragraphs, canonical=url), encoding="utf-8")
     sitemap = copy / "post-sitemap.xml"
     entry = f"<url><loc>{url}</loc><lastmod>2024-11-24T08:00:00+07:00</lastmod></url>"
-    sitemap.write_text(sitemap.read_text().replace("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">",
-                       "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">" + entry), encoding="utf-8")  # fmt: skip
+    sitemap.write_text(
+        sitemap.read_text().replace(
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + entry,
+        ),
+        encoding="utf-8",
+    )
     return url
 
 
 def test_crawl_notify_sends_each_new_match_once_by_mail_webhook_and_feed(tmp_path):
     copies = {site: shutil.copytree(SITES / site, tmp_path / site) for site in ("suarakalbar", "infopublik")}
     db, feed = tmp_path / "p.db", tmp_path / "public" / "netralitas-asn.atom"
-    with Mailbox() as mail, Webhook() as hook, LocalSite(copies["suarakalbar"]) as s, LocalSite(copies["infopublik"]) as i:
-        config = write_config(tmp_path / "pantau.toml", f"""
+    with (
+        Mailbox() as mail,
+        Webhook() as hook,
+        LocalSite(copies["suarakalbar"]) as s,
+        LocalSite(copies["infopublik"]) as i,
+    ):
+        config = write_config(
+            tmp_path / "pantau.toml",
+            f"""
 [channels.redaksi]
 url = "{mail.url()}"
 topics = ["{TOPIC}"]
@@ -98,7 +120,8 @@ topics = ["{TOPIC}"]
 [channels.publik]
 feed = "{feed}"
 topics = ["{TOPIC}"]
-""")
+""",
+        )
         mirrors = {"suarakalbar": s.url, "infopublik": i.url}
         first = cli_crawl(db, mirrors, "--notify", "--config", str(config))
         assert first.returncode == 0, first.stdout + first.stderr[-3000:]
@@ -120,8 +143,11 @@ topics = ["{TOPIC}"]
         again = cli_crawl(db, mirrors, "--notify", "--config", str(config))
         assert again.returncode == 0 and len(mail.messages) == 1 and len(hook.posts) == len(watched)
         # a new matching article: exactly one new message per channel, about it
-        new_url = _add_article(copies["suarakalbar"], "bupati-sambas-minta-asn-netral-saat-pilkada",
-                               "Bupati Sambas Minta ASN Netral saat Pilkada")  # fmt: skip
+        new_url = _add_article(
+            copies["suarakalbar"],
+            "bupati-sambas-minta-asn-netral-saat-pilkada",
+            "Bupati Sambas Minta ASN Netral saat Pilkada",
+        )
         third = cli_crawl(db, mirrors, "--notify", "--config", str(config))
         assert third.returncode == 0, third.stdout + third.stderr[-3000:]
     assert len(mail.messages) == 2 and new_url in text_of(mail.messages[1])
@@ -134,7 +160,9 @@ topics = ["{TOPIC}"]
 def test_message_carries_what_a_reader_acts_on(db, tmp_path):
     """Title, site, time with its zone, place, officials, marked snippet, link, other sites."""
     with Webhook() as hook:
-        config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n')
+        config = write_config(
+            tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n'
+        )
         done = notify(db, config)
     assert done.returncode == 0, done.stderr
     by_url = {body["message"].split("Tautan: ")[1].split("\n")[0]: body for _, _, body in hook.posts}
@@ -153,8 +181,9 @@ def test_message_carries_what_a_reader_acts_on(db, tmp_path):
 
 def test_english_messages(db, tmp_path):
     with Webhook() as hook:
-        config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\nlang = "en"\n'
-                                                   f'topics = ["{TOPIC}"]\n')  # fmt: skip
+        config = write_config(
+            tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\nlang = "en"\ntopics = ["{TOPIC}"]\n'
+        )
         assert notify(db, config).returncode == 0
     assert hook.posts and all(b["title"].startswith("[Pantau] New article") for _, _, b in hook.posts)
     assert all("Published: " in b["message"] and "Link: " in b["message"] for _, _, b in hook.posts)
@@ -188,9 +217,17 @@ def test_killed_between_send_and_record_resends_at_most_once_with_the_same_key(d
             os.kill(proc[0].pid, signal.SIGKILL)
 
     with Webhook(on_post=crash) as hook:
-        config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n')
-        proc.append(subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config",
-                                      str(config)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE))  # fmt: skip
+        config = write_config(
+            tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n'
+        )
+        proc.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config", str(config)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        )
         proc[0].wait(timeout=60)
         assert proc[0].returncode == -signal.SIGKILL and len(hook.posts) == 1
         rerun = notify(db, config)
@@ -206,9 +243,15 @@ def test_killed_between_send_and_record_resends_at_most_once_with_the_same_key(d
 def test_overlapping_runs_deliver_each_match_once(db, tmp_path):
     with Webhook() as hook:
         config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\n')
-        runs = [subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config",
-                                  str(config)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                for _ in range(3)]  # fmt: skip
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "crawler.cli.main", "notify", "--db", str(db), "--config", str(config)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(3)
+        ]
         for run in runs:
             run.wait(timeout=120)
     assert [r.returncode for r in runs] == [0, 0, 0]
@@ -222,7 +265,9 @@ def test_unreachable_channel_fails_loudly_retries_then_gives_up_while_others_sen
     port = closed_port()
     secret = "s3cr3t-token-xyz"
     with Webhook() as hook:
-        config = write_config(tmp_path / "c.toml", f"""
+        config = write_config(
+            tmp_path / "c.toml",
+            f"""
 [notify]
 max_attempts = 2
 retry_after = "0s"
@@ -234,7 +279,8 @@ topics = ["{TOPIC}"]
 [channels.live]
 url = "{hook.apprise_url()}"
 topics = ["{TOPIC}"]
-""")
+""",
+        )
         env = {"HOOK_SECRET": secret}
         first = notify(db, config, env=env)
         assert first.returncode == 1
@@ -257,12 +303,17 @@ def test_a_first_run_does_not_flood_with_the_archive(db, tmp_path):
     fresh = matches(db)[0]
     conn = sqlite3.connect(db)
     conn.execute("UPDATE articles SET first_seen_at = '2024-01-01T00:00:00+00:00' WHERE url != ?", (fresh,))
-    conn.execute("UPDATE article_topics SET matched_at = '2024-01-01T00:00:00+00:00' WHERE article_id IN "
-                 "(SELECT id FROM articles WHERE url != ?)", (fresh,))  # fmt: skip
+    conn.execute(
+        "UPDATE article_topics SET matched_at = '2024-01-01T00:00:00+00:00' WHERE article_id IN "
+        "(SELECT id FROM articles WHERE url != ?)",
+        (fresh,),
+    )
     conn.commit()
     conn.close()
     with Webhook() as hook:
-        config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n')
+        config = write_config(
+            tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n'
+        )
         assert notify(db, config).returncode == 0
         assert [fresh in b["message"] for _, _, b in hook.posts] == [True]
         assert notify(db, config, "--backfill").returncode == 0
@@ -270,19 +321,25 @@ def test_a_first_run_does_not_flood_with_the_archive(db, tmp_path):
 
 
 def test_an_edit_is_resent_only_when_it_touches_the_matched_text(tmp_path):
-    lead = ("Sintang (Suara Kalbar)- Sekda Sintang meminta aparatur sipil negara menjaga netralitas menjelang "
-            "Pilkada serentak dan tidak mengunggah dukungan kepada pasangan calon di media sosial.")  # fmt: skip
+    lead = (
+        "Sintang (Suara Kalbar)- Sekda Sintang meminta aparatur sipil negara menjaga netralitas menjelang "
+        "Pilkada serentak dan tidak mengunggah dukungan kepada pasangan calon di media sosial."
+    )
     rest = text("edit", 6)
     url = "/2024/11/sekda-sintang-minta-asn-netral/"
     version = {"paragraphs": [lead, *rest]}
-    site = PagesSite({
-        "/robots.txt": (200, "text/plain", b"User-agent: *\n"),
-        url: lambda: article("Sekda Sintang Minta ASN Netral", "2024-11-20T09:00:00+07:00", version["paragraphs"]),
-    })  # fmt: skip
+    site = PagesSite(
+        {
+            "/robots.txt": (200, "text/plain", b"User-agent: *\n"),
+            url: lambda: article("Sekda Sintang Minta ASN Netral", "2024-11-20T09:00:00+07:00", version["paragraphs"]),
+        }
+    )
     site.pages["/sitemap_index.xml"] = urlset([(site.url + url, None)])
     db = tmp_path / "p.db"
     with site, Webhook() as hook:
-        config = write_config(tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n')
+        config = write_config(
+            tmp_path / "c.toml", f'[channels.h]\nurl = "{hook.apprise_url()}"\ntopics = ["{TOPIC}"]\n'
+        )
 
         def crawl_and_notify() -> None:
             done = cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--notify", "--config", str(config))
@@ -298,7 +355,9 @@ def test_an_edit_is_resent_only_when_it_touches_the_matched_text(tmp_path):
     assert len(hook.posts) == 2
     update = hook.posts[1][2]
     assert update["title"].startswith("[Pantau] Pembaruan") and "(teks yang cocok berubah)" in update["message"]
-    assert "pj bupati" in update["message"].split("Topik: ")[1] and update["pantau_key"] != hook.posts[0][2]["pantau_key"]
+    assert (
+        "pj bupati" in update["message"].split("Topik: ")[1] and update["pantau_key"] != hook.posts[0][2]["pantau_key"]
+    )
 
 
 # ----------------------------------------------------------------------------- health
@@ -307,7 +366,9 @@ def test_an_edit_is_resent_only_when_it_touches_the_matched_text(tmp_path):
 @pytest.mark.slow
 def test_health_alerts_are_sent_once_until_they_clear(db, tmp_path):
     with Webhook() as hook:
-        config = write_config(tmp_path / "c.toml", f"""
+        config = write_config(
+            tmp_path / "c.toml",
+            f"""
 [notify]
 silent_after = "48h"
 
@@ -317,7 +378,8 @@ silent_after = "1h"
 [channels.ops]
 url = "{hook.apprise_url()}"
 topics = ["health"]
-""")
+""",
+        )
         failed = cli_crawl(db, {"suarakalbar": f"http://127.0.0.1:{closed_port()}"})
         assert failed.returncode == 1
         conn = sqlite3.connect(db)
@@ -348,7 +410,9 @@ def test_a_feed_channel_writes_exactly_the_topics_it_names_health_included(db, t
     failed = cli_crawl(db, {"suarakalbar": f"http://127.0.0.1:{closed_port()}"})
     assert failed.returncode == 1
     health, asn = tmp_path / "health.atom", tmp_path / "asn.atom"
-    config = write_config(tmp_path / "c.toml", f"""
+    config = write_config(
+        tmp_path / "c.toml",
+        f"""
 [channels.ops]
 feed = "{health}"
 topics = ["health"]
@@ -356,7 +420,8 @@ topics = ["health"]
 [channels.publik]
 feed = "{asn}"
 topics = ["{TOPIC}"]
-""")
+""",
+    )
     assert notify(db, config).returncode == 0
     problems, watched = feedparser.parse(health), feedparser.parse(asn)
     assert not problems.bozo and not watched.bozo
@@ -384,14 +449,20 @@ def test_feed_command_writes_a_valid_atom_feed_of_the_topic(db, tmp_path):
     assert cli("feed", "--topic", "no-such-topic", "--db", str(db)).returncode == 2
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('[channels.x]\nurl = "json://${NOT_SET_ANYWHERE}@127.0.0.1/x"\n', "environment variable NOT_SET_ANYWHERE is not set"),
-    ('[channels.x]\nurl = "json://127.0.0.1/x"\nmode = "weekly"\n', "mode must be 'instant' or 'digest'"),
-    ('[channels.x]\nurl = "json://127.0.0.1/x"\ntopics = ["no-such-topic"]\n', "unknown topic(s) no-such-topic"),
-    ('[channels.x]\nurl = "json://127.0.0.1/x"\nfeed = "a.atom"\n', "either url"),
-    ('[channels.x]\nurl = "nosuchservice://a/b"\n', "not a URL Apprise can send to"),
-    ("[channels.x\n", "not valid TOML"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[channels.x]\nurl = "json://${NOT_SET_ANYWHERE}@127.0.0.1/x"\n',
+            "environment variable NOT_SET_ANYWHERE is not set",
+        ),
+        ('[channels.x]\nurl = "json://127.0.0.1/x"\nmode = "weekly"\n', "mode must be 'instant' or 'digest'"),
+        ('[channels.x]\nurl = "json://127.0.0.1/x"\ntopics = ["no-such-topic"]\n', "unknown topic(s) no-such-topic"),
+        ('[channels.x]\nurl = "json://127.0.0.1/x"\nfeed = "a.atom"\n', "either url"),
+        ('[channels.x]\nurl = "nosuchservice://a/b"\n', "not a URL Apprise can send to"),
+        ("[channels.x\n", "not valid TOML"),
+    ],
+)
 def test_configuration_errors_are_clear(db, tmp_path, body, message):
     config = write_config(tmp_path / "c.toml", body)
     done = notify(db, config)

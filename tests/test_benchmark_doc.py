@@ -19,8 +19,10 @@ _ROW = re.compile(r"^\| [^|]*\(`(?P<key>\w+)`\) \| (?P<value>[^|]+) \| (?P<targe
 
 
 def table_rows() -> list[dict[str, str]]:
-    return [m.groupdict() | {"value": m["value"].strip(), "target": m["target"].strip(), "status": m["status"].strip()}
-            for m in _ROW.finditer(DOC.read_text(encoding="utf-8"))]  # fmt: skip
+    return [
+        m.groupdict() | {"value": m["value"].strip(), "target": m["target"].strip(), "status": m["status"].strip()}
+        for m in _ROW.finditer(DOC.read_text(encoding="utf-8"))
+    ]
 
 
 def test_every_target_is_in_the_table() -> None:

@@ -90,7 +90,7 @@ def test_a_page_of_a_served_copy_or_the_demo_is_refused_unless_allowed_and_then_
     assert from_file.returncode == 2 and "a file of the bundled site copies" in from_file.stderr
     assert list(tmp_path.glob("*/captured/*")) == []  # nothing saved
     allowed = cli("capture", PUBLIC, "--db", str(db), "--dir", str(tmp_path), "--allow-copy")
-    assert allowed.returncode == 0 and "marked \"copy\"" in allowed.stdout, allowed.stderr
+    assert allowed.returncode == 0 and 'marked "copy"' in allowed.stdout, allowed.stderr
     record = json.loads(next(tmp_path.glob("suarakalbar/captured/*.json")).read_text())
     assert record["copy"].startswith("fetched from http://127.0.0.1:") and record["url"] == PUBLIC
 
@@ -106,7 +106,11 @@ def test_capture_saves_pages_as_served_and_refresh_shows_what_changed(tmp_path):
     record_path = next((tmp_path / "suarakalbar" / "captured").glob("*.json"))
     record = json.loads(record_path.read_text())
     assert gzip.decompress(record_path.with_name(record_path.name.replace(".json", ".html.gz")).read_bytes()) == served
-    assert record["url"] == public and record["reviewed"] is False and record["headers"]["Content-Type"].startswith("text/html")
+    assert (
+        record["url"] == public
+        and record["reviewed"] is False
+        and record["headers"]["Content-Type"].startswith("text/html")
+    )
     assert record["expected"]["title"] and len(record["expected"]["body"].split()) > 80
     assert cli("capture", "--refresh", "--dir", str(tmp_path)).returncode == 0  # a sound draft
 

@@ -92,8 +92,20 @@ def test_crawl_refuses_an_in_memory_database():
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "path of a file" in result.stderr
 
 
-@pytest.mark.parametrize("words", ["anak-anak", "se-Kota Singkawang", "Pj-Wali", "Pemilu 2024:", "foo:bar", "judul:x",
-                                   "netral*", '"netralitas ASN"', "netralitas AND (pilkada OR pemilu)"])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "anak-anak",
+        "se-Kota Singkawang",
+        "Pj-Wali",
+        "Pemilu 2024:",
+        "foo:bar",
+        "judul:x",
+        "netral*",
+        '"netralitas ASN"',
+        "netralitas AND (pilkada OR pemilu)",
+    ],
+)
 def test_everyday_indonesian_is_searched_as_words(db, words):
     result = cli("search", words, "--db", str(db), "--format", "json")
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
@@ -124,13 +136,19 @@ def test_export_into_a_closed_pipe_stops_quietly(db, tmp_path):
     big = tmp_path / "big.db"
     shutil.copy(db, big)
     conn = sqlite3.connect(big)
-    conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
-                 "INSERT INTO articles (id, url, url_key, site, title, body) "
-                 "SELECT a.id || i, a.url || i, a.url_key || i, a.site, a.title, a.body FROM articles a, n")  # fmt: skip
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) "
+        "INSERT INTO articles (id, url, url_key, site, title, body) "
+        "SELECT a.id || i, a.url || i, a.url_key || i, a.site, a.title, a.body FROM articles a, n"
+    )
     conn.commit()
     conn.close()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "export", "--db", str(big)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "export", "--db", str(big)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout.readline()
     proc.stdout.close()  # what `| head -1` does
     err = proc.stderr.read().decode()
@@ -143,7 +161,9 @@ def test_an_export_that_cannot_be_written_leaves_no_partial_file(db, tmp_path):
     assert result.returncode == 1 and result.stderr.count("\n") == 1
     good = tmp_path / "articles.csv"
     assert cli("export", "--format", "csv", "-o", str(good), "--db", str(db)).returncode == 0
-    assert good.read_text().startswith("id,url") and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert (
+        good.read_text().startswith("id,url") and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    )
 
 
 def _without_write_permission() -> list[str]:
@@ -160,11 +180,21 @@ def test_a_read_only_database_is_read_not_called_corrupt(db, tmp_path):
     shared.chmod(0o555)
     try:
         for args in (["search", "netralitas"], ["report"], ["export"], ["runs"]):
-            result = subprocess.run([*_without_write_permission(), sys.executable, "-m", "crawler.cli.main", *args, "--db",
-                                     str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+            result = subprocess.run(
+                [*_without_write_permission(), sys.executable, "-m", "crawler.cli.main", *args, "--db", str(copy)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert result.returncode == 0, (args, result.stderr)
-        crawl = subprocess.run([*_without_write_permission(), sys.executable, "-m", "crawler.cli.main", "crawl", "--db",
-                                str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+        crawl = subprocess.run(
+            [*_without_write_permission(), sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(copy)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert crawl.returncode == 2 and "read-only" in crawl.stderr and crawl.stderr.count("\n") == 1
     finally:
         shared.chmod(0o755)
@@ -203,11 +233,15 @@ def test_extract_is_bounded_in_size_and_time(tmp_path):
 
 def test_long_crawls_log_one_progress_line_per_site_instead_of_scrapys_logstats(tmp_path):
     with LocalSite(SITES / "infopublik") as site:
-        result = cli_crawl(tmp_path / "p.db", {"infopublik": site.url}, "--log-level", "INFO",
-                           "-s", "PROGRESS_INTERVAL=0.2")  # fmt: skip
+        result = cli_crawl(
+            tmp_path / "p.db", {"infopublik": site.url}, "--log-level", "INFO", "-s", "PROGRESS_INTERVAL=0.2"
+        )
     assert result.returncode == 0, result.stderr[-2000:]
-    lines = re.findall(r"infopublik: (\d+) requests, \d+ new, \d+ updated, \d+ unchanged, \d+ skipped as known, "
-                       r"\d+ dropped, \d+ pages/min", result.stderr)  # fmt: skip
+    lines = re.findall(
+        r"infopublik: (\d+) requests, \d+ new, \d+ updated, \d+ unchanged, \d+ skipped as known, "
+        r"\d+ dropped, \d+ pages/min",
+        result.stderr,
+    )
     assert lines and int(lines[-1]) > 0, result.stderr[-3000:]
     assert "Crawled " not in result.stderr  # Scrapy's own LogStats line: replaced, not doubled
 

@@ -15,13 +15,34 @@ import pytest
 from tests.conftest import ROOT
 from tests.generated_site import GeneratedSite
 
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
-        "-s", "LOG_LEVEL=WARNING", "-s", "STORE_BATCH_SIZE=5"]  # fmt: skip
+FAST = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+    "-s",
+    "LOG_LEVEL=WARNING",
+    "-s",
+    "STORE_BATCH_SIZE=5",
+]
 
 
 def start_crawl(db, base_url, *extra):
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "suarakalbar", "-a", f"base_url={base_url}", "-s", f"DB_PATH={db}",
-           *FAST, *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "suarakalbar",
+        "-a",
+        f"base_url={base_url}",
+        "-s",
+        f"DB_PATH={db}",
+        *FAST,
+        *extra,
+    ]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -57,7 +57,11 @@ def test_crawl_recrawl_and_change(site, tmp_path):
         assert second.returncode == 0
         profile = PROFILES[site]
         fetched_articles = [p for p in server.requests if profile.is_article_url("https://x" + p.split("?")[0])]
-        assert fetched_articles == [], ("an unchanged re-crawl fetched article pages", server.requests, second.stderr[-4000:])
+        assert fetched_articles == [], (
+            "an unchanged re-crawl fetched article pages",
+            server.requests,
+            second.stderr[-4000:],
+        )
         assert len(server.requests) <= 15
 
         # change one article (new text, newer lastmod) and publish a new one
@@ -71,7 +75,11 @@ def test_crawl_recrawl_and_change(site, tmp_path):
         for sitemap in copy.rglob("*sitemap*.xml"):
             text = sitemap.read_text(encoding="utf-8")
             if changed_url in text:
-                text = re.sub(re.escape(changed_url) + r"</loc><lastmod>[^<]+", changed_url + "</loc><lastmod>2025-01-02T03:04:05+00:00", text)
+                text = re.sub(
+                    re.escape(changed_url) + r"</loc><lastmod>[^<]+",
+                    changed_url + "</loc><lastmod>2025-01-02T03:04:05+00:00",
+                    text,
+                )
                 sitemap.write_text(text, encoding="utf-8")
         new_url = _add_article(copy, site, next(u for u in sorted(expected) if u != changed_url))
         server.requests.clear()
@@ -114,9 +122,10 @@ def _add_article(root, site, template_url) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")
     home = root / "index.html"
-    home.write_text(home.read_text(encoding="utf-8").replace("<h1>", f'<a href="{new_url}">Baru</a><h1>', 1), encoding="utf-8")
+    home.write_text(
+        home.read_text(encoding="utf-8").replace("<h1>", f'<a href="{new_url}">Baru</a><h1>', 1), encoding="utf-8"
+    )
     return new_url
-
 
 
 @pytest.mark.slow
@@ -124,12 +133,37 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     db = tmp_path / "cron.db"
     with LocalSite(SITES / "editorialkaltim") as server:
         result = subprocess.run(
-            [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "editorialkaltim",
-             "--site", "infopublik", "--base-url", f"editorialkaltim={server.url}",
-             "--base-url", f"infopublik=http://127.0.0.1:{closed_port()}", "--log-level", "WARNING",
-             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=5"],
-            cwd=ROOT, capture_output=True, text=True, timeout=180,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli.main",
+                "crawl",
+                "--db",
+                str(db),
+                "--site",
+                "editorialkaltim",
+                "--site",
+                "infopublik",
+                "--base-url",
+                f"editorialkaltim={server.url}",
+                "--base-url",
+                f"infopublik=http://127.0.0.1:{closed_port()}",
+                "--log-level",
+                "WARNING",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+                "-s",
+                "RETRY_TIMES=0",
+                "-s",
+                "DOWNLOAD_TIMEOUT=5",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
     assert result.returncode == 1, result.stderr[-2000:]
     articles = len(json.loads((SITES / "editorialkaltim" / "articles.json").read_text()))
     assert re.search(rf"^editorialkaltim\s+finished\s+\d+\s+{articles}\b", result.stdout, re.M), result.stdout
@@ -138,10 +172,29 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
     statuses = dict(conn.execute("select site, status from crawl_runs"))
     assert statuses == {"editorialkaltim": "finished", "infopublik": "failed"}
     again = subprocess.run(
-        [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "infopublik", "--format", "json",
-         "--base-url", f"infopublik=http://127.0.0.1:{closed_port()}", "--log-level", "ERROR", "-s", "RETRY_TIMES=0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "crawl",
+            "--db",
+            str(db),
+            "--site",
+            "infopublik",
+            "--format",
+            "json",
+            "--base-url",
+            f"infopublik=http://127.0.0.1:{closed_port()}",
+            "--log-level",
+            "ERROR",
+            "-s",
+            "RETRY_TIMES=0",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 1
     summary = json.loads(again.stdout)
     assert summary["runs"][0]["status"] == "failed" and "connection-refused" in summary["runs"][0]["error"]
@@ -150,14 +203,21 @@ def test_crawler_crawl_summary_and_exit_code_when_a_site_is_down(tmp_path):
 def test_cli_extract(tmp_path):
     page = ROOT / "fixtures" / "infopublik" / "article-003-bare.html"
     url = "https://infopublik.id/kategori/nusantara/855902/jelang-pilkada"
-    ok = subprocess.run([sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url],
-                        capture_output=True, text=True, cwd=tmp_path, timeout=60)  # fmt: skip
+    ok = subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     record = json.loads(ok.stdout)
     assert record["editor"] == "Eka Yonavilbia" and record["published_at"] == "2024-09-05T14:33:00+07:00"
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7\n%binary")
     for args in (["extract", str(tmp_path / "x.pdf")], ["extract", str(tmp_path / "missing.html")]):
-        bad = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], capture_output=True, text=True, timeout=60)
+        bad = subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", *args], capture_output=True, text=True, timeout=60
+        )
         assert bad.returncode == 2
         assert bad.stderr.startswith("crawler: error:") and bad.stderr.count("\n") == 1
 
@@ -174,9 +234,19 @@ def test_scrapy_crawl_on_a_corrupt_database_is_one_line_and_exit_2(tmp_path):
 def test_extract_with_another_site_s_profile_says_so():
     page = ROOT / "fixtures" / "infopublik" / "article-003-bare.html"
     url = "https://infopublik.id/kategori/nusantara/855902/jelang-pilkada"
-    done = subprocess.run([sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url, "--site",
-                           "suarakalbar"], capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url, "--site", "suarakalbar"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert "is a page of infopublik, read with suarakalbar's profile as asked" in done.stderr, done.stderr
-    same = subprocess.run([sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url, "--site",
-                           "infopublik"], capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    same = subprocess.run(
+        [sys.executable, "-m", "crawler.cli.main", "extract", str(page), "--url", url, "--site", "infopublik"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert same.returncode == 0 and "warning" not in same.stderr

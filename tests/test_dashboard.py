@@ -40,8 +40,13 @@ def served(tmp_path_factory):
         done = cli_crawl(db, mirrors)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     port = closed_port()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first_line = proc.stdout.readline()
     url = f"http://127.0.0.1:{port}/-/pantau?db=kalimantan-watch"
     assert url in first_line, first_line
@@ -56,9 +61,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])  # fmt: skip
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -121,11 +134,20 @@ def test_every_chart_is_drawn_offline_and_says_what_the_archive_says(served, bro
     for r in rows["articles_per_day"]:
         drawn[r["site"]] = drawn.get(r["site"], 0) + r["articles"]
     assert drawn == per_site and sum(per_site.values()) > 10
-    matches = truth(db, f"SELECT COUNT(*) FROM article_topics t JOIN articles a ON a.id = t.article_id WHERE {in_range}",
-                    since, until)[0][0]  # fmt: skip
+    matches = truth(
+        db,
+        f"SELECT COUNT(*) FROM article_topics t JOIN articles a ON a.id = t.article_id WHERE {in_range}",
+        since,
+        until,
+    )[0][0]
     assert sum(r["matches"] for r in rows["topic_matches_per_day"]) == matches > 0
-    shared = truth(db, f"SELECT COUNT(*) FROM (SELECT story_id FROM articles WHERE {in_range} GROUP BY story_id "
-                       "HAVING COUNT(DISTINCT site) > 1)", since, until)[0][0]  # fmt: skip
+    shared = truth(
+        db,
+        f"SELECT COUNT(*) FROM (SELECT story_id FROM articles WHERE {in_range} GROUP BY story_id "
+        "HAVING COUNT(DISTINCT site) > 1)",
+        since,
+        until,
+    )[0][0]
     assert len({r["story_id"] for r in rows["story_timeline"]}) == shared > 0
     places = truth(db, f"SELECT COUNT(*) FROM articles a, json_each(a.places) WHERE {in_range}", since, until)[0][0]
     assert sum(r["articles"] for r in rows["articles_per_place"]) == places > 0
@@ -147,8 +169,12 @@ def drawn_whole(state: dict) -> bool:
 
 def counts_whole(state: dict) -> bool:
     """Every numeric tick of every chart is a whole number (the charts count articles)."""
-    numbers = [label for chart in state["svg"].values() for label in chart["labels"] if label.replace(",", "").isdigit()
-               or label.replace(".", "", 1).isdigit()]  # fmt: skip
+    numbers = [
+        label
+        for chart in state["svg"].values()
+        for label in chart["labels"]
+        if label.replace(",", "").isdigit() or label.replace(".", "", 1).isdigit()
+    ]
     assert numbers and all(label.replace(",", "").isdigit() for label in numbers), numbers
     assert all(len(c["labels"]) == len(set(c["labels"])) for c in state["svg"].values()), "a tick label repeats"
     return True
@@ -164,8 +190,11 @@ def test_the_story_timeline_shows_each_site_at_its_own_publication_time(served, 
     )
     assert errors == [] and state["errors"] == []
     rows = state["rows"]["story_timeline"]
-    copies = truth(db, "SELECT story_id, site, published_at FROM articles WHERE story_id IN (SELECT story_id FROM "
-                       "articles GROUP BY story_id HAVING COUNT(DISTINCT site) > 1) ORDER BY story_id, site")  # fmt: skip
+    copies = truth(
+        db,
+        "SELECT story_id, site, published_at FROM articles WHERE story_id IN (SELECT story_id FROM "
+        "articles GROUP BY story_id HAVING COUNT(DISTINCT site) > 1) ORDER BY story_id, site",
+    )
     assert sorted((r["story_id"], r["site"]) for r in rows) == [(s, site) for s, site, _ in copies]
     bkn = {r["site"]: r for r in rows if "BKN" in r["story"]}
     assert bkn["editorialkaltim"]["published"].endswith("05:46 WITA")
@@ -206,11 +235,17 @@ def test_every_filter_carries_to_every_panel(served, browser):
     assert all(empty["rows"][c] == [] for c in ("articles_per_day", "topic_matches_per_day", "articles_per_place"))
 
 
-@pytest.mark.parametrize("bad, says", [
-    ("site=nosuch", "There is no site 'nosuch' in this archive. Its sites: editorialkaltim, infopublik, suarakalbar."),
-    ("topic=%3Cscript%3Ealert(1)%3C/script%3E", "There is no topic '<script>alert(1)</script>' in this archive"),
-    ("province=Jawa+Barat", "Its provinces: Kalimantan Barat, Kalimantan Selatan, Kalimantan Tengah"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        (
+            "site=nosuch",
+            "There is no site 'nosuch' in this archive. Its sites: editorialkaltim, infopublik, suarakalbar.",
+        ),
+        ("topic=%3Cscript%3Ealert(1)%3C/script%3E", "There is no topic '<script>alert(1)</script>' in this archive"),
+        ("province=Jawa+Barat", "Its provinces: Kalimantan Barat, Kalimantan Selatan, Kalimantan Tengah"),
+    ],
+)
 def test_an_unknown_filter_value_is_a_visible_message_listing_the_valid_ones(served, browser, bad, says):
     _, url = served
     status, html = _get(f"{url}&{bad}")
@@ -237,9 +272,12 @@ def test_a_search_lists_the_matching_articles_within_the_filters(served, browser
     page.wait_for_selector("body[data-ready='1']", timeout=30_000)
     assert "/-/pantau" in page.url and "site=infopublik" in page.url and "q=netralitas" in page.url
     items = page.locator("#search-results li")
-    expected = truth(db, "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-                         "WHERE articles_fts MATCH 'netralitas' AND a.site = 'infopublik' "
-                         "AND a.published_date BETWEEN '2023-01-01' AND '2025-12-31'")  # fmt: skip
+    expected = truth(
+        db,
+        "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH 'netralitas' AND a.site = 'infopublik' "
+        "AND a.published_date BETWEEN '2023-01-01' AND '2025-12-31'",
+    )
     assert items.count() == len(expected) >= 2
     links = [items.nth(i).locator("a").get_attribute("href") for i in range(items.count())]
     assert sorted(links) == sorted(u for (u,) in expected)  # each title links to the article at its source
@@ -258,16 +296,41 @@ def test_the_dashboard_reads_a_file_while_a_crawl_writes_it(tmp_path, browser):
 
     db = tmp_path / "sedang-dirayap.db"
     with GeneratedSite(300, delay=0.1) as site:  # slow enough that the crawl is still writing
-        crawl = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "suarakalbar",
-                                  "--base-url", f"suarakalbar={site.url}", "-s", "DOWNLOAD_DELAY=0", "-s",
-                                  "AUTOTHROTTLE_ENABLED=0", "--log-level", "WARNING"], cwd=ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        crawl = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli.main",
+                "crawl",
+                "--db",
+                str(db),
+                "--site",
+                "suarakalbar",
+                "--base-url",
+                f"suarakalbar={site.url}",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not _stored(db):
             time.sleep(0.2)
         port = closed_port()
-        dashboard = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port",
-                                      str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        dashboard = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             dashboard.stdout.readline()
             url = f"http://127.0.0.1:{port}/-/pantau?db=sedang-dirayap&since=2024-01-01&until=2024-12-31"
@@ -335,19 +398,41 @@ def test_the_dashboard_serves_a_file_on_a_read_only_filesystem_and_refuses_bad_i
     try:
         shutil.copy(db, mount / "arsip.db")
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-        assert subprocess.run([sys.executable, "-m", "crawler.cli.main", "search", "netralitas", "--db",
-                               str(mount / "arsip.db")], cwd=ROOT, capture_output=True).returncode == 0  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(mount / "arsip.db"),
-                                 "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert (
+            subprocess.run(
+                [sys.executable, "-m", "crawler.cli.main", "search", "netralitas", "--db", str(mount / "arsip.db")],
+                cwd=ROOT,
+                capture_output=True,
+            ).returncode
+            == 0
+        )
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli.main",
+                "dashboard",
+                "--db",
+                str(mount / "arsip.db"),
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         first = proc.stdout.readline()
         url = f"http://127.0.0.1:{port}/-/pantau?db=arsip"
         assert url in first, first + proc.stderr.read()[-2000:] if proc.poll() is not None else first
         _wait_serving(url)
         status, page = _get(url)
         assert status == 200 and "Pantau" in page
-        for bad, says in (("until=0001-01-01", "until must be between 1990-01-01 and 2100-12-31"),
-                          ("since=2024-13-45", "since must be a date written YYYY-MM-DD"),
-                          ("until=%3Cscript%3E", "until must be a date")):  # fmt: skip
+        for bad, says in (
+            ("until=0001-01-01", "until must be between 1990-01-01 and 2100-12-31"),
+            ("since=2024-13-45", "since must be a date written YYYY-MM-DD"),
+            ("until=%3Cscript%3E", "until must be a date"),
+        ):
             status, page = _get(f"{url}&{bad}")
             assert status == 400 and says in page, (bad, status, page[:500])
             assert "'<script>'" not in page  # the bad value is escaped, not echoed as markup

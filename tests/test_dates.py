@@ -37,8 +37,20 @@ def test_parse_known_formats(text, tz, iso, day):
     assert parsed.value.tzinfo is not None
 
 
-@pytest.mark.parametrize("text", ["29/112023", "31/02/2024", "30 Februari 2024", "", "Senin", "tanpa tanggal", "99:99",
-                                  "1 Januari 2099", "5 Mei 1890"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "29/112023",
+        "31/02/2024",
+        "30 Februari 2024",
+        "",
+        "Senin",
+        "tanpa tanggal",
+        "99:99",
+        "1 Januari 2099",
+        "5 Mei 1890",
+    ],
+)
 def test_impossible_or_garbled_dates_give_none(text):
     assert parse_date(text, WIB, NOW) is None
 

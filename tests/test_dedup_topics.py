@@ -31,15 +31,23 @@ def page_article(spider_cls, fixture: str, url: str) -> Article:
 def test_url_variants_give_one_row(tmp_path):
     db = Database.open(tmp_path / "d.db")
     base = "https://www.suarakalbar.co.id/2023/11/wako-pontianak-minta-asn-jaga-netralitas-jelang-pemilu-2024/"
-    variants = [base, base + "?utm_source=facebook&fbclid=x", base + "amp/", base.replace("https://www.", "http://"),
-                base.rstrip("/") + "#respond", base + "?amp=1"]  # fmt: skip
+    variants = [
+        base,
+        base + "?utm_source=facebook&fbclid=x",
+        base + "amp/",
+        base.replace("https://www.", "http://"),
+        base.rstrip("/") + "#respond",
+        base + "?amp=1",
+    ]
     outcomes = []
     for url in variants:  # the page without a canonical link: identity comes from the URL alone
         outcomes += db.store_articles([page_article(SuarakalbarSpider, "suarakalbar/article-001-bare.html", url)])
     assert outcomes[0] == "new" and set(outcomes[1:]) == {"unchanged"}
     assert db.conn.execute("select count(*) from articles").fetchone()[0] == 1
     # every variant is one canonical URL: the form the crawler looks aliases up in
-    assert [u for (u,) in db.conn.execute("select url from article_aliases")] == ["https://suarakalbar.co.id/2023/11/wako-pontianak-minta-asn-jaga-netralitas-jelang-pemilu-2024"]
+    assert [u for (u,) in db.conn.execute("select url from article_aliases")] == [
+        "https://suarakalbar.co.id/2023/11/wako-pontianak-minta-asn-jaga-netralitas-jelang-pemilu-2024"
+    ]
     ip = "https://infopublik.id/kategori/nusantara/855902/"
     for url in (ip + "jelang-pilkada", ip + "index.html", ip.replace("://", "://www.") + "lain?video=1"):
         db.store_articles([page_article(InfopublikSpider, "infopublik/article-003-bare.html", url)])
@@ -72,13 +80,24 @@ OTHER_EVENT_ARTICLE = (
 
 def test_press_release_on_two_sites_is_one_story_two_rows(tmp_path):
     db = Database.open(tmp_path / "s.db")
-    original = page_article(InfopublikSpider, "infopublik/article-002.html", load_expected(FIXTURES / "infopublik" / "article-002.json")["url"])
-    copy = _release_copy(original, "suarakalbar", "https://www.suarakalbar.co.id/2024/10/pj-wako-tegaskan-netralitas-asn/")
+    original = page_article(
+        InfopublikSpider,
+        "infopublik/article-002.html",
+        load_expected(FIXTURES / "infopublik" / "article-002.json")["url"],
+    )
+    copy = _release_copy(
+        original, "suarakalbar", "https://www.suarakalbar.co.id/2024/10/pj-wako-tegaskan-netralitas-asn/"
+    )
     assert is_near_duplicate(original.body, original.simhash, copy.body, copy.simhash)
-    same_event = replace(copy, url="https://www.suarakalbar.co.id/2024/10/apel-pagi-penghargaan/",
-                         url_key="https://www.suarakalbar.co.id/2024/10/apel-pagi-penghargaan/",
-                         title="Kelurahan Terbersih Diumumkan saat Apel Pagi", body=OTHER_EVENT_ARTICLE,
-                         content_hash="x", simhash=fingerprint(OTHER_EVENT_ARTICLE))  # fmt: skip
+    same_event = replace(
+        copy,
+        url="https://www.suarakalbar.co.id/2024/10/apel-pagi-penghargaan/",
+        url_key="https://www.suarakalbar.co.id/2024/10/apel-pagi-penghargaan/",
+        title="Kelurahan Terbersih Diumumkan saat Apel Pagi",
+        body=OTHER_EVENT_ARTICLE,
+        content_hash="x",
+        simhash=fingerprint(OTHER_EVENT_ARTICLE),
+    )
     assert containment(original.body, same_event.body) < 0.2
     assert db.store_articles([original, copy, same_event]) == ["new", "new", "new"]
     stories = dict(db.conn.execute("select url, story_id from articles"))
@@ -92,15 +111,19 @@ def test_press_release_on_two_sites_is_one_story_two_rows(tmp_path):
     repost = enrich(replace(repost, body=repost.body.replace("sanksi tegas", "sanksi yang tegas")), TOPICS)
     assert db.store_articles([repost]) == ["duplicate"]
     assert db.conn.execute("select count(*) from articles").fetchone()[0] == 3
-    assert db.conn.execute("select article_id from article_aliases where url = ?", (canonical_url(repost.url),)).fetchone()
+    assert db.conn.execute(
+        "select article_id from article_aliases where url = ?", (canonical_url(repost.url),)
+    ).fetchone()
     db.close()
 
 
 def _regency_version(body: str) -> str:
     """The announcement as another regency words it: its own opening and figures, the rest kept."""
     paragraphs = body.replace("Pontianak", "Sambas").split("\n\n")
-    paragraphs[0] = ("Sambas (Suara Kalbar)- Pj Bupati Sambas memimpin apel di halaman kantor bupati, Selasa pagi, "
-                     "diikuti pegawai dari seluruh kecamatan di kabupaten itu.")  # fmt: skip
+    paragraphs[0] = (
+        "Sambas (Suara Kalbar)- Pj Bupati Sambas memimpin apel di halaman kantor bupati, Selasa pagi, "
+        "diikuti pegawai dari seluruh kecamatan di kabupaten itu."
+    )
     paragraphs.append("Bupati juga meminta camat memantau kegiatan pegawai di desa hingga hari pemungutan suara.")
     return "\n\n".join(paragraphs)
 
@@ -110,12 +133,26 @@ def test_a_template_under_another_dateline_is_another_story(tmp_path):
     event in another place: not the release's story. The release itself, re-published under its own
     dateline on another site, is."""
     db = Database.open(tmp_path / "t.db")
-    original = page_article(InfopublikSpider, "infopublik/article-002.html", load_expected(FIXTURES / "infopublik" / "article-002.json")["url"])
-    copy = _release_copy(original, "suarakalbar", "https://www.suarakalbar.co.id/2024/10/pj-wako-tegaskan-netralitas-asn/")
-    elsewhere = enrich(replace(copy, url="https://www.suarakalbar.co.id/2024/10/pj-bupati-sambas-tegaskan-netralitas/",
-                               url_key="https://www.suarakalbar.co.id/2024/10/pj-bupati-sambas-tegaskan-netralitas/",
-                               title="Pj Bupati Sambas Tegaskan Netralitas ASN", location="Sambas",
-                               body=_regency_version(copy.body), content_hash="y"), TOPICS)  # fmt: skip
+    original = page_article(
+        InfopublikSpider,
+        "infopublik/article-002.html",
+        load_expected(FIXTURES / "infopublik" / "article-002.json")["url"],
+    )
+    copy = _release_copy(
+        original, "suarakalbar", "https://www.suarakalbar.co.id/2024/10/pj-wako-tegaskan-netralitas-asn/"
+    )
+    elsewhere = enrich(
+        replace(
+            copy,
+            url="https://www.suarakalbar.co.id/2024/10/pj-bupati-sambas-tegaskan-netralitas/",
+            url_key="https://www.suarakalbar.co.id/2024/10/pj-bupati-sambas-tegaskan-netralitas/",
+            title="Pj Bupati Sambas Tegaskan Netralitas ASN",
+            location="Sambas",
+            body=_regency_version(copy.body),
+            content_hash="y",
+        ),
+        TOPICS,
+    )
     assert original.location == copy.location == "Pontianak" and containment(copy.body, elsewhere.body) > 0.6
     assert not near_identical(copy.body, elsewhere.body)
     assert db.store_articles([original, copy, elsewhere]) == ["new", "new", "new"]
@@ -136,7 +173,9 @@ def test_default_topic_flags_neutrality_articles_only():
     ]
     for title, body in unrelated:
         assert "netralitas-asn" not in {m.topic for m in match_topics(title, body, TOPICS)}, title
-    match = match_topics("ASN Harus NETRAL", "Pegawai aparatur-sipil-negara dilarang berpihak. Netralitas dijaga.", TOPICS)
+    match = match_topics(
+        "ASN Harus NETRAL", "Pegawai aparatur-sipil-negara dilarang berpihak. Netralitas dijaga.", TOPICS
+    )
     assert match and match[0].topic == "netralitas-asn" and "aparatur sipil negara" in match[0].terms
     assert "Netralitas" in match[0].snippet or "netral" in match[0].snippet.lower()
 
@@ -161,8 +200,13 @@ def test_search_report_export_commands(tmp_path):
     db.close()
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "crawler.cli.main", *args, "--db", str(db_path)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", *args, "--db", str(db_path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
 
     found = cli("search", "netralitas pilkada", "--format", "json")
     assert found.returncode == 0, found.stderr
@@ -197,7 +241,9 @@ def test_every_stored_copy_sharing_a_sketch_is_a_candidate(tmp_path):
     release = set(range(8, 8 * 41, 8))  # 40 sketch hashes
     db = Database.open(tmp_path / "d.db")
     day = DayFingerprints(db.conn).day("2024-11-20")  # no article that day yet
-    for n, sketch in enumerate([release, release | {999_992}, set(list(release)[:30]), {16, 1_000_000, 1_000_008, 1_000_016}]):
+    for n, sketch in enumerate(
+        [release, release | {999_992}, set(list(release)[:30]), {16, 1_000_000, 1_000_008, 1_000_016}]
+    ):
         day.add(f"a{n}", f"site{n}", f"s{n}", None, sketch_of(sketch))
     found = day.candidates(None, frozenset(release))
     assert [aid for aid, _, _ in found] == ["a0", "a1", "a2"]

@@ -21,9 +21,14 @@ DAY = "2024-10-14T09:00:00+07:00"
 
 def test_editorialkaltim_fetches_slugs_that_merely_start_like_static_pages(tmp_path):
     db = tmp_path / "p.db"
-    news = ["/pagelaran-budaya-dayak-di-samarinda/", "/tagihan-listrik-warga-berau-naik/",
-            "/kontak-senjata-di-perbatasan-kaltara/", "/indeks-harga-konsumen-kaltim-turun/",
-            "/feed-ternak-sapi-disalurkan-ke-kutai/", "/amplop-serangan-fajar-ditemukan-bawaslu/"]  # fmt: skip
+    news = [
+        "/pagelaran-budaya-dayak-di-samarinda/",
+        "/tagihan-listrik-warga-berau-naik/",
+        "/kontak-senjata-di-perbatasan-kaltara/",
+        "/indeks-harga-konsumen-kaltim-turun/",
+        "/feed-ternak-sapi-disalurkan-ke-kutai/",
+        "/amplop-serangan-fajar-ditemukan-bawaslu/",
+    ]
     pages = {p: article(f"Berita {p.strip('/').replace('-', ' ').title()}", DAY, text(p)) for p in news}
     pages["/"] = listing(["{host}" + p for p in [*news, "/pedoman-media-siber/", "/tag/pilkada/", "/"]])
     with PagesSite(pages) as site:
@@ -54,12 +59,28 @@ def _listing_site(articles: int, per_page: int = 10, listing_delay: float = 0.0,
 def test_a_first_crawl_killed_midway_is_completed_by_the_next(tmp_path):
     db = tmp_path / "p.db"
     site, paths = _listing_site(120, listing_delay=0.3, article_delay=0.02)
-    args = ["crawl", "--db", str(db), "--site", "suarakalbar", "--log-level", "WARNING", *FAST,
-            "-s", "LISTING_MAX_PAGES=20", "-s", "STORE_BATCH_SIZE=10"]  # fmt: skip
+    args = [
+        "crawl",
+        "--db",
+        str(db),
+        "--site",
+        "suarakalbar",
+        "--log-level",
+        "WARNING",
+        *FAST,
+        "-s",
+        "LISTING_MAX_PAGES=20",
+        "-s",
+        "STORE_BATCH_SIZE=10",
+    ]
     with site:
         args += ["--base-url", f"suarakalbar={site.url}"]
-        first = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli.main", *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and first.poll() is None:
             if db.exists() and _count(db) >= 50:
@@ -69,13 +90,15 @@ def test_a_first_crawl_killed_midway_is_completed_by_the_next(tmp_path):
         first.wait(10)
         cut = _count(db)
         assert 50 <= cut < 120, cut
-        second = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True,
-                                text=True, timeout=180)  # fmt: skip
+        second = subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=180
+        )
         assert second.returncode == 0, second.stderr[-3000:]
         assert _count(db) == 120
         site.requests.clear()
-        third = subprocess.run([sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True,
-                               text=True, timeout=180)  # fmt: skip
+        third = subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", *args], cwd=ROOT, capture_output=True, text=True, timeout=180
+        )
         assert third.returncode == 0
         # walked to its end once: an unchanged re-crawl reads only the listing's first page
         assert [p for p in site.requests if p.startswith(("/2024/", "/category/kalbar/page/"))] == []
@@ -111,8 +134,14 @@ def test_failing_entry_points_are_recorded_and_a_legal_50000_url_sitemap_is_read
     pages: dict = {"/": listing([]), "/feed/": (500, "text/plain", b"server error")}
     with PagesSite(pages) as site:
         fresh = [f"{site.url}/2024/10/berita-baru-nomor-{i}/" for i in range(2)]
-        old = [(f"{site.url}/2019/01/berita-lama-nomor-{i}-tentang-pembangunan-desa-dan-kecamatan-di-kalimantan"
-                f"-barat-{'x' * 70}/", "2019-01-01") for i in range(49_998)]  # fmt: skip
+        old = [
+            (
+                f"{site.url}/2019/01/berita-lama-nomor-{i}-tentang-pembangunan-desa-dan-kecamatan-di-kalimantan"
+                f"-barat-{'x' * 70}/",
+                "2019-01-01",
+            )
+            for i in range(49_998)
+        ]
         pages["/wp-sitemap.xml"] = status_type_body = urlset([*old, *((u, "2024-10-20") for u in fresh)])
         assert len(status_type_body[2]) > 11 * 1024 * 1024  # above the 8 MB page limit, within the 50 MB sitemap one
         for u in fresh:
@@ -133,8 +162,10 @@ def test_since_is_a_local_date_and_gzipped_feeds_are_read(tmp_path):
     early = "/2024/10/apel-pagi-hari-senin/"  # 00:30 WIB on the since-day: 17:30 UTC the day before
     before = "/2024/10/malam-sebelumnya/"
     in_feed = "/2024/10/dari-feed-terkompresi/"
-    feed = (f"<?xml version='1.0'?><rss version='2.0'><channel><item><link>{{host}}{in_feed}</link>"
-            "<pubDate>Mon, 14 Oct 2024 10:00:00 +0700</pubDate></item></channel></rss>")  # fmt: skip
+    feed = (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><item><link>{{host}}{in_feed}</link>"
+        "<pubDate>Mon, 14 Oct 2024 10:00:00 +0700</pubDate></item></channel></rss>"
+    )
     pages: dict = {
         "/": listing([]),
         early: article("Apel Pagi Hari Senin", "2024-10-14T00:30:00+07:00", text("a")),
@@ -142,8 +173,9 @@ def test_since_is_a_local_date_and_gzipped_feeds_are_read(tmp_path):
         in_feed: article("Dari Feed Terkompresi", DAY, text("c")),
     }
     with PagesSite(pages) as site:
-        pages["/wp-sitemap.xml"] = urlset([(site.url + early, "2024-10-14T00:30:00+07:00"),
-                                           (site.url + before, "2024-10-13T20:00:00+07:00")])  # fmt: skip
+        pages["/wp-sitemap.xml"] = urlset(
+            [(site.url + early, "2024-10-14T00:30:00+07:00"), (site.url + before, "2024-10-13T20:00:00+07:00")]
+        )
         pages["/feed/"] = (200, "application/gzip", gzip.compress(feed.replace("{host}", site.url).encode()))
         result = cli_crawl(db, {"suarakalbar": site.url}, "--since", "2024-10-14")
         fetched = set(site.requests)

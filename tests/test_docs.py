@@ -95,9 +95,14 @@ def test_every_link_between_documents_resolves():
     assert broken == []
 
 
-@pytest.mark.parametrize("args", [
-    "search QUERY [--no-such-option]", "report [--format md|json|xml]", "no-such-command [--db PATH]",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        "search QUERY [--no-such-option]",
+        "report [--format md|json|xml]",
+        "no-such-command [--db PATH]",
+    ],
+)
 def test_the_synopsis_check_catches_drift(args):
     with pytest.raises(AssertionError):
         _check_synopsis(build_parser(), args, "a document")

@@ -32,8 +32,19 @@ def test_fixture_record_matches_expected(expected_path: Path) -> None:
 
 
 BOILERPLATE = [
-    "Baca Juga", "GOOGLE NEWS", "Join channel", "Bagikan", "Komentar", "Related Articles", "Tinggalkan Balasan",
-    "Back to top", "Berita Terkait", "Anda dapat menyiarkan ulang", "Dapatkan update", "Iklan", "Postingan Terbaru",
+    "Baca Juga",
+    "GOOGLE NEWS",
+    "Join channel",
+    "Bagikan",
+    "Komentar",
+    "Related Articles",
+    "Tinggalkan Balasan",
+    "Back to top",
+    "Berita Terkait",
+    "Anda dapat menyiarkan ulang",
+    "Dapatkan update",
+    "Iklan",
+    "Postingan Terbaru",
     "Kali\n",
 ]
 
@@ -41,7 +52,9 @@ BOILERPLATE = [
 @pytest.mark.parametrize("expected_path", article_fixtures(), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_no_boilerplate_in_body(expected_path: Path) -> None:
     expected = load_expected(expected_path)
-    record = extract_article(expected_path.with_suffix(".html").read_bytes(), expected["url"], profile_for_url(expected["url"]))
+    record = extract_article(
+        expected_path.with_suffix(".html").read_bytes(), expected["url"], profile_for_url(expected["url"])
+    )
     for phrase in BOILERPLATE:
         assert phrase.lower() not in record.body.lower(), phrase
     assert not re.search(r"(?m)^Baca\b", record.body)
@@ -76,14 +89,22 @@ def test_unknown_site_without_profile() -> None:
 def test_strip_site_name() -> None:
     assert strip_site_name("Judul Berita Penting - Suara Kalbar", ("Suara Kalbar",)) == "Judul Berita Penting"
     assert strip_site_name("Judul | InfoPublik", ("InfoPublik",)) == "Judul"
-    assert strip_site_name("Jelang Pilkada, ASN diminta Tetap Fokus - Editorial Kaltim") == "Jelang Pilkada, ASN diminta Tetap Fokus"
+    assert (
+        strip_site_name("Jelang Pilkada, ASN diminta Tetap Fokus - Editorial Kaltim")
+        == "Jelang Pilkada, ASN diminta Tetap Fokus"
+    )
 
 
 @pytest.mark.parametrize(
     "data, reason",
-    [(b"", "empty"), (b"%PDF-1.4 binary", "not-html"), (b"\x89PNG\r\n\x1a\n\x00\x00", "not-html"),
-     (b"just some words without markup", "not-html"), (b"<html><body><div></div></body></html>", "no-article")],
-)  # fmt: skip
+    [
+        (b"", "empty"),
+        (b"%PDF-1.4 binary", "not-html"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not-html"),
+        (b"just some words without markup", "not-html"),
+        (b"<html><body><div></div></body></html>", "no-article"),
+    ],
+)
 def test_bad_input_raises_clear_error(data: bytes, reason: str) -> None:
     with pytest.raises(ExtractionError) as info:
         extract_article(data, "https://example.org/x", None)
@@ -101,7 +122,7 @@ def test_windows_1252_page_is_decoded() -> None:
 def test_invalid_jsonld_is_ignored() -> None:
     expected = load_expected(FIXTURES / "editorialkaltim" / "article-004.json")
     html = (FIXTURES / "editorialkaltim" / "article-004.html").read_text(encoding="utf-8")
-    html = re.sub(r'(<script type="application/ld\+json"[^>]*>){', r'\1{{broken', html)
+    html = re.sub(r'(<script type="application/ld\+json"[^>]*>){', r"\1{{broken", html)
     record = extract_article(html, expected["url"], profile_for_url(expected["url"]))
     assert record.title == expected["title"]
     assert record.extracted_by["title"] != "jsonld"

@@ -16,8 +16,9 @@ def _scrapy(*args: str, timeout: int = 120):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_scrapy_shell_and_fetch_record_no_runs(tmp_path):
@@ -35,14 +36,18 @@ def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path):
     db = tmp_path / "p.db"
     assert cli("db", "init", "--db", str(db)).returncode == 0
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO crawl_runs (site, started_at, status, pid, host) VALUES "
-                 "('suarakalbar', '2026-01-01T00:00:00+00:00', 'running', 999999999, ?)", (socket.gethostname(),))  # fmt: skip
+    conn.execute(
+        "INSERT INTO crawl_runs (site, started_at, status, pid, host) VALUES "
+        "('suarakalbar', '2026-01-01T00:00:00+00:00', 'running', 999999999, ?)",
+        (socket.gethostname(),),
+    )
     conn.commit()
     conn.close()
     with LocalSite(SITES / "suarakalbar") as site:
         assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
     assert query(db, "select status, finish_reason from crawl_runs order by id") == [
-        ("interrupted", "process died"), ("finished", "finished")
+        ("interrupted", "process died"),
+        ("finished", "finished"),
     ]
 
 
@@ -70,10 +75,15 @@ def test_unresolvable_sites_fail_at_once_with_a_hint(tmp_path):
 
 
 def test_spider_arguments_are_checked_before_the_crawl(tmp_path):
-    for args, says in ((["-a", "since=yesterday"], "since wants"), (["-a", "max_items=abc"], "max_items wants"),
-                       (["-a", "colour=red"], "unknown spider argument")):  # fmt: skip
+    for args, says in (
+        (["-a", "since=yesterday"], "since wants"),
+        (["-a", "max_items=abc"], "max_items wants"),
+        (["-a", "colour=red"], "unknown spider argument"),
+    ):
         result = _scrapy("crawl", "suarakalbar", "-s", f"DB_PATH={tmp_path / 'p.db'}", *args)
-        assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr, result.stderr[-1500:]
+        assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr, result.stderr[
+            -1500:
+        ]
     with LocalSite(SITES / "suarakalbar") as site:
         relative = cli_crawl(tmp_path / "p.db", {"suarakalbar": site.url}, "--since", "36500d")
     assert relative.returncode == 0 and "Unhandled error" not in relative.stderr, relative.stderr[-2000:]
@@ -116,8 +126,12 @@ def test_crawler_serve_serves_a_site_copy_for_base_url(tmp_path):
     import urllib.request
 
     port = closed_port()
-    server = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "serve-copy", "suarakalbar", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "serve-copy", "suarakalbar", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = server.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
@@ -184,8 +198,32 @@ def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_
     from crawler.web.charts import FILTERS, SEARCH
 
     no_filter = dict.fromkeys(FILTERS, "")
-    words = st.sampled_from(["netralitas", "ASN", "anak-anak", "se-Kota", "AND", "OR", "NOT", "NEAR", "(", ")", '"',
-                             "*", ":", "judul:x", "netral*", "Pemilu 2024:", "-", "^", "'", "\\", "{", "}"])  # fmt: skip
+    words = st.sampled_from(
+        [
+            "netralitas",
+            "ASN",
+            "anak-anak",
+            "se-Kota",
+            "AND",
+            "OR",
+            "NOT",
+            "NEAR",
+            "(",
+            ")",
+            '"',
+            "*",
+            ":",
+            "judul:x",
+            "netral*",
+            "Pemilu 2024:",
+            "-",
+            "^",
+            "'",
+            "\\",
+            "{",
+            "}",
+        ]
+    )
     typed = st.one_of(st.text(max_size=40), st.lists(words, max_size=6).map(" ".join))
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -212,8 +250,9 @@ def test_crawler_check_on_a_site_copy_and_on_a_rethemed_one(tmp_path):
     fast = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0")
     untouched = tmp_path / "pantau.db"
     with LocalSite(SITES / "suarakalbar") as site:
-        good = cli("check", "suarakalbar", "--base-url", site.url, "--format", "json", *fast,
-                   env={"PANTAU_DB": str(untouched)})  # fmt: skip
+        good = cli(
+            "check", "suarakalbar", "--base-url", site.url, "--format", "json", *fast, env={"PANTAU_DB": str(untouched)}
+        )
     assert good.returncode == 0, good.stderr[-2000:]
     assert not untouched.exists()  # a check writes no database
     data = json.loads(good.stdout)
@@ -226,9 +265,14 @@ def test_crawler_check_on_a_site_copy_and_on_a_rethemed_one(tmp_path):
 
     with LocalSite(rethemed_copy(SITES / "suarakalbar", tmp_path / "rethemed")) as site:
         changed = cli("check", "suarakalbar", "--base-url", site.url, *fast)
-    assert "Profile selectors that matched nothing on any sampled page (none of the field's matched):" in changed.stdout, changed.stdout
-    for name, selector in (("title", "h1.ray-main-single-title"), ("body", ".ray-main-single-content"),
-                           ("date", ".ray-main-single-metadata")):  # fmt: skip
+    assert (
+        "Profile selectors that matched nothing on any sampled page (none of the field's matched):" in changed.stdout
+    ), changed.stdout
+    for name, selector in (
+        ("title", "h1.ray-main-single-title"),
+        ("body", ".ray-main-single-content"),
+        ("date", ".ray-main-single-metadata"),
+    ):
         assert f"  {name}: {selector}" in changed.stdout
 
 
@@ -250,15 +294,21 @@ def test_crawler_check_of_an_unreachable_site_prints_the_verdict_and_why_alone(t
     started = time.monotonic()
     port = closed_port()
     nothing = cli("check", "suarakalbar", "--base-url", f"http://127.0.0.1:{port}", "--sample", "3")
-    assert nothing.returncode == 1 and nothing.stdout.startswith("suarakalbar: unreachable: none of its "), nothing.stdout
-    assert f"answered (connection-refused 6) at 127.0.0.1:{port}: network, DNS or --base-url?" in nothing.stdout, nothing.stdout
+    assert nothing.returncode == 1 and nothing.stdout.startswith("suarakalbar: unreachable: none of its "), (
+        nothing.stdout
+    )
+    assert f"answered (connection-refused 6) at 127.0.0.1:{port}: network, DNS or --base-url?" in nothing.stdout, (
+        nothing.stdout
+    )
     assert nothing.stdout.count("\n") == 1 and nothing.stderr == ""  # no 0 % table, no Scrapy ERROR line
     assert time.monotonic() - started < 40
 
 
 def test_crawler_check_says_where_it_fetched():
     with LocalSite(SITES / "suarakalbar") as site:
-        good = cli("check", "suarakalbar", "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0")
+        good = cli(
+            "check", "suarakalbar", "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"
+        )
     assert good.returncode == 0, good.stderr[-2000:]
     robots = next(line for line in good.stdout.splitlines() if "robots.txt" in line)
     assert "https://suarakalbar.co.id/robots.txt" in robots and f"(fetched: {site.url}/robots.txt)" in robots

@@ -24,54 +24,70 @@ def page(head: str = "", body: str = "") -> bytes:
 
 
 def test_title_tail_that_another_candidate_lacks_is_dropped() -> None:
-    html = page('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Bupati Tegaskan ASN Netral | Daerah"}'
-                "</script>", "<h1>Bupati Tegaskan ASN Netral</h1>")  # fmt: skip
+    html = page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Bupati Tegaskan ASN Netral | Daerah"}'
+        "</script>",
+        "<h1>Bupati Tegaskan ASN Netral</h1>",
+    )
     assert extract_article(html, "https://news.example.org/a/1", None).title == "Bupati Tegaskan ASN Netral"
 
 
 def test_title_site_name_from_the_page_itself() -> None:
-    by_og = page('<meta property="og:title" content="Bupati Tegaskan ASN Netral - Warta Borneo">'
-                 '<meta property="og:site_name" content="Warta Borneo">')  # fmt: skip
+    by_og = page(
+        '<meta property="og:title" content="Bupati Tegaskan ASN Netral - Warta Borneo">'
+        '<meta property="og:site_name" content="Warta Borneo">'
+    )
     by_host = page('<meta property="og:title" content="Bupati Tegaskan ASN Netral - Wartaborneo.com">')
     assert extract_article(by_og, "https://example.org/a/1", None).title == "Bupati Tegaskan ASN Netral"
     assert extract_article(by_host, "https://www.wartaborneo.com/a/1", None).title == "Bupati Tegaskan ASN Netral"
 
 
 def test_a_headline_with_a_dash_keeps_both_sides_unless_one_is_the_site() -> None:
-    whole = page('<meta property="og:title" content="How we designed Celery - an async task framework">'
-                 '<meta property="og:site_name" content="Acme Engineering">')  # fmt: skip
+    whole = page(
+        '<meta property="og:title" content="How we designed Celery - an async task framework">'
+        '<meta property="og:site_name" content="Acme Engineering">'
+    )
     assert extract_article(whole, "https://acme.example/blog/celery", None).title == (
         "How we designed Celery - an async task framework"
     )
-    tailed = page("<title>How we designed Celery - an async task framework | Acme Engineering</title>"
-                  '<meta property="og:site_name" content="Acme Engineering">')  # fmt: skip
+    tailed = page(
+        "<title>How we designed Celery - an async task framework | Acme Engineering</title>"
+        '<meta property="og:site_name" content="Acme Engineering">'
+    )
     assert extract_article(tailed, "https://acme.example/blog/celery", None).title == (
         "How we designed Celery - an async task framework"
     )
 
 
 def test_entities_escaped_twice_are_read() -> None:
-    html = page('<meta property="og:title" content="Bupati&amp;#8217;s &amp;quot;Netral&amp;quot; Pledge">'
-                '<meta name="author" content="Ani &amp;amp; Budi">')  # fmt: skip
+    html = page(
+        '<meta property="og:title" content="Bupati&amp;#8217;s &amp;quot;Netral&amp;quot; Pledge">'
+        '<meta name="author" content="Ani &amp;amp; Budi">'
+    )
     record = extract_article(html, "https://example.org/a/1", None)
-    assert record.title == "Bupati\u2019s \"Netral\" Pledge"
+    assert record.title == 'Bupati\u2019s "Netral" Pledge'
     assert record.authors == ["Ani", "Budi"]
 
 
-@pytest.mark.parametrize("value, names", [
-    ("Samya Kullab and Vasilisa Stepanenko", ["Samya Kullab", "Vasilisa Stepanenko"]),
-    ("A. Rahman, B. Sari dan C. Putra", ["A. Rahman", "B. Sari", "C. Putra"]),
-    ("Von: Anna Martel und Lea Wagner", ["Anna Martel", "Lea Wagner"]),
-    ("By Timo Shihepo", ["Timo Shihepo"]),
-    ("Redaksi", ["Redaksi"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "value, names",
+    [
+        ("Samya Kullab and Vasilisa Stepanenko", ["Samya Kullab", "Vasilisa Stepanenko"]),
+        ("A. Rahman, B. Sari dan C. Putra", ["A. Rahman", "B. Sari", "C. Putra"]),
+        ("Von: Anna Martel und Lea Wagner", ["Anna Martel", "Lea Wagner"]),
+        ("By Timo Shihepo", ["Timo Shihepo"]),
+        ("Redaksi", ["Redaksi"]),
+    ],
+)
 def test_one_author_value_that_lists_several(value: str, names: list[str]) -> None:
     assert person_names([value]) == names
 
 
 def test_byline_marked_only_by_its_markup() -> None:
-    marked = page(body='<div class="post-byline"><span>By</span> <a href="/u/1">Timo Shihepo</a>'
-                       '<span>Today 5:00 am</span></div><h1>Bupati Tegaskan ASN Netral</h1>')  # fmt: skip
+    marked = page(
+        body='<div class="post-byline"><span>By</span> <a href="/u/1">Timo Shihepo</a>'
+        "<span>Today 5:00 am</span></div><h1>Bupati Tegaskan ASN Netral</h1>"
+    )
     declared = page(body='<span itemprop="author">kesm; srf/hosb</span><h1>Bupati Tegaskan ASN Netral</h1>')
     related = page(body='<h1>Bupati Tegaskan ASN Netral</h1><div class="author-bio">read more from the desk</div>')
     assert extract_article(marked, "https://example.org/a/1", None).authors == ["Timo Shihepo"]
@@ -80,12 +96,16 @@ def test_byline_marked_only_by_its_markup() -> None:
 
 
 def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
-    head = ('<meta property="og:site_name" content="Warta Borneo">'
-            '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Warta Borneo"}}</script>')
+    head = (
+        '<meta property="og:site_name" content="Warta Borneo">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Warta Borneo"}}</script>'
+    )
     named = page(head, '<h1>Bupati Tegaskan ASN Netral</h1><div class="byline">Oleh <a>Rina Kartika</a></div>')
     nobody = page(head, "<h1>Bupati Tegaskan ASN Netral</h1>")
-    beside = page('<meta property="og:site_name" content="한국일보">'
-                  '<meta name="author" content="한국일보"><meta name="author" content="신현주 기자">')  # fmt: skip
+    beside = page(
+        '<meta property="og:site_name" content="한국일보">'
+        '<meta name="author" content="한국일보"><meta name="author" content="신현주 기자">'
+    )
     assert extract_article(named, "https://wartaborneo.example/a/1", None).authors == ["Rina Kartika"]
     # nobody else named: the site's name is what the page says, and it is kept
     assert extract_article(nobody, "https://wartaborneo.example/a/1", None).authors == ["Warta Borneo"]
@@ -94,11 +114,13 @@ def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
 
 
 def test_date_labelled_as_such_before_a_caption_or_a_related_date() -> None:
-    html = page(body='<h1>Bupati Tegaskan ASN Netral</h1><div><img alt="Apel ASN di Pontianak, 24 April 2023">'
-                     "<p>Apel ASN di Pontianak, 24 April 2023</p></div>"
-                     '<figure><figcaption>Kantor bupati, 25 April 2023</figcaption></figure>'
-                     '<ul><li><strong>Datum</strong> 28.04.2023</li></ul>'
-                     '<h2>Berita lain <span class="date">26.04.2023</span></h2>')  # fmt: skip
+    html = page(
+        body='<h1>Bupati Tegaskan ASN Netral</h1><div><img alt="Apel ASN di Pontianak, 24 April 2023">'
+        "<p>Apel ASN di Pontianak, 24 April 2023</p></div>"
+        "<figure><figcaption>Kantor bupati, 25 April 2023</figcaption></figure>"
+        "<ul><li><strong>Datum</strong> 28.04.2023</li></ul>"
+        '<h2>Berita lain <span class="date">26.04.2023</span></h2>'
+    )
     assert extract_article(html, "https://example.org/a/1", None).published_date == "2023-04-28"
     unlabelled = html.replace(b"<strong>Datum</strong> 28.04.2023", b"")
     # without the label, the captions are still passed over: the next date after the headline is the related one
@@ -106,9 +128,11 @@ def test_date_labelled_as_such_before_a_caption_or_a_related_date() -> None:
 
 
 def test_bare_time_takes_the_offset_the_page_declares_elsewhere() -> None:
-    html = page('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Bupati Tegaskan ASN Netral",'
-                ' "datePublished": "2024-08-05 20:59:59.0"}</script>'
-                '<meta property="article:modified_time" content="2024-08-05T21:30:00+02:00">')  # fmt: skip
+    html = page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Bupati Tegaskan ASN Netral",'
+        ' "datePublished": "2024-08-05 20:59:59.0"}</script>'
+        '<meta property="article:modified_time" content="2024-08-05T21:30:00+02:00">'
+    )
     assert extract_article(html, "https://example.org/a/1", None).published_at == "2024-08-05T20:59:59+02:00"
     bare = page('<meta property="article:published_time" content="2024-08-05 20:59:59">')
     # no offset anywhere and no known site: the local time is kept as written, its instant unknown
@@ -132,7 +156,9 @@ def test_a_site_that_writes_its_local_time_as_utc_can_say_so(tmp_path) -> None:
 
 
 def test_day_with_a_dot_before_the_month_name() -> None:
-    html = page(body='<h1>Bupati Tegaskan ASN Netral</h1><span class="meta_date">erstellt: <b>01. April 2025, 15:25</b></span>')
+    html = page(
+        body='<h1>Bupati Tegaskan ASN Netral</h1><span class="meta_date">erstellt: <b>01. April 2025, 15:25</b></span>'
+    )
     assert extract_article(html, "https://example.org/a/1", None).published_at == "2025-04-01T15:25:00"
 
 
@@ -179,10 +205,12 @@ def test_a_date_shown_after_the_headline_gives_way_to_an_earlier_date_of_the_pag
     """No declared date: the first date after the headline is a sidebar's (a newer story), the
     URL and the article's own line carry the real one. Later dates on a page are updates, other
     stories or the day it was read; the publication is the earlier."""
-    html = page(body='<h1>Bupati Tegaskan ASN Netral</h1>'
-                     '<aside><ul><li><a href="/2024/03/20/lain">Berita lain</a> <span>20 Maret 2024</span></li></ul></aside>'
-                     '<div class="entry"><p>Isi berita tentang netralitas aparatur sipil negara.</p>'
-                     '<p class="posted">Posted March 12, 2024</p></div>')  # fmt: skip
+    html = page(
+        body="<h1>Bupati Tegaskan ASN Netral</h1>"
+        '<aside><ul><li><a href="/2024/03/20/lain">Berita lain</a> <span>20 Maret 2024</span></li></ul></aside>'
+        '<div class="entry"><p>Isi berita tentang netralitas aparatur sipil negara.</p>'
+        '<p class="posted">Posted March 12, 2024</p></div>'
+    )
     record = extract_article(html, "https://example.org/2024/03/12/bupati-tegaskan-asn-netral/", None)
     assert record.published_date == "2024-03-12" and record.extracted_by["published"] == "htmldate"
     # the same day on both: the shown one is kept, with its time
@@ -194,7 +222,7 @@ def test_a_date_shown_after_the_headline_gives_way_to_an_earlier_date_of_the_pag
 def test_a_comment_inside_a_heading_of_the_body_is_no_article_text():
     """Real markup (a Fundus page): an HTML comment inside a sub-heading. It is never text, and
     trafilatura 2.0.0 (the oldest version allowed) raised on it, losing the whole record."""
-    body = ("<h1>Bupati Tegaskan ASN Netral</h1>" + BODY + "<h2>Sanksi <!-- teaser --> disiplin</h2>" + BODY)
+    body = "<h1>Bupati Tegaskan ASN Netral</h1>" + BODY + "<h2>Sanksi <!-- teaser --> disiplin</h2>" + BODY
     record = extract_article(page(body=body), "https://example.org/a/1", None)
     assert "Sanksi disiplin" in record.body.replace("  ", " ") and "teaser" not in record.body
 
@@ -203,10 +231,12 @@ def test_teasers_of_other_articles_and_picture_credits_are_no_article_text() -> 
     """Real markup (taipeitimes, a Fundus page): "You might also like" teasers, each a whole
     paragraph inside a link to another article, after the text; a picture's credit line."""
     teaser = "RISK REMAINS: An official said that with the elections so close, it is unclear what Beijing would do next"
-    html = page(body="<h1>Bupati Tegaskan ASN Netral</h1><div><img src='a.jpg'><p>Photo: AFP</p></div>"
-                     "<p>" + "Bupati meminta seluruh aparatur sipil negara menjaga netralitas selama pemilu. " * 6 + "</p>"
-                     '<div class="more"><ul><li><a href="/news/2"><h3>Taiwan on alert</h3><p>' + teaser + "</p></a></li>"
-                     "</ul></div>")  # fmt: skip
+    html = page(
+        body="<h1>Bupati Tegaskan ASN Netral</h1><div><img src='a.jpg'><p>Photo: AFP</p></div>"
+        "<p>" + "Bupati meminta seluruh aparatur sipil negara menjaga netralitas selama pemilu. " * 6 + "</p>"
+        '<div class="more"><ul><li><a href="/news/2"><h3>Taiwan on alert</h3><p>' + teaser + "</p></a></li>"
+        "</ul></div>"
+    )
     body = extract_article(html, "https://example.org/a/1", None).body
     assert "Bupati meminta seluruh aparatur" in body
     assert "RISK REMAINS" not in body and "Photo: AFP" not in body
@@ -216,24 +246,42 @@ def test_a_page_rendered_from_its_script_data() -> None:
     """Real markup (hankookilbo, a Fundus page, Next.js): no article text in the markup, only in the
     data the page is hydrated from; read last, when the markup gives no body."""
     text = "Bupati meminta seluruh aparatur sipil negara menjaga netralitas selama pemilu. " * 4
-    data = json.dumps({"props": {"pageProps": {"article": {
-        "title": "Bupati Tegaskan ASN Netral", "subTitle": "<b>teaser</b> " + "kata " * 60,
-        "contentHtml": f'<div class="caption"><p>Foto: Humas</p></div><p class="editor-p">{text}</p><p>{text}</p>'}}}})
-    html = (f'<html><head><title>Bupati Tegaskan ASN Netral</title></head><body><div id="root"></div>'
-            f'<script id="__NEXT_DATA__" type="application/json">{data}</script></body></html>').encode()  # fmt: skip
+    data = json.dumps(
+        {
+            "props": {
+                "pageProps": {
+                    "article": {
+                        "title": "Bupati Tegaskan ASN Netral",
+                        "subTitle": "<b>teaser</b> " + "kata " * 60,
+                        "contentHtml": f'<div class="caption"><p>Foto: Humas</p></div><p class="editor-p">{text}</p><p>{text}</p>',
+                    }
+                }
+            }
+        }
+    )
+    html = (
+        f'<html><head><title>Bupati Tegaskan ASN Netral</title></head><body><div id="root"></div>'
+        f'<script id="__NEXT_DATA__" type="application/json">{data}</script></body></html>'
+    ).encode()
     record = extract_article(html, "https://example.org/a/1", None)
     assert record.extracted_by["body"] == "script"
     assert record.body == f"{text.strip()}\n\n{text.strip()}"
-    in_markup = html.replace(b'<div id="root"></div>', f"<article><h1>Bupati</h1><p>{text} Lain.</p></article>".encode())
+    in_markup = html.replace(
+        b'<div id="root"></div>', f"<article><h1>Bupati</h1><p>{text} Lain.</p></article>".encode()
+    )
     assert extract_article(in_markup, "https://example.org/a/1", None).extracted_by["body"] != "script"
 
 
-@pytest.mark.parametrize("chrome", [
-    "Externer Inhalt nicht verfügbar",
-    "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte (z.B. Grafiken).",
-    "Zur Anzeige aktiviere bitte die Einstellungen in den Privatsphäre-Einstellungen.",
-    "Photo: AFP", "Andrea Verdelli/Getty Images",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "Externer Inhalt nicht verfügbar",
+        "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte (z.B. Grafiken).",
+        "Zur Anzeige aktiviere bitte die Einstellungen in den Privatsphäre-Einstellungen.",
+        "Photo: AFP",
+        "Andrea Verdelli/Getty Images",
+    ],
+)
 def test_blocked_embeds_and_credits_are_no_article_text(chrome: str) -> None:
     """Real markup (businessinsider.de, taipeitimes): what a page shows where an embed was blocked,
     and picture credits. A sentence about the same words is kept."""
@@ -242,10 +290,13 @@ def test_blocked_embeds_and_credits_are_no_article_text(chrome: str) -> None:
 
 
 def test_comments_heading_ends_the_text_and_a_repeated_headline_is_no_text() -> None:
-    html = page('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "ASN Netral: Bupati Tegaskan"}'
-                "</script>", "<h1>Bupati tegaskan ASN netral</h1>"
-                "<p>" + "Bupati meminta seluruh aparatur sipil negara menjaga netralitas selama pemilu. " * 6 + "</p>"
-                "<h3>Comments</h3><p>Join thought-provoking conversations, follow other readers and see their replies</p>")  # fmt: skip
+    html = page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "ASN Netral: Bupati Tegaskan"}'
+        "</script>",
+        "<h1>Bupati tegaskan ASN netral</h1>"
+        "<p>" + "Bupati meminta seluruh aparatur sipil negara menjaga netralitas selama pemilu. " * 6 + "</p>"
+        "<h3>Comments</h3><p>Join thought-provoking conversations, follow other readers and see their replies</p>",
+    )
     record = extract_article(html, "https://example.org/a/1", None)
     assert record.title == "ASN Netral: Bupati Tegaskan"
     assert "Bupati tegaskan ASN netral" not in record.body and "conversations" not in record.body
@@ -255,23 +306,32 @@ def test_comments_heading_ends_the_text_and_a_repeated_headline_is_no_text() -> 
 def test_the_editor_and_a_web_address_are_not_the_writer() -> None:
     """Real markup (mediaindonesia, dw.com; Fundus pages): JSON-LD names the editor as author, the
     meta tag a site account; the byline and a labelled facts box name the writer."""
-    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Heryadi"}}</script>'
-            '<meta name="author" content="wartaborneo.com developer">')  # fmt: skip
-    byline = page(head, '<h1>Bupati Tegaskan ASN Netral</h1><div class="author-2">Naufal Zuhdi</div>'
-                        '<div class="info-author">Editor : <a href="/author/112">Heryadi</a></div>')  # fmt: skip
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"name": "Heryadi"}}</script>'
+        '<meta name="author" content="wartaborneo.com developer">'
+    )
+    byline = page(
+        head,
+        '<h1>Bupati Tegaskan ASN Netral</h1><div class="author-2">Naufal Zuhdi</div>'
+        '<div class="info-author">Editor : <a href="/author/112">Heryadi</a></div>',
+    )
     record = extract_article(byline, "https://wartaborneo.example/a/1", None)
     assert (record.authors, record.editor) == (["Naufal Zuhdi"], "Heryadi")
-    labelled = page('<meta name="author" content="Warta Borneo (www.wartaborneo.com)">',
-                    '<h1>Bupati Tegaskan ASN Netral</h1><ul><li><a href="/reporter">Reporter</a></li><li><a>REV</a></li></ul>'
-                    "<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>")  # fmt: skip
+    labelled = page(
+        '<meta name="author" content="Warta Borneo (www.wartaborneo.com)">',
+        '<h1>Bupati Tegaskan ASN Netral</h1><ul><li><a href="/reporter">Reporter</a></li><li><a>REV</a></li></ul>'
+        "<ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>",
+    )
     assert extract_article(labelled, "https://wartaborneo.example/a/1", None).authors == ["Roman Goncharenko"]
 
 
 def test_a_word_is_stored_and_found_as_typed_however_the_page_wrote_it(tmp_path) -> None:
     """Soft hyphens (character or entity) and decomposed letters (u + combining diaeresis) are how
     some pages write words; the archive keeps the word itself, so a search for it finds it."""
-    html = page('<meta property="og:title" content="Mu\u0308ller legt Verfas&shy;sungs\xadbeschwerde ein">',
-                "<p>" + "Die Ver&#173;fas&#xAD;sungs\xadbe&shy;schwerde von Mu\u0308ller wurde eingereicht. " * 4 + "</p>")
+    html = page(
+        '<meta property="og:title" content="Mu\u0308ller legt Verfas&shy;sungs\xadbeschwerde ein">',
+        "<p>" + "Die Ver&#173;fas&#xAD;sungs\xadbe&shy;schwerde von Mu\u0308ller wurde eingereicht. " * 4 + "</p>",
+    )
     record = extract_article(html, "https://example.org/a/1", None)
     assert record.title == "M\u00fcller legt Verfassungsbeschwerde ein"
     assert "\xad" not in record.body and "\u0308" not in record.body
@@ -283,14 +343,21 @@ def test_a_word_is_stored_and_found_as_typed_however_the_page_wrote_it(tmp_path)
     db.close()
 
 
-@pytest.mark.parametrize("h1, title", [
-    ('<span class="kicker">LTE-Patent</span><span class="hide">: </span><span>Samsung soll zerstören</span>',
-     "LTE-Patent: Samsung soll zerstören"),
-    ('<span class="kicker">Pilkada Kalbar<span class="sr-only">:</span></span> <span>ASN Diminta Netral</span>',
-     "Pilkada Kalbar: ASN Diminta Netral"),
-    ('<span style="color:red">Bupati Tegaskan:</span>ASN Diminta Netral', "Bupati Tegaskan: ASN Diminta Netral"),
-    ("<span>Pilkada Kalbar</span><span>ASN Diminta Netral</span>", "Pilkada Kalbar ASN Diminta Netral"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "h1, title",
+    [
+        (
+            '<span class="kicker">LTE-Patent</span><span class="hide">: </span><span>Samsung soll zerstören</span>',
+            "LTE-Patent: Samsung soll zerstören",
+        ),
+        (
+            '<span class="kicker">Pilkada Kalbar<span class="sr-only">:</span></span> <span>ASN Diminta Netral</span>',
+            "Pilkada Kalbar: ASN Diminta Netral",
+        ),
+        ('<span style="color:red">Bupati Tegaskan:</span>ASN Diminta Netral', "Bupati Tegaskan: ASN Diminta Netral"),
+        ("<span>Pilkada Kalbar</span><span>ASN Diminta Netral</span>", "Pilkada Kalbar ASN Diminta Netral"),
+    ],
+)
 def test_a_headline_in_parts_reads_as_written(h1: str, title: str) -> None:
     """A headline's kicker and title in elements of their own: words that meet at an element's edge
     stay apart, and no space comes before the separator the page puts between them."""

@@ -53,12 +53,26 @@ def test_a_healthy_site_crawled_beside_two_unreachable_ones_counts_only_its_own_
     db = tmp_path / "p.db"
     with LocalSite(SITES / "suarakalbar") as good:
         down = [f"http://127.0.0.1:{closed_port()}" for _ in range(2)]
-        done = cli("crawl", "--db", str(db), "--base-url", f"suarakalbar={good.url}", "--base-url",
-                   f"infopublik={down[0]}", "--base-url", f"editorialkaltim={down[1]}", *FAST,
-                   "--log-level", "WARNING", env={"PANTAU_SITES": "/nonexistent"})  # fmt: skip
+        done = cli(
+            "crawl",
+            "--db",
+            str(db),
+            "--base-url",
+            f"suarakalbar={good.url}",
+            "--base-url",
+            f"infopublik={down[0]}",
+            "--base-url",
+            f"editorialkaltim={down[1]}",
+            *FAST,
+            "--log-level",
+            "WARNING",
+            env={"PANTAU_SITES": "/nonexistent"},
+        )
     assert done.returncode == 1, done.stdout + done.stderr[-2000:]
-    runs = {site: (status, requests, errors) for site, status, requests, errors in
-            query(db, "SELECT site, status, requests, errors FROM crawl_runs")}  # fmt: skip
+    runs = {
+        site: (status, requests, errors)
+        for site, status, requests, errors in query(db, "SELECT site, status, requests, errors FROM crawl_runs")
+    }
     assert runs["suarakalbar"][0] == "finished" and runs["suarakalbar"][2] == 0, runs
     for site in ("infopublik", "editorialkaltim"):
         status, requests, errors = runs[site]

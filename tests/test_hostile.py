@@ -18,18 +18,36 @@ def test_crawl_survives_a_hostile_server(tmp_path):
     started = time.monotonic()
     with HostileSite() as site:
         result = scrapy_crawl(
-            "suarakalbar", db, "-a", f"base_url={site.url}", "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=1",
-            "-s", "RETRY_BACKOFF_MAX=1", "-s", "DOWNLOAD_MAXSIZE=2000000", timeout=150,
-        )  # fmt: skip
+            "suarakalbar",
+            db,
+            "-a",
+            f"base_url={site.url}",
+            "-s",
+            "DOWNLOAD_TIMEOUT=3",
+            "-s",
+            "RETRY_TIMES=1",
+            "-s",
+            "RETRY_BACKOFF_MAX=1",
+            "-s",
+            "DOWNLOAD_MAXSIZE=2000000",
+            timeout=150,
+        )
         hits = dict(site.hits)
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert elapsed < 90
     conn = sqlite3.connect(db)
-    stored = {url.split("suarakalbar.co.id")[-1]: (title, day, at, body)
-              for url, title, day, at, body in conn.execute("select url, title, published_date, published_at, body from articles")}  # fmt: skip
-    rejects = {url.split("suarakalbar.co.id")[-1]: reason for url, reason in conn.execute("select url, reason from rejects where kind = 'article'")}
+    stored = {
+        url.split("suarakalbar.co.id")[-1]: (title, day, at, body)
+        for url, title, day, at, body in conn.execute(
+            "select url, title, published_date, published_at, body from articles"
+        )
+    }
+    rejects = {
+        url.split("suarakalbar.co.id")[-1]: reason
+        for url, reason in conn.execute("select url, reason from rejects where kind = 'article'")
+    }
     assert set(GOOD) | set(CP1252) <= set(stored), (sorted(stored), rejects, result.stderr[-6000:])
     assert not set(BAD) & set(stored)
     for path, reason in BAD.items():

@@ -67,7 +67,14 @@ def test_every_profile_selector_compiles():
 
 
 def test_an_invalid_profile_selector_stops_the_crawl_at_start(tmp_path):
-    result = cli("crawl", "--db", str(tmp_path / "p.db"), "--site", "broken", env={"SCRAPY_SETTINGS_MODULE": "tests.broken.settings"})
+    result = cli(
+        "crawl",
+        "--db",
+        str(tmp_path / "p.db"),
+        "--site",
+        "broken",
+        env={"SCRAPY_SETTINGS_MODULE": "tests.broken.settings"},
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "site profile 'broken' is invalid" in result.stderr and "div[class=unclosed" in result.stderr
@@ -96,24 +103,35 @@ def _with_sql(db, *statements: str) -> None:
 
 def test_one_article_the_database_refuses_loses_only_itself(tmp_path):
     db = tmp_path / "p.db"
-    _with_sql(db, "CREATE TRIGGER refuse_one BEFORE INSERT ON articles WHEN new.title = 'Berita Baik Nomor 3' "
-                  "BEGIN SELECT RAISE(ABORT, 'refused by a local check'); END")  # fmt: skip
+    _with_sql(
+        db,
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON articles WHEN new.title = 'Berita Baik Nomor 3' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by a local check'); END",
+    )
     with _site(6) as site:
         result = cli_crawl(db, {"suarakalbar": site.url})
     assert result.returncode == 0, result.stderr[-3000:]
     assert query(db, "select count(*) from articles") == [(5,)]
-    assert query(db, "select reason, detail from rejects where kind = 'article'") == [("store-error", "refused by a local check")]
+    assert query(db, "select reason, detail from rejects where kind = 'article'") == [
+        ("store-error", "refused by a local check")
+    ]
 
 
 def test_writes_the_database_refuses_fail_the_site_loudly_and_the_next_run_recovers(tmp_path):
     db = tmp_path / "p.db"
-    _with_sql(db, "CREATE TABLE gone (x)", "CREATE TRIGGER drifted AFTER INSERT ON articles BEGIN INSERT INTO gone VALUES (1); END",
-              "DROP TABLE gone")  # fmt: skip
+    _with_sql(
+        db,
+        "CREATE TABLE gone (x)",
+        "CREATE TRIGGER drifted AFTER INSERT ON articles BEGIN INSERT INTO gone VALUES (1); END",
+        "DROP TABLE gone",
+    )
     with _site(6) as site:
         failed = cli_crawl(db, {"suarakalbar": site.url})
         assert failed.returncode == 1, failed.stdout + failed.stderr[-3000:]
         assert "FAILED suarakalbar: database write failed: no such table: main.gone" in failed.stdout
-        assert query(db, "select status, error from crawl_runs") == [("failed", "database write failed: no such table: main.gone")]
+        assert query(db, "select status, error from crawl_runs") == [
+            ("failed", "database write failed: no such table: main.gone")
+        ]
         assert query(db, "pragma integrity_check") == [("ok",)] and query(db, "select count(*) from articles") == [(0,)]
         conn = sqlite3.connect(db)
         conn.execute("DROP TRIGGER drifted")
@@ -129,7 +147,12 @@ def test_missing_schema_objects_are_repaired_and_lost_tables_reported(tmp_path):
     db = tmp_path / "p.db"
     with LocalSite(SITES / "suarakalbar") as site:
         assert cli_crawl(db, {"suarakalbar": site.url}).returncode == 0
-    _drop = ["DROP TABLE articles_fts", "DROP INDEX idx_articles_story_id", "DROP VIEW topic_matches", "DROP TRIGGER articles_ad"]
+    _drop = [
+        "DROP TABLE articles_fts",
+        "DROP INDEX idx_articles_story_id",
+        "DROP VIEW topic_matches",
+        "DROP TRIGGER articles_ad",
+    ]
     conn = sqlite3.connect(db)
     for sql in _drop:
         conn.execute(sql)
@@ -138,7 +161,9 @@ def test_missing_schema_objects_are_repaired_and_lost_tables_reported(tmp_path):
     repaired = cli("db", "repair", "--db", str(db))
     assert repaired.returncode == 0, repaired.stderr
     assert "recreated the full-text index articles_fts and re-indexed every article" in repaired.stdout
-    assert "recreated index idx_articles_story_id" in repaired.stdout and "recreated view topic_matches" in repaired.stdout
+    assert (
+        "recreated index idx_articles_story_id" in repaired.stdout and "recreated view topic_matches" in repaired.stdout
+    )
     found = cli("search", "netralitas", "--db", str(db), "--format", "json")
     assert found.returncode == 0 and len(json.loads(found.stdout)) >= 1
     assert "nothing to repair" in cli("db", "repair", "--db", str(db)).stdout
@@ -168,9 +193,11 @@ def _extract(tmp_path, html: str, url: str) -> dict:
 
 def test_credit_lines_give_authors_and_editor_on_a_full_page(tmp_path):
     paragraphs = text("kredit", 6) + ["Penulis: Ani Susanti", "Editor: Budi Santoso"]
-    html = (f"<html><head><title>Pemkab Berau Gelar Apel ASN</title></head><body class='single'>"
-            f"<h1 class='post-title entry-title'>Pemkab Berau Gelar Apel ASN</h1>"
-            f"<div class='entry-content entry'>{''.join(f'<p>{p}</p>' for p in paragraphs)}</div></body></html>")  # fmt: skip
+    html = (
+        f"<html><head><title>Pemkab Berau Gelar Apel ASN</title></head><body class='single'>"
+        f"<h1 class='post-title entry-title'>Pemkab Berau Gelar Apel ASN</h1>"
+        f"<div class='entry-content entry'>{''.join(f'<p>{p}</p>' for p in paragraphs)}</div></body></html>"
+    )
     record = _extract(tmp_path, html, "https://editorialkaltim.com/pemkab-berau-gelar-apel-asn/")
     assert record["authors"] == ["Ani Susanti"] and record["editor"] == "Budi Santoso"
     assert record["extracted_by"]["authors"] == "credits" and "Penulis" not in record["body"]
@@ -184,12 +211,13 @@ def test_offsets_written_as_gmt_plus_hours_and_words_after_a_date(tmp_path):
         "14 Oktober 2024 10:00 Zulkifli": "2024-10-14T10:00:00+07:00",  # not "Z", not UTC
     }
     for byline, expected in cases.items():
-        html = (f"<html><body class='single'><h1 class='ray-main-single-title'>Judul Berita Netralitas ASN</h1>"
-                f"<div class='ray-main-single-metadata'>{byline}</div><div class='ray-main-single-content'>"
-                f"{''.join(f'<p>{p}</p>' for p in text('z'))}</div></body></html>")  # fmt: skip
+        html = (
+            f"<html><body class='single'><h1 class='ray-main-single-title'>Judul Berita Netralitas ASN</h1>"
+            f"<div class='ray-main-single-metadata'>{byline}</div><div class='ray-main-single-content'>"
+            f"{''.join(f'<p>{p}</p>' for p in text('z'))}</div></body></html>"
+        )
         record = _extract(tmp_path, html, "https://www.suarakalbar.co.id/2024/10/judul/")
         assert record["published_at"] == expected, (byline, record["published_at"])
-
 
 
 @pytest.mark.slow
@@ -207,7 +235,9 @@ def test_a_field_moving_to_another_extraction_layer_is_a_layout_change(tmp_path)
     with LocalSite(rethemed_copy(SITES / "suarakalbar", tmp_path / "rethemed")) as site:
         changed = cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--strict")
     assert changed.returncode == 1, changed.stdout + changed.stderr[-2000:]
-    assert "WARNING suarakalbar: the body came from the profile layer for 0% of articles (usually 100%)" in changed.stdout
+    assert (
+        "WARNING suarakalbar: the body came from the profile layer for 0% of articles (usually 100%)" in changed.stdout
+    )
     stored = json.loads(query(db, "select warnings from crawl_runs order by id desc limit 1")[0][0])
     assert any("layout has probably changed" in w for w in stored)
 
@@ -230,7 +260,9 @@ def test_articles_redirecting_to_another_host_say_the_site_may_have_moved(tmp_pa
     site.server.RequestHandlerClass.do_GET = do_get
     with site:
         result = cli_crawl(db, {"infopublik": site.url})
-    assert "WARNING infopublik: 3 article page(s) now redirect to another host, indonesia.go.id" in result.stdout, result.stdout
+    assert "WARNING infopublik: 3 article page(s) now redirect to another host, indonesia.go.id" in result.stdout, (
+        result.stdout
+    )
     assert "indonesia.go.id" in query(db, "select warnings from crawl_runs")[0][0]
 
 
@@ -245,14 +277,26 @@ def test_db_check_reads_every_page_and_names_the_damage(tmp_path):
     path = tmp_path / "p.db"
     db = Database.open(path)
     for start in range(0, 400, 100):
-        db.store_articles([Article(url=f"https://www.suarakalbar.co.id/2024/11/b-{i}/", site="suarakalbar",
-                                   url_key=f"https://www.suarakalbar.co.id/2024/11/b-{i}/", title=f"Berita {i}",
-                                   published_date="2024-11-20", body="\n\n".join(text(f"b{i}", 3)),
-                                   content_hash=f"hash-{i}") for i in range(start, start + 100)])  # fmt: skip
+        db.store_articles(
+            [
+                Article(
+                    url=f"https://www.suarakalbar.co.id/2024/11/b-{i}/",
+                    site="suarakalbar",
+                    url_key=f"https://www.suarakalbar.co.id/2024/11/b-{i}/",
+                    title=f"Berita {i}",
+                    published_date="2024-11-20",
+                    body="\n\n".join(text(f"b{i}", 3)),
+                    content_hash=f"hash-{i}",
+                )
+                for i in range(start, start + 100)
+            ]
+        )
     db.close()
     sound = cli("db", "check", "--db", str(path))
     assert sound.returncode == 0 and "ok, every page read" in sound.stdout, sound.stdout + sound.stderr
-    assert re.search(r"reading all [1-9][\d,]* [KM]B", sound.stderr), sound.stderr  # said before a long read starts, never "0 MB"
+    assert re.search(r"reading all [1-9][\d,]* [KM]B", sound.stderr), (
+        sound.stderr
+    )  # said before a long read starts, never "0 MB"
 
     conn = sqlite3.connect(path)  # one page of an index overwritten, as a failing disk would
     root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'idx_articles_content_hash'").fetchone()[0]

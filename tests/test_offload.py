@@ -66,8 +66,14 @@ def test_page_work_in_a_helper_equals_inline(helper):
 def test_a_bad_page_comes_back_as_a_reject(helper):
     page = run(helper, extract_page, b"%PDF-1.4 binary", "text/html", "https://infopublik.id/x", PROFILE)
     assert isinstance(page, Reject) and page.reason == "not-html"
-    page = run(helper, extract_page, b"<html><body class='archive category'></body></html>", None,
-               "https://infopublik.id/kategori/x", PROFILE)  # fmt: skip
+    page = run(
+        helper,
+        extract_page,
+        b"<html><body class='archive category'></body></html>",
+        None,
+        "https://infopublik.id/kategori/x",
+        PROFILE,
+    )
     assert isinstance(page, Reject) and page.reason == "not-article"
 
 
@@ -106,5 +112,7 @@ def test_spiders_of_one_crawl_share_the_helpers_they_are_given(helper):
     for spider in spiders:
         spider.closed("finished")  # a spider does not close what it was lent
     assert run(helper, os.getpid) == pid
-    own = InfopublikSpider.from_crawler(get_crawler(InfopublikSpider, {"EXTRACT_WORKERS": 2, "DB_PATH": "/nonexistent/x.db"}))
+    own = InfopublikSpider.from_crawler(
+        get_crawler(InfopublikSpider, {"EXTRACT_WORKERS": 2, "DB_PATH": "/nonexistent/x.db"})
+    )
     assert own.offload.workers == 2 and own.offload is not helper

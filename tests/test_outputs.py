@@ -60,8 +60,14 @@ def test_an_output_onto_a_link_writes_through_it_and_leaves_the_link(db, tmp_pat
     link = tmp_path / "stdout"
     link.symlink_to("/proc/self/fd/1")
     with log.open("a") as appended:
-        done = subprocess.run([sys.executable, "-m", "crawler.cli.main", *command, "--db", str(db), "-o", str(link)],
-                              cwd=ROOT, stdout=appended, stderr=subprocess.PIPE, text=True, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", *command, "--db", str(db), "-o", str(link)],
+            cwd=ROOT,
+            stdout=appended,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 0, done.stderr
     assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
     written = log.read_text()
@@ -89,19 +95,36 @@ def test_an_output_onto_a_fifo_nobody_reads_waits_then_says_so(db, tmp_path):
 @pytest.mark.parametrize("command", [*OUTPUTS, ["search", "netralitas"]])
 def test_standard_output_on_a_full_device_is_one_line_and_exit_1(db, command):
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "crawler.cli.main", *command, "--db", str(db)], cwd=ROOT,
-                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler.cli.main", *command, "--db", str(db)],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 1, done.stderr
     assert done.stderr.count("\n") == 1 and "No space left on device" in done.stderr, done.stderr
 
 
 def test_new_output_files_follow_the_umask(db, tmp_path):
     for umask, mode in ((0o022, 0o644), (0o002, 0o664), (0o077, 0o600)):
-        for command, name in ((["feed", "--topic", "netralitas-asn"], "f.atom"), (["export", "--format", "csv"], "e.csv")):
+        for command, name in (
+            (["feed", "--topic", "netralitas-asn"], "f.atom"),
+            (["export", "--format", "csv"], "e.csv"),
+        ):
             out = tmp_path / f"{umask:o}-{name}"
-            done = subprocess.run([sys.executable, "-c", f"import os, sys; os.umask({umask}); from crawler.cli.main "
-                                   f"import main; sys.exit(main({[*command, '--db', str(db), '-o', str(out)]!r}))"],
-                                  cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"import os, sys; os.umask({umask}); from crawler.cli.main "
+                    f"import main; sys.exit(main({[*command, '--db', str(db), '-o', str(out)]!r}))",
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
             assert done.returncode == 0, done.stderr
             assert stat.S_IMODE(os.stat(out).st_mode) == mode, (command, oct(umask))
 
@@ -109,8 +132,13 @@ def test_new_output_files_follow_the_umask(db, tmp_path):
 @pytest.mark.parametrize("name", ["/etc", "../../../etc", "suarakalbar/../../..", "tests"])
 def test_serve_serves_only_the_bundled_copies(name):
     port = closed_port()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "serve-copy", name, "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli.main", "serve-copy", name, "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         out, err = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:

@@ -19,9 +19,11 @@ WORDS = " ".join(f"kata{i}" for i in range(120))
 
 
 def _page(paragraph: str) -> str:
-    return ("<html><head><meta charset='utf-8'><title>Kafe di Pinggir Jalan Kota Pontianak</title></head>"
-            "<body class='single'><h1>Kafe di Pinggir Jalan Kota Pontianak</h1><div class='entry-content'>"
-            f"<p>{paragraph}</p><p>Lanjutan {WORDS}</p></div></body></html>")  # fmt: skip
+    return (
+        "<html><head><meta charset='utf-8'><title>Kafe di Pinggir Jalan Kota Pontianak</title></head>"
+        "<body class='single'><h1>Kafe di Pinggir Jalan Kota Pontianak</h1><div class='entry-content'>"
+        f"<p>{paragraph}</p><p>Lanjutan {WORDS}</p></div></body></html>"
+    )
 
 
 def _extract(tmp_path, data: bytes) -> dict:
@@ -52,8 +54,11 @@ def test_a_page_nested_past_the_parser_depth_is_refused_with_a_reason(tmp_path):
     assert done.returncode == 2 and "too-deep" in done.stderr and done.stderr.count("\n") == 1, done.stderr
     # in a crawl: a reject with its reason, the other pages stored
     good = article("Berita Biasa Tentang Netralitas ASN", "2024-01-10T09:00:00+07:00", text("baik", 6))
-    pages = {"/2024/01/berita-dalam/": deep, "/2024/01/berita-biasa/": good,
-             "/": "<html><body><a href='{host}/2024/01/berita-dalam/'>a</a><a href='{host}/2024/01/berita-biasa/'>b</a></body></html>"}  # fmt: skip
+    pages = {
+        "/2024/01/berita-dalam/": deep,
+        "/2024/01/berita-biasa/": good,
+        "/": "<html><body><a href='{host}/2024/01/berita-dalam/'>a</a><a href='{host}/2024/01/berita-biasa/'>b</a></body></html>",
+    }
     with PagesSite(pages) as site:
         crawled = cli_crawl(tmp_path / "p.db", {"suarakalbar": site.url})
     assert crawled.returncode == 0, crawled.stdout + crawled.stderr[-2000:]
@@ -90,11 +95,24 @@ def _peak_of(*args: str) -> tuple[subprocess.CompletedProcess[str], float, float
     from tests.conftest import ROOT
 
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", "import resource, subprocess, sys; "
-                           "code = subprocess.run(sys.argv[1:]).returncode; "
-                           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-                           "sys.exit(code)", sys.executable, "-m", "crawler.cli.main", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource, subprocess, sys; "
+            "code = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+            "sys.exit(code)",
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     peak_kb = int(done.stderr.strip().splitlines()[-1])
     return done, peak_kb / 1024, time.monotonic() - started
 

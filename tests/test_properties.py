@@ -20,11 +20,17 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 date_like = st.one_of(
     st.text(max_size=60),
-    st.builds(lambda d, m, y, h, mi, z: f"{d} {m} {y}, {h}:{mi} {z}", st.integers(0, 40),
-              st.sampled_from(["Januari", "Feb", "Mei", "Agt", "Okt", "Desember", "Foo"]), st.integers(0, 3000),
-              st.integers(0, 30), st.integers(0, 70), st.sampled_from(["WIB", "WITA", "WIT", ""])),
+    st.builds(
+        lambda d, m, y, h, mi, z: f"{d} {m} {y}, {h}:{mi} {z}",
+        st.integers(0, 40),
+        st.sampled_from(["Januari", "Feb", "Mei", "Agt", "Okt", "Desember", "Foo"]),
+        st.integers(0, 3000),
+        st.integers(0, 30),
+        st.integers(0, 70),
+        st.sampled_from(["WIB", "WITA", "WIT", ""]),
+    ),
     st.builds(lambda d, m, y: f"Kamis ({d}/{m}/{y})", st.integers(-1, 40), st.integers(-1, 14), st.integers(0, 3000)),
-)  # fmt: skip
+)
 
 
 @FAST
@@ -41,9 +47,13 @@ url_parts = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blackli
 
 
 @FAST
-@given(st.sampled_from(["http", "https", "HTTP"]), st.sampled_from(["www.suarakalbar.co.id", "infopublik.id", "x.Y"]),
-       url_parts, st.dictionaries(st.sampled_from(["utm_source", "a", "p", "fbclid", "amp", "q"]), url_parts, max_size=3),
-       url_parts)  # fmt: skip
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.sampled_from(["www.suarakalbar.co.id", "infopublik.id", "x.Y"]),
+    url_parts,
+    st.dictionaries(st.sampled_from(["utm_source", "a", "p", "fbclid", "amp", "q"]), url_parts, max_size=3),
+    url_parts,
+)
 def test_canonical_url_is_idempotent(scheme, host, path, query, fragment):
     from urllib.parse import urlencode
 
@@ -64,13 +74,32 @@ def test_cleanup_never_adds_text(paragraphs):
 
 
 html_soup = st.lists(
-    st.one_of(st.text(max_size=40), st.sampled_from([
-        "<p>", "</p>", "<h1>", "</h1>", "<div class='ray-main-single-content'>", "</div>", "<script>", "</script>",
-        '<script type="application/ld+json">{"@type":"NewsArticle","headline":', "<title>", "</title>",
-        "<meta property='article:published_time' content='2024-02-31'>", "<br>", "<!--", "-->", "\x00", "&nbsp;",
-    ])),
+    st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<h1>",
+                "</h1>",
+                "<div class='ray-main-single-content'>",
+                "</div>",
+                "<script>",
+                "</script>",
+                '<script type="application/ld+json">{"@type":"NewsArticle","headline":',
+                "<title>",
+                "</title>",
+                "<meta property='article:published_time' content='2024-02-31'>",
+                "<br>",
+                "<!--",
+                "-->",
+                "\x00",
+                "&nbsp;",
+            ]
+        ),
+    ),
     max_size=40,
-).map("".join)  # fmt: skip
+).map("".join)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

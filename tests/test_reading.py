@@ -38,7 +38,9 @@ def sqlite_utils(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("kind", ["crawl", "demo"])
 def test_the_readme_sqlite_utils_commands_work(archives, kind):
     db = str(archives[kind])
-    found = sqlite_utils("search", db, "articles", "netralitas asn", "-c", "title", "-c", "published_at", "--limit", "10")
+    found = sqlite_utils(
+        "search", db, "articles", "netralitas asn", "-c", "title", "-c", "published_at", "--limit", "10"
+    )
     assert found.returncode == 0, found.stderr
     assert found.stdout.count('"title"') >= 1 and "etral" in found.stdout  # rows, each with its title
     runs = sqlite_utils("rows", db, "crawl_runs", "--limit", "5")
@@ -56,8 +58,10 @@ def _file_at_version(path: Path, version: int) -> None:
     for migration in MIGRATIONS[:version]:
         migration(db)
     conn.execute(f"PRAGMA user_version = {version}")
-    conn.execute("INSERT INTO articles (id, url, url_key, site, title, body) VALUES ('a1', 'https://x/1', 'https://x/1', "
-                 "'suarakalbar', 'Netralitas ASN di Sambas', 'Bupati mengingatkan netralitas ASN menjelang Pilkada.')")  # fmt: skip
+    conn.execute(
+        "INSERT INTO articles (id, url, url_key, site, title, body) VALUES ('a1', 'https://x/1', 'https://x/1', "
+        "'suarakalbar', 'Netralitas ASN di Sambas', 'Bupati mengingatkan netralitas ASN menjelang Pilkada.')"
+    )
     if not conn.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'sambas'").fetchone()[0]:
         # indexed as Pantau indexed it then (by its triggers at first; since, with each article)
         conn.execute("INSERT INTO articles_fts (rowid, title, body) SELECT rowid, title, body FROM articles")
@@ -105,12 +109,19 @@ def test_datasette_serves_any_pantau_file_with_its_search_and_stored_queries(arc
     path = archives[kind]
     name = path.stem  # the database's name in Datasette is the file's
     (index, table, facets, fts_hit, fts_miss, queries, latest, search, stories, changes, region) = datasette_get(
-        path, f"/{name}.json", f"/{name}/articles.json?_shape=objects", f"/{name}/articles.json?_facet=site",
-        f"/{name}/articles.json?_search=netralitas&_shape=objects", f"/{name}/articles.json?_search=zzzqqq&_shape=objects",
-        f"/{name}.json?_shape=objects", f"/{name}/latest_matches.json?topic=netralitas-asn&_shape=objects",
-        f"/{name}/search.json?q=netralitas+ASN&_shape=objects", f"/{name}/multi_site_stories.json?_shape=objects",
-        f"/{name}/changes.json?_shape=objects", f"/{name}/articles_per_region_week.json?_shape=objects",
-    )  # fmt: skip
+        path,
+        f"/{name}.json",
+        f"/{name}/articles.json?_shape=objects",
+        f"/{name}/articles.json?_facet=site",
+        f"/{name}/articles.json?_search=netralitas&_shape=objects",
+        f"/{name}/articles.json?_search=zzzqqq&_shape=objects",
+        f"/{name}.json?_shape=objects",
+        f"/{name}/latest_matches.json?topic=netralitas-asn&_shape=objects",
+        f"/{name}/search.json?q=netralitas+ASN&_shape=objects",
+        f"/{name}/multi_site_stories.json?_shape=objects",
+        f"/{name}/changes.json?_shape=objects",
+        f"/{name}/articles_per_region_week.json?_shape=objects",
+    )
     for response in (index, table, facets, fts_hit, fts_miss, latest, search, stories, changes, region):
         assert response.status_code == 200, (response.url, response.text[:300])
     total = len(table.json()["rows"])
@@ -145,10 +156,16 @@ def test_the_demo_summary_reports_no_failure_on_the_bundled_copies(archives):
 
 @pytest.mark.parametrize(
     "command",
-    [["runs"], ["runs", "--format", "json"], ["report", "--since", "3650d"], ["export"],
-     ["feed", "--topic", "netralitas-asn"], ["search", "netralitas"]],
+    [
+        ["runs"],
+        ["runs", "--format", "json"],
+        ["report", "--since", "3650d"],
+        ["export"],
+        ["feed", "--topic", "netralitas-asn"],
+        ["search", "netralitas"],
+    ],
     ids=lambda c: " ".join(c),
-)  # fmt: skip
+)
 def test_every_reader_shows_rows_another_tool_wrote_badly(archives, tmp_path, command):
     """A title of invalid UTF-8, a run row without a site, text where its counts belong and counts
     that are not JSON: each reader shows them as they are, says so once, and exits 0."""

@@ -33,8 +33,13 @@ def _records(folder: Path) -> list[tuple[str, str, bytes]]:
         with open(path, "rb") as f:
             for record in ArchiveIterator(f):
                 if record.rec_type == "response":
-                    found.append((record.rec_headers.get_header("WARC-Target-URI"),
-                                  record.rec_headers.get_header("WARC-Pantau-URL"), record.content_stream().read()))  # fmt: skip
+                    found.append(
+                        (
+                            record.rec_headers.get_header("WARC-Target-URI"),
+                            record.rec_headers.get_header("WARC-Pantau-URL"),
+                            record.content_stream().read(),
+                        )
+                    )
     return found
 
 

@@ -20,10 +20,19 @@ def _archive(tmp_path) -> Database:
             body += "\n\nBatu safir dibahas panjang: safir, safir dan safir lagi."
         if i in (2, 5):
             body += "\n\nKata langka zamrud muncul di sini."
-        articles.append(Article(url=f"https://www.suarakalbar.co.id/2024/11/laporan-{i}/", site="suarakalbar",
-                                title=f"Laporan {i}", published_date="2024-11-20", body=body,
-                                word_count=len(body.split()), url_key=f"https://www.suarakalbar.co.id/2024/11/laporan-{i}/",
-                                content_hash=f"h{i}", simhash=f"{i:x}"))  # fmt: skip
+        articles.append(
+            Article(
+                url=f"https://www.suarakalbar.co.id/2024/11/laporan-{i}/",
+                site="suarakalbar",
+                title=f"Laporan {i}",
+                published_date="2024-11-20",
+                body=body,
+                word_count=len(body.split()),
+                url_key=f"https://www.suarakalbar.co.id/2024/11/laporan-{i}/",
+                content_hash=f"h{i}",
+                simhash=f"{i:x}",
+            )
+        )
     db.store_articles(articles)
     return db
 

@@ -27,8 +27,21 @@ def wordpress_site(body_class: str = "entry-content") -> PagesSite:
 def crawl_with_sites(db, folder, site, name: str = "contohpost"):
     env = {"PANTAU_SITES": str(folder)}
     sites = ["--site", name, "--base-url", f"{name}={site.url}"]
-    return cli("crawl", "--db", str(db), *sites, "--log-level", "WARNING", "-s", "DOWNLOAD_DELAY=0", "-s",
-               "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0", env=env)  # fmt: skip
+    return cli(
+        "crawl",
+        "--db",
+        str(db),
+        *sites,
+        "--log-level",
+        "WARNING",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "RETRY_TIMES=0",
+        env=env,
+    )
 
 
 def test_a_site_file_is_a_site_like_the_others(tmp_path):
@@ -36,9 +49,16 @@ def test_a_site_file_is_a_site_like_the_others(tmp_path):
     folder.mkdir()
     (folder / "contohpost.toml").write_text(
         'label = "Contoh Post"\ndomains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n'
-        'timezone = "WITA"\n', encoding="utf-8")  # fmt: skip
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
-                            env={**__import__("os").environ, "PANTAU_SITES": str(folder)})  # fmt: skip
+        'timezone = "WITA"\n',
+        encoding="utf-8",
+    )
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "PANTAU_SITES": str(folder)},
+    )
     assert listed.stdout.split() == ["contohpost", "editorialkaltim", "infopublik", "suarakalbar"]
     db = tmp_path / "p.db"
     with wordpress_site() as site:
@@ -54,7 +74,9 @@ def test_selectors_in_a_site_file_override_the_generic_profile(tmp_path):
     folder.mkdir()
     (folder / "contohpost.toml").write_text(
         'domains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n'
-        '[selectors]\nbody = ["div.isi-berita"]\n', encoding="utf-8")  # fmt: skip
+        '[selectors]\nbody = ["div.isi-berita"]\n',
+        encoding="utf-8",
+    )
     db = tmp_path / "p.db"
     with wordpress_site("isi-berita") as site:
         done = crawl_with_sites(db, folder, site)
@@ -63,14 +85,24 @@ def test_selectors_in_a_site_file_override_the_generic_profile(tmp_path):
     assert bodies == [("profile",)] and query(db, "SELECT COUNT(*) FROM articles") == [(len(PATHS),)]
 
 
-@pytest.mark.parametrize(("name", "body", "message"), [
-    ("contohpost", 'domains = ["a.example"]\n', "home is required"),
-    ("contohpost", 'domains = ["a.example"]\nhome = "https://a.example/"\ncolour = "red"\n', "unknown key(s) colour"),
-    ("contohpost", 'domains = ["a.example"]\nhome = "https://a.example/"\ntimezone = "Mars"\n', "timezone must be"),
-    ("contohpost", 'domains = ["a.example"]\nhome = "https://a.example/"\n[selectors]\nbody = ["div[["]\n',
-     "body selector 'div[['"),
-    ("Bad Name", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "a site name"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("contohpost", 'domains = ["a.example"]\n', "home is required"),
+        (
+            "contohpost",
+            'domains = ["a.example"]\nhome = "https://a.example/"\ncolour = "red"\n',
+            "unknown key(s) colour",
+        ),
+        ("contohpost", 'domains = ["a.example"]\nhome = "https://a.example/"\ntimezone = "Mars"\n', "timezone must be"),
+        (
+            "contohpost",
+            'domains = ["a.example"]\nhome = "https://a.example/"\n[selectors]\nbody = ["div[["]\n',
+            "body selector 'div[['",
+        ),
+        ("Bad Name", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "a site name"),
+    ],
+)
 def test_a_bad_site_file_stops_the_crawl_of_its_site_with_its_name_and_key(tmp_path, name, body, message):
     folder = tmp_path / "sites"
     folder.mkdir()
@@ -93,27 +125,37 @@ def test_a_site_file_named_like_a_built_in_site_is_left_out_and_the_built_in_sit
     assert query(tmp_path / "p.db", "SELECT COUNT(*) FROM articles WHERE site = 'suarakalbar'")[0][0] > 0
 
 
-@pytest.mark.parametrize("domains, says", [
-    ("[]", "domains must name at least one"),
-    ('"contohpost.example"', 'domains must be a list of non-empty strings, e.g. domains = ["contohpost.example"]'),
-    ('[1, 2]', "domains must be a list of non-empty strings"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "domains, says",
+    [
+        ("[]", "domains must name at least one"),
+        ('"contohpost.example"', 'domains must be a list of non-empty strings, e.g. domains = ["contohpost.example"]'),
+        ("[1, 2]", "domains must be a list of non-empty strings"),
+    ],
+)
 def test_one_bad_site_file_never_stops_the_others(tmp_path, domains, says):
     folder = tmp_path / "sites"
     folder.mkdir()
     (folder / "rusak.toml").write_text(f'domains = {domains}\nhome = "https://rusak.example/"\n', encoding="utf-8")
     env = {**__import__("os").environ, "PANTAU_SITES": str(folder)}
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert listed.returncode == 0 and listed.stdout.split() == ["editorialkaltim", "infopublik", "suarakalbar"], listed.stderr
+    assert listed.returncode == 0 and listed.stdout.split() == ["editorialkaltim", "infopublik", "suarakalbar"], (
+        listed.stderr
+    )
     # asked for: exit 2, one line naming the file and the key
-    for asked in (cli("crawl", "--db", str(tmp_path / "p.db"), "--site", "rusak", env={"PANTAU_SITES": str(folder)}),
-                  subprocess.run([sys.executable, "-m", "scrapy", "crawl", "rusak"], cwd=ROOT, capture_output=True,
-                                 text=True, env=env)):  # fmt: skip
+    for asked in (
+        cli("crawl", "--db", str(tmp_path / "p.db"), "--site", "rusak", env={"PANTAU_SITES": str(folder)}),
+        subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "rusak"], cwd=ROOT, capture_output=True, text=True, env=env
+        ),
+    ):
         assert asked.returncode == 2 and asked.stderr.count("\n") == 1, asked.stderr
         assert f"{folder / 'rusak.toml'}: {says}" in asked.stderr and "Traceback" not in asked.stderr
     # other sites are crawled, with a warning that names the file
     with wordpress_site() as site:
-        (folder / "contohpost.toml").write_text('domains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n')
+        (folder / "contohpost.toml").write_text(
+            'domains = ["contohpost.example"]\nhome = "https://contohpost.example/"\n'
+        )
         done = crawl_with_sites(tmp_path / "p.db", folder, site)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert "site rusak left out" in done.stderr and "rusak.toml" in done.stderr
@@ -121,9 +163,13 @@ def test_one_bad_site_file_never_stops_the_others(tmp_path, domains, says):
 
 
 def test_scrapy_crawl_says_a_wrong_name_or_argument_in_one_line():
-    for args, says in ((["suarakalbr"], "no spider named 'suarakalbr'; spiders: editorialkaltim, infopublik, suarakalbar"),
-                       (["suarakalbar", "-a", "since=7x"], "since wants YYYY-MM-DD, 7d, 24h or 2w, got '7x'")):  # fmt: skip
-        done = subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, capture_output=True, text=True)
+    for args, says in (
+        (["suarakalbr"], "no spider named 'suarakalbr'; spiders: editorialkaltim, infopublik, suarakalbar"),
+        (["suarakalbar", "-a", "since=7x"], "since wants YYYY-MM-DD, 7d, 24h or 2w, got '7x'"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", *args], cwd=ROOT, capture_output=True, text=True
+        )
         assert done.returncode == 2 and done.stderr == f"scrapy crawl: error: {says}\n", done.stderr
 
 
@@ -136,14 +182,20 @@ def test_entry_points_are_typed_and_checked(tmp_path):
     from crawler.sites.registry import profiles
 
     assert profiles()["suarakalbar"].entry_points[:3] == (
-        EntryPoint("sitemap", "/sitemap_index.xml"), EntryPoint("sitemap", "/wp-sitemap.xml"), EntryPoint("feed", "/feed/"))
+        EntryPoint("sitemap", "/sitemap_index.xml"),
+        EntryPoint("sitemap", "/wp-sitemap.xml"),
+        EntryPoint("feed", "/feed/"),
+    )
     good = tmp_path / "contohpost.toml"
     good.write_text('domains = ["contohpost.id"]\nhome = "https://contohpost.id/"\nfeeds = ["/rss.xml"]\n')
     profile = profile_from_file(good)
     assert profile.feeds == ("/rss.xml",)
     assert profile.sitemaps == ("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml")  # WordPress's, kept
     assert profile.searches == ("/?s={query}",)
-    for key, value, says in (("search", '["/?s=netralitas"]', "{query}"), ("listings", '["kategori/daerah"]', "starting with /")):
+    for key, value, says in (
+        ("search", '["/?s=netralitas"]', "{query}"),
+        ("listings", '["kategori/daerah"]', "starting with /"),
+    ):
         bad = tmp_path / "salah.toml"
         bad.write_text(f'domains = ["contohpost.id"]\nhome = "https://contohpost.id/"\n{key} = {value}\n')
         with pytest.raises(ProfileError) as refused:

@@ -29,8 +29,9 @@ def test_bad_spider_arguments_are_clear():
 
 
 def test_mirror_mode_maps_urls_both_ways():
-    spider = SuarakalbarSpider.from_crawler(get_crawler(SuarakalbarSpider, {"DB_PATH": "/nonexistent.db"}),
-                                            base_url="http://127.0.0.1:8123")
+    spider = SuarakalbarSpider.from_crawler(
+        get_crawler(SuarakalbarSpider, {"DB_PATH": "/nonexistent.db"}), base_url="http://127.0.0.1:8123"
+    )
     live = "https://www.suarakalbar.co.id/2023/12/x/?utm_source=fb#c"
     assert spider.urls.crawl_url(live) == "http://127.0.0.1:8123/2023/12/x/"
     assert spider.urls.public_url("http://127.0.0.1:8123/2023/12/x/") == "https://www.suarakalbar.co.id/2023/12/x/"
@@ -41,7 +42,9 @@ def test_mirror_mode_maps_urls_both_ways():
 def test_since_and_max_items_bound_a_crawl(tmp_path):
     db = tmp_path / "b.db"
     with LocalSite(SITES / "suarakalbar") as server:
-        result = scrapy_crawl("suarakalbar", db, "-a", f"base_url={server.url}", "-a", "since=2024-01-01", "-a", "max_items=3")
+        result = scrapy_crawl(
+            "suarakalbar", db, "-a", f"base_url={server.url}", "-a", "since=2024-01-01", "-a", "max_items=3"
+        )
     assert result.returncode == 0, result.stderr[-2000:]
     conn = sqlite3.connect(db)
     dates = [d for (d,) in conn.execute("select published_date from articles")]

@@ -46,15 +46,26 @@ def test_pipelines_store_rows_once(tmp_path):
     for _ in range(2):  # the same article twice
         asyncio.run(store.process_item(validate.process_item(items[0])))
     with pytest.raises(DropItem, match="bookkeeping"):  # recorded, and kept out of feed exports
-        asyncio.run(store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404")))
+        asyncio.run(
+            store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404"))
+        )
     with pytest.raises(DropItem):
         validate.process_item(replace(items[0], title=None))
     store.close_spider()
     store.spider_closed(crawler.spider, "finished")
     conn = sqlite3.connect(db_path)
     rows = conn.execute("select url, url_key, title, authors, editor, published_at, views from articles").fetchall()
-    assert rows == [(items[0].url, "infopublik:861347", items[0].title, json.dumps(["MC KOTA PONTIANAK"]), "Untung S",
-                     "2024-10-14T17:55:00+07:00", 171)]
+    assert rows == [
+        (
+            items[0].url,
+            "infopublik:861347",
+            items[0].title,
+            json.dumps(["MC KOTA PONTIANAK"]),
+            "Untung S",
+            "2024-10-14T17:55:00+07:00",
+            171,
+        )
+    ]
     run = conn.execute("select site, status, new, unchanged, dropped from crawl_runs").fetchone()
     assert run == ("infopublik", "failed", 1, 1, 1)  # no HTTP response in this unit test: "failed"
     assert conn.execute("select reason from rejects where kind = 'article'").fetchall() == [("http-404",)]
@@ -69,8 +80,18 @@ def test_batches_are_committed_by_the_writer_before_their_items_complete(tmp_pat
     crawler.settings.set("STORE_BATCH_SIZE", 3)
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
-    copies = [replace(items[0], url=f"{items[0].url}?v={i}", url_key=f"k{i}", body=f"{items[0].body} Versi {i}.",
-                      content_hash=f"h{i}", simhash=None, sketch=None) for i in range(7)]  # fmt: skip
+    copies = [
+        replace(
+            items[0],
+            url=f"{items[0].url}?v={i}",
+            url_key=f"k{i}",
+            body=f"{items[0].body} Versi {i}.",
+            content_hash=f"h{i}",
+            simhash=None,
+            sketch=None,
+        )
+        for i in range(7)
+    ]
 
     def stored() -> int:
         with sqlite3.connect(db_path) as conn:

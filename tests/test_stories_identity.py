@@ -23,22 +23,29 @@ def _release_sites() -> tuple[PagesSite, PagesSite]:
     suarakalbar = PagesSite(
         {
             "/": listing(["{host}" + SK_RELEASE, "{host}/2024/10/harga-beras-pontianak-turun/"]),
-            SK_RELEASE: article("Pj Wali Kota Tegaskan Netralitas ASN", DAY,
-                                ["Pontianak (Suara Kalbar)- " + RELEASE[0], *RELEASE[1:]]),
+            SK_RELEASE: article(
+                "Pj Wali Kota Tegaskan Netralitas ASN", DAY, ["Pontianak (Suara Kalbar)- " + RELEASE[0], *RELEASE[1:]]
+            ),
             "/2024/10/harga-beras-pontianak-turun/": article("Harga Beras di Pontianak Turun", DAY, text("beras")),
         },
         delays={SK_RELEASE: 1.0},
-    )  # fmt: skip
+    )
     editorialkaltim = PagesSite(
         {
             "/": listing(["{host}/harga-cabai-di-samarinda-naik/", "{host}" + EK_RELEASE]),
             "/harga-cabai-di-samarinda-naik/": article("Harga Cabai di Samarinda Naik", DAY, text("cabai")),
-            EK_RELEASE: article("Pemkot Ingatkan Netralitas ASN", DAY,
-                                ["EDITORIALKALTIM.COM, PONTIANAK – " + RELEASE[0], *RELEASE[1:],
-                                 "Rilis ini diterima redaksi pada sore hari."]),
+            EK_RELEASE: article(
+                "Pemkot Ingatkan Netralitas ASN",
+                DAY,
+                [
+                    "EDITORIALKALTIM.COM, PONTIANAK – " + RELEASE[0],
+                    *RELEASE[1:],
+                    "Rilis ini diterima redaksi pada sore hari.",
+                ],
+            ),
         },
         delays={EK_RELEASE: 2.5},
-    )  # fmt: skip
+    )
     return suarakalbar, editorialkaltim
 
 
@@ -63,12 +70,30 @@ def test_two_processes_writing_one_file_share_a_story(tmp_path):
     with sk, ek:
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli.main", "crawl", "--db", str(db), "--site", site, "--base-url",
-                 f"{site}={url}", "--log-level", "WARNING", *FAST, "-s", "STORE_BATCH_SIZE=1"],
-                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "crawler.cli.main",
+                    "crawl",
+                    "--db",
+                    str(db),
+                    "--site",
+                    site,
+                    "--base-url",
+                    f"{site}={url}",
+                    "--log-level",
+                    "WARNING",
+                    *FAST,
+                    "-s",
+                    "STORE_BATCH_SIZE=1",
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for site, url in (("editorialkaltim", ek.url), ("suarakalbar", sk.url))
-        ]  # fmt: skip
+        ]
         outputs = [p.communicate(timeout=180) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert query(db, "select count(*) from articles") == [(4,)]
@@ -98,8 +123,12 @@ def test_distinct_articles_are_never_merged(tmp_path):
     another title: every page is a row; the copy is linked by story."""
     db = tmp_path / "p.db"
     canonical = "https://www.suarakalbar.co.id/2024/10/berita-nomor-0/"
-    pages = {f"/2024/10/berita-nomor-{i}/": article(f"Berita Nomor {i} Tentang Desa {i}", DAY, text(f"b{i}"),
-                                                    canonical=canonical) for i in range(30)}  # fmt: skip
+    pages = {
+        f"/2024/10/berita-nomor-{i}/": article(
+            f"Berita Nomor {i} Tentang Desa {i}", DAY, text(f"b{i}"), canonical=canonical
+        )
+        for i in range(30)
+    }
     pages["/2024/10/ringkasan-berita-desa/"] = article("Ringkasan Pekan Ini: Kabar dari Desa", DAY, text("b7"))
     pages["/"] = listing(["{host}" + p for p in pages])
     with PagesSite(pages) as site:

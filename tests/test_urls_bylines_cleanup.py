@@ -9,7 +9,10 @@ from spiders.infopublik import PROFILE as INFOPUBLIK
 @pytest.mark.parametrize(
     "url, canonical",
     [
-        ("http://www.suarakalbar.co.id/2023/12/x/?utm_source=fb&utm_medium=social#comments", "https://suarakalbar.co.id/2023/12/x"),
+        (
+            "http://www.suarakalbar.co.id/2023/12/x/?utm_source=fb&utm_medium=social#comments",
+            "https://suarakalbar.co.id/2023/12/x",
+        ),
         ("https://WWW.Suarakalbar.co.id/2023/12/x/amp/", "https://suarakalbar.co.id/2023/12/x"),
         ("https://editorialkaltim.com/x-y-z/?amp=1", "https://editorialkaltim.com/x-y-z"),
         ("https://editorialkaltim.com/?p=12&b=2&a=1", "https://editorialkaltim.com/?a=1&b=2&p=12"),
@@ -21,7 +24,10 @@ def test_canonical_url(url, canonical):
 
 
 def test_clean_url_keeps_host_as_site_spells_it():
-    assert clean_url("https://www.suarakalbar.co.id/2023/12/x/?utm_source=a#top") == "https://www.suarakalbar.co.id/2023/12/x/"
+    assert (
+        clean_url("https://www.suarakalbar.co.id/2023/12/x/?utm_source=a#top")
+        == "https://www.suarakalbar.co.id/2023/12/x/"
+    )
 
 
 def test_infopublik_identity_ignores_slug_host_and_query():
@@ -47,7 +53,9 @@ def test_same_site_accepts_subdomains_only_of_the_site():
 def test_infopublik_bylines_new_and_old():
     new = parse_byline("Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S - 171")
     assert (new.authors, new.editor, new.views) == (["MC KOTA PONTIANAK"], "Untung S", 171)
-    old = parse_byline("Minggu, 13 Februari 2022 | 04:29 WIB \u00a0|\u00a0Penulis :\u00a0 MC KOTA PADANG , Redaktur :\u00a0Tobari")
+    old = parse_byline(
+        "Minggu, 13 Februari 2022 | 04:29 WIB \u00a0|\u00a0Penulis :\u00a0 MC KOTA PADANG , Redaktur :\u00a0Tobari"
+    )
     assert (old.authors, old.editor, old.views) == (["MC KOTA PADANG"], "Tobari", None)
 
 
@@ -74,15 +82,21 @@ def test_cleanup_drops_related_links_and_calls_but_keeps_sentences():
     ]
 
 
-ARTICLE = ["Pontianak - Bupati meminta seluruh aparatur sipil negara menjaga netralitas menjelang pemungutan suara "
-           "Pilkada serentak, dan mengingatkan sanksi bagi yang melanggar aturan kampanye di kecamatan.",
-           "Ia menambahkan pengawasan dilakukan bersama Bawaslu dan inspektorat di setiap desa dan kelurahan hingga "
-           "hari pencoblosan tiba."]  # fmt: skip
+ARTICLE = [
+    "Pontianak - Bupati meminta seluruh aparatur sipil negara menjaga netralitas menjelang pemungutan suara "
+    "Pilkada serentak, dan mengingatkan sanksi bagi yang melanggar aturan kampanye di kecamatan.",
+    "Ia menambahkan pengawasan dilakukan bersama Bawaslu dan inspektorat di setiap desa dan kelurahan hingga "
+    "hari pencoblosan tiba.",
+]
 
 
 def test_the_editors_initials_close_the_article_and_what_follows_is_not_body():
-    teasers = ["DETIKNEWS | Minggu 20 Mei 2018, 12:19 WIB", "Harga Cabai Naik Jelang Lebaran di Pasar Kota",
-               "DETIKNEWS | Minggu 20 Mei 2018, 11:02 WIB", "Banjir Rendam Tiga Desa di Kabupaten Sintang"]  # fmt: skip
+    teasers = [
+        "DETIKNEWS | Minggu 20 Mei 2018, 12:19 WIB",
+        "Harga Cabai Naik Jelang Lebaran di Pasar Kota",
+        "DETIKNEWS | Minggu 20 Mei 2018, 11:02 WIB",
+        "Banjir Rendam Tiga Desa di Kabupaten Sintang",
+    ]
     for initials in ("(rvk/rvk)", "(dnu/nwy)", "(ant)", "(*)"):
         last = f"Pengawasan berlanjut sampai rekapitulasi, kata dia. {initials}"
         assert clean_paragraphs([*ARTICLE, last, *teasers]) == [*ARTICLE, last]
@@ -94,8 +108,13 @@ def test_the_editors_initials_close_the_article_and_what_follows_is_not_body():
 
 
 def test_the_credit_lines_close_the_article_once_it_has_begun():
-    after = ["Pewarta: Ahmad Fauzi", "Editor: Budi Santoso", "COPYRIGHT © ANTARA 2024",
-             "Gubernur Resmikan Jembatan Baru", "Tag: pilkada, asn"]  # fmt: skip
+    after = [
+        "Pewarta: Ahmad Fauzi",
+        "Editor: Budi Santoso",
+        "COPYRIGHT © ANTARA 2024",
+        "Gubernur Resmikan Jembatan Baru",
+        "Tag: pilkada, asn",
+    ]
     assert clean_paragraphs([*ARTICLE, *after]) == ARTICLE
     # a writer's line above the article (a byline in the text) is dropped, and the article kept
     assert clean_paragraphs(["Penulis: Ahmad Fauzi", *ARTICLE]) == ARTICLE
@@ -104,11 +123,16 @@ def test_the_credit_lines_close_the_article_once_it_has_begun():
 def test_a_detik_style_page_keeps_the_list_of_other_stories_out_of_the_body():
     from crawler.extraction.extract import extract_article
 
-    items = "".join(f"<p>DETIKNEWS | Minggu 20 Mei 2018, 1{i}:19 WIB</p><p><a href='/berita/{i}'>Berita lain nomor {i} di "
-                    f"kabupaten</a></p>" for i in range(8))  # fmt: skip
+    items = "".join(
+        f"<p>DETIKNEWS | Minggu 20 Mei 2018, 1{i}:19 WIB</p><p><a href='/berita/{i}'>Berita lain nomor {i} di "
+        f"kabupaten</a></p>"
+        for i in range(8)
+    )
     paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE) + "<p>Pengawasan berlanjut, kata dia. (rvk/rvk)</p>"
-    html = (f"<html><head><title>Bupati Minta ASN Netral</title></head><body><h1>Bupati Minta ASN Netral</h1>"
-            f"<div class='detail__body-text'>{paragraphs}{items}</div></body></html>")  # fmt: skip
+    html = (
+        f"<html><head><title>Bupati Minta ASN Netral</title></head><body><h1>Bupati Minta ASN Netral</h1>"
+        f"<div class='detail__body-text'>{paragraphs}{items}</div></body></html>"
+    )
     record = extract_article(html, "https://news.example.id/berita/d-1/bupati-minta-asn-netral", None)
     assert record.body.endswith("(rvk/rvk)") and "DETIKNEWS" not in record.body, record.body
 

@@ -65,9 +65,12 @@ def _shape(text: str) -> str:
 
 
 FIELDS = {
-    "stored": "could be stored", "title": "have a title", "published_date": "have a date",
-    "body_80_words": "have a body of 80+ words", "authors": "have an author",
-}  # fmt: skip
+    "stored": "could be stored",
+    "title": "have a title",
+    "published_date": "have a date",
+    "body_80_words": "have a body of 80+ words",
+    "authors": "have an author",
+}
 MIN_PAGES = 5  # runs that fetched fewer article pages say too little to judge
 DROP_RATIO = 0.6  # warn when a share falls below 60 % of its recent median
 STORED_RATIO = 0.5  # ... or, for the share of pages stored, below half of it
@@ -115,8 +118,9 @@ def check_run(db: Database, run_id: int) -> list[str]:
                 )
     if pages >= MIN_PAGES and coverage.get("items", 0):
         warnings += _layer_changes(run, coverage.get("layers") or {}, history)
-    db.finish_run(run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None,
-                  finished_at=run["finished_at"])  # fmt: skip
+    db.finish_run(
+        run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None, finished_at=run["finished_at"]
+    )
     return warnings
 
 

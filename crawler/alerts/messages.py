@@ -17,25 +17,75 @@ from crawler.store.storage import Database
 
 ZONES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
 MONTHS = {
-    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"],
-}  # fmt: skip
+    "id": [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
 WORDS = {
     "id": {
-        "new": "Berita baru", "update": "Pembaruan", "site": "Situs", "published": "Terbit", "undated": "tanpa tanggal",
-        "place": "Tempat", "officials": "Pejabat", "excerpt": "Kutipan", "link": "Tautan", "also": "Juga dimuat di",
-        "topic": "Topik", "terms": "kata", "key": "Kunci", "digest": "Ringkasan", "matches": "berita cocok",
-        "health": "Kesehatan crawl", "changed": "teks yang cocok berubah",
+        "new": "Berita baru",
+        "update": "Pembaruan",
+        "site": "Situs",
+        "published": "Terbit",
+        "undated": "tanpa tanggal",
+        "place": "Tempat",
+        "officials": "Pejabat",
+        "excerpt": "Kutipan",
+        "link": "Tautan",
+        "also": "Juga dimuat di",
+        "topic": "Topik",
+        "terms": "kata",
+        "key": "Kunci",
+        "digest": "Ringkasan",
+        "matches": "berita cocok",
+        "health": "Kesehatan crawl",
+        "changed": "teks yang cocok berubah",
     },
     "en": {
-        "new": "New article", "update": "Update", "site": "Site", "published": "Published", "undated": "no date",
-        "place": "Place", "officials": "Officials", "excerpt": "Excerpt", "link": "Link", "also": "Also carried by",
-        "topic": "Topic", "terms": "terms", "key": "Key", "digest": "Digest", "matches": "matching articles",
-        "health": "Crawl health", "changed": "the matched text changed",
+        "new": "New article",
+        "update": "Update",
+        "site": "Site",
+        "published": "Published",
+        "undated": "no date",
+        "place": "Place",
+        "officials": "Officials",
+        "excerpt": "Excerpt",
+        "link": "Link",
+        "also": "Also carried by",
+        "topic": "Topic",
+        "terms": "terms",
+        "key": "Key",
+        "digest": "Digest",
+        "matches": "matching articles",
+        "health": "Crawl health",
+        "changed": "the matched text changed",
     },
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -150,12 +200,14 @@ def matches_of(db: Database, rows: list[dict[str, Any]]) -> dict[int, Match]:
     for r in rows:
         if r["kind"] == "health":
             continue
-        found = rows_of(db.conn.execute(
-            "SELECT a.title, a.site, a.url, a.published_at, a.published_date, a.places, a.officials, a.story_id, "
-            "t.terms, t.snippet FROM articles a LEFT JOIN article_topics t ON t.article_id = a.id AND t.topic = ? "
-            "WHERE a.id = ?",
-            (r["topic"], r["article_id"]),
-        ))  # fmt: skip
+        found = rows_of(
+            db.conn.execute(
+                "SELECT a.title, a.site, a.url, a.published_at, a.published_date, a.places, a.officials, a.story_id, "
+                "t.terms, t.snippet FROM articles a LEFT JOIN article_topics t ON t.article_id = a.id AND t.topic = ? "
+                "WHERE a.id = ?",
+                (r["topic"], r["article_id"]),
+            )
+        )
         if not found:
             continue
         a = found[0]
@@ -164,11 +216,20 @@ def matches_of(db: Database, rows: list[dict[str, Any]]) -> dict[int, Match]:
             (a["story_id"], a["site"]),
         ).fetchall()
         out[r["id"]] = Match(
-            key=r["key"], kind=r["kind"], topic=r["topic"], title=a["title"] or a["url"], site=a["site"],
-            url=a["url"], published_at=a["published_at"], published_date=a["published_date"],
-            place=", ".join(listed(a["places"])) or None, officials=listed(a["officials"]), terms=listed(a["terms"]),
-            snippet=a["snippet"] or "", also=[(s, u) for s, u in also],
-        )  # fmt: skip
+            key=r["key"],
+            kind=r["kind"],
+            topic=r["topic"],
+            title=a["title"] or a["url"],
+            site=a["site"],
+            url=a["url"],
+            published_at=a["published_at"],
+            published_date=a["published_date"],
+            place=", ".join(listed(a["places"])) or None,
+            officials=listed(a["officials"]),
+            terms=listed(a["terms"]),
+            snippet=a["snippet"] or "",
+            also=[(s, u) for s, u in also],
+        )
     return out
 
 

@@ -58,8 +58,6 @@ class ChannelResult:
 # ----------------------------------------------------------------------------- claim, send, record
 
 
-
-
 Sender = Callable[[Channel, str, str, str], str | None]
 
 
@@ -67,9 +65,16 @@ Sender = Callable[[Channel, str, str, str], str | None]
 
 
 def notify_channel(
-    db: Database, channel: Channel, settings: NotifySettings, *, now: datetime | None = None, backfill: bool = False,
-    dry_run: bool = False, health: dict[str, str] | None = None, sender: Sender = send_apprise,
-) -> ChannelResult:  # fmt: skip
+    db: Database,
+    channel: Channel,
+    settings: NotifySettings,
+    *,
+    now: datetime | None = None,
+    backfill: bool = False,
+    dry_run: bool = False,
+    health: dict[str, str] | None = None,
+    sender: Sender = send_apprise,
+) -> ChannelResult:
     """Queue, claim, send and record for one channel (or write its feed)."""
     now = now or datetime.now(UTC)
     result = ChannelResult(channel.name)
@@ -110,8 +115,15 @@ def notify_channel(
     return result
 
 
-def _send_all(db: Database, channel: Channel, settings: NotifySettings, now: datetime, composed: list[Message],
-              sender: Sender, result: ChannelResult) -> None:  # fmt: skip
+def _send_all(
+    db: Database,
+    channel: Channel,
+    settings: NotifySettings,
+    now: datetime,
+    composed: list[Message],
+    sender: Sender,
+    result: ChannelResult,
+) -> None:
     """Send the messages within the channel's ``time_limit``, a total deadline that holds even
     while one message is being sent (a peer that trickles its answer is given up on). What is not
     sent (the time is up, or the run is stopped: Ctrl-C, SIGTERM) goes back to ``retry`` for the
@@ -124,8 +136,10 @@ def _send_all(db: Database, channel: Channel, settings: NotifySettings, now: dat
         while unsent:
             left = deadline - time.monotonic()
             if left <= 0:
-                late = (f"time limit reached ({limit:g} s, [notify] time_limit): "
-                        f"{sum(len(group) for group, *_ in unsent)} left for the next run")  # fmt: skip
+                late = (
+                    f"time limit reached ({limit:g} s, [notify] time_limit): "
+                    f"{sum(len(group) for group, *_ in unsent)} left for the next run"
+                )
                 result.error = f"{result.error}; {late}" if result.error else late
                 return
             group, key, title, body = unsent[0]
@@ -146,9 +160,15 @@ def _send_all(db: Database, channel: Channel, settings: NotifySettings, now: dat
 
 
 def run_notify(
-    db: Database, config: Config, names: list[str] | None = None, *, backfill: bool = False, dry_run: bool = False,
-    now: datetime | None = None, sender: Sender = send_apprise,
-) -> list[ChannelResult]:  # fmt: skip
+    db: Database,
+    config: Config,
+    names: list[str] | None = None,
+    *,
+    backfill: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    sender: Sender = send_apprise,
+) -> list[ChannelResult]:
     """Every channel (or those ``names``d), one after another; a channel that fails does not stop
     the others."""
     now = now or datetime.now(UTC)
@@ -157,8 +177,18 @@ def run_notify(
     results = []
     for channel in chosen:
         try:
-            results.append(notify_channel(db, channel, config.notify, now=now, backfill=backfill, dry_run=dry_run,
-                                          health=health, sender=sender))  # fmt: skip
+            results.append(
+                notify_channel(
+                    db,
+                    channel,
+                    config.notify,
+                    now=now,
+                    backfill=backfill,
+                    dry_run=dry_run,
+                    health=health,
+                    sender=sender,
+                )
+            )
         except OSError as exc:  # a feed that cannot be written
             results.append(ChannelResult(channel.name, error=channel.mask(f"{exc.strerror or exc}: {exc.filename}")))
     return results

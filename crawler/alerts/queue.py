@@ -83,9 +83,14 @@ def queue_matches(db: Database, channel: Channel, settings: NotifySettings, now:
 
 
 def _queue_one(
-    db: Database, channel: str, topic: str, article: str, version: str, earlier: list[tuple[str, str, int]],
+    db: Database,
+    channel: str,
+    topic: str,
+    article: str,
+    version: str,
+    earlier: list[tuple[str, str, int]],
     now: datetime,
-) -> int:  # fmt: skip
+) -> int:
     if any(v == version for v, _, _ in earlier):
         return 0
     waiting = [row_id for _, status, row_id in earlier if status in DUE]
@@ -189,10 +194,12 @@ def release(db: Database, rows: list[dict[str, Any]]) -> None:
 
 
 def due_rows(db: Database, channel: str) -> list[dict[str, Any]]:
-    return rows_of(db.conn.execute(
-        "SELECT * FROM deliveries WHERE channel = ? AND status IN ('pending', 'retry', 'sending') ORDER BY id",
-        (channel,),
-    ))  # fmt: skip
+    return rows_of(
+        db.conn.execute(
+            "SELECT * FROM deliveries WHERE channel = ? AND status IN ('pending', 'retry', 'sending') ORDER BY id",
+            (channel,),
+        )
+    )
 
 
 def status(db: Database) -> list[dict[str, Any]]:

@@ -31,8 +31,19 @@ from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
 from crawler.sites.profile import SiteProfile
 
-FIELDS = ("title", "published_at", "published_date", "authors", "editor", "source", "location", "category", "tags",
-          "image_url", "body")  # fmt: skip
+FIELDS = (
+    "title",
+    "published_at",
+    "published_date",
+    "authors",
+    "editor",
+    "source",
+    "location",
+    "category",
+    "tags",
+    "image_url",
+    "body",
+)
 BODY_F1_MIN = 0.95
 MIN_WORDS = 80
 
@@ -67,8 +78,14 @@ class CaptureReviewed(ValueError):
 
 
 def save_capture(
-    directory: Path, url: str, body: bytes, headers: dict[str, str], profile: SiteProfile | None, force: bool = False,
-    fetched_at: datetime | None = None, copy: str | None = None,
+    directory: Path,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    profile: SiteProfile | None,
+    force: bool = False,
+    fetched_at: datetime | None = None,
+    copy: str | None = None,
 ) -> Path:
     """Write the page and its draft record; returns the record's path. A reviewed capture of the
     same URL is refused (:class:`CaptureReviewed`) unless ``force``; then its page and reviewed
@@ -78,8 +95,10 @@ def save_capture(
     path, page = directory / f"{name}.json", directory / f"{name}.html.gz"
     if path.exists() and _reviewed(path):
         if not force:
-            raise CaptureReviewed(f"{path} is already captured and reviewed; --force captures it again "
-                                  f"(the reviewed record is kept as {path.name}.previous)")  # fmt: skip
+            raise CaptureReviewed(
+                f"{path} is already captured and reviewed; --force captures it again "
+                f"(the reviewed record is kept as {path.name}.previous)"
+            )
         for old in (path, page):
             if old.exists():
                 old.replace(old.with_name(old.name + ".previous"))

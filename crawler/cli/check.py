@@ -65,11 +65,16 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
     with tempfile.TemporaryDirectory(prefix="pantau-check-") as scratch:
         overrides = {
             "DB_PATH": os.path.join(scratch, "none.db"),  # never created: every article counts as new
-            "ITEM_PIPELINES": {"crawler.store.pipelines.ValidatePipeline": 100,
-                               "crawler.cli.check.CollectPipeline": 900},
-            "EXTRACT_WORKERS": 0, "LOG_LEVEL": "CRITICAL", "PROGRESS_INTERVAL": 0, "PAGE_ARCHIVE": False,
+            "ITEM_PIPELINES": {
+                "crawler.store.pipelines.ValidatePipeline": 100,
+                "crawler.cli.check.CollectPipeline": 900,
+            },
+            "EXTRACT_WORKERS": 0,
+            "LOG_LEVEL": "CRITICAL",
+            "PROGRESS_INTERVAL": 0,
+            "PAGE_ARCHIVE": False,
             **settings_overrides,
-        }  # fmt: skip
+        }
         for key, value in overrides.items():
             settings.set(key, value, priority="cmdline")
         process = CrawlerProcess(settings)
@@ -90,9 +95,13 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
 
 
 def report(
-    site: str, profile: SiteProfile, entry_points: dict[str, dict[str, Any]], articles: list[Article],
-    rejects: list[Reject], pages: dict[str, bytes],
-) -> dict[str, Any]:  # fmt: skip
+    site: str,
+    profile: SiteProfile,
+    entry_points: dict[str, dict[str, Any]],
+    articles: list[Article],
+    rejects: list[Reject],
+    pages: dict[str, bytes],
+) -> dict[str, Any]:
     sampled = len(articles) + len(rejects)
     unmatched = unmatched_selectors(profile, list(pages.values()))
     fields = {}
@@ -102,9 +111,11 @@ def report(
         layers = Counter(a.extracted_by.get(name, "-") for a, _ in found)
         share = len(found) / sampled if sampled else 0.0
         fields[name] = {
-            "share": round(share, 3), "layers": dict(layers.most_common()),
-            "example": _shorten(found[0][1]) if found else None, "ok": share >= OK_SHARE,
-        }  # fmt: skip
+            "share": round(share, 3),
+            "layers": dict(layers.most_common()),
+            "example": _shorten(found[0][1]) if found else None,
+            "ok": share >= OK_SHARE,
+        }
     return {
         "site": site,
         "entry_points": [{"url": url, **info} for url, info in entry_points.items()],
@@ -200,6 +211,9 @@ def _selector_lines(data: dict[str, Any]) -> list[str]:
     lines += [f"  {name}: {s}" for name in failed for s in data["unmatched_selectors"][name]]
     spare = sum(len(v) for name, v in data["unmatched_selectors"].items() if name not in failed)
     if spare:
-        lines += ["", f"{spare} other selector(s) matched nothing: fallbacks, not needed where another of their "
-                      "field matched (--format json lists them)"]  # fmt: skip
+        lines += [
+            "",
+            f"{spare} other selector(s) matched nothing: fallbacks, not needed where another of their "
+            "field matched (--format json lists them)",
+        ]
     return lines if failed else lines[2:]

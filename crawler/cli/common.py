@@ -164,6 +164,7 @@ def check_names(db: Database, site: str | None = None, topic: str | None = None)
             raise ValueError(f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
     if topic:
         topics = {t.name for t in load_topics()} | {
-            row[0] for row in db.conn.execute("SELECT DISTINCT topic FROM article_topics")}  # fmt: skip
+            row[0] for row in db.conn.execute("SELECT DISTINCT topic FROM article_topics")
+        }
         if topic not in topics:
             raise ValueError(f"unknown topic {topic!r}; known: {', '.join(sorted(topics))}")

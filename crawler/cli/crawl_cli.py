@@ -53,8 +53,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if not (args.site or args.all or redis_url):  # from cron: the sites that are due
             plan = plan_due(args.db, sites, cadence_of(overrides), full=bool(args.full or spider_args))
             if not plan.sites:
-                print(json.dumps({"runs": [], "warnings": [], "due": []}) if args.format == "json"
-                      else nothing_due(plan.waiting))  # fmt: skip
+                print(
+                    json.dumps({"runs": [], "warnings": [], "due": []})
+                    if args.format == "json"
+                    else nothing_due(plan.waiting)
+                )
                 return EXIT_OK
             sites, quick = plan.sites, plan.quick
         preflight(None if redis_url else args.db, sites)
@@ -85,14 +88,14 @@ def _notify_config(args: argparse.Namespace, redis_url: str | None) -> Config | 
     if not args.notify:
         return None
     if redis_url:
-        raise ValueError("--notify: in distributed mode the writer sends alerts "
-                         "(crawler store --from-redis URL --notify)")  # fmt: skip
+        raise ValueError(
+            "--notify: in distributed mode the writer sends alerts (crawler store --from-redis URL --notify)"
+        )
     from crawler.cli.notify_cli import read_config
 
     config = read_config(args.config)
     if not config.channels:
-        raise ValueError("--notify: no channels; write a pantau.toml (docs/alerts.md) "
-                         "or give --config PATH")  # fmt: skip
+        raise ValueError("--notify: no channels; write a pantau.toml (docs/alerts.md) or give --config PATH")
     return config
 
 
@@ -120,12 +123,22 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--since", metavar="WHEN", help="ignore articles older than this: YYYY-MM-DD, 7d, 24h, 2w")
     p.add_argument("--max-items", type=count(1, 10**9), metavar="N", help="at most N article pages per site")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
-    p.add_argument("--log-level", default="PROGRESS", type=str.upper, choices=LOG_LEVELS, metavar="LEVEL",
-                   help="PROGRESS (default: progress lines, warnings, errors), DEBUG, INFO, WARNING, ERROR")
+    p.add_argument(
+        "--log-level",
+        default="PROGRESS",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        metavar="LEVEL",
+        help="PROGRESS (default: progress lines, warnings, errors), DEBUG, INFO, WARNING, ERROR",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
     p.add_argument("--notify", action="store_true", help="then send new matches to the channels of pantau.toml")
     p.add_argument("--config", help="with --notify: the configuration file (default: $PANTAU_CONFIG or ./pantau.toml)")
-    p.add_argument("--redis", metavar="URL", help="distributed mode: send records to this Redis (default: $REDIS_URL) "
-                   "instead of the database; `crawler store --from-redis URL` stores them")
+    p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="distributed mode: send records to this Redis (default: $REDIS_URL) "
+        "instead of the database; `crawler store --from-redis URL` stores them",
+    )
     p.set_defaults(func=cmd_crawl)

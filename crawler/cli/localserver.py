@@ -121,8 +121,9 @@ class LocalSite(ServedSite):
     def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1", validators: bool = True) -> None:
         self.root = Path(root)
         self.requests: list[str] = []
-        handler = type("Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests,
-                                                   "validators": validators})  # fmt: skip
+        handler = type(
+            "Handler", (SiteHandler,), {"root": self.root, "requests_seen": self.requests, "validators": validators}
+        )
         super().__init__(handler, port, host)
 
 

@@ -103,8 +103,10 @@ def _print_status(db_path: str) -> int:
     if not rows:
         print("no deliveries yet")
     for r in rows:
-        line = (f"{r['channel']}: sent {r['sent'] or 0}, pending {r['pending'] or 0}, "
-                f"retrying {r['retrying'] or 0}, failed {r['failed'] or 0}")  # fmt: skip
+        line = (
+            f"{r['channel']}: sent {r['sent'] or 0}, pending {r['pending'] or 0}, "
+            f"retrying {r['retrying'] or 0}, failed {r['failed'] or 0}"
+        )
         if r["next_retry"]:
             line += f", next retry {r['next_retry']}"
         print(line)
@@ -145,8 +147,11 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--config", help="the configuration file (default: $PANTAU_CONFIG or ./pantau.toml)")
     p.add_argument("--channel", action="append", help="only this channel (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="print the messages instead of sending; change nothing")
-    p.add_argument("--backfill", action="store_true",
-                   help="also send matches first seen before the channel's first run (default: 24 h)")
+    p.add_argument(
+        "--backfill",
+        action="store_true",
+        help="also send matches first seen before the channel's first run (default: 24 h)",
+    )
     p.add_argument("--status", action="store_true", help="deliveries per channel: sent, pending, retrying, failed")
     p.set_defaults(func=cmd_notify)
 

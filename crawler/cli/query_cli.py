@@ -56,11 +56,20 @@ def cmd_search(args: argparse.Namespace) -> int:
             title, url, snippet = (one_line(terminal_safe(r[k])) for k in ("title", "url", "snippet"))
             print(f"{day}  {terminal_safe(r['site']):<16} {title}\n    {url}\n    {snippet}\n")
         newest = rows and rows[0].get("order") == "newest"
-        of = "" if total == len(rows) else (f" of more than {BROAD_MATCHES:,}" if total > BROAD_MATCHES
-                                            else f" of {total}")  # fmt: skip
-        print(f"{len(rows)}{of} result(s)" + (", newest first: the words match too many articles to rank "
-                                           "(add a rarer word to rank by relevance)" if newest else ""),
-              file=sys.stderr)  # fmt: skip
+        of = (
+            ""
+            if total == len(rows)
+            else (f" of more than {BROAD_MATCHES:,}" if total > BROAD_MATCHES else f" of {total}")
+        )
+        print(
+            f"{len(rows)}{of} result(s)"
+            + (
+                ", newest first: the words match too many articles to rank (add a rarer word to rank by relevance)"
+                if newest
+                else ""
+            ),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -131,8 +140,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         if isinstance(exc, BrokenPipeError) and not args.output:
             raise  # standard output's reader went away (`| head`): a quiet stop
-        return fail(f"cannot write {args.output or 'the output'}: {exc.strerror or exc}; nothing was left half-written",
-                    EXIT_FAILED)  # fmt: skip
+        return fail(
+            f"cannot write {args.output or 'the output'}: {exc.strerror or exc}; nothing was left half-written",
+            EXIT_FAILED,
+        )
     finally:
         db.close()
     print(f"exported {written} article(s)", file=sys.stderr)
@@ -163,8 +174,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(terminal_safe(format_summary(rows, with_runs=True)))
         for d in deliveries:
             if d["retrying"] or d["failed"]:
-                print(terminal_safe(f"deliveries to {d['channel']}: {d['retrying'] or 0} waiting to retry, "
-                                    f"{d['failed'] or 0} failed; last error: {d['last_error']}"))  # fmt: skip
+                print(
+                    terminal_safe(
+                        f"deliveries to {d['channel']}: {d['retrying'] or 0} waiting to retry, "
+                        f"{d['failed'] or 0} failed; last error: {d['last_error']}"
+                    )
+                )
     return EXIT_OK
 
 
@@ -217,9 +232,11 @@ def cmd_db_check(args: argparse.Namespace) -> int:
         return EXIT_OK
     for line in problems:
         print(f"  {terminal_safe(line)}")
-    print(f"FAILED {args.db}: damaged ({len(problems)} problem(s) above); the file was left untouched. Restore it "
-          f"from a backup, or copy what can be read to a new file: sqlite3 {args.db} .dump | sqlite3 recovered.db "
-          "(where a table itself is damaged, .recover instead of .dump)")  # fmt: skip
+    print(
+        f"FAILED {args.db}: damaged ({len(problems)} problem(s) above); the file was left untouched. Restore it "
+        f"from a backup, or copy what can be read to a new file: sqlite3 {args.db} .dump | sqlite3 recovered.db "
+        "(where a table itself is damaged, .recover instead of .dump)"
+    )
     return EXIT_FAILED
 
 

@@ -54,9 +54,11 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         db.close()
-    print(f"re-extracted {out.pages} kept page(s) of {', '.join(sites)}: {out.changed} article(s) changed, "
-          f"{out.unchanged} unchanged, {out.not_stored} not stored, {out.no_article} no article today, "
-          f"{out.errors + len(damaged)} error(s)")  # fmt: skip
+    print(
+        f"re-extracted {out.pages} kept page(s) of {', '.join(sites)}: {out.changed} article(s) changed, "
+        f"{out.unchanged} unchanged, {out.not_stored} not stored, {out.no_article} no article today, "
+        f"{out.errors + len(damaged)} error(s)"
+    )
     for damage in damaged:
         print(f"DAMAGED {damage}")
     if out.fields:
@@ -70,7 +72,8 @@ def add_parsers(sub: Subcommands) -> None:
     p = with_db(sub.add_parser("reextract", help="run today's extraction over the kept pages (no re-crawl)"))
     p.add_argument("--site", action="append", help="one site (repeatable; default: all)")
     p.add_argument("--since", metavar="WHEN", help="only pages fetched since: YYYY-MM-DD, 7d, 24h, 2w")
-    p.add_argument("--pages", metavar="DIR", help="where the pages are kept (default: PAGE_ARCHIVE_DIR, "
-                   "beside the database)")  # fmt: skip
+    p.add_argument(
+        "--pages", metavar="DIR", help="where the pages are kept (default: PAGE_ARCHIVE_DIR, beside the database)"
+    )
     p.add_argument("--batch", type=count(1, 10_000), default=50, help="pages per transaction (default 50)")
     p.set_defaults(func=cmd_reextract)

@@ -67,8 +67,10 @@ def cmd_store(args: argparse.Namespace) -> int:
     finally:
         db.close()
     aside = f"; {writer.set_aside} set aside as bad records (rejects, kind 'record')" if writer.set_aside else ""
-    print(f"stored {applied - writer.set_aside} records from {safe_url(args.from_redis)} into {args.db}{aside}"
-          + (" (stopped)" if stopping else ""))  # fmt: skip
+    print(
+        f"stored {applied - writer.set_aside} records from {safe_url(args.from_redis)} into {args.db}{aside}"
+        + (" (stopped)" if stopping else "")
+    )
     return EXIT_OK
 
 
@@ -146,8 +148,10 @@ def _schedule_jobs(
     rows = schedule(nodes, sites, settings, spider_args, project, timeout)
     print(f"{'site':<16} {'node':<28} {'status':<10} job")
     for r in rows:
-        print(f"{r['site']:<16} {r['node']:<28} {r['status']:<10} {r.get('job') or ''}"
-              + (f"  ({r['error']})" if r["status"] == "skipped" else ""))  # fmt: skip
+        print(
+            f"{r['site']:<16} {r['node']:<28} {r['status']:<10} {r.get('job') or ''}"
+            + (f"  ({r['error']})" if r["status"] == "skipped" else "")
+        )
     for r in rows:
         if r["status"] == "failed":
             print(f"FAILED {r['site']}: {r['error']}")
@@ -185,14 +189,23 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--progress", type=count(1, 86_400), default=30, help="seconds between progress lines")
     p.add_argument("--notify", action="store_true", help="send alerts (pantau.toml) after each finished crawl run")
     p.add_argument("--config", help="with --notify: the configuration file")
-    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
-                   help="a setting of the polling policy the schedule is kept by (SCHEDULE_MIN_INTERVAL...)")
+    p.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a setting of the polling policy the schedule is kept by (SCHEDULE_MIN_INTERVAL...)",
+    )
     p.set_defaults(func=cmd_store)
 
     p = with_db(sub.add_parser("schedule", help="start crawls of the due sites on Scrapyd nodes, a site on its node"))
     p.add_argument("--scrapyd", action="append", required=True, metavar="URL", help="a Scrapyd node (repeatable)")
-    p.add_argument("--redis", default=os.environ.get("REDIS_URL"), metavar="URL",
-                   help="where the jobs send their records (default: $REDIS_URL)")
+    p.add_argument(
+        "--redis",
+        default=os.environ.get("REDIS_URL"),
+        metavar="URL",
+        help="where the jobs send their records (default: $REDIS_URL)",
+    )
     p.add_argument("--site", action="append", help="a site to schedule now, due or not (repeatable)")
     p.add_argument("--all", action="store_true", help="schedule every site now, due or not")
     p.add_argument("--base-url", action="append", metavar="SITE=URL", help="crawl a mirror of SITE at URL")

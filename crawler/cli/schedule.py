@@ -54,8 +54,9 @@ def _call(node: str, endpoint: str, data: list[tuple[str, str]] | None, timeout:
     url = public(node) + "/" + endpoint
     headers = {}
     if parts.username:
-        token = base64.b64encode(f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
-                                 .encode()).decode()  # fmt: skip
+        token = base64.b64encode(
+            f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}".encode()
+        ).decode()
         headers["Authorization"] = f"Basic {token}"
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, headers=headers)

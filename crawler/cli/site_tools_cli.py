@@ -141,8 +141,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
             path = save_capture(folder, url, body, headers, profile, args.force, fetched_at, copy)
         except ValueError as exc:  # CaptureReviewed too: a reviewed record is not replaced without --force
             return fail(str(exc))
-        marked = " of a copy, marked \"copy\" in the record" if copy else ""
-        print(f"saved {path} (draft{marked}: review the expected record, then set \"reviewed\": true)")
+        marked = ' of a copy, marked "copy" in the record' if copy else ""
+        print(f'saved {path} (draft{marked}: review the expected record, then set "reviewed": true)')
     return EXIT_OK
 
 
@@ -157,8 +157,10 @@ def _kept_or_downloaded(
     if not args.fetch:
         folder = Path(args.pages) if args.pages else archive_dir(project_settings({"DB_PATH": args.db}))
         if page := kept_page(folder, site, url):
-            print(f"{url}: the page kept by the crawl of {page.fetched_at:%Y-%m-%d %H:%M} UTC (--fetch: download it)",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"{url}: the page kept by the crawl of {page.fetched_at:%Y-%m-%d %H:%M} UTC (--fetch: download it)",
+                file=sys.stderr,
+            )
             return page.body, page.content_type, page.fetched_at, page.fetched_from
     return (*download(source, args.timeout), None, source)
 
@@ -199,24 +201,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     if live:
-        return fail(f"{args.db} holds live crawls; the demo's reconstructed pages go to a database of their own "
-                    f"(default {DEMO_DB})")  # fmt: skip
+        return fail(
+            f"{args.db} holds live crawls; the demo's reconstructed pages go to a database of their own "
+            f"(default {DEMO_DB})"
+        )
     with ExitStack() as stack:
         servers = {s: stack.enter_context(LocalSite(FIXTURE_SITES / s)) for s in sites}
         for site, server in servers.items():
             print(f"serving {site} on {server.url}", file=sys.stderr)
         rows = run_crawl(
-            sites, args.db, {s: srv.url for s, srv in servers.items()}, {},
+            sites,
+            args.db,
+            {s: srv.url for s, srv in servers.items()},
+            {},
             {"LOG_LEVEL": args.log_level, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
-        )  # fmt: skip
+        )
     print(format_summary(rows))
     db_arg = f" --db {args.db}"
-    print(f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
-          f"  crawler search netralitas{db_arg}\n"
-          f"  crawler report{db_arg}\n"
-          f"  crawler runs{db_arg}\n"
-          f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
-          f"  crawler dashboard{db_arg}   # charts, search and crawl health in a browser")  # fmt: skip
+    print(
+        f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
+        f"  crawler search netralitas{db_arg}\n"
+        f"  crawler report{db_arg}\n"
+        f"  crawler runs{db_arg}\n"
+        f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
+        f"  crawler dashboard{db_arg}   # charts, search and crawl health in a browser"
+    )
     return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
 
 
@@ -234,8 +243,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
     with site:
         print(f"serving the bundled copy of {args.site} on {site.url} (Ctrl-C to stop); crawl it with:", flush=True)
-        print(f"  scrapy crawl {args.site} -a base_url={site.url}\n"
-              f"  crawler crawl --site {args.site} --base-url {args.site}={site.url} --db data/demo.db", flush=True)
+        print(
+            f"  scrapy crawl {args.site} -a base_url={site.url}\n"
+            f"  crawler crawl --site {args.site} --base-url {args.site}={site.url} --db data/demo.db",
+            flush=True,
+        )
         try:
             while True:
                 time.sleep(3600)
@@ -254,8 +266,14 @@ def add_parsers(sub: Subcommands) -> None:
 
     p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
     p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
-    p.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS, metavar="LEVEL",
-                   help="DEBUG, INFO, PROGRESS, WARNING (default), ERROR")
+    p.add_argument(
+        "--log-level",
+        default="WARNING",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        metavar="LEVEL",
+        help="DEBUG, INFO, PROGRESS, WARNING (default), ERROR",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="does Pantau work on a site today? (changes nothing)")
@@ -271,12 +289,18 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--site", help="the site, when the URL does not say")
     p.add_argument("--url", help="the address a saved .html file came from")
     p.add_argument("--refresh", action="store_true", help="re-extract every capture and show what differs")
-    p.add_argument("--force", action="store_true", help="capture again a page whose record was reviewed "
-                   "(the reviewed record is kept as NAME.json.previous)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="capture again a page whose record was reviewed (the reviewed record is kept as NAME.json.previous)",
+    )
     p.add_argument("--dir", help="where captures live (default: fixtures/)")
     p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds per download (default 30)")
-    p.add_argument("--pages", metavar="DIR", help="where crawls keep pages (default: beside --db); a page kept "
-                   "there is captured as it was fetched")  # fmt: skip
+    p.add_argument(
+        "--pages",
+        metavar="DIR",
+        help="where crawls keep pages (default: beside --db); a page kept there is captured as it was fetched",
+    )
     p.add_argument("--fetch", action="store_true", help="download the page even when a crawl kept it")
     p.add_argument(
         "--allow-copy",
@@ -286,8 +310,10 @@ def add_parsers(sub: Subcommands) -> None:
     with_db(p)
     p.set_defaults(func=cmd_capture)
 
-    p = sub.add_parser("serve-copy", help="serve a bundled site copy on 127.0.0.1 (for -a base_url=); "
-                       "the archive itself: crawler dashboard")
+    p = sub.add_parser(
+        "serve-copy",
+        help="serve a bundled site copy on 127.0.0.1 (for -a base_url=); the archive itself: crawler dashboard",
+    )
     p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
     p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
     p.set_defaults(func=cmd_serve)

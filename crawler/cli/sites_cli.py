@@ -94,8 +94,10 @@ def nothing_due(waiting: list[SiteDue]) -> str:
     soonest = min((r for r in waiting if not r.running), key=lambda r: r.next_due_at or "", default=None)
     if soonest is None:
         return f"no site is due{running}"
-    return (f"no site is due{running}; next: {soonest.site} at {_clock(soonest.next_due_at)} "
-            "(`--all` crawls every site now)")  # fmt: skip
+    return (
+        f"no site is due{running}; next: {soonest.site} at {_clock(soonest.next_due_at)} "
+        "(`--all` crawls every site now)"
+    )
 
 
 def _clock(moment: str | None) -> str:

@@ -34,8 +34,11 @@ def format_summary(rows: list[dict[str, Any]], with_runs: bool = False) -> str:
             line = f"{_text(r.get('id'), ''):>5} {started:<19} {took(r):>7} " + line
         lines.append(line)
         bad = not isinstance(r.get("site"), str) or any(isinstance(v, str) for v in counts.values())
-        for column, label in (("dropped_reasons", "dropped"), ("entry_failures", "entry points failed"),
-                              ("refused", "URLs not fetched as articles")):  # fmt: skip
+        for column, label in (
+            ("dropped_reasons", "dropped"),
+            ("entry_failures", "entry points failed"),
+            ("refused", "URLs not fetched as articles"),
+        ):
             found = decoded(r.get(column))
             if isinstance(found, dict) and found:
                 lines.append(f"    {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(found.items(), key=str)))
@@ -45,15 +48,20 @@ def format_summary(rows: list[dict[str, Any]], with_runs: bool = False) -> str:
         odd += bad
         if r.get("mode") == "quick" or r.get("not_modified"):
             kind = "a quick poll" if r.get("mode") == "quick" else "a full walk"
-            lines.append(f"    {kind}; entry points unchanged since the last run (304 or the same body): "
-                         f"{_count(r.get('not_modified'))}")  # fmt: skip
+            lines.append(
+                f"    {kind}; entry points unchanged since the last run (304 or the same body): "
+                f"{_count(r.get('not_modified'))}"
+            )
         coverage = decoded(r.get("coverage")) if with_runs else None
         layers = coverage.get("layers") if isinstance(coverage, dict) else None
         if isinstance(layers, dict) and all(isinstance(v, dict) for v in layers.values()):
-            lines.append("    fields came from: " + "; ".join(
-                f"{field} " + ", ".join(f"{layer} {_share(share)}" for layer, share in shares.items())
-                for field, shares in layers.items()
-            ))  # fmt: skip
+            lines.append(
+                "    fields came from: "
+                + "; ".join(
+                    f"{field} " + ", ".join(f"{layer} {_share(share)}" for layer, share in shares.items())
+                    for field, shares in layers.items()
+                )
+            )
     for r in rows:
         if r.get("status") == "failed":
             lines.append(f"FAILED {_text(r.get('site'))}: {r.get('error') or 'no page could be fetched'}")
@@ -98,5 +106,4 @@ def print_crawl(fmt: str, rows: list[dict[str, Any]], warnings: list[str], distr
     for warning in warnings:
         print(f"WARNING {warning}")
     if rows and all(r.get("status") == "failed" and " dns " in f" {r.get('error') or ''} " for r in rows):
-        print("No site's name resolves: no network? `./run.sh demo` runs the whole pipeline on the bundled "
-              "site copies")  # fmt: skip
+        print("No site's name resolves: no network? `./run.sh demo` runs the whole pipeline on the bundled site copies")

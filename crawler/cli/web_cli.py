@@ -28,11 +28,25 @@ def datasette_command(db: str, host: str, port: int, allow_sql: bool, allow_down
     ``crawler search`` reads it: SQLite could not create the ``-shm`` file it reads a WAL file with."""
     where = [db] if os.access(Path(db).resolve().parent, os.W_OK) else ["-i", db]
     return [
-        sys.executable, "-m", "datasette", "serve", *where, "--host", host, "--port", str(port),
-        "--setting", "default_allow_sql", "on" if allow_sql else "off",
-        "--setting", "allow_download", "on" if allow_download else "off",
-        "--setting", "sql_time_limit_ms", "3000",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        *where,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "default_allow_sql",
+        "on" if allow_sql else "off",
+        "--setting",
+        "allow_download",
+        "on" if allow_download else "off",
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -47,11 +61,17 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on {args.host}:{args.port}: {busy} (another server? choose --port N)")
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     name = path.stem
-    print(f"Pantau dashboard: http://{shown}:{args.port}/-/pantau?db={name}  (the archive: "
-          f"http://{shown}:{args.port}/{name}; Ctrl-C to stop)", flush=True)  # fmt: skip
+    print(
+        f"Pantau dashboard: http://{shown}:{args.port}/-/pantau?db={name}  (the archive: "
+        f"http://{shown}:{args.port}/{name}; Ctrl-C to stop)",
+        flush=True,
+    )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: listening on {args.host}: anyone who can reach this machine can read the archive",
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"warning: listening on {args.host}: anyone who can reach this machine can read the archive",
+            file=sys.stderr,
+            flush=True,
+        )
     command = datasette_command(str(path), args.host, args.port, args.allow_sql, args.allow_download)
     os.execv(command[0], command)  # Datasette takes over this process (Ctrl-C stops it)
     return 0  # not reached

@@ -33,7 +33,11 @@ def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:
 
 
 def page_record(
-    body: bytes, content_type: str | None, url: str, profile: SiteProfile, topics: tuple[Topic, ...],
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    profile: SiteProfile,
+    topics: tuple[Topic, ...],
     fetched_at: datetime | None = None,
 ) -> Article | Reject:
     """The enriched record of one fetched page, or why it has none (never raises for a bad page)."""

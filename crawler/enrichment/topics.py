@@ -78,8 +78,11 @@ def load_topics(path: str | os.PathLike[str] | None = None) -> tuple[Topic, ...]
         require = tuple(tuple(group) for group in spec.get("require", []))
         if not require or not all(require):
             raise ValueError(f"topic {name!r} in {source} needs at least one non-empty `require` group")
-        topics.append(Topic(name, spec.get("description", ""), require, tuple(spec.get("also", [])),
-                            tuple(spec.get("exclude", []))))  # fmt: skip
+        topics.append(
+            Topic(
+                name, spec.get("description", ""), require, tuple(spec.get("also", [])), tuple(spec.get("exclude", []))
+            )
+        )
     return tuple(topics)
 
 

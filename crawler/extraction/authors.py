@@ -96,8 +96,13 @@ def _looks_like_person(name: str) -> bool:
 
 
 def _texts(node: Selector) -> list[str]:
-    return [t for t in (normalize_space(x) for x in node.xpath(".//text()[not(ancestor::script or ancestor::style)]")
-                        .getall()) if t]  # fmt: skip
+    return [
+        t
+        for t in (
+            normalize_space(x) for x in node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()
+        )
+        if t
+    ]
 
 
 def generic_authors(sel: Selector, labels: Labels) -> list[str]:

@@ -14,8 +14,9 @@ def _words(found: Paragraphs | None) -> int:
     return sum(len(x.split()) for x in found[0]) if found else 0
 
 
-def declared_or_found(declared: Paragraphs | None, generic: Any,
-                       profiled: bool) -> tuple[Paragraphs | None, str | None]:  # fmt: skip
+def declared_or_found(
+    declared: Paragraphs | None, generic: Any, profiled: bool
+) -> tuple[Paragraphs | None, str | None]:
     """The body the page declares (JSON-LD ``articleBody``) or the one found in its markup, chosen by
     length rather than first-wins: a declared body much shorter than the one in the page is a summary
     (publishers often put a teaser there); a body trafilatura's fast mode finds short, or shorter than

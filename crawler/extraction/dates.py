@@ -13,19 +13,48 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 MONTHS: dict[str, int] = {
-    "januari": 1, "jan": 1, "january": 1,
-    "februari": 2, "feb": 2, "pebruari": 2, "february": 2,
-    "maret": 3, "mar": 3, "march": 3,
-    "april": 4, "apr": 4,
-    "mei": 5, "may": 5,
-    "juni": 6, "jun": 6, "june": 6,
-    "juli": 7, "jul": 7, "july": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8, "august": 8,
-    "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
-    "november": 11, "nov": 11, "nop": 11, "nopember": 11,
-    "desember": 12, "des": 12, "dec": 12, "december": 12,
-}  # fmt: skip
+    "januari": 1,
+    "jan": 1,
+    "january": 1,
+    "februari": 2,
+    "feb": 2,
+    "pebruari": 2,
+    "february": 2,
+    "maret": 3,
+    "mar": 3,
+    "march": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "may": 5,
+    "juni": 6,
+    "jun": 6,
+    "june": 6,
+    "juli": 7,
+    "jul": 7,
+    "july": 7,
+    "agustus": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "aug": 8,
+    "august": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "oct": 10,
+    "october": 10,
+    "november": 11,
+    "nov": 11,
+    "nop": 11,
+    "nopember": 11,
+    "desember": 12,
+    "des": 12,
+    "dec": 12,
+    "december": 12,
+}
 
 ZONES: dict[str, timezone] = {
     "WIB": timezone(timedelta(hours=7)),
@@ -68,11 +97,17 @@ _RELATIVE = re.compile(
     re.I,
 )
 _RELATIVE_UNITS = {
-    "detik": timedelta(seconds=1), "menit": timedelta(minutes=1), "jam": timedelta(hours=1),
-    "hari": timedelta(days=1), "minggu": timedelta(weeks=1), "pekan": timedelta(weeks=1),
-    "bulan": timedelta(days=30), "bln": timedelta(days=30),
-    "tahun": timedelta(days=365), "thn": timedelta(days=365),
-}  # fmt: skip
+    "detik": timedelta(seconds=1),
+    "menit": timedelta(minutes=1),
+    "jam": timedelta(hours=1),
+    "hari": timedelta(days=1),
+    "minggu": timedelta(weeks=1),
+    "pekan": timedelta(weeks=1),
+    "bulan": timedelta(days=30),
+    "bln": timedelta(days=30),
+    "tahun": timedelta(days=365),
+    "thn": timedelta(days=365),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +147,13 @@ def _zone(m: re.Match[str], default: timezone | None) -> timezone | None:
     return zone_from_offset(m.group("offset")) or zone_from_offset(m.group("zone")) or default
 
 
-def _build(
-    y: int, mo: int, d: int, m: re.Match[str], default: timezone | None, now: datetime
-) -> ParsedDate | None:
+def _build(y: int, mo: int, d: int, m: re.Match[str], default: timezone | None, now: datetime) -> ParsedDate | None:
     h = m.group("h")
     try:
         if h is None:
             value = datetime(y, mo, d, tzinfo=_zone(m, default))
         else:
-            value = datetime(
-                y, mo, d, int(h), int(m.group("mi")), int(m.group("s") or 0), tzinfo=_zone(m, default)
-            )
+            value = datetime(y, mo, d, int(h), int(m.group("mi")), int(m.group("s") or 0), tzinfo=_zone(m, default))
     except ValueError:  # 31 February, hour 25...
         return None
     return _sane(ParsedDate(value, h is not None), now)
@@ -150,9 +181,7 @@ def declared_zone(*values: str | None) -> timezone | None:
     return None
 
 
-def parse_date(
-    text: str | None, default_tz: timezone | None = WIB, now: datetime | None = None
-) -> ParsedDate | None:
+def parse_date(text: str | None, default_tz: timezone | None = WIB, now: datetime | None = None) -> ParsedDate | None:
     """Parse one date as Indonesian news pages write it; None when there is no sane date.
 
     Handles ISO values from meta tags, ``Senin, 14 Oktober 2024 | 17:55 WIB``, ``25 Desember 2022,
@@ -223,9 +252,7 @@ _SCAN = re.compile(
 )
 
 
-def find_date_in_text(
-    text: str, default_tz: timezone | None = WIB, now: datetime | None = None
-) -> ParsedDate | None:
+def find_date_in_text(text: str, default_tz: timezone | None = WIB, now: datetime | None = None) -> ParsedDate | None:
     """The first full textual date (``14 Oktober 2024 17:55 WIB``) in running text, if any."""
     for m in _SCAN.finditer(text.replace("\xa0", " ")):
         parsed = parse_date(m.group(0), default_tz, now)

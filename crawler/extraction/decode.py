@@ -75,7 +75,7 @@ def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
     """Decoding error handler: bytes that are not UTF-8, read as Windows-1252."""
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    return exc.object[exc.start:exc.end].decode("cp1252", errors="replace"), exc.end
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
 
 
 # The most elements a page may have, inline formatting (``<b>``, ``<span>``, ``<a>``...) not counted:
@@ -102,8 +102,9 @@ def html_tree(text: str) -> Selector:
     parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(text.strip().encode("utf-8") or b"<html/>", parser=parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
-        raise ExtractionError("too-deep", "elements nested more than 2,048 levels deep; the text after them "
-                                          "cannot be read")  # fmt: skip
+        raise ExtractionError(
+            "too-deep", "elements nested more than 2,048 levels deep; the text after them cannot be read"
+        )
     if root is not None and tags > MAX_ELEMENTS and root.xpath(_COUNT_STRUCTURE) > MAX_ELEMENTS:
         raise _too_many(f"more than {MAX_ELEMENTS:,} elements (inline formatting not counted)")
     return Selector(root=root if root is not None else html.fromstring("<html/>"), type="html")

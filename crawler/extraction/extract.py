@@ -56,8 +56,12 @@ def _site_names(p: Page, url: str) -> tuple[str, ...]:
 
 def _headlines(p: Page, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
     """The page's headline by every layer, in order of trust."""
-    return [("jsonld", p.ld.title), ("meta", p.mt.title), ("profile", p.selected("title")),
-            ("generic", generic_title(p.sel, names))]  # fmt: skip
+    return [
+        ("jsonld", p.ld.title),
+        ("meta", p.mt.title),
+        ("profile", p.selected("title")),
+        ("generic", generic_title(p.sel, names)),
+    ]
 
 
 def _authors(p: Page, credited: list[str], names: tuple[str, ...]) -> tuple[list[str] | None, str | None]:
@@ -65,15 +69,17 @@ def _authors(p: Page, credited: list[str], names: tuple[str, ...]) -> tuple[list
     editor) only when no layer names anybody else (:mod:`crawler.extraction.authors`)."""
     # each declared layer read once: its names are looked at again when nobody else is named
     declared: tuple[tuple[str, Callable[[], list[str]]], ...] = (
-        ("jsonld", cache(lambda: person_names(p.ld.authors))), ("meta", cache(lambda: person_names(p.mt.authors))),
+        ("jsonld", cache(lambda: person_names(p.ld.authors))),
+        ("meta", cache(lambda: person_names(p.mt.authors))),
         ("profile", cache(lambda: person_names(p.selected_all("authors")))),
-    )  # fmt: skip
+    )
     return first_layer(
         *((layer, lambda get=get: without(get(), names)) for layer, get in declared),
-        ("byline", lambda: without(p.byline.authors, names)), ("credits", lambda: without(credited, names)),
+        ("byline", lambda: without(p.byline.authors, names)),
+        ("credits", lambda: without(credited, names)),
         ("generic", lambda: without(generic_authors(p.sel, p.labels), names)),
         *declared,
-    )  # fmt: skip
+    )
 
 
 def _paragraphs(p: Page, drop_exact: list[str]) -> tuple[list[str], list[str], str | None]:
@@ -124,10 +130,12 @@ def _published(p: Page, url: str) -> tuple[tuple[ParsedDate, str] | None, str | 
     pages of sites nobody profiled (docs/sites.md, "Dates on pages of other sites")."""
     given = p.selected("date")
     declared = first_layer(
-        ("jsonld", lambda: p.date(p.ld.published)), ("meta", lambda: p.date(p.mt.published)),
-        ("profile", lambda: p.date(given)), ("byline", lambda: p.date(p.byline.text or None)),
+        ("jsonld", lambda: p.date(p.ld.published)),
+        ("meta", lambda: p.date(p.mt.published)),
+        ("profile", lambda: p.date(given)),
+        ("byline", lambda: p.date(p.byline.text or None)),
         ("label", lambda: _in_zone(labelled_date(p.labels, p.tz), p)),
-    )  # fmt: skip
+    )
     if declared[0] is not None:
         return declared
     if given and any(ch.isdigit() for ch in given):
@@ -175,25 +183,32 @@ def extract_article(
     if not title and not paragraphs:
         raise ExtractionError("no-article", "no title and no article text found")
     published, by["published"] = _published(p, url)
-    modified = next((d[0].value.isoformat(timespec="seconds") for raw in (p.ld.modified, p.mt.modified)
-                     if (d := p.date(raw))), None)  # fmt: skip
+    modified = next(
+        (d[0].value.isoformat(timespec="seconds") for raw in (p.ld.modified, p.mt.modified) if (d := p.date(raw))), None
+    )
     credits = credit_lines([x for x in raw_paragraphs if x.strip()])
     # the page is searched for an editor's label only where no profile found the byline
     editor, by["editor"] = first_layer(
-        ("byline", lambda: p.byline.editor), ("credits", lambda: credits.editor),
+        ("byline", lambda: p.byline.editor),
+        ("credits", lambda: credits.editor),
         ("generic", lambda: None if p.byline.text else labelled_editor(p.labels)),
-    )  # fmt: skip
+    )
     authors, by["authors"] = _authors(p, credits.authors, (*names, *([editor] if editor else [])))
-    image, by["image"] = first_layer(("jsonld", lambda: first_text(p.ld.image)),
-                                     ("meta", lambda: first_text(p.mt.image)),
-                                     ("profile", lambda: first_text(p.selected("image"))))  # fmt: skip
+    image, by["image"] = first_layer(
+        ("jsonld", lambda: first_text(p.ld.image)),
+        ("meta", lambda: first_text(p.mt.image)),
+        ("profile", lambda: first_text(p.selected("image"))),
+    )
     caption = first_text(p.ld.caption) or first_text(p.selected("caption"))
     caption = caption.lstrip(":;-– ") or None if caption else None
-    category, by["category"] = first_layer(("jsonld", lambda: first_text(p.ld.category)),
-                                           ("meta", lambda: first_text(p.mt.category)),
-                                           ("profile", lambda: first_text(p.selected("category"))))  # fmt: skip
-    tags, by["tags"] = first_layer(("jsonld", lambda: p.ld.tags), ("meta", lambda: p.mt.tags),
-                                   ("profile", lambda: p.selected_all("tags")))  # fmt: skip
+    category, by["category"] = first_layer(
+        ("jsonld", lambda: first_text(p.ld.category)),
+        ("meta", lambda: first_text(p.mt.category)),
+        ("profile", lambda: first_text(p.selected("category"))),
+    )
+    tags, by["tags"] = first_layer(
+        ("jsonld", lambda: p.ld.tags), ("meta", lambda: p.mt.tags), ("profile", lambda: p.selected_all("tags"))
+    )
     location = find_location(paragraphs)
     by["location"] = "dateline" if location else None
     body = body_text([x for x in paragraphs if x != caption] if caption else paragraphs)
@@ -203,22 +218,36 @@ def extract_article(
     return Article(
         url=page_url,
         site=profile.name if profile else (host_of(page_url).removeprefix("www.") or "unknown"),
-        title=title, published_at=published[0].iso if published else None,
-        published_date=published[0].day if published else None, published_raw=published[1] if published else None,
-        modified_at=modified, authors=list(dict.fromkeys(authors or [])), editor=editor, source=credits.source,
-        location=location, category=category, tags=list(dict.fromkeys(tags or [])),
-        image_url=urljoin(url, image) if image else None, image_caption=caption,
-        description=first_text(p.ld.description, p.mt.description), body=body, word_count=len(WORD.findall(body)),
+        title=title,
+        published_at=published[0].iso if published else None,
+        published_date=published[0].day if published else None,
+        published_raw=published[1] if published else None,
+        modified_at=modified,
+        authors=list(dict.fromkeys(authors or [])),
+        editor=editor,
+        source=credits.source,
+        location=location,
+        category=category,
+        tags=list(dict.fromkeys(tags or [])),
+        image_url=urljoin(url, image) if image else None,
+        image_caption=caption,
+        description=first_text(p.ld.description, p.mt.description),
+        body=body,
+        word_count=len(WORD.findall(body)),
         language=language.split("-")[0].split("_")[0].lower() if language else None,
         views=p.byline.views if p.byline.views is not None else views_of(p.sel, profile),
-        content_hash=content_hash(body), fetched_at=p.fetched.astimezone(UTC).isoformat(timespec="seconds"),
-        url_key=key(page_url), source_url=url, source_key=key(clean_url(url)),
+        content_hash=content_hash(body),
+        fetched_at=p.fetched.astimezone(UTC).isoformat(timespec="seconds"),
+        url_key=key(page_url),
+        source_url=url,
+        source_key=key(clean_url(url)),
         extracted_by={k: v for k, v in by.items() if v},
-    )  # fmt: skip
+    )
 
 
-def extract_page(body: bytes, content_type: str | None, url: str, profile: SiteProfile,
-                 fetched_at: datetime | None = None) -> Article | Reject:  # fmt: skip
+def extract_page(
+    body: bytes, content_type: str | None, url: str, profile: SiteProfile, fetched_at: datetime | None = None
+) -> Article | Reject:
     """The record of one fetched page, or why it has none: the whole per-page extraction step of a
     crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).
     Never raises for a bad page: one bad page never stops a crawl. ``fetched_at``: when the page was

@@ -133,8 +133,19 @@ def _nearest_after(heading: Selector, default_tz: timezone | None, limit: int = 
 
 
 # a label the page puts before its date ("<strong>Datum</strong> 28.04.2023" in a facts box)
-DATE_LABELS = ("datum", "date", "tanggal", "published", "veröffentlicht", "diterbitkan", "publié le", "publicado",
-                "pubblicato", "data", "dato")  # fmt: skip
+DATE_LABELS = (
+    "datum",
+    "date",
+    "tanggal",
+    "published",
+    "veröffentlicht",
+    "diterbitkan",
+    "publié le",
+    "publicado",
+    "pubblicato",
+    "data",
+    "dato",
+)
 
 
 def labelled_date(labels: Labels, default_tz: timezone | None) -> tuple[ParsedDate, str] | None:

@@ -12,11 +12,37 @@ from lxml import etree, html
 
 BLOCK_TAGS = frozenset(
     {
-        "p", "div", "section", "article", "main", "header", "blockquote", "pre", "ul", "ol", "li",
-        "dl", "dt", "dd", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "figure",
-        "figcaption", "center", "address", "details", "summary",
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "figure",
+        "figcaption",
+        "center",
+        "address",
+        "details",
+        "summary",
     }
-)  # fmt: skip
+)
 # Inline formatting: flattened where its number would slow the generic layer, and not counted as
 # structure where a page's elements are bounded.
 INLINE_FORMATTING = frozenset(
@@ -195,8 +221,11 @@ def text_after(label: etree._ElementUnicodeResult) -> str:
     if parent is None:
         return ""
     # a text inside its element comes before the element's children: they are looked at first
-    found = parent.xpath("(descendant::text() | following::text())[normalize-space()][position() <= 2]") \
-        if label.is_text else parent.xpath("following::text()[normalize-space()][1]")  # fmt: skip
+    found = (
+        parent.xpath("(descendant::text() | following::text())[normalize-space()][position() <= 2]")
+        if label.is_text
+        else parent.xpath("following::text()[normalize-space()][1]")
+    )
     found = found[1:] if label.is_text else found
     return normalize_space(found[0]) if found else ""
 
@@ -213,8 +242,9 @@ _BODY_TEXT = etree.XPath("string(//body)")
 @lru_cache(maxsize=64)
 def _label_xpath(forms: tuple[str, ...]) -> etree.XPath:
     hit = " or ".join(f"contains(., '{form}')" for form in forms)
-    return etree.XPath(f"//body//text()[string-length() <= 400][{hit}][not(ancestor::script or ancestor::style"
-                       " or ancestor::a)]")  # fmt: skip
+    return etree.XPath(
+        f"//body//text()[string-length() <= 400][{hit}][not(ancestor::script or ancestor::style or ancestor::a)]"
+    )
 
 
 def label_texts(root: etree._Element, words: tuple[str, ...]) -> list[etree._ElementUnicodeResult]:

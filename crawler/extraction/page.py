@@ -95,8 +95,9 @@ def first_text(*values: str | None) -> str | None:
     return next((normalize_space(v) for v in values if v and normalize_space(v)), None)
 
 
-def read_page(page: str | bytes | Selector, profile: SiteProfile | None, content_type: str | None,
-              fetched_at: datetime | None) -> Page:  # fmt: skip
+def read_page(
+    page: str | bytes | Selector, profile: SiteProfile | None, content_type: str | None, fetched_at: datetime | None
+) -> Page:
     if isinstance(page, bytes):
         page = decode_html(page, content_type)
     if isinstance(page, str):
@@ -113,5 +114,4 @@ def read_page(page: str | bytes | Selector, profile: SiteProfile | None, content
     ld, mt = jsonld_candidates(page), meta_candidates(page)
     # a page of no known site has the zone it declares in its dates, or none (its local times stay local)
     tz = profile.timezone if profile else declared_zone(ld.published, mt.published, ld.modified, mt.modified)
-    return Page(page, profile, ld, mt, byline, tz,
-                 fetched_at or datetime.now(UTC))  # fmt: skip
+    return Page(page, profile, ld, mt, byline, tz, fetched_at or datetime.now(UTC))

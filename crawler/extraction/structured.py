@@ -14,9 +14,19 @@ from parsel import Selector
 from crawler.extraction.htmltext import unescaped
 
 ARTICLE_TYPES = frozenset(
-    {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "report", "liveblogposting"}
-)  # fmt: skip
+    {
+        "newsarticle",
+        "article",
+        "blogposting",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "report",
+        "liveblogposting",
+    }
+)
 _JSONLD = JsonLdExtractor()
 
 
@@ -188,9 +198,17 @@ def meta_candidates(sel: Selector) -> Candidates:
     return Candidates(
         title=_first_meta(meta, "og:title", "twitter:title", "dc.title"),
         published=_first_meta(
-            meta, "article:published_time", "datepublished", "og:published_time",
-            "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued", "date",
-        ),  # fmt: skip
+            meta,
+            "article:published_time",
+            "datepublished",
+            "og:published_time",
+            "pubdate",
+            "publishdate",
+            "publish-date",
+            "dc.date",
+            "dc.date.issued",
+            "date",
+        ),
         modified=_first_meta(meta, "article:modified_time", "og:updated_time", "datemodified"),
         authors=list(dict.fromkeys(authors)),
         description=_first_meta(meta, "og:description", "description", "twitter:description"),

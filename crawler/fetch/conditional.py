@@ -118,8 +118,9 @@ class ConditionalRequestsMiddleware:
             return response
         digest = body_hash(response.body)
         body = response.body.decode("utf-8", "replace") if kind == "robots" else None
-        book.seen[key] = Validator(_header(response, b"ETag"), _header(response, b"Last-Modified"), digest, body,
-                                   now_iso())  # fmt: skip
+        book.seen[key] = Validator(
+            _header(response, b"ETag"), _header(response, b"Last-Modified"), digest, body, now_iso()
+        )
         if kind != "robots" and book.conditional and known is not None and known.body_hash == digest:
             self.crawler.stats.inc_value("pantau/unchanged_body")
             request.meta["unchanged"] = "same-body"
@@ -143,8 +144,14 @@ def _asked_conditionally(request: Request) -> bool:
 
 def _text(request: Request, body: str, flags: list[str] | None = None) -> TextResponse:
     """robots.txt as kept in the database, as if the site had just sent it."""
-    return TextResponse(request.url, body=body.encode("utf-8"), status=200, request=request, flags=flags,
-                        headers={"Content-Type": "text/plain; charset=utf-8"})  # fmt: skip
+    return TextResponse(
+        request.url,
+        body=body.encode("utf-8"),
+        status=200,
+        request=request,
+        flags=flags,
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -76,8 +76,9 @@ class SiteURLs:
 class EntryPoints(dict[str, dict[str, Any]]):
     """What each entry point gave in a crawl: url -> kind, status, article URLs found, newest date."""
 
-    def note(self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None,
-             fetched: str | None = None) -> None:  # fmt: skip
+    def note(
+        self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None, fetched: str | None = None
+    ) -> None:
         """Counts add up over a listing's pages; the last status and the newest date stay.
         ``fetched``: where it was fetched, when not at ``url`` (a mirror, a local copy)."""
         entry = self.setdefault(url, {"kind": kind, "articles": 0, "newest": None})

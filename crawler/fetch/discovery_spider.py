@@ -88,8 +88,11 @@ class DiscoverySpider(EntrySpider):
         index, its newest sitemap), the first page of the home listing. Only the first that answers
         is read (a 304 too: nothing new); the next is asked only when one fails."""
         p = self.profile
-        return [("feed", path) for path in p.feeds] + [("sitemap", path) for path in p.sitemaps] + \
-            [("listing", path) for path in p.listings[:1]]  # fmt: skip
+        return (
+            [("feed", path) for path in p.feeds]
+            + [("sitemap", path) for path in p.sitemaps]
+            + [("listing", path) for path in p.listings[:1]]
+        )
 
     def signal_request(self, chain: list[tuple[str, str]]) -> scrapy.Request | None:
         if not chain:
@@ -122,8 +125,9 @@ class DiscoverySpider(EntrySpider):
             if url and isinstance(out := self.sitemap_request(url, 0), scrapy.Request):
                 self.crawler.engine.crawl(out)
 
-    def sitemap_request(self, url: str, depth: int, parent: Response | None = None,
-                        alternative: bool = False) -> scrapy.Request | Reject | None:  # fmt: skip
+    def sitemap_request(
+        self, url: str, depth: int, parent: Response | None = None, alternative: bool = False
+    ) -> scrapy.Request | Reject | None:
         """A request for a sitemap, within the bounds: indexes nested at most ``SITEMAP_MAX_DEPTH``
         deep, ``SITEMAP_MAX_DOCUMENTS`` sitemaps per crawl. What goes beyond is one ``rejects``
         row (per index too deep; once for the total), so that a hostile or broken site costs a

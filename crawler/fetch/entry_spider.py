@@ -52,8 +52,9 @@ class EntrySpider(scrapy.Spider):
         self.since: date | None = arguments.since
         self.depth = arguments.depth
         # what to fetch, skip or record as seen (the stored articles are set by the subclass)
-        self.frontier = Frontier(since=self.since, max_items=arguments.max_items,
-                                 local_day=lambda lastmod: local_day(lastmod, p.timezone))  # fmt: skip
+        self.frontier = Frontier(
+            since=self.since, max_items=arguments.max_items, local_day=lambda lastmod: local_day(lastmod, p.timezone)
+        )
         self.refused: dict[str, set[str]] = {}  # reason -> on-site URLs the profile does not fetch
         self.listings = ListingWalks()  # the stored state is set by the subclass
         self.sitemaps = SitemapLimits()  # set from the settings in from_crawler
@@ -148,13 +149,18 @@ class EntrySpider(scrapy.Spider):
         raise NotImplementedError
 
 
-def _count_failure(stats: Any, url: str, kind: str, reason: str, detail: str, missing: bool,
-                   unreachable: bool) -> None:  # fmt: skip
+def _count_failure(stats: Any, url: str, kind: str, reason: str, detail: str, missing: bool, unreachable: bool) -> None:
     """Count a failed entry point, keep the site's first error, and log it: a warning, but for a
     missing one or an unreachable site said once already."""
     stats.inc_value("pantau/entry_failed")
     if not stats.get_value("pantau/site_error"):
         stats.set_value("pantau/site_error", f"{url}: {reason} {detail}".strip())
     repeated = unreachable and stats.get_value("pantau/entry_failed", 0) > 1
-    logger.log(logging.INFO if missing or repeated else logging.WARNING, "%s %s unavailable: %s %s",
-               kind.capitalize(), url, reason, detail)  # fmt: skip
+    logger.log(
+        logging.INFO if missing or repeated else logging.WARNING,
+        "%s %s unavailable: %s %s",
+        kind.capitalize(),
+        url,
+        reason,
+        detail,
+    )

@@ -44,11 +44,17 @@ class PantauLogFormatter(LogFormatter):
             level = logging.DEBUG
         if isinstance(level, str):
             level = getattr(logging, level)
-        return {"level": level if level is not None else logging.WARNING, "msg": "Dropped %(url)s: %(reason)s",
-                "args": {"url": _url(item, response), "reason": reason}}  # fmt: skip
+        return {
+            "level": level if level is not None else logging.WARNING,
+            "msg": "Dropped %(url)s: %(reason)s",
+            "args": {"url": _url(item, response), "reason": reason},
+        }
 
     def item_error(
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider | None = None
     ) -> LogFormatterResult:
-        return {"level": logging.ERROR, "msg": "Could not store %(url)s: %(reason)s",
-                "args": {"url": _url(item, response), "reason": _reason(exception)}}  # fmt: skip
+        return {
+            "level": logging.ERROR,
+            "msg": "Could not store %(url)s: %(reason)s",
+            "args": {"url": _url(item, response), "reason": _reason(exception)},
+        }

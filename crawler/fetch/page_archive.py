@@ -82,16 +82,23 @@ class PageArchive:
         try:
             writer = self.writer or self._open(spider.name)
             if (free := shutil.disk_usage(self.folder).free) < self.min_free:
-                self._stop(f"only {free / 1e6:.1f} MB free there; the database needs the room first "
-                           "(PAGE_ARCHIVE_MIN_FREE_MB)", logging.WARNING)  # fmt: skip
+                self._stop(
+                    f"only {free / 1e6:.1f} MB free there; the database needs the room first "
+                    "(PAGE_ARCHIVE_MIN_FREE_MB)",
+                    logging.WARNING,
+                )
                 return
             public = spider.urls.public_url(response.url) if hasattr(spider, "urls") else response.url
-            headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()
-                       if k.decode("latin-1").lower() not in DROPPED_HEADERS]  # fmt: skip
+            headers = [
+                (k.decode("latin-1"), b", ".join(v).decode("latin-1"))
+                for k, v in response.headers.items()
+                if k.decode("latin-1").lower() not in DROPPED_HEADERS
+            ]
             status = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
             ours = {"WARC-Date": _warc_date(), "WARC-Pantau-Site": spider.name, "WARC-Pantau-URL": public}
-            record = writer.create_warc_record(response.url, "response", payload=BytesIO(response.body),
-                                               http_headers=status, warc_headers_dict=ours)  # fmt: skip
+            record = writer.create_warc_record(
+                response.url, "response", payload=BytesIO(response.body), http_headers=status, warc_headers_dict=ours
+            )
             writer.write_record(record)
             assert self.file is not None
             self.crawler.stats.set_value("pantau/archive_bytes", self.file.tell())

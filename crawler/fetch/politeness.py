@@ -137,8 +137,9 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         cap = self.crawler.settings.getfloat("CRAWL_DELAY_MAX", 60.0)
         host = urlparse_cached(request).netloc
         if delay > cap:
-            logger.warning("robots.txt of %s asks for %g s between requests; using %g s (CRAWL_DELAY_MAX)",
-                           host, delay, cap)  # fmt: skip
+            logger.warning(
+                "robots.txt of %s asks for %g s between requests; using %g s (CRAWL_DELAY_MAX)", host, delay, cap
+            )
             delay = cap
         known[key] = delay
         if delay:

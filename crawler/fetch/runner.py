@@ -79,8 +79,12 @@ def _sent_summary(site: str, crawler: Crawler, not_started: str | None) -> dict[
     if not_started:
         return {"site": site, "status": "failed", "error": not_started, "sent_to_redis": True}
     stats = crawler.stats
-    row = {"site": site, **(stats.get_value("pantau/record") or {}), "new": stats.get_value("pantau/queued", 0),
-           "sent_to_redis": True}  # fmt: skip
+    row = {
+        "site": site,
+        **(stats.get_value("pantau/record") or {}),
+        "new": stats.get_value("pantau/queued", 0),
+        "sent_to_redis": True,
+    }
     if fatal := stats.get_value("pantau/fatal"):
         row.update(status="failed", error=fatal)
     row.setdefault("status", "failed")

@@ -107,9 +107,12 @@ class NewsSpider(DiscoverySpider):
         if decision == NOTHING:
             return None
         return scrapy.Request(
-            fetch, self.parse_article, errback=self.article_failed,
-            meta={"lastmod": lastmod, "via": via}, priority=1,
-        )  # fmt: skip
+            fetch,
+            self.parse_article,
+            errback=self.article_failed,
+            meta={"lastmod": lastmod, "via": via},
+            priority=1,
+        )
 
     # ------------------------------------------------------------------------- articles
 

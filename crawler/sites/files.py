@@ -50,26 +50,55 @@ if TYPE_CHECKING:
 
 # A WordPress news site as most themes build it: what a site file does not say.
 WORDPRESS = SiteProfile(
-    name="wordpress", label="", domains=(), home="",
+    name="wordpress",
+    label="",
+    domains=(),
+    home="",
     article_path=r"^/(?:\d{4}/\d{2}/(?:\d{2}/)?)?[a-z0-9]+(?:-[a-z0-9]+){2,}/?$",
     static_path=r"^/(?:redaksi|kontak|kontak-kami|tentang-kami|pedoman-media-siber|kebijakan-privasi|disclaimer"
-                r"|privacy-policy|info-iklan|susunan-redaksi)/?$",
+    r"|privacy-policy|info-iklan|susunan-redaksi)/?$",
     title=("h1.entry-title", "h1.post-title", "h1.jeg_post_title", "article h1"),
-    date=("time.entry-date::attr(datetime)", "meta[property='article:published_time']::attr(content)",
-          ".entry-date", ".post-date", "time::attr(datetime)"),
+    date=(
+        "time.entry-date::attr(datetime)",
+        "meta[property='article:published_time']::attr(content)",
+        ".entry-date",
+        ".post-date",
+        "time::attr(datetime)",
+    ),
     authors=(".author a::text", ".entry-author a::text", "a[rel=author]::text"),
     category=("a[rel='category tag']::text", ".cat-links a::text"),
     tags=("a[rel=tag]::text",),
     image=("meta[property='og:image']::attr(content)",),
     body=("div.entry-content", "div.post-content", "div.td-post-content", "div.content-inner", "article"),
-    entry_points=(sitemap("/sitemap_index.xml"), sitemap("/wp-sitemap.xml"), sitemap("/sitemap.xml"),
-                  feed("/feed/"), listing("/"), search("/?s={query}")),
-)  # fmt: skip
+    entry_points=(
+        sitemap("/sitemap_index.xml"),
+        sitemap("/wp-sitemap.xml"),
+        sitemap("/sitemap.xml"),
+        feed("/feed/"),
+        listing("/"),
+        search("/?s={query}"),
+    ),
+)
 # a site file's keys for its entry points, by kind
 ENTRY_KEYS: dict[str, EntryKind] = {"sitemaps": "sitemap", "feeds": "feed", "listings": "listing", "search": "search"}
-_TOP = {"label", "domains", "home", "article_path", "listing_path", "static_path", "timezone", "declared_utc_is_local",
-        "language",
-        "sitemaps", "feeds", "listings", "search", "search_terms", "boilerplate", "selectors"}  # fmt: skip
+_TOP = {
+    "label",
+    "domains",
+    "home",
+    "article_path",
+    "listing_path",
+    "static_path",
+    "timezone",
+    "declared_utc_is_local",
+    "language",
+    "sitemaps",
+    "feeds",
+    "listings",
+    "search",
+    "search_terms",
+    "boilerplate",
+    "selectors",
+}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
@@ -128,8 +157,12 @@ def profile_from_file(path: Path) -> SiteProfile:
     if not isinstance(home, str) or not re.match(r"https?://", home):
         raise ProfileError(f"{path}: home must be the site's home page URL (https://...), got {home!r}")
     label = _string(path, "label", data["label"]) if "label" in data else domains[0]
-    values: dict[str, Any] = {"name": name, "label": label, "domains": domains,
-                              "home": home if home.endswith("/") else home + "/"}  # fmt: skip
+    values: dict[str, Any] = {
+        "name": name,
+        "label": label,
+        "domains": domains,
+        "home": home if home.endswith("/") else home + "/",
+    }
     for key in ("article_path", "listing_path", "static_path", "language"):
         if key in data:
             values[key] = _string(path, key, data[key])
@@ -179,8 +212,11 @@ def site_files(folder: str | Path | None) -> tuple[list[SiteProfile], dict[str, 
 def spider_class(profile: SiteProfile) -> type:
     from crawler.fetch.spider import NewsSpider
 
-    return type(f"{profile.name.title().replace('-', '').replace('_', '')}Spider", (NewsSpider,),
-                {"name": profile.name, "profile": profile, "__module__": __name__})  # fmt: skip
+    return type(
+        f"{profile.name.title().replace('-', '').replace('_', '')}Spider",
+        (NewsSpider,),
+        {"name": profile.name, "profile": profile, "__module__": __name__},
+    )
 
 
 class PantauSpiderLoader(SpiderLoader):

@@ -21,15 +21,44 @@ from crawler.urls import canonical_url
 
 # Selectors removed from every article body before it becomes text (site-independent chrome).
 COMMON_BODY_DROP: tuple[str, ...] = (
-    "script", "style", "noscript", "iframe", "form", "button", "svg", "template",
-    "ins", ".adsbygoogle", "[class*='code-block']", "[id^='div-gpt']", "[class*='iklan']",
-    "[class*='advert']", "[class*='ads-']", "[class*='-ads']",
-    "[class*='share']", "[class*='social']", "[class*='related']", "[id*='related']",
-    "[class*='comment']", "[id*='comment']", "[id='respond']", "[class*='newsletter']",
-    "[class*='tags']", "[class*='post-tags']", "[class*='pagination']", "[class*='page-links']",
-    "[class*='breadcrumb']", "[class*='author-box']", "[class*='notification']",
-    "figure", "figcaption", ".wp-caption", "nav", "aside", "footer",
-)  # fmt: skip
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "button",
+    "svg",
+    "template",
+    "ins",
+    ".adsbygoogle",
+    "[class*='code-block']",
+    "[id^='div-gpt']",
+    "[class*='iklan']",
+    "[class*='advert']",
+    "[class*='ads-']",
+    "[class*='-ads']",
+    "[class*='share']",
+    "[class*='social']",
+    "[class*='related']",
+    "[id*='related']",
+    "[class*='comment']",
+    "[id*='comment']",
+    "[id='respond']",
+    "[class*='newsletter']",
+    "[class*='tags']",
+    "[class*='post-tags']",
+    "[class*='pagination']",
+    "[class*='page-links']",
+    "[class*='breadcrumb']",
+    "[class*='author-box']",
+    "[class*='notification']",
+    "figure",
+    "figcaption",
+    ".wp-caption",
+    "nav",
+    "aside",
+    "footer",
+)
 
 
 EntryKind = Literal["sitemap", "feed", "listing", "search"]
@@ -171,8 +200,10 @@ class SiteProfile:
                     problems.append(f"{name} selector {selector!r}: {exc}")
         for entry in self.entry_points:
             if entry.kind not in ENTRY_KINDS or not entry.path.startswith("/"):
-                problems.append(f"entry point {entry.kind} {entry.path!r}: a kind of {', '.join(ENTRY_KINDS)} "
-                                "and a path on the site, starting with /")  # fmt: skip
+                problems.append(
+                    f"entry point {entry.kind} {entry.path!r}: a kind of {', '.join(ENTRY_KINDS)} "
+                    "and a path on the site, starting with /"
+                )
             elif entry.kind == "search" and "{query}" not in entry.path:
                 problems.append(f"search {entry.path!r}: a template with {{query}}")
         for name in ("article_path", "listing_path", "static_path"):
@@ -190,9 +221,19 @@ class ProfileError(ValueError):
 
 
 SELECTOR_FIELDS = (
-    "title", "date", "authors", "byline", "category", "tags", "image", "caption", "views", "body", "body_drop",
+    "title",
+    "date",
+    "authors",
+    "byline",
+    "category",
+    "tags",
+    "image",
+    "caption",
+    "views",
+    "body",
+    "body_drop",
     "next_page",
-)  # fmt: skip
+)
 
 
 def _path_matches(url: str, pattern: str) -> bool:

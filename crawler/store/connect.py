@@ -49,8 +49,11 @@ def damage(path: str, max_problems: int = 100) -> list[str]:
         found = _integrity(conn, f"integrity_check({max_problems})")
         if found and found[0].startswith("malformed:"):  # the check itself stopped: which table is it?
             tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            found = [f"table {name}: {problem}" for name in tables
-                     for problem in _integrity(conn, f'integrity_check("{name}")')] or found  # fmt: skip
+            found = [
+                f"table {name}: {problem}"
+                for name in tables
+                for problem in _integrity(conn, f'integrity_check("{name}")')
+            ] or found
             found += _damaged_indexes(conn)
     except sqlite3.DatabaseError as exc:  # not a database at all, or a schema SQLite cannot read
         return [str(exc)]

@@ -72,9 +72,11 @@ class StoredArticles(KnownArticles):
 
     def __init__(self, db: Database | None, site: str) -> None:
         self.db, self.site = db, site
-        rows = db.conn.execute(
-            "SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,)
-        ) if db else []
+        rows = (
+            db.conn.execute("SELECT DISTINCT url FROM rejects WHERE site = ? AND reason = 'not-article'", (site,))
+            if db
+            else []
+        )
         self.not_articles = {canonical_url(url) for (url,) in rows}
 
     def get(self, key: str, default: Any = None) -> Any:

@@ -96,8 +96,9 @@ def last_full_walk(conn: sqlite3.Connection, site: str) -> datetime | None:
     return parse_time(row[0]) if row else None
 
 
-def schedule(conn: sqlite3.Connection, sites: list[str], cadence: Cadence,
-             now: datetime | None = None) -> list[SiteDue]:  # fmt: skip
+def schedule(
+    conn: sqlite3.Connection, sites: list[str], cadence: Cadence, now: datetime | None = None
+) -> list[SiteDue]:
     """Each of ``sites`` with its schedule: due now or not, next due time, interval, last run."""
     now = now or datetime.now(UTC)
     rows = {r["site"]: r for r in _rows(conn)}
@@ -107,18 +108,20 @@ def schedule(conn: sqlite3.Connection, sites: list[str], cadence: Cadence,
         row = rows.get(site) or {}
         next_due = row.get("next_due_at")
         full = last_full_walk(conn, site)
-        result.append(SiteDue(
-            site=site,
-            due=site not in running and (next_due is None or (parse_time(next_due) or now) <= now),
-            next_due_at=next_due,
-            interval_s=row.get("interval_s"),
-            last_run_at=row.get("last_run_at"),
-            last_status=row.get("last_status"),
-            failures=row.get("failures") or 0,
-            stretched=row.get("stretched") or "",
-            full_walk=full is None or (now - full).total_seconds() >= cadence.full_walk,
-            running=site in running,
-        ))  # fmt: skip
+        result.append(
+            SiteDue(
+                site=site,
+                due=site not in running and (next_due is None or (parse_time(next_due) or now) <= now),
+                next_due_at=next_due,
+                interval_s=row.get("interval_s"),
+                last_run_at=row.get("last_run_at"),
+                last_status=row.get("last_status"),
+                failures=row.get("failures") or 0,
+                stretched=row.get("stretched") or "",
+                full_walk=full is None or (now - full).total_seconds() >= cadence.full_walk,
+                running=site in running,
+            )
+        )
     return result
 
 
@@ -143,8 +146,9 @@ def _rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur]
 
 
-def record_poll(conn: sqlite3.Connection, site: str, status: str, slowed: bool, cadence: Cadence,
-                now: datetime | None = None) -> tuple[float, str]:  # fmt: skip
+def record_poll(
+    conn: sqlite3.Connection, site: str, status: str, slowed: bool, cadence: Cadence, now: datetime | None = None
+) -> tuple[float, str]:
     """After a run of ``site`` ended with ``status``: learn its interval again and set when it is
     due next (inside the caller's transaction). Returns the interval and why it was stretched."""
     now = now or datetime.now(UTC)
@@ -165,9 +169,17 @@ def record_poll(conn: sqlite3.Connection, site: str, status: str, slowed: bool, 
         "ON CONFLICT (site) DO UPDATE SET interval_s = excluded.interval_s, "
         "next_due_at = excluded.next_due_at, last_run_at = excluded.last_run_at, last_status = excluded.last_status, "
         "failures = excluded.failures, stretched = excluded.stretched, updated_at = excluded.updated_at",
-        (site, round(interval, 1), due.isoformat(timespec="seconds"), now.isoformat(timespec="seconds"), status,
-         failures, stretched, now_iso()),
-    )  # fmt: skip
+        (
+            site,
+            round(interval, 1),
+            due.isoformat(timespec="seconds"),
+            now.isoformat(timespec="seconds"),
+            status,
+            failures,
+            stretched,
+            now_iso(),
+        ),
+    )
     return interval, stretched
 
 
@@ -188,8 +200,9 @@ class PollResult:
         return cls(slowed, dict(book.seen) if book is not None and status == "finished" else {})
 
 
-def record_run_poll(conn: sqlite3.Connection, site: str, status: str, poll: PollResult,
-                    cadence: Cadence) -> tuple[float, str]:  # fmt: skip
+def record_run_poll(
+    conn: sqlite3.Connection, site: str, status: str, poll: PollResult, cadence: Cadence
+) -> tuple[float, str]:
     """Inside the caller's transaction: the run's validators kept, and the site's next poll."""
     save_validators(conn, site, poll.validators)
     return record_poll(conn, site, status, poll.slowed, cadence)
@@ -241,6 +254,8 @@ def save_validators(conn: sqlite3.Connection, site: str, validators: dict[str, V
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET site = excluded.site, etag = excluded.etag, "
         "last_modified = excluded.last_modified, body_hash = excluded.body_hash, body = excluded.body, "
         "checked_at = excluded.checked_at",
-        [(url, site, v.etag, v.last_modified, v.body_hash, v.body, v.checked_at or now_iso())
-         for url, v in validators.items()],
-    )  # fmt: skip
+        [
+            (url, site, v.etag, v.last_modified, v.body_hash, v.body, v.checked_at or now_iso())
+            for url, v in validators.items()
+        ],
+    )

@@ -48,8 +48,10 @@ def fts_query(text: str) -> str:
     tokens = _TOKEN.findall(text)
     terms = sum(len(WORDS.findall(token)) for token in tokens)
     if terms > MAX_TERMS:
-        raise QueryError(f"the query has {terms} words; at most {MAX_TERMS} can be searched at once "
-                         "(each word costs SQLite a pass over its matches)")  # fmt: skip
+        raise QueryError(
+            f"the query has {terms} words; at most {MAX_TERMS} can be searched at once "
+            "(each word costs SQLite a pass over its matches)"
+        )
     parts = []
     for token in tokens:
         if token.startswith(('"', "NEAR(")):
@@ -102,9 +104,13 @@ def is_broad(db: Database, match: str) -> bool:
 
 
 def search(
-    db: Database, query: str, site: str | None = None, since: str | None = None, topic: str | None = None,
+    db: Database,
+    query: str,
+    site: str | None = None,
+    since: str | None = None,
+    topic: str | None = None,
     limit: int = 20,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """Full-text search (FTS5) with highlighted snippets, ranked by relevance (bm25); a query
     matching more than :data:`BROAD_MATCHES` articles is listed newest first (each row says which,
     in ``order``). Raises :class:`QueryError` when the query is not valid search syntax."""
@@ -129,7 +135,7 @@ def search(
             raise  # the database, not the query
         raise QueryError(
             f"invalid search syntax ({exc}); AND, OR and NOT go between words ('pilkada NOT netralitas'), "
-            'put words in double quotes to search them as written'
+            "put words in double quotes to search them as written"
         ) from exc
 
 
@@ -147,13 +153,21 @@ def _search_filters(match: str, site: str | None, since: str | None, topic: str 
     return where, params
 
 
-def search_total(db: Database, query: str, site: str | None = None, since: str | None = None,
-                 topic: str | None = None, cap: int = BROAD_MATCHES) -> int:  # fmt: skip
+def search_total(
+    db: Database,
+    query: str,
+    site: str | None = None,
+    since: str | None = None,
+    topic: str | None = None,
+    cap: int = BROAD_MATCHES,
+) -> int:
     """How many articles a search matches, counted up to ``cap + 1`` (more than ``cap`` is "more
     than ``cap``": counting every match of a broad search would read the archive)."""
     where, params = _search_filters(fts_query(query), site, since, topic)
-    sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-           f"WHERE {' AND '.join(where)} LIMIT ?)")  # fmt: skip
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        f"WHERE {' AND '.join(where)} LIMIT ?)"
+    )
     return int(db.conn.execute(sql, (*params, cap + 1)).fetchone()[0])
 
 
@@ -176,39 +190,65 @@ def report(db: Database, since: str, topic: str | None = None, published_since: 
     # every query reads through an index (first_seen_at, replaced_at, story_id), the new rows
     # first (CROSS JOIN keeps SQLite from reading the archive to find them): a report over a large
     # archive reads what is new, not the archive
-    new = dict(db.conn.execute(
-        "SELECT a.site, COUNT(*) FROM articles a INDEXED BY idx_articles_first_seen_at WHERE a.first_seen_at >= ? "
-        f"{article_clause} GROUP BY a.site", (since, *article_params)).fetchall())  # fmt: skip
-    updated = dict(db.conn.execute(
-        "SELECT a.site, COUNT(DISTINCT v.article_id) FROM article_versions v CROSS JOIN articles a "
-        f"ON a.id = v.article_id WHERE v.replaced_at >= ? {article_clause} GROUP BY a.site",
-        (since, *article_params)).fetchall())  # fmt: skip
+    new = dict(
+        db.conn.execute(
+            "SELECT a.site, COUNT(*) FROM articles a INDEXED BY idx_articles_first_seen_at WHERE a.first_seen_at >= ? "
+            f"{article_clause} GROUP BY a.site",
+            (since, *article_params),
+        ).fetchall()
+    )
+    updated = dict(
+        db.conn.execute(
+            "SELECT a.site, COUNT(DISTINCT v.article_id) FROM article_versions v CROSS JOIN articles a "
+            f"ON a.id = v.article_id WHERE v.replaced_at >= ? {article_clause} GROUP BY a.site",
+            (since, *article_params),
+        ).fetchall()
+    )
     sites = [s for (s,) in db.conn.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
     per_site = [{"site": s, "new": new.get(s, 0), "updated": updated.get(s, 0)} for s in sites]
-    per_topic = rows_of(db.conn.execute(
-        "SELECT t.topic, a.site, COUNT(*) AS new FROM articles a INDEXED BY idx_articles_first_seen_at "
-        "CROSS JOIN article_topics t ON t.article_id = a.id "
-        f"WHERE a.first_seen_at >= ? {topic_clause} GROUP BY t.topic, a.site ORDER BY t.topic, a.site",
-        (since, *topic_params)))  # fmt: skip
-    matches = rows_of(db.conn.execute(
-        "SELECT t.topic, a.published_date, a.site, a.location, a.title, a.url, t.terms, t.snippet "
-        "FROM articles a INDEXED BY idx_articles_first_seen_at CROSS JOIN article_topics t ON t.article_id = a.id "
-        f"WHERE a.first_seen_at >= ? {topic_clause} ORDER BY a.published_date DESC, a.site",
-        (since, *topic_params)))  # fmt: skip
-    stories = rows_of(db.conn.execute(
-        "SELECT story_id, COUNT(DISTINCT site) AS sites, GROUP_CONCAT(site, ', ') AS site_list, "
-        "MIN(published_date) AS first_published, MAX(title) AS title FROM articles "
-        f"WHERE story_id IN (SELECT story_id FROM articles a WHERE a.first_seen_at >= ? {article_clause}) "
-        "GROUP BY story_id HAVING COUNT(DISTINCT site) > 1 ORDER BY first_published DESC",
-        (since, *article_params)))  # fmt: skip
-    return {"seen_since": since, "published_since": published_since, "topic": topic, "sites": per_site,
-            "topics": per_topic, "matches": matches, "stories": stories}  # fmt: skip
+    per_topic = rows_of(
+        db.conn.execute(
+            "SELECT t.topic, a.site, COUNT(*) AS new FROM articles a INDEXED BY idx_articles_first_seen_at "
+            "CROSS JOIN article_topics t ON t.article_id = a.id "
+            f"WHERE a.first_seen_at >= ? {topic_clause} GROUP BY t.topic, a.site ORDER BY t.topic, a.site",
+            (since, *topic_params),
+        )
+    )
+    matches = rows_of(
+        db.conn.execute(
+            "SELECT t.topic, a.published_date, a.site, a.location, a.title, a.url, t.terms, t.snippet "
+            "FROM articles a INDEXED BY idx_articles_first_seen_at CROSS JOIN article_topics t ON t.article_id = a.id "
+            f"WHERE a.first_seen_at >= ? {topic_clause} ORDER BY a.published_date DESC, a.site",
+            (since, *topic_params),
+        )
+    )
+    stories = rows_of(
+        db.conn.execute(
+            "SELECT story_id, COUNT(DISTINCT site) AS sites, GROUP_CONCAT(site, ', ') AS site_list, "
+            "MIN(published_date) AS first_published, MAX(title) AS title FROM articles "
+            f"WHERE story_id IN (SELECT story_id FROM articles a WHERE a.first_seen_at >= ? {article_clause}) "
+            "GROUP BY story_id HAVING COUNT(DISTINCT site) > 1 ORDER BY first_published DESC",
+            (since, *article_params),
+        )
+    )
+    return {
+        "seen_since": since,
+        "published_since": published_since,
+        "topic": topic,
+        "sites": per_site,
+        "topics": per_topic,
+        "matches": matches,
+        "stories": stories,
+    }
 
 
 def report_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# Pantau report: first seen since {data['seen_since']}"
-             + (f", published since {data['published_since']}" if data["published_since"] else "")
-             + (f" (topic {data['topic']})" if data["topic"] else ""), ""]  # fmt: skip
+    lines = [
+        f"# Pantau report: first seen since {data['seen_since']}"
+        + (f", published since {data['published_since']}" if data["published_since"] else "")
+        + (f" (topic {data['topic']})" if data["topic"] else ""),
+        "",
+    ]
     lines += ["## Articles per site", "", "| site | new | updated |", "|---|---|---|"]
     lines += [f"| {r['site']} | {r['new'] or 0} | {r['updated'] or 0} |" for r in data["sites"]]
     lines += ["", "## New articles per topic", "", "| topic | site | new |", "|---|---|---|"]
@@ -216,8 +256,9 @@ def report_markdown(data: dict[str, Any]) -> str:
     lines += ["", "## New matches", ""]
     for m in data["matches"]:
         place = f", {m['location']}" if m["location"] else ""
-        lines.append(f"- **{m['title']}** ({m['site']}, {m['published_date'] or 'no date'}{place}) "
-                     f"[{m['topic']}] <{m['url']}>")  # fmt: skip
+        lines.append(
+            f"- **{m['title']}** ({m['site']}, {m['published_date'] or 'no date'}{place}) [{m['topic']}] <{m['url']}>"
+        )
     if not data["matches"]:
         lines.append("(none)")
     lines += ["", "## Stories on more than one site", ""]
@@ -230,11 +271,34 @@ def report_markdown(data: dict[str, Any]) -> str:
 
 
 EXPORT_COLUMNS = (
-    "id", "url", "site", "title", "published_at", "published_date", "modified_at", "authors", "editor", "source",
-    "location", "category", "tags", "image_url", "image_caption", "description", "body", "word_count",
-    "language", "views", "content_hash", "story_id", "places", "officials", "first_seen_at", "last_seen_at",
+    "id",
+    "url",
+    "site",
+    "title",
+    "published_at",
+    "published_date",
+    "modified_at",
+    "authors",
+    "editor",
+    "source",
+    "location",
+    "category",
+    "tags",
+    "image_url",
+    "image_caption",
+    "description",
+    "body",
+    "word_count",
+    "language",
+    "views",
+    "content_hash",
+    "story_id",
+    "places",
+    "officials",
+    "first_seen_at",
+    "last_seen_at",
     "fetched_at",
-)  # fmt: skip
+)
 
 
 JSON_COLUMNS = ("authors", "tags", "places", "officials")

@@ -41,10 +41,30 @@ logger = logging.getLogger(__name__)
 
 # The columns extraction and enrichment give; the rest (identity, bookkeeping, views) stays.
 REEXTRACTED = (
-    "title", "published_at", "published_date", "published_raw", "modified_at", "authors", "editor", "source",
-    "location", "category", "tags", "image_url", "image_caption", "description", "body", "word_count",
-    "language", "content_hash", "extracted_by", "simhash", "sketch", "places", "officials",
-)  # fmt: skip
+    "title",
+    "published_at",
+    "published_date",
+    "published_raw",
+    "modified_at",
+    "authors",
+    "editor",
+    "source",
+    "location",
+    "category",
+    "tags",
+    "image_url",
+    "image_caption",
+    "description",
+    "body",
+    "word_count",
+    "language",
+    "content_hash",
+    "extracted_by",
+    "simhash",
+    "sketch",
+    "places",
+    "officials",
+)
 INTERNAL = frozenset({"published_raw", "word_count", "content_hash", "extracted_by", "simhash", "sketch"})
 
 
@@ -183,9 +203,15 @@ def _fetched(record: Any) -> datetime:
     return parse_time(record.rec_headers.get_header("WARC-Date")) or datetime.min.replace(tzinfo=UTC)
 
 
-def reextract(db: Database, pages: Iterable[KeptPage], profiles: dict[str, SiteProfile],
-              topics: tuple[Topic, ...], min_words: int, batch: int = 50,
-              progress: Callable[[Outcome], None] | None = None) -> Outcome:  # fmt: skip
+def reextract(
+    db: Database,
+    pages: Iterable[KeptPage],
+    profiles: dict[str, SiteProfile],
+    topics: tuple[Topic, ...],
+    min_words: int,
+    batch: int = 50,
+    progress: Callable[[Outcome], None] | None = None,
+) -> Outcome:
     """Re-extract ``pages`` into ``db``, ``batch`` pages per transaction."""
     out = Outcome()
     group: list[KeptPage] = []
@@ -201,8 +227,14 @@ def reextract(db: Database, pages: Iterable[KeptPage], profiles: dict[str, SiteP
     return out
 
 
-def _apply(db: Database, group: list[KeptPage], profiles: dict[str, SiteProfile], topics: tuple[Topic, ...],
-           min_words: int, out: Outcome) -> None:  # fmt: skip
+def _apply(
+    db: Database,
+    group: list[KeptPage],
+    profiles: dict[str, SiteProfile],
+    topics: tuple[Topic, ...],
+    min_words: int,
+    out: Outcome,
+) -> None:
     """One batch: extracted first (no write lock held meanwhile), then compared and stored at once."""
     articles = [_extracted(page, profiles.get(page.site), topics, min_words, out) for page in group]
     with db.transaction() as conn:
@@ -212,8 +244,9 @@ def _apply(db: Database, group: list[KeptPage], profiles: dict[str, SiteProfile]
     out.pages += len(group)
 
 
-def _extracted(page: KeptPage, profile: SiteProfile | None, topics: tuple[Topic, ...], min_words: int,
-               out: Outcome) -> Article | None:  # fmt: skip
+def _extracted(
+    page: KeptPage, profile: SiteProfile | None, topics: tuple[Topic, ...], min_words: int, out: Outcome
+) -> Article | None:
     """The page's record as a crawl would make it today, or None (counted) when it gives none."""
     if profile is None:
         logger.warning("%s: kept for site %s, which Pantau no longer has", page.url, page.site)
@@ -252,10 +285,20 @@ def _compare_and_store(conn: sqlite3.Connection, a: Article, out: Outcome) -> No
     conn.execute(
         "INSERT INTO article_versions (article_id, title, body, published_at, published_date, modified_at, "
         "content_hash, seen_at, replaced_at, reason, changed_fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (aid, row["title"], row["body"], row["published_at"], row["published_date"], row["modified_at"],
-         row["content_hash"], row["last_seen_at"], now_iso(), "re-extracted",
-         json.dumps(changed + (["topics"] if topics_changed else []))),
-    )  # fmt: skip
+        (
+            aid,
+            row["title"],
+            row["body"],
+            row["published_at"],
+            row["published_date"],
+            row["modified_at"],
+            row["content_hash"],
+            row["last_seen_at"],
+            now_iso(),
+            "re-extracted",
+            json.dumps(changed + (["topics"] if topics_changed else [])),
+        ),
+    )
     if changed:
         assignments = ", ".join(f"[{f}] = ?" for f in changed)
         conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*(new[f] for f in changed), aid))
@@ -268,15 +311,21 @@ def _compare_and_store(conn: sqlite3.Connection, a: Article, out: Outcome) -> No
 def _replace_topics(conn: sqlite3.Connection, aid: str, a: Article, first_seen: str | None) -> bool:
     """The article's topic matches as today's extraction finds them; True when they changed. A match
     kept keeps its date; a new one is dated at the article's first sight (no alert for old news)."""
-    stored = {t: (terms, snippet, at) for t, terms, snippet, at in conn.execute(
-        "SELECT topic, terms, snippet, matched_at FROM article_topics WHERE article_id = ?", (aid,))}  # fmt: skip
+    stored = {
+        t: (terms, snippet, at)
+        for t, terms, snippet, at in conn.execute(
+            "SELECT topic, terms, snippet, matched_at FROM article_topics WHERE article_id = ?", (aid,)
+        )
+    }
     found = {t["topic"]: (json.dumps(t["terms"], ensure_ascii=False), t["snippet"]) for t in a.topics}
     if {t: v[:2] for t, v in stored.items()} == found:
         return False
     conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
     conn.executemany(
         "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
-        [(aid, t, terms, snippet, stored[t][2] if t in stored else first_seen or now_iso())
-         for t, (terms, snippet) in found.items()],
-    )  # fmt: skip
+        [
+            (aid, t, terms, snippet, stored[t][2] if t in stored else first_seen or now_iso())
+            for t, (terms, snippet) in found.items()
+        ],
+    )
     return True

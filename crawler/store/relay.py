@@ -114,8 +114,21 @@ class RedisStore:
 
     def start_run(self, site: str, base_url: str | None = None) -> str:
         token = uuid.uuid4().hex
-        self._add([("run-start", {"run": token, "site": site, "base_url": base_url, "host": socket.gethostname(),
-                                  "pid": os.getpid(), "started_at": now_iso()})])  # fmt: skip
+        self._add(
+            [
+                (
+                    "run-start",
+                    {
+                        "run": token,
+                        "site": site,
+                        "base_url": base_url,
+                        "host": socket.gethostname(),
+                        "pid": os.getpid(),
+                        "started_at": now_iso(),
+                    },
+                )
+            ]
+        )
         return token
 
     def store_articles(self, articles: Iterable[Article], run_id: RunId | None = None) -> list[str]:
@@ -172,8 +185,13 @@ class PublishedArticles(KnownArticles):
 # ----------------------------------------------------------------------------- the published state
 
 
-def publish_state(client: redis.Redis, site: str, known: dict[str, str | None],
-                  listings: dict[str, tuple[bool, str | None]], replace: bool = False) -> None:  # fmt: skip
+def publish_state(
+    client: redis.Redis,
+    site: str,
+    known: dict[str, str | None],
+    listings: dict[str, tuple[bool, str | None]],
+    replace: bool = False,
+) -> None:
     """The writer's side: ``site``'s stored articles (key or alias URL -> lastmod) and listing
     state, added to what was published (``replace``: instead of it)."""
     with client.pipeline(transaction=replace) as pipe:
@@ -183,8 +201,10 @@ def publish_state(client: redis.Redis, site: str, known: dict[str, str | None],
         for start in range(0, len(items), 10_000):
             pipe.hset(KNOWN.format(site=site), mapping={k: v or "" for k, v in items[start : start + 10_000]})
         if listings:
-            pipe.hset(LISTINGS.format(site=site),
-                      mapping={u: json.dumps(None if done else resume) for u, (done, resume) in listings.items()})
+            pipe.hset(
+                LISTINGS.format(site=site),
+                mapping={u: json.dumps(None if done else resume) for u, (done, resume) in listings.items()},
+            )
         pipe.execute()
 
 

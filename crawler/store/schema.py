@@ -22,14 +22,35 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # accents and case do not count 
 FTS_PREFIX = "3 4"
 # Columns of ``articles`` created by the first migration.
 ARTICLE_COLUMNS: dict[str, type] = {
-    "id": str, "url": str, "url_key": str, "site": str, "title": str,
-    "published_at": str, "published_date": str, "published_raw": str, "modified_at": str,
-    "authors": str, "editor": str, "location": str, "category": str, "tags": str,
-    "image_url": str, "image_caption": str, "description": str, "body": str,
-    "word_count": int, "language": str, "views": int, "content_hash": str,
-    "first_seen_at": str, "last_seen_at": str, "fetched_at": str,
-    "sitemap_lastmod": str, "extracted_by": str, "run_id": int,
-}  # fmt: skip
+    "id": str,
+    "url": str,
+    "url_key": str,
+    "site": str,
+    "title": str,
+    "published_at": str,
+    "published_date": str,
+    "published_raw": str,
+    "modified_at": str,
+    "authors": str,
+    "editor": str,
+    "location": str,
+    "category": str,
+    "tags": str,
+    "image_url": str,
+    "image_caption": str,
+    "description": str,
+    "body": str,
+    "word_count": int,
+    "language": str,
+    "views": int,
+    "content_hash": str,
+    "first_seen_at": str,
+    "last_seen_at": str,
+    "fetched_at": str,
+    "sitemap_lastmod": str,
+    "extracted_by": str,
+    "run_id": int,
+}
 
 
 def now_iso() -> str:
@@ -42,9 +63,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["site", "published_date"])
     db.table("articles").create_index(["published_date"])
     db.table("articles").create_index(["content_hash"])
-    db.table("articles").enable_fts(
-        ["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE
-    )
+    db.table("articles").enable_fts(["title", "body"], create_triggers=True, tokenize=FTS_TOKENIZE)
     db.table("article_aliases").create(
         {"url": str, "article_id": str, "first_seen_at": str},
         pk="url",
@@ -53,27 +72,46 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.table("article_aliases").create_index(["article_id"])
     db.table("article_versions").create(
         {
-            "id": int, "article_id": str, "title": str, "body": str, "published_at": str,
-            "published_date": str, "modified_at": str, "content_hash": str, "seen_at": str,
+            "id": int,
+            "article_id": str,
+            "title": str,
+            "body": str,
+            "published_at": str,
+            "published_date": str,
+            "modified_at": str,
+            "content_hash": str,
+            "seen_at": str,
             "replaced_at": str,
-        },  # fmt: skip
+        },
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("article_versions").create_index(["article_id"])
     db.table("crawl_runs").create(
         {
-            "id": int, "site": str, "started_at": str, "finished_at": str, "status": str,
-            "finish_reason": str, "requests": int, "responses": int, "new": int, "updated": int,
-            "unchanged": int, "skipped": int, "dropped": int, "errors": int,
-            "dropped_reasons": str, "coverage": str, "error": str,
-        },  # fmt: skip
+            "id": int,
+            "site": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "finish_reason": str,
+            "requests": int,
+            "responses": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "skipped": int,
+            "dropped": int,
+            "errors": int,
+            "dropped_reasons": str,
+            "coverage": str,
+            "error": str,
+        },
         pk="id",
     )
     db.table("crawl_runs").create_index(["site", "started_at"])
     db.table("rejects").create(
-        {"id": int, "run_id": int, "site": str, "url": str, "reason": str, "detail": str,
-         "seen_at": str},  # fmt: skip
+        {"id": int, "run_id": int, "site": str, "url": str, "reason": str, "detail": str, "seen_at": str},
         pk="id",
     )
     db.table("rejects").create_index(["run_id"])
@@ -182,11 +220,25 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     each channel first ran (a new channel does not flood with the archive)."""
     db.table("deliveries").create(
         {
-            "id": int, "channel": str, "topic": str, "subject": str, "article_id": str, "version": str,
-            "kind": str, "detail": str, "status": str, "attempts": int, "last_error": str,
-            "next_attempt_at": str, "claimed_pid": int, "claimed_host": str, "claimed_at": str,
-            "sent_at": str, "created_at": str, "key": str,
-        },  # fmt: skip
+            "id": int,
+            "channel": str,
+            "topic": str,
+            "subject": str,
+            "article_id": str,
+            "version": str,
+            "kind": str,
+            "detail": str,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+            "next_attempt_at": str,
+            "claimed_pid": int,
+            "claimed_host": str,
+            "claimed_at": str,
+            "sent_at": str,
+            "created_at": str,
+            "key": str,
+        },
         pk="id",
         not_null={"channel", "topic", "subject", "version", "kind", "status", "key"},
     )
@@ -247,17 +299,24 @@ def _migration_12(db: sqlite_utils.Database) -> None:
     requests, with robots.txt's text kept for its cache (``entry_validators``); whether a run was a
     full walk or a quick check of the fresh entry points, and what it found unchanged."""
     db.table("site_schedule").create(
-        {"site": str, "interval_s": float, "next_due_at": str, "last_run_at": str, "last_status": str,
-         "failures": int, "stretched": str, "updated_at": str},
+        {
+            "site": str,
+            "interval_s": float,
+            "next_due_at": str,
+            "last_run_at": str,
+            "last_status": str,
+            "failures": int,
+            "stretched": str,
+            "updated_at": str,
+        },
         pk="site",
         if_not_exists=True,
-    )  # fmt: skip
+    )
     db.table("entry_validators").create(
-        {"url": str, "site": str, "etag": str, "last_modified": str, "body_hash": str, "body": str,
-         "checked_at": str},
+        {"url": str, "site": str, "etag": str, "last_modified": str, "body_hash": str, "body": str, "checked_at": str},
         pk="url",
         if_not_exists=True,
-    )  # fmt: skip
+    )
     db.table("entry_validators").create_index(["site"], if_not_exists=True)
     for column, kind in (("mode", str), ("not_modified", int)):
         if column not in db["crawl_runs"].columns_dict:
@@ -273,9 +332,18 @@ def _migration_13(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9, _migration_10, _migration_11, _migration_12, _migration_13,
-]  # fmt: skip
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+    _migration_5,
+    _migration_6,
+    _migration_7,
+    _migration_8,
+    _migration_9,
+    _migration_10,
+    _migration_11,
+    _migration_12,
+    _migration_13,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
-
-

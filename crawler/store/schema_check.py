@@ -12,10 +12,19 @@ import sqlite_utils
 from crawler.store.schema import MIGRATIONS
 
 # Tables whose loss is loss of data: reported, never silently recreated empty.
-DATA_TABLES = frozenset({
-    "articles", "article_aliases", "article_versions", "crawl_runs", "rejects", "article_topics", "deliveries",
-    "relay_state", "relay_runs",
-})  # fmt: skip
+DATA_TABLES = frozenset(
+    {
+        "articles",
+        "article_aliases",
+        "article_versions",
+        "crawl_runs",
+        "rejects",
+        "article_topics",
+        "deliveries",
+        "relay_state",
+        "relay_runs",
+    }
+)
 
 
 def _current_database() -> sqlite3.Connection:

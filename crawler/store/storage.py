@@ -100,8 +100,12 @@ class Database:
         """Apply pending migrations, each in its own transaction. The version is read again under
         the write lock, so two processes opening a new file at once migrate it once."""
         if 0 < version < SCHEMA_VERSION:
-            logger.warning("%s: upgrading from schema version %d to %d, once (on a large archive this can take "
-                           "minutes)", self.path, version, SCHEMA_VERSION)  # fmt: skip
+            logger.warning(
+                "%s: upgrading from schema version %d to %d, once (on a large archive this can take minutes)",
+                self.path,
+                version,
+                SCHEMA_VERSION,
+            )
         while version < SCHEMA_VERSION:
             with self.transaction():
                 version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -147,8 +151,14 @@ class Database:
 
     # ------------------------------------------------------------------------- runs
 
-    def start_run(self, site: str, base_url: str | None = None, host: str | None = None, pid: int | None = None,
-                  started_at: str | None = None) -> int:  # fmt: skip
+    def start_run(
+        self,
+        site: str,
+        base_url: str | None = None,
+        host: str | None = None,
+        pid: int | None = None,
+        started_at: str | None = None,
+    ) -> int:
         """A new ``running`` row for a crawl of ``site`` by this process (or by ``pid`` on
         ``host``: a crawl whose records arrive through Redis); runs left ``running`` by a process of
         this machine that no longer exists become ``interrupted``."""
@@ -182,9 +192,7 @@ class Database:
             raise ValueError(f"unknown crawl_runs columns: {sorted(unknown)}")
         assignments = ", ".join(f"[{k}] = ?" for k in fields)
         with self.transaction():
-            self.conn.execute(
-                f"UPDATE crawl_runs SET {assignments} WHERE id = ?", (*fields.values(), run_id)
-            )
+            self.conn.execute(f"UPDATE crawl_runs SET {assignments} WHERE id = ?", (*fields.values(), run_id))
 
     def run(self, run_id: int) -> dict[str, Any]:
         return self.db.table("crawl_runs").get(run_id)
@@ -223,8 +231,9 @@ class Database:
                 [(now, s.lastmod or "", s.lastmod, s.url_key) for s in seen],
             )
 
-    def store_rejects(self, rejects: Iterable[Reject], run_id: RunId | None = None,
-                      max_detail: int | None = 2000) -> None:  # fmt: skip
+    def store_rejects(
+        self, rejects: Iterable[Reject], run_id: RunId | None = None, max_detail: int | None = 2000
+    ) -> None:
         """``max_detail``: the detail is cut to this many characters (None: kept whole, as a stream
         record set aside must be, to be applied again)."""
         with self.transaction():
@@ -232,5 +241,3 @@ class Database:
                 "INSERT INTO rejects (run_id, site, url, reason, detail, seen_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, r.site, r.url, r.reason, r.detail[:max_detail], now_iso(), r.kind) for r in rejects],
             )
-
-

@@ -52,16 +52,26 @@ class BadRecord(ValueError):
 
 # What a record that cannot be applied raises. The database itself refusing (OperationalError:
 # disk full, I/O error) is not among them: that stops the writer, and the batch is read again.
-BAD_RECORD = (BadRecord, KeyError, TypeError, ValueError, AttributeError, sqlite3.IntegrityError,
-              sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError)  # fmt: skip
+BAD_RECORD = (
+    BadRecord,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+)
 
 
 def set_aside(db: Database, entry_id: str, record: dict[str, str], exc: BaseException) -> None:
     """A stream record that cannot be applied, kept whole in ``rejects`` (kind ``record``)."""
     reason = str(exc) if isinstance(exc, BadRecord) else f"{type(exc).__name__}: {exc}"
     raw = json.dumps(record, ensure_ascii=False)
-    logger.warning("stream entry %s cannot be applied (%s); set aside in rejects (kind 'record')",
-                   entry_id, reason[:200])  # fmt: skip
+    logger.warning(
+        "stream entry %s cannot be applied (%s); set aside in rejects (kind 'record')", entry_id, reason[:200]
+    )
     aside = Reject(f"redis:{STREAM}/{entry_id}", site_of(record), "bad-record", f"{reason[:500]}\n{raw}", "record")
     db.store_rejects([aside], None, max_detail=None)  # inside the batch's transaction: a savepoint
 

@@ -53,8 +53,14 @@ def _position(entry_id: str) -> tuple[int, int]:
 class Writer:
     """Applies the stream's records to the database; see the module's docstring."""
 
-    def __init__(self, db: Database, client: redis.Redis, consumer: str = "writer", batch: int = 200,
-                 cadence: Cadence | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        db: Database,
+        client: redis.Redis,
+        consumer: str = "writer",
+        batch: int = 200,
+        cadence: Cadence | None = None,
+    ) -> None:
         self.db, self.client, self.consumer, self.batch = db, client, consumer, batch
         self.cadence = cadence or Cadence()  # the polling policy the schedule is kept by
         self.applied = 0
@@ -86,8 +92,12 @@ class Writer:
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        sites = [s for (s,) in self.db.conn.execute("SELECT DISTINCT site FROM articles UNION "
-                                                    "SELECT DISTINCT site FROM listings")]  # fmt: skip
+        sites = [
+            s
+            for (s,) in self.db.conn.execute(
+                "SELECT DISTINCT site FROM articles UNION SELECT DISTINCT site FROM listings"
+            )
+        ]
         for site in sites:
             publish_state(self.client, site, known_articles(self.db, site), self.db.listing_states(site), replace=True)
         for (site,) in self.db.conn.execute("SELECT DISTINCT site FROM entry_validators").fetchall():
@@ -96,8 +106,12 @@ class Writer:
     def read(self, block_ms: int) -> list[tuple[str, dict[str, str]]]:
         """Records delivered to this writer and not acknowledged (after a crash), else new ones."""
         for start in ("0", ">"):
-            reply = cast(StreamReply, self.client.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=self.batch,
-                                                             block=None if start == "0" else block_ms))  # fmt: skip
+            reply = cast(
+                StreamReply,
+                self.client.xreadgroup(
+                    GROUP, self.consumer, {STREAM: start}, count=self.batch, block=None if start == "0" else block_ms
+                ),
+            )
             entries = reply[0][1] if reply else []
             if entries:
                 return entries
@@ -173,8 +187,9 @@ class Writer:
             raise BadRecord("run-start: site is empty")
         if self._run_id(data["run"]) is not None:
             return
-        run_id = self.db.start_run(data["site"], data.get("base_url"), data.get("host"), data.get("pid"),
-                                   data.get("started_at"))  # fmt: skip
+        run_id = self.db.start_run(
+            data["site"], data.get("base_url"), data.get("host"), data.get("pid"), data.get("started_at")
+        )
         self.db.conn.execute("INSERT INTO relay_runs (token, run_id) VALUES (?, ?)", (data["run"], run_id))
 
     def _articles(self, records: list[dict], published: dict) -> None:
@@ -186,8 +201,10 @@ class Writer:
             for outcome in OUTCOMES:
                 column = "duplicates" if outcome == "duplicate" else outcome
                 if run_id is not None and counts[outcome]:
-                    self.db.conn.execute(f"UPDATE crawl_runs SET {column} = COALESCE({column}, 0) + ? WHERE id = ?",
-                                         (counts[outcome], run_id))  # fmt: skip
+                    self.db.conn.execute(
+                        f"UPDATE crawl_runs SET {column} = COALESCE({column}, 0) + ? WHERE id = ?",
+                        (counts[outcome], run_id),
+                    )
             for article in batch:
                 known = published.setdefault(article.site, {})
                 for key in {article.url_key or article.url, article.source_key} - {None}:
@@ -230,8 +247,13 @@ class Writer:
         check_run(self.db, run_id)
         self.runs_finished.append(run_id)
 
-    def run(self, until_idle: bool = False, block_ms: int = 2000, stop: Callable[[], bool] = lambda: False,
-            on_batch: Callable[[Writer], None] | None = None) -> int:  # fmt: skip
+    def run(
+        self,
+        until_idle: bool = False,
+        block_ms: int = 2000,
+        stop: Callable[[], bool] = lambda: False,
+        on_batch: Callable[[Writer], None] | None = None,
+    ) -> int:
         """Apply records as they come; with ``until_idle``, return once the stream has nothing new."""
         while not stop():
             try:
@@ -252,9 +274,12 @@ class Writer:
 
 
 _HANDLERS: dict[str, Callable[[Writer, dict, dict, dict], None]] = {
-    "run-start": Writer._run_start, "reject": Writer._reject, "seen": Writer._seen,
-    "listings": Writer._listings, "run-end": Writer._run_end,
-}  # fmt: skip
+    "run-start": Writer._run_start,
+    "reject": Writer._reject,
+    "seen": Writer._seen,
+    "listings": Writer._listings,
+    "run-end": Writer._run_end,
+}
 
 
 def backlog(client: redis.Redis) -> int:

@@ -137,8 +137,17 @@ class ArticleWriter:
             "INSERT INTO article_versions (article_id, title, body, published_at, "
             "published_date, modified_at, content_hash, seen_at, replaced_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (aid, row.title, row.body, row.published_at, row.published_date, row.modified_at, row.content_hash,
-             row.last_seen_at, seen),
+            (
+                aid,
+                row.title,
+                row.body,
+                row.published_at,
+                row.published_date,
+                row.modified_at,
+                row.content_hash,
+                row.last_seen_at,
+                seen,
+            ),
         )
         del values["id"]
         assignments = ", ".join(f"{k} = ?" for k in values)
@@ -220,8 +229,9 @@ class ArticleWriter:
             for other_id, site, story in self.fingerprints.day(day).candidates(mine_hash, mine_sketch):
                 if other_id == aid:
                     continue
-                stored = self.conn.execute("SELECT title, body, location FROM articles WHERE id = ?",
-                                           (other_id,)).fetchone()  # fmt: skip
+                stored = self.conn.execute(
+                    "SELECT title, body, location FROM articles WHERE id = ?", (other_id,)
+                ).fetchone()
                 if stored is None:  # moved since its day was cached
                     continue
                 title, body, place = stored
@@ -229,8 +239,12 @@ class ArticleWriter:
                 theirs = shingles(body or "")
                 if not confirmed(mine, theirs) or other_place(a.location, place, mine, theirs):
                     continue
-                twin = Twin(other_id, site, story, site == a.site and same_title(a.title, title)
-                             and near_identical(mine, theirs))  # fmt: skip
+                twin = Twin(
+                    other_id,
+                    site,
+                    story,
+                    site == a.site and same_title(a.title, title) and near_identical(mine, theirs),
+                )
                 if twin.same_article:
                     return twin
                 found = found or twin
@@ -247,19 +261,38 @@ def _holds_another_page(a: Article, key: str, row: StoredRow) -> bool:
 
 def row_values(a: Article, aid: str, key: str, run_id: RunId | None, seen: str) -> dict[str, Any]:
     return {
-        "id": aid, "url": a.url, "url_key": key, "site": a.site, "title": a.title,
-        "published_at": a.published_at, "published_date": a.published_date,
-        "published_raw": a.published_raw, "modified_at": a.modified_at,
-        "authors": json.dumps(a.authors, ensure_ascii=False), "editor": a.editor, "source": a.source,
-        "location": a.location, "category": a.category,
-        "tags": json.dumps(a.tags, ensure_ascii=False), "image_url": a.image_url,
-        "image_caption": a.image_caption, "description": a.description, "body": a.body,
-        "word_count": a.word_count, "language": a.language, "views": a.views,
-        "content_hash": a.content_hash, "fetched_at": a.fetched_at,
+        "id": aid,
+        "url": a.url,
+        "url_key": key,
+        "site": a.site,
+        "title": a.title,
+        "published_at": a.published_at,
+        "published_date": a.published_date,
+        "published_raw": a.published_raw,
+        "modified_at": a.modified_at,
+        "authors": json.dumps(a.authors, ensure_ascii=False),
+        "editor": a.editor,
+        "source": a.source,
+        "location": a.location,
+        "category": a.category,
+        "tags": json.dumps(a.tags, ensure_ascii=False),
+        "image_url": a.image_url,
+        "image_caption": a.image_caption,
+        "description": a.description,
+        "body": a.body,
+        "word_count": a.word_count,
+        "language": a.language,
+        "views": a.views,
+        "content_hash": a.content_hash,
+        "fetched_at": a.fetched_at,
         "sitemap_lastmod": a.sitemap_lastmod,
-        "extracted_by": json.dumps(a.extracted_by, sort_keys=True), "run_id": run_id,
-        "simhash": a.simhash, "sketch": a.sketch, "places": json.dumps(a.places, ensure_ascii=False),
-        "fetched_url": clean_url(a.source_url or a.url), "fetched_key": a.source_key or key,
+        "extracted_by": json.dumps(a.extracted_by, sort_keys=True),
+        "run_id": run_id,
+        "simhash": a.simhash,
+        "sketch": a.sketch,
+        "places": json.dumps(a.places, ensure_ascii=False),
+        "fetched_url": clean_url(a.source_url or a.url),
+        "fetched_key": a.source_key or key,
         "officials": json.dumps(a.officials, ensure_ascii=False),
         "last_seen_at": seen,
-    }  # fmt: skip
+    }
