@@ -170,7 +170,7 @@ class Mirror:
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 arrived = time.time()
                 host = f"http://{self.headers.get('Host')}"
                 status, ctype, body, headers = mirror.page(self.path, host)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.extraction.metrics import body_pr, f1  # noqa: E402
+from crawler.extraction.metrics import body_pr, f1
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNDUS = ROOT / "tests" / "data" / "fundus-pages"

@@ -32,7 +32,7 @@ def within(seconds: float, call: Callable[[], T], what: str) -> T:
     def run() -> None:
         try:
             results.append(call())
-        except BaseException as exc:  # handed to the caller below, whatever it is
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below, whatever it is
             errors.append(exc)
         finally:
             finished.set()

@@ -111,7 +111,7 @@ class GeneratedSite(ServedSite):
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if site.first_request_at is None:
                     site.first_request_at = time.time()
                 site.requests.append(self.path)

@@ -149,7 +149,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802, C901
+    def do_GET(self) -> None:  # noqa: C901
         path = self.path.split("?")[0]
         self.hits[path] = self.hits.get(path, 0) + 1
         host = f"http://{self.headers['Host']}"

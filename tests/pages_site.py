@@ -131,7 +131,7 @@ class PagesSite(ServedSite):
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 site.times.append(time.monotonic())
                 site.requests.append(self.path)
                 path = self.path if keep_query else self.path.split("?")[0]

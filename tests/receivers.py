@@ -25,7 +25,7 @@ class Mailbox:
         box = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            async def handle_DATA(self, server, session, envelope):
                 box.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
                 return "250 OK"
 
@@ -61,7 +61,7 @@ class Webhook(ServedSite):
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with hook.lock:
                     hook.posts.append((self.path, dict(self.headers), data))

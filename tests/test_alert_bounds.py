@@ -85,7 +85,7 @@ class HangingWebhook(ServedSite):
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 hook.posts += 1
                 self.rfile.read(int(self.headers["Content-Length"]))
                 time.sleep(seconds)

@@ -60,7 +60,7 @@ def _hidden_by_apprise(url: str) -> list[str]:
         return [p for p in pieces if p]
     try:
         shown = unquote(plugin.url(privacy=True))
-    except Exception:  # a plugin that cannot render itself: mask every part of the URL
+    except Exception:  # noqa: BLE001 - a plugin that cannot render itself: mask every part of the URL
         return [p for p in pieces if p]
     return [p for p in pieces if p and p not in shown]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -63,10 +64,12 @@ def download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]:
 
 def _fetch(url: str, total_seconds: float) -> tuple[bytes, str | None] | ValueError:
     limit = _max_page_bytes()
-    request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        return ValueError(f"cannot fetch {url}: only http and https pages are fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})  # noqa: S310 - scheme checked
     chunks, size = [], 0
     try:
-        with urllib.request.urlopen(request, timeout=min(10.0, total_seconds)) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=min(10.0, total_seconds)) as response:  # noqa: S310 - checked
             content_type = response.headers.get("Content-Type")
             while chunk := response.read1(65536):
                 chunks.append(chunk)

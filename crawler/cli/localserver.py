@@ -50,7 +50,7 @@ class SiteHandler(BaseHTTPRequestHandler):
     requests_seen: list[str]
     validators: bool  # send ETag and Last-Modified, and answer 304 when they still hold
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.requests_seen.append(self.path)
         target = resolve(self.root, self.path)
         if target is None:

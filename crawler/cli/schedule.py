@@ -51,6 +51,8 @@ def call(node: str, endpoint: str, data: list[tuple[str, str]] | None = None, ti
 
 def _call(node: str, endpoint: str, data: list[tuple[str, str]] | None, timeout: float) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(node)
+    if parts.scheme not in ("http", "https"):
+        raise ScrapydError(f"scrapyd {public(node)}: a node is an http or https URL")
     url = public(node) + "/" + endpoint
     headers = {}
     if parts.username:
@@ -59,9 +61,9 @@ def _call(node: str, endpoint: str, data: list[tuple[str, str]] | None, timeout:
         ).decode()
         headers["Authorization"] = f"Basic {token}"
     body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers=headers)
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - scheme checked
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the operator's node
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
             answer = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         raise ScrapydError(f"scrapyd {public(node)}: HTTP {exc.code} on {endpoint}") from exc

@@ -221,7 +221,7 @@ def _slow_parse(text: str, default_tz: timezone | None, now: datetime) -> Parsed
         return None
     try:
         data = _date_parser().get_date_data(text)
-    except Exception:  # dateparser raises assorted errors on odd input
+    except Exception:  # noqa: BLE001 - dateparser raises assorted errors on odd input
         return None
     if data is None or data.date_obj is None:
         return None

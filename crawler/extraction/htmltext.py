@@ -105,7 +105,7 @@ def compiled_selector(selector: str) -> etree.XPath | None:
     extraction falls through to the next selector or layer."""
     try:
         return etree.XPath(selector_xpath(selector))
-    except Exception:
+    except Exception:  # noqa: BLE001 - cssselect and lxml raise assorted errors on a bad selector
         return None
 
 
@@ -116,7 +116,7 @@ def _compiled_union(selectors: tuple[str, ...]) -> etree.XPath | None:
     for selector in selectors:
         try:
             parts.append(selector_xpath(selector, prefix="descendant::"))
-        except Exception:  # an invalid selector in a profile must not break extraction
+        except Exception:  # noqa: BLE001 - an invalid selector in a profile must not break extraction
             continue
     return etree.XPath(" | ".join(parts)) if parts else None
 

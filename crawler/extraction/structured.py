@@ -128,7 +128,7 @@ def jsonld_candidates(sel: Selector) -> Candidates:
     for script in sel.root.xpath('//script[@type="application/ld+json"]'):
         try:
             items = _JSONLD.extract_items(script)
-        except Exception:  # malformed JSON: this block is unusable, the others may be fine
+        except Exception:  # noqa: BLE001 - malformed JSON: this block is unusable, the others may be fine
             continue
         _index_ids(items, index)
         nodes.extend(_article_nodes(items))

@@ -164,13 +164,13 @@ def read_sitemap(body: bytes, maxsize: int) -> tuple[str, list[dict[str, Any]]]:
     xml = xml_body(body, maxsize, "sitemap")
     try:
         sitemap = Sitemap(xml) if xml is not None else None
-    except Exception:  # not XML at all
+    except Exception:  # noqa: BLE001 - not XML at all
         sitemap = None
     if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
         raise Unreadable("bad-sitemap", "not a sitemap (not XML or unknown root)")
     try:
         entries = [e for e in sitemap if e.get("loc")]
-    except Exception as exc:  # truncated or malformed XML mid-way
+    except Exception as exc:  # noqa: BLE001 - truncated or malformed XML mid-way
         raise Unreadable("bad-sitemap", f"unreadable: {exc}") from None
     if not entries:
         raise Unreadable("empty-sitemap", f"a {sitemap.type} without usable <loc> entries")
@@ -185,7 +185,7 @@ def read_feed(body: bytes, maxsize: int) -> list[tuple[str | None, str | None]]:
     try:
         sel = Selector(body=xml, type="xml")
         sel.remove_namespaces()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - parsel and lxml raise assorted errors on a bad feed
         raise Unreadable("bad-feed", str(exc)[:200]) from None
     items = sel.xpath("//item | //entry")
     if not items:

@@ -196,7 +196,7 @@ class SiteProfile:
             for selector in getattr(self, name):
                 try:
                     selector_xpath(selector)
-                except Exception as exc:  # cssselect and lxml raise assorted errors
+                except Exception as exc:  # noqa: BLE001 - cssselect and lxml raise assorted errors
                     problems.append(f"{name} selector {selector!r}: {exc}")
         for entry in self.entry_points:
             if entry.kind not in ENTRY_KINDS or not entry.path.startswith("/"):
