@@ -49,6 +49,7 @@ def db(archive, tmp_path):
     return copy
 
 
+@pytest.mark.slow
 def test_a_feed_of_hostile_titles_is_well_formed_xml(db, tmp_path):
     out = tmp_path / "feed.atom"
     done = cli("feed", "--db", str(db), "--topic", TOPIC, "-o", str(out))
@@ -100,6 +101,7 @@ def _statuses(db) -> dict[str, int]:
     return dict(query(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status"))
 
 
+@pytest.mark.slow
 def test_a_hanging_webhook_is_bounded_by_the_time_limit_and_nothing_stays_sending(db, tmp_path):
     with HangingWebhook(30) as hook:
         config = tmp_path / "pantau.toml"
@@ -124,6 +126,7 @@ def test_a_hanging_webhook_is_bounded_by_the_time_limit_and_nothing_stays_sendin
     )
 
 
+@pytest.mark.slow
 def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tmp_path):
     """One byte every half second: no read ever times out, only the total deadline ends the wait;
     the command prints its result and exits."""
@@ -146,6 +149,7 @@ def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tm
     assert "sending" not in statuses and statuses.get("retry", 0) >= 1, statuses
 
 
+@pytest.mark.slow
 def test_notify_stopped_by_sigterm_leaves_nothing_sending(db, tmp_path):
     with HangingWebhook(30) as hook:
         config = tmp_path / "pantau.toml"
@@ -179,6 +183,7 @@ def test_notify_stopped_by_sigterm_leaves_nothing_sending(db, tmp_path):
     assert "sending" not in _statuses(db), _statuses(db)
 
 
+@pytest.mark.slow
 def test_secrets_stay_secret_at_debug_log_level(tmp_path):
     """Apprise's own debug lines print URLs and payloads whole: every log record is masked."""
     from tests.receivers import Webhook
@@ -241,6 +246,7 @@ def test_pantau_toml_numbers_are_type_checked(tmp_path, line, says):
 
 
 @pytest.mark.parametrize("status", [False, True], ids=["schedule", "status"])
+@pytest.mark.slow
 def test_a_scrapyd_node_that_trickles_its_headers_is_given_up_at_the_timeout(tmp_path, status):
     from tests.receivers import Trickler
 

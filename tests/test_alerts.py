@@ -261,6 +261,7 @@ def test_overlapping_runs_deliver_each_match_once(db, tmp_path):
 # ----------------------------------------------------------------------------- failures
 
 
+@pytest.mark.slow
 def test_unreachable_channel_fails_loudly_retries_then_gives_up_while_others_send(db, tmp_path):
     port = closed_port()
     secret = "s3cr3t-token-xyz"
@@ -320,6 +321,7 @@ def test_a_first_run_does_not_flood_with_the_archive(db, tmp_path):
     assert len(hook.posts) == len(matches(db))
 
 
+@pytest.mark.slow
 def test_an_edit_is_resent_only_when_it_touches_the_matched_text(tmp_path):
     lead = (
         "Sintang (Suara Kalbar)- Sekda Sintang meminta aparatur sipil negara menjaga netralitas menjelang "

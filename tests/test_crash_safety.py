@@ -115,6 +115,7 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path):
     assert statuses == ["interrupted", "finished"]  # the killed run is marked when the next crawl opens the file
 
 
+@pytest.mark.slow
 def test_sigterm_is_a_graceful_stop(tmp_path):
     db = tmp_path / "t.db"
     with GeneratedSite(150, delay=0.1) as site:
@@ -129,6 +130,7 @@ def test_sigterm_is_a_graceful_stop(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_two_crawls_write_to_one_database_at_once(tmp_path):
     db = tmp_path / "c.db"
     with GeneratedSite(60) as one, GeneratedSite(60) as two:

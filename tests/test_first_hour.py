@@ -183,6 +183,7 @@ def test_one_meaning_per_option_and_real_json(tmp_path):
     assert per_site["site"] == "suarakalbar" and int(per_site["new"]) == len(dates)
 
 
+@pytest.mark.slow
 def test_any_search_a_user_can_type_is_answered_or_refused_in_one_line(tmp_path_factory):
     import contextlib
     import io

@@ -1,6 +1,8 @@
 import json
 import re
 
+import pytest
+
 from crawler.alerts.health import check_run
 from crawler.store.storage import Database
 
@@ -39,6 +41,7 @@ def test_datasette_metadata_is_valid_json_and_names_real_tables(tmp_path):
     db.close()
 
 
+@pytest.mark.slow
 def test_a_healthy_site_crawled_beside_two_unreachable_ones_counts_only_its_own_errors(tmp_path):
     """``crawler crawl`` as cron runs it (all three sites due in one process), two of them down:
     each run counts its own failed requests, the healthy one none; the failed sites are retried

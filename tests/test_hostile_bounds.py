@@ -44,6 +44,7 @@ def test_a_sitemap_index_chain_that_never_ends_is_cut_at_the_depth_limit(tmp_pat
     assert "sitemap too-deep 1" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_sitemap_index_fanning_out_is_cut_at_the_document_limit(tmp_path):
     db = tmp_path / "p.db"
     site = PagesSite({"/": listing([])})
@@ -108,6 +109,7 @@ def _endless(handler) -> None:
         handler.wfile.write(b"kata " * 20000)
 
 
+@pytest.mark.slow
 def test_gzip_bombs_and_endless_bodies_are_too_large(tmp_path):
     db = tmp_path / "p.db"
     bomb = gzip.compress(b"<html><body><p>" + b"a" * (30 * 1024 * 1024))
@@ -227,6 +229,7 @@ def _heavy_site(normal: int, heavy: str = HEAVY) -> PagesSite:
     return PagesSite(pages)
 
 
+@pytest.mark.slow
 def test_a_page_that_stalls_extraction_loses_only_itself(tmp_path):
     db = tmp_path / "p.db"
     started = time.monotonic()

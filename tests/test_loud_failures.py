@@ -31,6 +31,7 @@ def _site(good: int, short: int = 0, untitled: int = 0) -> PagesSite:
     return PagesSite(pages)
 
 
+@pytest.mark.slow
 def test_a_run_that_stores_nothing_warns_and_fails_with_strict(tmp_path):
     db = tmp_path / "p.db"
     with _site(0, short=6) as site:
@@ -101,6 +102,7 @@ def _with_sql(db, *statements: str) -> None:
     conn.close()
 
 
+@pytest.mark.slow
 def test_one_article_the_database_refuses_loses_only_itself(tmp_path):
     db = tmp_path / "p.db"
     _with_sql(
@@ -117,6 +119,7 @@ def test_one_article_the_database_refuses_loses_only_itself(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_writes_the_database_refuses_fail_the_site_loudly_and_the_next_run_recovers(tmp_path):
     db = tmp_path / "p.db"
     _with_sql(
@@ -141,6 +144,7 @@ def test_writes_the_database_refuses_fail_the_site_loudly_and_the_next_run_recov
     assert again.returncode == 0 and query(db, "select count(*) from articles") == [(6,)]
 
 
+@pytest.mark.slow
 def test_missing_schema_objects_are_repaired_and_lost_tables_reported(tmp_path):
     from crawler.cli.localserver import LocalSite
 
@@ -203,6 +207,7 @@ def test_credit_lines_give_authors_and_editor_on_a_full_page(tmp_path):
     assert record["extracted_by"]["authors"] == "credits" and "Penulis" not in record["body"]
 
 
+@pytest.mark.slow
 def test_offsets_written_as_gmt_plus_hours_and_words_after_a_date(tmp_path):
     cases = {
         "Senin, 14 Oktober 2024 10:00 GMT+7": "2024-10-14T10:00:00+07:00",

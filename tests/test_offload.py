@@ -77,6 +77,7 @@ def test_a_bad_page_comes_back_as_a_reject(helper):
     assert isinstance(page, Reject) and page.reason == "not-article"
 
 
+@pytest.mark.slow
 def test_a_crashed_helper_is_replaced_and_the_work_retried(helper, tmp_path):
     first = run(helper, os.getpid)
     pid = run(helper, crash_once_then_work, str(tmp_path / "crashed"))

@@ -123,6 +123,7 @@ def test_sigkill_during_reextract_loses_nothing_and_a_second_run_finishes(tmp_pa
     assert query(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'salah'")[0][0] == 0  # index in step
 
 
+@pytest.mark.slow
 def test_a_damaged_or_truncated_archive_file_is_reported_and_the_others_are_read(tmp_path):
     """Two crawls keep two files; one is cut short (a full disk, a killed copy), and a file of 20
     garbage bytes lies beside them: each is named with what was read of it, every page that can be

@@ -133,6 +133,7 @@ def test_a_site_file_named_like_a_built_in_site_is_left_out_and_the_built_in_sit
         ("[1, 2]", "domains must be a list of non-empty strings"),
     ],
 )
+@pytest.mark.slow
 def test_one_bad_site_file_never_stops_the_others(tmp_path, domains, says):
     folder = tmp_path / "sites"
     folder.mkdir()

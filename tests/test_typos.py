@@ -33,6 +33,7 @@ TYPOS = [
 
 
 @pytest.mark.parametrize(("args", "says"), TYPOS, ids=[" ".join(t[0]) for t in TYPOS])
+@pytest.mark.slow
 def test_a_wrong_name_is_one_line_with_the_valid_names_and_exit_2(db, args, says):
     done = cli(*args, "--db", str(db))
     assert done.returncode == 2 and says in done.stderr, done.stderr
