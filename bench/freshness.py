@@ -1,4 +1,4 @@
-"""Freshness and cost of polling when due (issue 25), against today's hourly full crawl, measured in
+"""Freshness and cost of polling when due, against today's hourly full crawl, measured in
 one run: ``bench/run.py --freshness``.
 
 Three local mirrors stand for a busy, an ordinary and a sleepy site (one per profile, so each is

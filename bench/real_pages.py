@@ -1,5 +1,5 @@
 """Field accuracy of the generic path on real pages of publishers Pantau has no profile for, beside
-trafilatura's on the same pages in the same run (issue 26):
+trafilatura's on the same pages in the same run:
 
 - ``tests/data/fundus-pages/``: 131 pages of 91 publishers in 31 countries with the fields Fundus's
   hand-written parsers give (title, authors, publication time, body);

@@ -1,4 +1,4 @@
-"""A news site on 127.0.0.1 that misbehaves on purpose (issue 5). Shaped like Suara Kalbar."""
+"""A news site on 127.0.0.1 that misbehaves on purpose. Shaped like Suara Kalbar."""
 
 from __future__ import annotations
 

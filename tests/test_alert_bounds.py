@@ -1,4 +1,4 @@
-"""Issue 22.3: alerts and feeds survive what pages contain (control characters in a title), and a
+"""Alerts and feeds survive what pages contain (control characters in a title), and a
 webhook that hangs neither holds a notify run without end nor leaves messages ``sending``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 14: alerts reach the people Pantau serves, exactly once, through real parts: a real SMTP
+"""Alerts reach the people Pantau serves, exactly once, through real parts: a real SMTP
 server (aiosmtpd), a webhook receiver over HTTP, Apprise in between, the CLI as typed."""
 
 from __future__ import annotations

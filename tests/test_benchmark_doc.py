@@ -1,4 +1,4 @@
-"""Issue 27.7: the benchmark's claims can be checked. Every row of the targets table in
+"""The benchmark's claims can be checked. Every row of the targets table in
 docs/benchmark.md names its figure's key; the figure it shows is the one in the committed
 ``bench/results.json``, its target is the one ``bench/run.py`` checks, and MET or MISS is what that
 check says of the figure. A re-run that changes a figure fails here until the table says so too."""

@@ -1,4 +1,4 @@
-"""Issue 11: every command line ends with its documented exit code and at most one line on
+"""Every command line ends with its documented exit code and at most one line on
 stderr, never a traceback; output from web pages cannot be used against its reader."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5: SIGKILL and SIGTERM mid-crawl, two crawls writing at once."""
+"""SIGKILL and SIGTERM mid-crawl, two crawls writing at once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 4: one row per article however reached, stories across sites, topics, search and report."""
+"""One row per article however reached, stories across sites, topics, search and report."""
 
 from __future__ import annotations
 

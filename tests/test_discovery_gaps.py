@@ -1,4 +1,4 @@
-"""Issue 10, discovery that silently skipped articles: each case crawled over HTTP with `crawler crawl`."""
+"""Discovery that silently skipped articles: each case crawled over HTTP with `crawler crawl`."""
 
 from __future__ import annotations
 

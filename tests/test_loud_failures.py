@@ -1,4 +1,4 @@
-"""Issue 10: health checks that fire, errors at start, writes that fail loudly, schema repair,
+"""Health checks that fire, errors at start, writes that fail loudly, schema repair,
 credit lines and time zones; through `crawler` as a user types it."""
 
 from __future__ import annotations

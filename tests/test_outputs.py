@@ -1,4 +1,4 @@
-"""Issue 22.6: outputs never replace what they should not: a FIFO or a device is written, not
+"""Outputs never replace what they should not: a FIFO or a device is written, not
 replaced by a regular file; new files follow the umask; `crawler serve-copy` serves only the bundled
 site copies."""
 

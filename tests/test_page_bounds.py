@@ -1,4 +1,4 @@
-"""Issue 22.7: bounds that leaked. A NUL separates words, a page mixing UTF-8 and Windows-1252 is
+"""Bounds that leaked. A NUL separates words, a page mixing UTF-8 and Windows-1252 is
 read byte by byte as what it is, a page nested past the parser's depth is refused with a reason
 (never cut silently), a search of thousands of words is refused in one line."""
 

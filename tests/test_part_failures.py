@@ -1,4 +1,4 @@
-"""Issue 22.1: when a part fails mid-crawl (a full filesystem, a column dropped or renamed, Redis
+"""When a part fails mid-crawl (a full filesystem, a column dropped or renamed, Redis
 full or killed), the crawl of that site ends within seconds with ``FAILED <site>: <cause>`` and
 exit 1, its run recorded ``failed``, no traceback; the next run, with the part working again,
 stores every article. Each with the real part failing: a small tmpfs mounted by the test, a real

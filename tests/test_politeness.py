@@ -1,4 +1,4 @@
-"""Issue 25.3: robots.txt's Crawl-delay (and Request-rate) is honoured: measured at the server, no
+"""robots.txt's Crawl-delay (and Request-rate) is honoured: measured at the server, no
 two requests of a crawl come closer than the delay the site asked for, with AutoThrottle on or off;
 a delay beyond CRAWL_DELAY_MAX is capped with a warning."""
 

@@ -1,4 +1,4 @@
-"""Issue 25: each site polled when it is due, its interval learnt from its own history; quick polls
+"""Each site polled when it is due, its interval learnt from its own history; quick polls
 with conditional requests (a server that honours them, one that ignores them); robots.txt fetched
 once per run and kept between runs; a run with nothing due is cheap and says so; a crawl killed
 mid-poll leaves the schedule as it was. All over HTTP, with ``crawler crawl`` as cron runs it."""

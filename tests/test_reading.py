@@ -1,4 +1,4 @@
-"""Issue 23: every way of reading the archive gives right answers: the sqlite-utils commands the
+"""Every way of reading the archive gives right answers: the sqlite-utils commands the
 README shows, as typed, on a crawled file, a demo file (neither named pantau.db) and a file
 upgraded from every earlier schema version."""
 

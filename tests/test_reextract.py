@@ -1,4 +1,4 @@
-"""Issue 26.3: every fetched article page is kept as fetched (WARC, readable by warcio and by
+"""Every fetched article page is kept as fetched (WARC, readable by warcio and by
 FastWARC), and `crawler reextract` runs today's extraction over the kept pages: a profile fixed
 after a crawl corrects the stored articles, as versions with the reason `re-extracted`, without a
 request; killed midway it loses nothing and a second run finishes without versioning twice."""

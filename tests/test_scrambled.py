@@ -1,4 +1,4 @@
-"""Issue 13.3: extraction must not depend on the class names our reconstructed fixtures invented.
+"""Extraction must not depend on the class names our reconstructed fixtures invented.
 Every fixture article, with all class and id attributes renamed at random, still gives the same
 record; with JSON-LD and meta tags removed as well, still its title, date and body."""
 

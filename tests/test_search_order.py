@@ -1,4 +1,4 @@
-"""Issue 16: a search whose words match more articles than are worth ranking is listed newest
+"""A search whose words match more articles than are worth ranking is listed newest
 first (constant cost as the archive grows); a narrower one is ranked by relevance."""
 
 from __future__ import annotations

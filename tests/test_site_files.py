@@ -1,4 +1,4 @@
-"""Issue 16.6: a site without Python: a TOML file in sites/ on the generic WordPress profile,
+"""A site without Python: a TOML file in sites/ on the generic WordPress profile,
 seen by `scrapy list`, crawled by `crawler crawl` like the spider modules."""
 
 from __future__ import annotations

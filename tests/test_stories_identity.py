@@ -1,4 +1,4 @@
-"""Issue 10, stories, duplicates and identity, as `crawler crawl` meets them over HTTP."""
+"""Stories, duplicates and identity, as `crawler crawl` meets them over HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 23.3-23.5: a wrong word gets a hint, not silence; log lines never carry whole articles."""
+"""A wrong word gets a hint, not silence; log lines never carry whole articles."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12: the first hour of a new user, through `crawler` and `scrapy` as typed."""
+"""The first hour of a new user, through `crawler` and `scrapy` as typed."""
 
 from __future__ import annotations
 
