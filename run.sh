@@ -46,8 +46,8 @@ case "$cmd" in
                 echo "run.sh: the dashboard's browser test needs Chromium: sudo apt-get install chromium" >&2
             fi
         fi
-        "$VENV/bin/ruff" check crawler spiders tests fixtures bench
-        "$VENV/bin/ruff" format --check crawler spiders tests fixtures bench
+        "$VENV/bin/ruff" check crawler spiders tests fixtures bench testkit
+        "$VENV/bin/ruff" format --check crawler spiders tests fixtures bench testkit
         # types are checked against the newest dependencies (the oldest ones' annotations differ: the
         # run with .ci/oldest.txt shows the code works on them, not that their stubs agree)
         [ -n "$CONSTRAINTS" ] || "$VENV/bin/mypy"

@@ -49,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.cli.localserver import ServedSite  # noqa: E402
 from crawler.sites.registry import profiles  # noqa: E402
-from tests.pages_site import article, text  # noqa: E402
-from tests.receivers import Webhook  # noqa: E402
+from testkit.pages_site import article, text  # noqa: E402
+from testkit.receivers import Webhook  # noqa: E402
 
 SCALE = 12.0  # simulated seconds per real second
 TICK_S = 120  # the README's cron line: every 2 minutes

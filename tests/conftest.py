@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from testkit.ports import closed_port
+
+__all__ = ["closed_port"]  # tests import it from here
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SITES = FIXTURES / "sites"
@@ -124,15 +128,6 @@ def query(db: Path, sql: str, *params: object) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture

@@ -279,7 +279,7 @@ def test_crawler_check_on_a_site_copy_and_on_a_rethemed_one(tmp_path):
 
 @pytest.mark.slow
 def test_crawler_check_fails_when_core_fields_are_missing(tmp_path):
-    from tests.pages_site import PagesSite, listing
+    from testkit.pages_site import PagesSite, listing
 
     pages = {f"/2024/01/tanpa-isi-{i}/": "<html><body class='single'><p>Kosong.</p></body></html>" for i in range(3)}
     pages["/"] = listing(["{host}" + p for p in pages])

@@ -130,7 +130,7 @@ def test_a_hanging_webhook_is_bounded_by_the_time_limit_and_nothing_stays_sendin
 def test_a_webhook_that_trickles_its_answer_is_given_up_at_the_time_limit(db, tmp_path):
     """One byte every half second: no read ever times out, only the total deadline ends the wait;
     the command prints its result and exits."""
-    from tests.receivers import Trickler
+    from testkit.receivers import Trickler
 
     with Trickler() as peer:
         config = tmp_path / "pantau.toml"
@@ -186,7 +186,7 @@ def test_notify_stopped_by_sigterm_leaves_nothing_sending(db, tmp_path):
 @pytest.mark.slow
 def test_secrets_stay_secret_at_debug_log_level(tmp_path):
     """Apprise's own debug lines print URLs and payloads whole: every log record is masked."""
-    from tests.receivers import Webhook
+    from testkit.receivers import Webhook
 
     with Webhook() as hook, LocalSite(SITES / "suarakalbar") as site:
         base = hook.url.replace("http://", "json://")
@@ -248,7 +248,7 @@ def test_pantau_toml_numbers_are_type_checked(tmp_path, line, says):
 @pytest.mark.parametrize("status", [False, True], ids=["schedule", "status"])
 @pytest.mark.slow
 def test_a_scrapyd_node_that_trickles_its_headers_is_given_up_at_the_timeout(tmp_path, status):
-    from tests.receivers import Trickler
+    from testkit.receivers import Trickler
 
     with Trickler() as node:
         args = ["--status"] if status else ["--all", "--redis", "redis://127.0.0.1:6379/0"]
@@ -262,7 +262,7 @@ def test_a_scrapyd_node_that_trickles_its_headers_is_given_up_at_the_timeout(tmp
 
 @pytest.mark.slow
 def test_a_redis_that_trickles_its_answer_is_given_up_at_the_deadline(tmp_path):
-    from tests.receivers import RawTrickler
+    from testkit.receivers import RawTrickler
 
     with RawTrickler() as peer:
         started = time.monotonic()

@@ -15,9 +15,9 @@ import feedparser
 import pytest
 
 from crawler.cli.localserver import LocalSite
+from testkit.pages_site import PagesSite, article, text, urlset
+from testkit.receivers import Mailbox, Webhook
 from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query
-from tests.pages_site import PagesSite, article, text, urlset
-from tests.receivers import Mailbox, Webhook
 
 TOPIC = "netralitas-asn"
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from bench.run import TARGETS
+from testkit.targets import TARGETS
 from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "benchmark.md"

@@ -17,8 +17,8 @@ import time
 import pytest
 
 from crawler.cli.localserver import LocalSite
+from testkit.pages_site import PagesSite, StreamedBody
 from tests.conftest import ROOT, SITES, cli, cli_crawl
-from tests.pages_site import PagesSite, StreamedBody
 
 HOSTILE_TITLE = "\x1b[2J\x1b]0;pwned\x07Netralitas ASN di Layar"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","klik") Netralitas ASN'

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from testkit.generated_site import GeneratedSite
 from tests.conftest import ROOT
-from tests.generated_site import GeneratedSite
 
 FAST = [
     "-s",

@@ -292,7 +292,7 @@ def test_a_search_lists_the_matching_articles_within_the_filters(served, browser
 
 @pytest.mark.slow
 def test_the_dashboard_reads_a_file_while_a_crawl_writes_it(tmp_path, browser):
-    from tests.generated_site import GeneratedSite
+    from testkit.generated_site import GeneratedSite
 
     db = tmp_path / "sedang-dirayap.db"
     with GeneratedSite(300, delay=0.1) as site:  # slow enough that the crawl is still writing

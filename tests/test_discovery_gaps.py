@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from testkit.pages_site import PagesSite, article, listing, text, urlset
 from tests.conftest import FAST, ROOT, cli_crawl, query
-from tests.pages_site import PagesSite, article, listing, text, urlset
 
 pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
 

@@ -25,8 +25,8 @@ from crawler.enrichment.topics import load_topics
 from crawler.items import Article
 from crawler.store.relay import RedisStore, connect
 from crawler.store.stream_writer import backlog
+from testkit.pages_site import PagesSite, article, text, urlset
 from tests.conftest import FAST, ROOT, SITES, cli, cli_crawl, closed_port, query
-from tests.pages_site import PagesSite, article, text, urlset
 from tests.redis_server import RedisServer, writer
 
 pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all

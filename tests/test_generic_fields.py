@@ -8,13 +8,13 @@ import json
 
 import pytest
 
-from bench.real_pages import authors_f1, date_scores, fundus_body, fundus_pages
 from crawler.extraction.authors import person_names
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import body_pr, f1
 from crawler.store import queries
 from crawler.store.storage import Database
+from testkit.real_pages import authors_f1, date_scores, fundus_body, fundus_pages
 
 BODY = "<p>" + "Kata demi kata tentang netralitas aparatur sipil negara. " * 12 + "</p>"
 
@@ -191,7 +191,7 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
 def test_postlight_pages_dates_hold_their_measured_level() -> None:
     """70 real pages of 70 mostly US and Japanese sites (tests/data/postlight-pages): the same day
     measured when the htmldate check went in (0.873, trafilatura 0.841), less a page's worth."""
-    from bench.real_pages import postlight_day, postlight_pages
+    from testkit.real_pages import postlight_day, postlight_pages
 
     days = []
     for html, expected in postlight_pages():

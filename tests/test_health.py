@@ -29,7 +29,7 @@ def test_health_warns_when_coverage_drops(tmp_path):
 
 
 def test_datasette_metadata_is_valid_json_and_names_real_tables(tmp_path):
-    from crawler.web.plugin import archive_metadata
+    from crawler.web.archive import archive_metadata
 
     meta = archive_metadata()
     db = Database.open(tmp_path / "m.db")

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from testkit.pages_site import PagesSite, StreamedBody, article, listing, text
 from tests.conftest import FAST, ROOT, cli_crawl, query
-from tests.pages_site import PagesSite, StreamedBody, article, listing, text
 
 INDEX = "<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{}</sitemapindex>"
 

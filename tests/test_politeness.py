@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from testkit.pages_site import PagesSite, article, listing, text
 from tests.conftest import cli
-from tests.pages_site import PagesSite, article, listing, text
 
 pytestmark = pytest.mark.slow  # long end-to-end runs against real failing parts: ./run.sh test --all
 

@@ -22,8 +22,8 @@ from crawler.cli.localserver import LocalSite
 from crawler.fetch.cadence import Cadence, learnt_interval, next_interval
 from crawler.store.polling import record_poll
 from crawler.store.storage import Database
+from testkit.pages_site import article, text
 from tests.conftest import FAST, ROOT, cli, query
-from tests.pages_site import article, text
 
 COPY = ROOT / "fixtures" / "sites" / "suarakalbar"
 DUE_NOW = ("-s", "SCHEDULE_MIN_INTERVAL=0", "-s", "SCHEDULE_MAX_INTERVAL=0")  # every site due at every run

@@ -19,8 +19,8 @@ from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli.localserver import LocalSite
+from testkit.generated_site import GeneratedSite
 from tests.conftest import ROOT, cli, cli_crawl, query
-from tests.generated_site import GeneratedSite
 from tests.test_site_files import PATHS, crawl_with_sites, wordpress_site
 
 COPY = ROOT / "fixtures" / "sites" / "suarakalbar"

@@ -8,7 +8,7 @@ import pytest
 from crawler.items import Article
 from crawler.store import queries
 from crawler.store.storage import Database
-from tests.pages_site import text
+from testkit.pages_site import text
 
 
 def _archive(tmp_path) -> Database:

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from testkit.pages_site import PagesSite, article, text, urlset
 from tests.conftest import ROOT, cli, query
-from tests.pages_site import PagesSite, article, text, urlset
 
 PATHS = [f"/2024/11/berita-daerah-nomor-{i}/" for i in range(6)]
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from crawler.enrichment.neardup import candidates, fingerprint
+from testkit.pages_site import PagesSite, article, listing, text
 from tests.conftest import FAST, ROOT, cli_crawl, query
-from tests.pages_site import PagesSite, article, listing, text
 
 DAY = "2024-10-14T09:00:00+07:00"
 RELEASE = text("rilis-netralitas-asn", 8)

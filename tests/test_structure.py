@@ -65,17 +65,21 @@ def test_sizes_past_the_look_line_warn_and_past_the_limit_fail():
         assert over({"a.py": 500}, 300, 450, "modules") == {"a.py": 500}
 
 
-def _module_imports() -> dict[str, set[str]]:
-    """Each module of crawler/ and the modules of crawler/ it imports when it is loaded (imports
-    inside functions and under ``if TYPE_CHECKING`` are not loaded with it, so they cannot cycle)."""
+def _module_imports(package: Path) -> dict[str, set[str]]:
+    """Each module of ``package`` and the modules of it that it imports: every import statement,
+    those inside functions and under ``if TYPE_CHECKING`` too (a cycle deferred to call time is a
+    cycle all the same for whoever reads the code)."""
     found = {}
-    for path in sorted(CRAWLER.rglob("*.py")):
-        name = ".".join(path.relative_to(CRAWLER.parent).with_suffix("").parts).removesuffix(".__init__")
-        found[name] = {
-            node.module
-            for node in ast.parse(path.read_text(encoding="utf-8")).body
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("crawler")
-        }
+    prefix = package.name
+    for path in sorted(package.rglob("*.py")):
+        name = ".".join(path.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == prefix:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names if alias.name.split(".")[0] == prefix}
+        found[name] = imported
     return found
 
 
@@ -93,10 +97,24 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return next((c for node in sorted(graph) if (c := visit(node, []))), None)
 
 
-def test_no_import_cycle():
-    graph = _module_imports()
+def test_no_import_cycle_in_the_crawler_or_the_benchmark():
+    graph = _module_imports(CRAWLER)
     assert "crawler.store.storage" in graph["crawler.store.known"]  # the walk reads imports
+    assert "crawler.web.dashboard" in graph["crawler.web.plugin"]
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+    bench = _module_imports(CRAWLER.parent / "bench")
+    assert "bench.synthetic" in bench["bench.scale"]  # the benchmark's modules, read the same way
+    assert _cycle(bench) is None, " -> ".join(_cycle(bench) or [])
+
+
+def test_tests_and_the_benchmark_share_support_without_importing_each_other():
+    root = CRAWLER.parent
+    for folder, other in (("tests", "bench"), ("bench", "tests"), ("testkit", "tests"), ("testkit", "bench")):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                assert not [n for n in names if n.split(".")[0] == other], f"{path} imports from {other}/"
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def datasette_command(db: str, host: str, port: int, allow_sql: bool, allow_down
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from crawler.web.plugin import is_pantau_file
+    from crawler.web.archive import is_pantau_file
 
     path = Path(args.db)
     if not path.is_file():  # never create a database to show it

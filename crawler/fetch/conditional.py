@@ -22,7 +22,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
-    from crawler.fetch.entry_spider import EntrySpider
+    from crawler.fetch.discovery import SiteURLs
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,16 @@ def body_hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
+class ValidatingSpider(Protocol):
+    """What the middleware asks of a spider (Pantau's entry spider is one): its validators, its
+    URLs on the live site, and a note per entry point."""
+
+    validators: ValidatorBook
+    urls: SiteURLs
+
+    def note_entry(self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None) -> None: ...
+
+
 class ConditionalRequestsMiddleware:
     """Downloader middleware: validators on entry-point requests, 304s and unchanged bodies marked
     (``request.meta["unchanged"]``: ``"not-modified"`` or ``"same-body"``) for the spider to skip,
@@ -68,18 +78,18 @@ class ConditionalRequestsMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
         return cls(crawler)
 
-    def _book(self) -> tuple[EntrySpider, ValidatorBook] | None:
+    def _book(self) -> tuple[ValidatingSpider, ValidatorBook] | None:
         """Our spider and its validators; None for a spider without them (the benchmark's bare one)."""
         spider = self.crawler.spider
         book = getattr(spider, "validators", None)
-        return None if book is None else (cast("EntrySpider", spider), book)
+        return None if book is None else (cast("ValidatingSpider", spider), book)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> Response | None:
         kind, ours = _kind(request), self._book()
         if ours is None or kind is None:
             return None
-        spider, book = ours
-        key = spider.urls.public_url(request.url)
+        site, book = ours
+        key = site.urls.public_url(request.url)
         known = book.known.get(key)
         if known is None:
             return None
@@ -87,7 +97,7 @@ class ConditionalRequestsMiddleware:
             if book.conditional and known.body is not None and _age(known.checked_at) < self.robots_max_age:
                 book.seen[key] = known
                 self.crawler.stats.inc_value("pantau/robots_cached")
-                spider.note_entry(request.url, "robots", "kept")
+                site.note_entry(request.url, "robots", "kept")
                 return _text(request, known.body, flags=["cached"])
         elif not book.conditional or not (known.etag or known.last_modified):
             return None  # nothing to ask with: a 304 to this request would not mean "unchanged"
@@ -102,11 +112,11 @@ class ConditionalRequestsMiddleware:
         kind, ours = _kind(request), self._book()
         if ours is None or kind is None or "cached" in response.flags:
             return response
-        spider, book = ours
-        key = spider.urls.public_url(request.url)
+        site, book = ours
+        key = site.urls.public_url(request.url)
         known = book.known.get(key)
         if kind == "robots":
-            spider.note_entry(request.url, "robots", str(response.status))
+            site.note_entry(request.url, "robots", str(response.status))
         if response.status == 304 and known is not None and (kind == "robots" or _asked_conditionally(request)):
             book.seen[key] = replace(known, checked_at=now_iso())
             self.crawler.stats.inc_value("pantau/not_modified")

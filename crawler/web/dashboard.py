@@ -10,8 +10,8 @@ from typing import Any
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
+from crawler.web.archive import pantau_databases
 from crawler.web.charts import CHARTS, FILTER_CHOICES, FILTERS, PROVINCE_CHOICES, SEARCH
-from crawler.web.plugin import pantau_databases
 from crawler.web.specs import TimeAxis
 
 DEFAULT_DAYS = 90  # the range shown first: the 90 days up to the archive's newest article

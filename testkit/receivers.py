@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from aiosmtpd.controller import Controller
 
 from crawler.cli.localserver import ServedSite
-from tests.conftest import closed_port
+from testkit.ports import closed_port
 
 
 class Mailbox:

@@ -1,0 +1,163 @@
+"""A crawl of a generated site by Pantau, beside a bare Scrapy spider on the same site."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import ROOT, ROUNDS
+
+# ----------------------------------------------------------------------------- 3. crawl
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+CRAWL_SETTINGS = [
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "CONCURRENT_REQUESTS=16",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s",
+    "LOG_LEVEL=INFO",
+    "-s",
+    "PROGRESS_INTERVAL=0",
+    "-s",
+    "HTTPCACHE_ENABLED=0",
+    "-s",
+    "SITEMAP_MAX_CHILDREN=50",
+    # Scrapy samples its memory every 60 s by default: a peak would depend on whether a
+    # sample fell mid-crawl; once a second, for the crawler and the bare spider alike
+    "-s",
+    "MEMUSAGE_CHECK_INTERVAL_SECONDS=1",
+]
+
+
+def run_scrapy(args: list[str], cwd: Path = ROOT, polite: bool = False) -> tuple[float, dict]:
+    """A crawl in its own process; run from another directory, it is outside the project and on
+    Scrapy's default settings. ``polite``: Pantau's politeness defaults, not the fast settings."""
+    env = dict(os.environ)
+    if cwd != ROOT:
+        env.pop("SCRAPY_SETTINGS_MODULE", None)
+    start = time.perf_counter()
+    extra = ["-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0"] if polite else CRAWL_SETTINGS
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", *args, *extra], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    stats = {}
+    for key in (
+        "downloader/request_count",
+        "response_received_count",
+        "memusage/max",
+        "item_scraped_count",
+        "elapsed_time_seconds",
+        "pantau/helper_peak_rss_mb",
+    ):
+        m = re.search(rf"'{re.escape(key)}': ([\d.]+)", proc.stderr)
+        stats[key] = float(m.group(1)) if m else 0.0
+    stats["pages_per_s"] = stats["response_received_count"] / stats["elapsed_time_seconds"]
+    return elapsed, stats
+
+
+def wait_until_serving(url: str, limit: float = 120.0) -> None:
+    """Until the server answers (it renders its pages before serving)."""
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            with urlopen(url, timeout=2) as response:
+                response.read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def bench_crawl(articles: int, rounds: int = ROUNDS) -> dict:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
+    bare_spider = str(ROOT / "bench" / "bare_spider.py")
+    try:
+        wait_until_serving(base + "/robots.txt")
+        # the reference: a spider that only yields URLs, on Scrapy's own defaults
+        runs: dict[str, list[tuple[float, dict]]] = {"bare": [], "bare_tuned": [], "ours": []}
+        for r in range(rounds):  # interleaved rounds, the best of each kept: this kind of machine is noisy
+            # the reference: a spider that only yields URLs, on Scrapy's own defaults
+            runs["bare"].append(run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp))
+            # for comparison: the same spider with Pantau's settings (its middlewares, CONCURRENT_ITEMS...)
+            runs["bare_tuned"].append(
+                run_scrapy(
+                    [
+                        "runspider",
+                        bare_spider,
+                        "-a",
+                        f"base_url={base}",
+                        "-s",
+                        "ITEM_PIPELINES={}",
+                        "-s",
+                        f"DB_PATH={tmp / 'unused.db'}",
+                    ]
+                )
+            )
+            db = tmp / f"crawl-{r}.db"  # a first crawl each time
+            runs["ours"].append(run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"]))
+        (bare_s, bare), (_, bare_tuned), (ours_s, ours) = (
+            max(runs[k], key=lambda run: run[1]["pages_per_s"]) for k in ("bare", "bare_tuned", "ours")
+        )
+        again_s, again = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"])
+        import sqlite3
+
+        stored = sqlite3.connect(db).execute("select count(*) from articles").fetchone()[0]
+        kept = sum(f.stat().st_size for f in (tmp / f"{db.stem}-pages").rglob("*.warc.gz"))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    # pages per second over the crawl's own elapsed time (process start-up excluded, same for all)
+    return {
+        "crawl_rounds": rounds,
+        "crawl_pages_per_s_all_rounds": [round(run[1]["pages_per_s"], 1) for run in runs["ours"]],
+        "bare_scrapy_pages_per_s_all_rounds": [round(run[1]["pages_per_s"], 1) for run in runs["bare"]],
+        "crawl_articles": articles,
+        "crawl_stored": stored,
+        "page_archive_kb_per_article": round(kept / 1024 / max(stored, 1), 1),  # WARC, gzipped, as kept
+        "crawl_pages_per_s": round(ours["pages_per_s"], 1),
+        "bare_scrapy_pages_per_s": round(bare["pages_per_s"], 1),
+        "crawl_ratio": round(ours["pages_per_s"] / bare["pages_per_s"], 2),
+        "bare_scrapy_pantau_settings_pages_per_s": round(bare_tuned["pages_per_s"], 1),
+        "crawl_ratio_vs_bare_pantau_settings": round(ours["pages_per_s"] / bare_tuned["pages_per_s"], 2),
+        # the crawler process and its extraction helper together
+        "crawl_peak_rss_mb": round(ours["memusage/max"] / 2**20 + ours["pantau/helper_peak_rss_mb"], 1),
+        "crawl_helper_peak_rss_mb": ours["pantau/helper_peak_rss_mb"],
+        "bare_scrapy_peak_rss_mb": round(bare["memusage/max"] / 2**20, 1),
+        "crawl_requests": int(ours["downloader/request_count"]),
+        "recrawl_requests": int(again["downloader/request_count"]),
+        "recrawl_request_share": round(again["downloader/request_count"] / ours["downloader/request_count"], 4),
+        "recrawl_time_share": round(again["elapsed_time_seconds"] / ours["elapsed_time_seconds"], 4),
+        "crawl_wall_s": round(ours_s, 1),
+        "bare_scrapy_wall_s": round(bare_s, 1),
+    }

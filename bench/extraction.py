@@ -1,0 +1,195 @@
+"""Extraction and date parsing, beside trafilatura and dateparser on the same pages and strings."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bench.common import FIXTURES, ROOT, ROUNDS, timed
+from crawler.extraction.dates import parse_date
+from crawler.extraction.extract import extract_article
+from crawler.extraction.metrics import page_f1
+from crawler.sites.registry import profile_for_url
+
+# ----------------------------------------------------------------------------- 1. extraction
+
+
+def fixture_pages() -> list[tuple[bytes, dict]]:
+    pages = []
+    for expected in sorted(FIXTURES.glob("*/article-*.json")):
+        pages.append((expected.with_suffix(".html").read_bytes(), json.loads(expected.read_text())))
+    return pages
+
+
+def benchmark_pages() -> list[tuple[bytes, dict]]:
+    """The real news pages of tests/data (Zyte's benchmark subset) with their ground truth: body
+    and URL only (no title or date in it)."""
+    import gzip
+
+    folder = ROOT / "tests" / "data" / "article-extraction-benchmark"
+    truth = json.loads((folder / "ground-truth.json").read_text())
+    return [
+        (
+            gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()),
+            {"url": t["url"], "body": t["articleBody"]},
+        )
+        for key, t in sorted(truth.items())
+    ]
+
+
+def trafilatura_record(html: bytes, url: str) -> dict:
+    """What trafilatura gives with its metadata: title, date (with time where htmldate finds one),
+    author, text. Its own output, nothing hard-coded."""
+    import trafilatura
+
+    found = json.loads(
+        trafilatura.extract(
+            html.decode("utf-8", "replace"),
+            output_format="json",
+            with_metadata=True,
+            url=url,
+            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True},
+        )
+        or "{}"
+    )
+    moment = found.get("date") or None
+    return {
+        "title": found.get("title"),
+        "published_date": moment[:10] if moment else None,
+        "published_at": moment,
+        "authors": [a.strip() for a in (found.get("author") or "").split(";") if a.strip()],
+        "body": found.get("text") or "",
+    }
+
+
+def same_moment(expected: str | None, found: str | None) -> bool:
+    """One instant (offsets compared); a time without offset counts when its wall time is the
+    expected local time; a date alone never equals a time of day."""
+    from datetime import datetime
+
+    if not expected or not found:
+        return expected == found
+    try:
+        want = datetime.fromisoformat(expected)
+        got = datetime.fromisoformat(found.replace("+0000", "+00:00") if found.endswith("+0000") else found)
+    except ValueError:
+        return False
+    if len(found) <= 10 or (got.hour, got.minute, got.second) == (0, 0, 0) and "T00:00:00" not in expected:
+        return False
+    if got.tzinfo is None:
+        return got == want.replace(tzinfo=None)
+    return got == want
+
+
+def _speed(pages: list[tuple[bytes, dict]], total: int, profiled: bool) -> tuple[float, float, float]:
+    """(ours, trafilatura default, trafilatura fast) pages/s over ``total`` pages, best of ROUNDS
+    interleaved runs."""
+    import trafilatura
+
+    work = [pages[i % len(pages)] for i in range(total)]
+    profiles = {exp["url"]: profile_for_url(exp["url"]) if profiled else None for _, exp in pages}
+    ours_s = traf_s = fast_s = float("inf")
+    for _ in range(ROUNDS):
+        ours_s = min(
+            ours_s, timed(lambda: [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in work])[1]
+        )
+        for fast in (False, True):
+
+            def trafilatura_all(fast: bool = fast) -> list[str | None]:
+                return [
+                    trafilatura.extract(
+                        html.decode("utf-8", "replace"),
+                        output_format="json",
+                        with_metadata=True,
+                        url=exp["url"],
+                        fast=fast,
+                    )
+                    for html, exp in work
+                ]
+
+            took = timed(trafilatura_all)[1]
+            traf_s, fast_s = (traf_s, min(fast_s, took)) if fast else (min(traf_s, took), fast_s)
+    return total / ours_s, total / traf_s, total / fast_s
+
+
+def _accuracy(pages: list[tuple[bytes, dict]], fields: tuple[str, ...], profiled: bool) -> dict:
+    score = {"pantau": dict.fromkeys(fields, 0.0), "trafilatura": dict.fromkeys(fields, 0.0)}
+    for html, exp in pages:
+        ours = extract_article(html, exp["url"], profile_for_url(exp["url"]) if profiled else None).to_dict()
+        for name, record in (("pantau", ours), ("trafilatura", trafilatura_record(html, exp["url"]))):
+            for f in fields:
+                if f == "body":
+                    score[name][f] += page_f1(exp["body"], record[f] or "")
+                elif f == "published_at":
+                    score[name][f] += same_moment(exp.get(f), record.get(f))
+                else:
+                    score[name][f] += float(record.get(f) == exp.get(f))
+    return {n: {f: round(v / len(pages), 3) for f, v in s.items()} for n, s in score.items()}
+
+
+def bench_extraction(total: int) -> dict:
+    """Both paths: the fixture pages (the profile path: site profile, JSON-LD, meta) and the real
+    benchmark pages (the generic path: no profile fits), each against trafilatura alone."""
+    fixtures, real = fixture_pages(), benchmark_pages()
+    ours, theirs, _ = _speed(fixtures, total, profiled=True)
+    ours_generic, theirs_generic, theirs_fast = _speed(real, max(len(real), total // 10), profiled=False)
+    return {
+        "extraction_pages": total,
+        "extraction_pages_per_s": round(ours, 1),
+        "trafilatura_pages_per_s": round(theirs, 1),
+        "extraction_ratio": round(ours / theirs, 2),
+        "extraction_generic_pages": max(len(real), total // 10),
+        "extraction_generic_pages_per_s": round(ours_generic, 1),
+        "trafilatura_generic_pages_per_s": round(theirs_generic, 1),
+        "extraction_ratio_generic": round(ours_generic / theirs_generic, 2),  # against trafilatura default
+        "trafilatura_fast_generic_pages_per_s": round(theirs_fast, 1),
+        # the generic path runs trafilatura's fast mode inside it: against that mode alone, what the rest costs
+        "extraction_ratio_generic_vs_fast": round(ours_generic / theirs_fast, 2),
+        "field_accuracy": _accuracy(fixtures, ("title", "published_date", "published_at", "authors", "body"), True),
+        "field_accuracy_real_pages": _accuracy(real, ("body",), False),
+    }
+
+
+# ----------------------------------------------------------------------------- 2. dates
+
+
+def fixture_date_strings() -> list[str]:
+    from parsel import Selector
+
+    found = []
+    for html, exp in fixture_pages():
+        sel = Selector(text=html.decode())
+        found += [
+            t.strip() for t in sel.css(".ray-main-single-metadata span:last-child::text, span.date::text").getall()
+        ]
+        byline = " ".join(sel.css(".date-detail ::text, .text-muted::text").getall()).replace("\xa0", " ")
+        found += re.findall(r"\w+, \d{1,2} \w+ \d{4} \| \d{1,2}:\d{2} WIB", byline)
+        found += re.findall(r"\w+ \(\d{1,2}/\d{1,2}/\d{4}\)", exp["body"])
+        found += sel.xpath("//meta[@property='article:published_time']/@content").getall()
+    return [f for f in found if f]
+
+
+def bench_dates(rounds: int) -> dict:
+    import dateparser
+
+    strings = fixture_date_strings()
+    work = strings * rounds
+    ours, ours_s = timed(lambda: [parse_date(s) for s in work])
+    ref = dateparser.parse  # plain, as users call it
+    theirs, theirs_s = timed(lambda: [ref(s, languages=["id"]) for s in work])
+    same = 0
+    for a, b in zip(ours[: len(strings)], theirs[: len(strings)], strict=True):
+        if a is None or b is None:
+            same += a is None and b is None
+            continue
+        b_aware = b if b.tzinfo else b.replace(tzinfo=a.value.tzinfo)
+        same += a.value.date() == b_aware.date() and (
+            not a.has_time or a.value.replace(tzinfo=None) == b.replace(tzinfo=None) or a.value == b_aware
+        )
+    return {
+        "date_strings": len(strings),
+        "date_parses_per_s": round(len(work) / ours_s),
+        "dateparser_parses_per_s": round(len(work) / theirs_s),
+        "date_ratio": round(theirs_s / ours_s, 1),
+        "date_results_identical": f"{same}/{len(strings)}",
+    }
