@@ -15,7 +15,7 @@ from crawler.cli.localserver import LocalSite
 from spiders.editorialkaltim import PROFILE as EDITORIALKALTIM
 from spiders.infopublik import PROFILE as INFOPUBLIK
 from spiders.suarakalbar import PROFILE as SUARAKALBAR
-from tests.conftest import ROOT, SITES, closed_port, scrapy_crawl
+from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query, scrapy_crawl
 
 PROFILES = {p.name: p for p in (SUARAKALBAR, INFOPUBLIK, EDITORIALKALTIM)}
 
@@ -250,3 +250,41 @@ def test_extract_with_another_site_s_profile_says_so():
         timeout=60,
     )
     assert same.returncode == 0 and "warning" not in same.stderr
+
+
+def test_a_page_extract_accepts_is_a_page_the_crawl_stores_and_the_other_way_round(tmp_path):
+    """The same pages through `crawler crawl` (over HTTP) and `crawler extract` (the saved bytes):
+    each one both store, or both refuse for the same reason, since both call one page function."""
+    from testkit.pages_site import PagesSite, article, listing, text
+
+    links = [f"/kategori/nusantara/98700{i}/berita-lain-{i}" for i in range(30)]
+    cases = {
+        "utuh": article("Bupati Sambas Ingatkan Netralitas ASN", "2024-10-14T09:00:00+07:00", text("utuh")),
+        "pendek": article("Judul Pendek Sekali", "2024-10-14T09:00:00+07:00", ["Dua kata saja."]),
+        "daftar": listing(links),  # a listing served at an article's address: no article
+        "tanpa-judul": "<html><body>" + "".join(f"<p>{p}</p>" for p in text("tanpa")) + "</body></html>",
+        "biner": bytes(range(256)) * 40,  # served as text/html
+    }
+    paths = {name: f"/kategori/nusantara/98600{i}/berita-{name}" for i, name in enumerate(cases)}
+    pages = {paths[name]: body if isinstance(body, str) else (200, "text/html", body) for name, body in cases.items()}
+    db = tmp_path / "p.db"
+    with PagesSite({"/": listing(["{host}" + p for p in paths.values()]), **pages}) as site:
+        done = cli_crawl(db, {"infopublik": site.url})
+    assert done.returncode in (0, 1), done.stdout + done.stderr[-2000:]
+    public = "https://infopublik.id"
+    stored = {url for (url,) in query(db, "SELECT url FROM articles")}
+    refused = dict(query(db, "SELECT url, reason FROM rejects WHERE coalesce(kind, 'article') = 'article'"))
+    outcomes = {}
+    for name, body in cases.items():
+        page = tmp_path / f"{name}.html"
+        page.write_bytes(body.encode() if isinstance(body, str) else body)
+        url = public + paths[name]
+        extracted = cli("extract", str(page), "--url", url)
+        by_crawl = "stored" if url in stored else refused.get(url, "never fetched")
+        by_extract = (
+            "stored" if extracted.returncode == 0 else extracted.stderr.split("no article found: ")[-1].split(":")[0]
+        )
+        outcomes[name] = (by_crawl, by_extract)
+    assert outcomes["utuh"] == ("stored", "stored"), outcomes
+    assert all(crawl == extract for crawl, extract in outcomes.values()), outcomes
+    assert {crawl for crawl, _ in outcomes.values()} >= {"stored", "short-body", "not-article", "not-html"}, outcomes

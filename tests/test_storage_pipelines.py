@@ -6,11 +6,12 @@ import asyncio
 import json
 import sqlite3
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Reject, Seen
+from crawler.items import Article, Dropped, Reject, Seen
 from crawler.store.pipelines import StorePipeline, ValidatePipeline
 from crawler.store.schema import SCHEMA_VERSION
 from crawler.store.storage import Database, StorageError
@@ -49,8 +50,11 @@ def test_pipelines_store_rows_once(tmp_path):
         asyncio.run(
             store.process_item(Reject("https://infopublik.id/kategori/x/1/y", "infopublik", "http-404", "HTTP 404"))
         )
-    with pytest.raises(DropItem):
-        validate.process_item(replace(items[0], title=None))
+    crawler.spider.since = date(2030, 1, 1)  # an article published before the crawl's --since
+    with pytest.raises(Dropped) as dropped:
+        validate.process_item(items[0])
+    assert (dropped.value.reason, dropped.value.detail) == ("before-since", "published 2024-10-14")
+    crawler.spider.since = None
     store.close_spider()
     store.spider_closed(crawler.spider, "finished")
     conn = sqlite3.connect(db_path)

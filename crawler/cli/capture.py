@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.enrichment.enrich import enrich
+from crawler import settings
+from crawler.enrichment.enrich import page_record
 from crawler.enrichment.topics import load_topics
-from crawler.extraction.decode import ExtractionError
-from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
+from crawler.items import Reject
 from crawler.sites.profile import SiteProfile
 
 FIELDS = (
@@ -126,10 +126,9 @@ def _reviewed(path: Path) -> bool:
 
 def extracted(body: bytes, url: str, content_type: str | None, profile: SiteProfile | None) -> dict[str, Any]:
     """The fields the current code extracts from a page (an ``error`` key when it extracts nothing)."""
-    try:
-        article = enrich(extract_article(body, url, profile, content_type=content_type), load_topics())
-    except ExtractionError as exc:
-        return {"error": str(exc)}
+    article = page_record(body, content_type, url, profile, load_topics(), settings.ARTICLE_MIN_WORDS)
+    if isinstance(article, Reject):  # what a crawl would not store either
+        return {"error": f"{article.reason}: {article.detail}"}
     record = article.to_dict()
     return {name: record[name] for name in FIELDS}
 

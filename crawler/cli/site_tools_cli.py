@@ -38,11 +38,9 @@ if TYPE_CHECKING:
 def cmd_extract(args: argparse.Namespace) -> int:
     """One page's record, as a crawl would store it (extraction, then topics, places, officials)."""
     from crawler import settings
-    from crawler.enrichment.enrich import enrich
+    from crawler.enrichment.enrich import page_record
     from crawler.enrichment.topics import load_topics
-    from crawler.extraction.decode import ExtractionError
-    from crawler.extraction.extract import extract_article
-    from crawler.items import unusable
+    from crawler.items import Reject
     from crawler.sites.registry import check_sites, profile_for_url, profiles
 
     source: str = args.source
@@ -68,12 +66,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(f"warning: {warning} (its record says site {profile.name})", file=sys.stderr)
     else:
         profile = profile_for_url(url)  # None: a site with no profile, read by the generic layers
-    try:
-        article = enrich(extract_article(data, url, profile, content_type=content_type), load_topics())
-    except ExtractionError as exc:
-        return fail(f"{source}: {exc}")
-    if problem := unusable(article, settings.ARTICLE_MIN_WORDS):  # what a crawl would not store either
-        return fail(f"{source}: no article found: {problem[0]}: {problem[1]}")
+    article = page_record(data, content_type, url, profile, load_topics(), settings.ARTICLE_MIN_WORDS)
+    if isinstance(article, Reject):  # what a crawl would not store either
+        return fail(f"{source}: no article found: {article.reason}: {article.detail}")
     record = article.to_dict()
     for internal in ("source_url", "source_key", "sitemap_lastmod", "sketch"):
         record.pop(internal, None)

@@ -246,7 +246,7 @@ def extract_article(
 
 
 def extract_page(
-    body: bytes, content_type: str | None, url: str, profile: SiteProfile, fetched_at: datetime | None = None
+    body: bytes, content_type: str | None, url: str, profile: SiteProfile | None, fetched_at: datetime | None = None
 ) -> Article | Reject:
     """The record of one fetched page, or why it has none: the whole per-page extraction step of a
     crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).
@@ -256,12 +256,12 @@ def extract_page(
         page = decode_html(body, content_type)
         sel = html_tree(page) if page.strip() else None
         if sel is not None and (reason := page_is_not_article(sel)):
-            return Reject(url, profile.name, "not-article", reason)
+            return Reject(url, profile.name if profile else "", "not-article", reason)
         return extract_article(sel if sel is not None else page, url, profile, fetched_at=fetched_at)
     except ExtractionError as exc:
-        return Reject(url, profile.name, exc.reason, exc.detail)
+        return Reject(url, profile.name if profile else "", exc.reason, exc.detail)
     except Exception as exc:  # noqa: BLE001 - recorded with its type, the crawl goes on
-        return Reject(url, profile.name, "extraction-error", f"{type(exc).__name__}: {exc}"[:500])
+        return Reject(url, profile.name if profile else "", "extraction-error", f"{type(exc).__name__}: {exc}"[:500])
 
 
 def content_hash(body: str) -> str:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from scrapy.logformatter import LogFormatter
 
 from crawler.safetext import safe_text
-from crawler.store.pipelines import drop_reason
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -40,7 +39,7 @@ class PantauLogFormatter(LogFormatter):
     ) -> LogFormatterResult:
         reason = _reason(exception)
         level = getattr(exception, "log_level", None)
-        if drop_reason(exception)[0] in USER_CHOICES:
+        if getattr(exception, "reason", None) in USER_CHOICES:
             level = logging.DEBUG
         if isinstance(level, str):
             level = getattr(logging, level)

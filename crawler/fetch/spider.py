@@ -24,14 +24,13 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.enrichment.enrich import page_record_in_helper
+from crawler.enrichment.enrich import page_record
 from crawler.enrichment.topics import Topic, load_topics
-from crawler.extraction.decode import looks_binary
 from crawler.fetch.discovery_spider import DiscoverySpider
 from crawler.fetch.failures import CrawlStopped, failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
-from crawler.fetch.offload import Offload
-from crawler.items import Reject, Seen
+from crawler.fetch.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
+from crawler.items import Article, Reject, Seen
 from crawler.store.known import KnownArticles, NothingKnown, stored_state
 from crawler.store.polling import stored_validators
 from crawler.store.storage import StorageError
@@ -56,11 +55,13 @@ class NewsSpider(DiscoverySpider):
         self.owns_offload = offload is None
         self.offload = offload or Offload(0)
         self.topics: tuple[Topic, ...] = ()  # the watchlist, from TOPICS_FILE
+        self.min_words = 30  # a shorter body is no article (ARTICLE_MIN_WORDS)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.topics = load_topics(crawler.settings.get("TOPICS_FILE"))
+        spider.min_words = crawler.settings.getint("ARTICLE_MIN_WORDS", 30)
         known: KnownArticles
         if redis_url := crawler.settings.get("REDIS_URL"):  # distributed: the writer publishes it in Redis
             from crawler.store.relay import load_state
@@ -118,16 +119,11 @@ class NewsSpider(DiscoverySpider):
 
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         public = self.urls.public_url(response.url)
-        if not response.body.strip():
-            yield Reject(public, self.name, "empty", f"HTTP {response.status} with an empty body")
-            return
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if looks_binary(response.body) or not isinstance(response, TextResponse):
+        if response.body.strip() and not isinstance(response, TextResponse):  # Scrapy's reading of its type
             yield Reject(public, self.name, "not-html", f"content type {content_type or 'unknown'}")
             return
-        page = await page_record_in_helper(
-            self.offload, response.body, content_type or None, public, self.profile, self.topics
-        )
+        page = await self._record_in_helper(response.body, content_type or None, public)
         if page is None:
             return  # the crawl is stopping: not recorded, the next crawl fetches the page again
         if isinstance(page, Reject):
@@ -138,6 +134,20 @@ class NewsSpider(DiscoverySpider):
         page.source_url = public
         page.sitemap_lastmod = self.frontier.lastmods.get(self.profile.url_key(public), response.meta.get("lastmod"))
         yield page
+
+    async def _record_in_helper(self, body: bytes, content_type: str | None, url: str) -> Article | Reject | None:
+        """:func:`page_record` in a helper process: a helper that crashed or overran
+        ``EXTRACT_TIMEOUT`` is a :class:`Reject` of the page; None when the crawl is stopping (the
+        page is not recorded, and the next crawl fetches it again)."""
+        site, topics, words = self.profile, self.topics, self.min_words
+        try:
+            return await self.offload.run(page_record, body, content_type, url, site, topics, words)
+        except WorkerCrashed as exc:
+            return Reject(url, self.name, "extraction-crash", str(exc))
+        except WorkTimedOut as exc:
+            return Reject(url, self.name, "extraction-timeout", f"{exc} (EXTRACT_TIMEOUT); the helper was replaced")
+        except OffloadStopped:
+            return None
 
     def closed(self, reason: str) -> None:
         if not self.owns_offload:

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Reject, RunId, Seen, unusable
+from crawler.items import Article, Dropped, Reject, RunId, Seen
 from crawler.store.batches import write_batch
 from crawler.store.polling import PollResult, schedule_next
 from crawler.store.storage import Database, StorageError, WriteFailed, default_db_path
@@ -29,13 +28,6 @@ if TYPE_CHECKING:
     from crawler.store.relay import RedisStore
 
 logger = logging.getLogger(__name__)
-
-
-def drop_reason(exception: BaseException) -> tuple[str, str]:
-    """``DropItem("short-body: 12 words")`` -> ("short-body", "12 words")."""
-    text = str(exception)
-    reason, _, detail = text.partition(":")
-    return (reason.strip() or "dropped"), detail.strip()
 
 
 def redirect_reject(request: Request, spider: Spider, site: str) -> Reject | None:
@@ -69,24 +61,22 @@ def open_store(
 
 
 class ValidatePipeline:
-    """Drops items that are not usable articles: no title, too short a body, before ``since``."""
+    """Drops articles published before the crawl's ``since`` (what is no article at all, with no
+    title or too short a body, never becomes one: :func:`crawler.enrichment.enrich.page_record`)."""
 
-    def __init__(self, min_words: int, crawler: Crawler) -> None:
-        self.min_words = min_words
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler.settings.getint("ARTICLE_MIN_WORDS", 30), crawler)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        if problem := unusable(item, self.min_words):
-            raise DropItem(f"{problem[0]}: {problem[1]}")
         since = getattr(self.crawler.spider, "since", None)
         if since and item.published_date and item.published_date < since.isoformat():
-            raise DropItem(f"before-since: published {item.published_date}")
+            raise Dropped("before-since", f"published {item.published_date}")
         return item
 
 
@@ -147,16 +137,16 @@ class StorePipeline:
     async def process_item(self, item: Any) -> Any:
         if self.failure:  # the database refused writes: nothing more is stored, the crawl is closing
             if not isinstance(item, Article):
-                raise DropItem("bookkeeping", log_level="DEBUG")
+                raise Dropped("bookkeeping", log_level="DEBUG")
             return item
         if isinstance(item, Seen):
             self.pending_seen.append(item)
             if len(self.pending_seen) >= self.batch_size * 10:
                 self._write_in_background()
-            raise DropItem("bookkeeping", log_level="DEBUG")  # stored; feed exports get articles only
+            raise Dropped("bookkeeping", log_level="DEBUG")  # stored; feed exports get articles only
         if isinstance(item, Reject):
             self._reject(item)
-            raise DropItem("bookkeeping", log_level="DEBUG")
+            raise Dropped("bookkeeping", log_level="DEBUG")
         if isinstance(item, Article):
             self.pending.append(item)
             self.tally.article(item)
@@ -171,7 +161,10 @@ class StorePipeline:
     def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
         if isinstance(item, Seen | Reject) or self.db is None:
             return  # bookkeeping, already handled; or not a Pantau crawl
-        reason, detail = drop_reason(exception)
+        if isinstance(exception, Dropped):
+            reason, detail = exception.reason, exception.detail
+        else:  # another pipeline's drop (a project's own): its message is the detail
+            reason, detail = "dropped", str(exception)
         url = getattr(item, "url", "") or getattr(response, "url", "")
         self._reject(Reject(url=url, site=self.site, reason=reason, detail=detail))
 

@@ -30,7 +30,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.enrichment.enrich import page_record
 from crawler.enrichment.topics import Topic
-from crawler.items import Article, Reject, unusable
+from crawler.items import Article, Reject
 from crawler.sites.profile import SiteProfile
 from crawler.store.polling import parse_time
 from crawler.store.schema import now_iso
@@ -252,16 +252,13 @@ def _extracted(
         logger.warning("%s: kept for site %s, which Pantau no longer has", page.url, page.site)
         out.errors += 1
         return None
-    record = page_record(page.body, page.content_type, page.url, profile, topics, page.fetched_at)
+    record = page_record(page.body, page.content_type, page.url, profile, topics, min_words, page.fetched_at)
     if isinstance(record, Reject):
         logger.info("%s: no article today (%s: %s)", page.url, record.reason, record.detail)
         if record.reason.startswith("extraction-"):
             out.errors += 1
         else:
             out.no_article += 1
-        return None
-    if unusable(record, min_words):
-        out.no_article += 1
         return None
     record.source_url = page.url
     return record
