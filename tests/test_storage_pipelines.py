@@ -191,3 +191,11 @@ def test_cookie_middleware_uses_bundled_suffix_list():
     # the autouse no_network fixture fails this test if tldextract tries to download the list
     assert cookies._is_public_domain("co.id")
     assert not cookies._is_public_domain("suarakalbar.co.id")
+
+
+def test_a_database_opened_in_a_with_block_is_closed_at_its_end_even_on_an_error(tmp_path):
+    with pytest.raises(RuntimeError), Database.open(tmp_path / "c.db") as db:
+        assert db.conn.execute("SELECT COUNT(*) FROM articles").fetchone() == (0,)
+        raise RuntimeError("a command fails midway")
+    with pytest.raises(sqlite3.ProgrammingError):  # closed: no handle left open on the file
+        db.conn.execute("SELECT 1")

@@ -18,7 +18,6 @@ record), :mod:`~crawler.alerts.health` (which warnings are active), :mod:`~crawl
 from __future__ import annotations
 
 import functools
-import json
 import socket
 import time
 from collections.abc import Callable
@@ -192,7 +191,3 @@ def run_notify(
         except OSError as exc:  # a feed that cannot be written
             results.append(ChannelResult(channel.name, error=channel.mask(f"{exc.strerror or exc}: {exc.filename}")))
     return results
-
-
-def summary_json(results: list[ChannelResult]) -> str:
-    return json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=2)

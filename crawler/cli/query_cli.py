@@ -77,16 +77,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from crawler.store.queries import parse_since, report, report_markdown
 
     try:
-        db = open_readonly(args.db)
-    except StorageError as exc:
+        with open_readonly(args.db) as db:
+            check_names(db, topic=args.topic)
+            since = parse_since(args.since)
+            data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, since)
+    except (StorageError, ValueError) as exc:
         return fail(str(exc))
-    try:
-        check_names(db, topic=args.topic)
-        data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, parse_since(args.since))
-    except ValueError as exc:
-        return fail(str(exc))
-    finally:
-        db.close()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.format == "csv":

@@ -156,9 +156,3 @@ def other_place(place_a: str | None, place_b: str | None, body_a: set[str], body
     if not place_a or not place_b or place_a.casefold() == place_b.casefold():
         return False
     return not near_identical(body_a, body_b)
-
-
-def is_near_duplicate(body_a: str, hash_a: str, body_b: str, hash_b: str) -> bool:
-    if not hash_a or not hash_b:
-        return False
-    return candidates(int(hash_a, 16), int(hash_b, 16)) and confirmed(body_a, body_b)

@@ -149,6 +149,12 @@ class Database:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ------------------------------------------------------------------------- runs
 
     def start_run(
