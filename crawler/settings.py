@@ -25,8 +25,10 @@ STORE_BATCH_SIZE = 50
 TOPICS_FILE = os.environ.get("PANTAU_TOPICS")
 ARTICLE_MIN_WORDS = 30
 # Helper processes that extract and enrich pages while the crawler keeps fetching (0: none, all
-# work in the crawler process). One is enough on a polite crawl and doubles a fast backfill.
-EXTRACT_WORKERS = 1
+# work in the crawler process). By default what the machine offers beside the crawler's own core:
+# its cores less one, at least 1 (one doubles a fast backfill on 2 cores) and at most 4 (each
+# helper holds about 60 MB). The crawl's first line says how many it uses.
+EXTRACT_WORKERS = min(4, max(1, (os.cpu_count() or 2) - 1))
 # Seconds a helper may spend on one page before it is killed and replaced (the page is recorded
 # as extraction-timeout; 0: no limit). Only with EXTRACT_WORKERS > 0.
 EXTRACT_TIMEOUT = 20.0

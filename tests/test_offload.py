@@ -117,3 +117,19 @@ def test_spiders_of_one_crawl_share_the_helpers_they_are_given(helper):
         get_crawler(InfopublikSpider, {"EXTRACT_WORKERS": 2, "DB_PATH": "/nonexistent/x.db"})
     )
     assert own.offload.workers == 2 and own.offload is not helper
+
+
+def test_the_crawl_says_in_its_first_line_how_many_helpers_extract(tmp_path):
+    from crawler.cli.localserver import LocalSite
+    from tests.conftest import SITES, cli_crawl
+
+    with LocalSite(SITES / "infopublik") as site:
+        two = cli_crawl(
+            tmp_path / "a.db", {"infopublik": site.url}, "--log-level", "PROGRESS", "-s", "EXTRACT_WORKERS=2"
+        )
+        none = cli_crawl(
+            tmp_path / "b.db", {"infopublik": site.url}, "--log-level", "PROGRESS", "-s", "EXTRACT_WORKERS=0"
+        )
+    assert two.returncode == 0 and none.returncode == 0, two.stderr[-2000:]
+    assert "crawling infopublik with 2 extraction helper(s) (EXTRACT_WORKERS;" in two.stderr.splitlines()[0]
+    assert "crawling infopublik with extraction in the crawler process" in none.stderr.splitlines()[0]

@@ -4,10 +4,12 @@ the crawl, each site's summary and its health warnings."""
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from crawler import PROGRESS
 from crawler.store.storage import Database, StorageError
 
 if TYPE_CHECKING:
@@ -36,6 +38,10 @@ def run_crawl(
         settings.set(key, value, priority="cmdline")
     offload = offload_from_settings(settings)  # one set of helpers for all the sites
     process = PantauProcess(settings, offload)
+    helpers = f"{offload.workers} extraction helper(s)" if offload.workers else "extraction in the crawler process"
+    logging.getLogger("pantau.progress").log(
+        PROGRESS, "crawling %s with %s (EXTRACT_WORKERS; %s cores here)", ", ".join(sites), helpers, os.cpu_count()
+    )
     crawlers = {}
     not_started: dict[str, str] = {}  # site -> why its spider could not start
     for site in sites:
