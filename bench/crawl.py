@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -54,15 +55,17 @@ def run_scrapy(args: list[str], cwd: Path = ROOT, polite: bool = False) -> tuple
     env = dict(os.environ)
     if cwd != ROOT:
         env.pop("SCRAPY_SETTINGS_MODULE", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     extra = ["-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0"] if polite else CRAWL_SETTINGS
     proc = subprocess.run(
         [sys.executable, "-m", "scrapy", *args, *extra], cwd=cwd, env=env, capture_output=True, text=True
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the crawl and every process it waited for
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
-    stats = {}
+    stats = {"cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
     for key in (
         "downloader/request_count",
         "response_received_count",
@@ -96,7 +99,7 @@ def wait_until_serving(url: str, limit: float = 120.0) -> None:
 def bench_crawl(articles: int, rounds: int = ROUNDS) -> dict:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
+        [sys.executable, "-m", "testkit.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
     )
     base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
@@ -104,7 +107,8 @@ def bench_crawl(articles: int, rounds: int = ROUNDS) -> dict:
     try:
         wait_until_serving(base + "/robots.txt")
         # the reference: a spider that only yields URLs, on Scrapy's own defaults
-        runs: dict[str, list[tuple[float, dict]]] = {"bare": [], "bare_tuned": [], "ours": []}
+        runs: dict[str, list[tuple[float, dict]]] = {"bare": [], "bare_tuned": [], "ours": [], "peer": []}
+        peer_spider = str(ROOT / "bench" / "peer_spider.py")
         for r in range(rounds):  # interleaved rounds, the best of each kept: this kind of machine is noisy
             # the reference: a spider that only yields URLs, on Scrapy's own defaults
             runs["bare"].append(run_scrapy(["runspider", bare_spider, "-a", f"base_url={base}"], cwd=tmp))
@@ -125,13 +129,19 @@ def bench_crawl(articles: int, rounds: int = ROUNDS) -> dict:
             )
             db = tmp / f"crawl-{r}.db"  # a first crawl each time
             runs["ours"].append(run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"]))
+            # what a user would build instead: Scrapy + trafilatura + sqlite-utils with FTS, outside the project
+            peer_db = tmp / f"peer-{r}.db"
+            peer_args = ["runspider", peer_spider, "-a", f"base_url={base}", "-a", f"db={peer_db}"]
+            runs["peer"].append((*run_scrapy(peer_args, cwd=tmp), peer_db))
         (bare_s, bare), (_, bare_tuned), (ours_s, ours) = (
             max(runs[k], key=lambda run: run[1]["pages_per_s"]) for k in ("bare", "bare_tuned", "ours")
         )
+        peer_s, peer, peer_db = max(runs["peer"], key=lambda run: run[1]["pages_per_s"])
         again_s, again = run_scrapy(["crawl", "suarakalbar", "-a", f"base_url={base}", "-s", f"DB_PATH={db}"])
         import sqlite3
 
         stored = sqlite3.connect(db).execute("select count(*) from articles").fetchone()[0]
+        peer_stored = sqlite3.connect(peer_db).execute("select count(*) from articles").fetchone()[0]
         kept = sum(f.stat().st_size for f in (tmp / f"{db.stem}-pages").rglob("*.warc.gz"))
     finally:
         server.send_signal(signal.SIGTERM)
@@ -158,6 +168,15 @@ def bench_crawl(articles: int, rounds: int = ROUNDS) -> dict:
         "recrawl_requests": int(again["downloader/request_count"]),
         "recrawl_request_share": round(again["downloader/request_count"] / ours["downloader/request_count"], 4),
         "recrawl_time_share": round(again["elapsed_time_seconds"] / ours["elapsed_time_seconds"], 4),
+        # beside what a user would build instead (Scrapy + trafilatura + sqlite-utils and FTS), same site, same run
+        "peer_pipeline_pages_per_s": round(peer["pages_per_s"], 1),
+        "crawl_vs_peer_pipeline_ratio": round(ours["pages_per_s"] / peer["pages_per_s"], 2),
+        "peer_pipeline_stored": peer_stored,
+        "crawl_cpu_ms_per_article": round(1000 * ours["cpu_s"] / max(stored, 1), 1),  # every first crawl stores all
+        "peer_pipeline_cpu_ms_per_article": round(1000 * peer["cpu_s"] / max(peer_stored, 1), 1),
+        "bare_scrapy_cpu_ms_per_page": round(1000 * bare["cpu_s"] / max(bare["response_received_count"], 1), 1),
+        "peer_pipeline_pages_per_s_all_rounds": [round(run[1]["pages_per_s"], 1) for run in runs["peer"]],
+        "peer_pipeline_wall_s": round(peer_s, 1),
         "crawl_wall_s": round(ours_s, 1),
         "bare_scrapy_wall_s": round(bare_s, 1),
     }

@@ -78,7 +78,7 @@ def crawl_sites(ports: dict[str, int], folder: Path) -> tuple[float, int, float]
 
 def serve_sites(sites: int, articles: int) -> tuple[subprocess.Popen, dict[str, int]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.generated_site", "--sites", str(sites), "--articles", str(articles)],
+        [sys.executable, "-m", "testkit.generated_site", "--sites", str(sites), "--articles", str(articles)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -77,7 +77,7 @@ def bench_polite(articles: int) -> dict:
     """One site crawled at the default politeness settings (nothing overridden)."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
+        [sys.executable, "-m", "testkit.generated_site", "--port", str(port), "--articles", str(articles)], cwd=ROOT
     )
     tmp = Path(tempfile.mkdtemp(prefix="pantau-polite-"))
     try:

@@ -1,6 +1,6 @@
 """A generated Suara Kalbar-shaped site of N distinct articles (sitemap + paginated listings), served
 on 127.0.0.1, optionally slowly. Used by crash tests and by bench/run.py (``python -m
-tests.generated_site --port P --articles N`` serves it from a separate process)."""
+testkit.generated_site --port P --articles N`` serves it from a separate process)."""
 
 from __future__ import annotations
 

@@ -27,12 +27,9 @@ def cadence_of(overrides: dict[str, Any]) -> Cadence:
 def read_schedule(db_path: str, sites: list[str], cadence: Cadence) -> list[SiteDue]:
     """Every site's schedule; all due (and due a full walk) when the database does not exist yet."""
     if not Path(db_path).exists():
-        return [SiteDue(s, True, None, None, None, None, 0, "", True) for s in sites]
-    db = Database.open(db_path, readonly=True)
-    try:
+        return [SiteDue.never_crawled(s) for s in sites]
+    with Database.open(db_path, readonly=True) as db:
         return schedule(db.conn, sites, cadence)
-    finally:
-        db.close()
 
 
 @dataclass(frozen=True)

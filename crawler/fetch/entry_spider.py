@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+Discovered = Literal["robots", "sitemap", "feed", "listing"]  # what a discovery request fetches
 
 
 class EntrySpider(scrapy.Spider):
@@ -77,11 +78,8 @@ class EntrySpider(scrapy.Spider):
         """What to do with an article URL found by ``via`` (sitemap, feed, listing)."""
         raise NotImplementedError
 
-    def discovery_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
-        """A request for a robots.txt, sitemap, feed or listing page (not an article)."""
-        kind = {"parse_robots": "robots", "parse_sitemap": "sitemap", "parse_feed": "feed"}.get(
-            callback.__name__, "listing"
-        )
+    def discovery_request(self, url: str, kind: Discovered, callback: Any, **meta: Any) -> scrapy.Request:
+        """A request for a robots.txt, sitemap, feed or listing page (not an article), of ``kind``."""
         if kind == "sitemap":  # a legal sitemap is up to 50 MB: its own limit, not the page limit
             meta.setdefault("download_maxsize", self.sitemaps.maxsize)
             meta.setdefault("download_warnsize", self.sitemaps.maxsize)

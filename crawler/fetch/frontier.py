@@ -11,9 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from typing import Any
 
-FETCH, SEEN, NOTHING = "fetch", "seen", "nothing"
+
+class Decision(Enum):
+    """What to do with an article URL discovery found."""
+
+    FETCH = "fetch"  # request the page
+    SEEN = "seen"  # stored and unchanged: record that it is still listed (and a newer date)
+    NOTHING = "nothing"  # already handled in this crawl, or out of its bounds
+
+
+FETCH, SEEN, NOTHING = Decision.FETCH, Decision.SEEN, Decision.NOTHING
 _ABSENT = "absent"
 
 
@@ -31,7 +41,7 @@ class Frontier:
     before_since: int = 0  # URLs dropped for a date before ``since``
     over_max_items: int = 0  # URLs dropped by ``max_items``
 
-    def decide(self, key: str, lastmod: str | None = None, alias: str | None = None) -> tuple[str, str | None]:
+    def decide(self, key: str, lastmod: str | None = None, alias: str | None = None) -> tuple[Decision, str | None]:
         """(FETCH, lastmod), (SEEN, lastmod or None) or (NOTHING, None) for the article ``key``
         (``alias``: the URL's own canonical form, for articles stored under an alias). A stored
         article is fetched again when the lastmod is newer than the one recorded (or, when none

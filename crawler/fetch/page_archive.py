@@ -77,7 +77,7 @@ class PageArchive:
         return archive
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        if self.failed or response.status != 200 or getattr(request.callback, "__name__", "") != "parse_article":
+        if self.failed or response.status != 200 or not request.meta.get("article"):
             return
         try:
             writer = self.writer or self._open(spider.name)

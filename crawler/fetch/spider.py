@@ -111,7 +111,7 @@ class NewsSpider(DiscoverySpider):
             fetch,
             self.parse_article,
             errback=self.article_failed,
-            meta={"lastmod": lastmod, "via": via},
+            meta={"lastmod": lastmod, "via": via, "article": True},  # an article page: kept by the page archive
             priority=1,
         )
 

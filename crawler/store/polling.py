@@ -51,6 +51,21 @@ class SiteDue:
     full_walk: bool  # the next run walks every entry point (no full walk finished lately)
     running: bool = False  # a crawl of the site is running now (then it is not due)
 
+    @classmethod
+    def never_crawled(cls, site: str) -> SiteDue:
+        """A site with no history: due now, and due a full walk of its entry points."""
+        return cls(
+            site=site,
+            due=True,
+            next_due_at=None,
+            interval_s=None,
+            last_run_at=None,
+            last_status=None,
+            failures=0,
+            stretched="",
+            full_walk=True,
+        )
+
 
 def parse_time(text: str | None) -> datetime | None:
     if not text:
