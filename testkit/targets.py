@@ -17,6 +17,7 @@ TARGETS = [
     ("real_date_lead_min", ">=", 0.0, "date: lead over trafilatura, worst real set"),
     ("real_authors_lead_min", ">=", 0.0, "authors: lead over trafilatura, worst real set"),
     ("crawl_ratio", ">=", 0.75, "crawl vs bare Scrapy (share)"),
+    ("crawl_vs_peer_pipeline_ratio", ">=", 2.0, "crawl vs Scrapy + trafilatura + sqlite-utils (x)"),
     ("crawl_peak_rss_mb", "<=", 300.0, "crawl peak RSS (MB)"),
     ("recrawl_request_share", "<=", 0.05, "unchanged re-crawl requests (share)"),
     ("storage_share_of_fts5_alone", ">=", 0.5, "storage vs FTS5 alone (share of ceiling)"),
