@@ -294,7 +294,9 @@ def test_crawler_check_of_an_unreachable_site_prints_the_verdict_and_why_alone(t
 
     started = time.monotonic()
     port = closed_port()
-    nothing = cli("check", "suarakalbar", "--base-url", f"http://127.0.0.1:{port}", "--sample", "3")
+    nothing = cli(
+        "check", "suarakalbar", "--base-url", f"http://127.0.0.1:{port}", "--sample", "3", "-s", "RETRY_TIMES=0"
+    )
     assert nothing.returncode == 1 and nothing.stdout.startswith("suarakalbar: unreachable: none of its "), (
         nothing.stdout
     )
