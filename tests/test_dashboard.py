@@ -23,6 +23,9 @@ from crawler.cli.localserver import LocalSite
 from crawler.web.charts import CHARTS
 from tests.conftest import ROOT, SITES, cli_crawl, closed_port
 
+# its tests share a module fixture (a crawled archive): on one worker, it is built once
+pytestmark = pytest.mark.xdist_group("test_dashboard")
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots of each run (ignored by git)
 FILTERED_BY_SITE = [c.name for c in CHARTS if ":site" in c.sql]

@@ -46,6 +46,7 @@ def test_a_page_mixing_utf8_and_cp1252_is_read_by_evidence(tmp_path):
     assert "Ã" not in body
 
 
+@pytest.mark.slow
 def test_a_page_nested_past_the_parser_depth_is_refused_with_a_reason(tmp_path):
     deep = _page(f"Awal {WORDS}</p>" + "<div>" * 2300 + f"<p>Teks dalam {WORDS}" + "</div>" * 2300 + "<p>Sesudah")
     page = tmp_path / "deep.html"

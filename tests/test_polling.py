@@ -210,6 +210,7 @@ def _copied_site(tmp_path: Path) -> tuple[Path, Path]:
     return copy, tmp_path / "p.db"
 
 
+@pytest.mark.slow
 def test_a_quick_poll_falls_back_when_the_feed_fails(tmp_path):
     copy, db = _copied_site(tmp_path)
     with LocalSite(copy) as site:
@@ -315,6 +316,7 @@ def test_a_site_whose_crawl_runs_is_not_due_and_a_failing_site_says_when_it_is_r
     db.close()
 
 
+@pytest.mark.slow
 def test_a_304_to_a_request_that_sent_no_validators_is_a_failed_entry_point(tmp_path):
     """A server that sent no ETag or Last-Modified, then answers the feed with 304 whatever is
     asked: nothing was asked conditionally, so the 304 says nothing about the feed, and the poll

@@ -103,6 +103,7 @@ def test_selectors_in_a_site_file_override_the_generic_profile(tmp_path):
         ("Bad Name", 'domains = ["a.example"]\nhome = "https://a.example/"\n', "a site name"),
     ],
 )
+@pytest.mark.slow
 def test_a_bad_site_file_stops_the_crawl_of_its_site_with_its_name_and_key(tmp_path, name, body, message):
     folder = tmp_path / "sites"
     folder.mkdir()
