@@ -57,9 +57,9 @@ case "$cmd" in
         WORKERS="${PANTAU_TEST_WORKERS:-4}"
         if [ "${1:-}" = "--all" ]; then
             shift
-            exec "$VENV/bin/python" -m pytest -n "$WORKERS" --dist loadgroup --durations=15 "$@"
+            exec "$VENV/bin/python" -m pytest -n "$WORKERS" --durations=15 "$@"
         fi
-        exec "$VENV/bin/python" -m pytest -n "$WORKERS" --dist loadgroup --durations=15 -m "not slow" "$@" ;;
+        exec "$VENV/bin/python" -m pytest -n "$WORKERS" --durations=15 -m "not slow" "$@" ;;
     bench)
         exec "$VENV/bin/python" bench/run.py "$@" ;;
     *)

@@ -18,9 +18,6 @@ import pytest
 from crawler.cli.localserver import LocalSite, ServedSite
 from tests.conftest import ROOT, SITES, cli, cli_crawl, query
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_alert_bounds")
-
 TOPIC = "netralitas-asn"
 HOSTILE = "\x1b[2J\x1b[31mMERAH\x07\x00\x08\x1b]0;judul\x07"
 

@@ -19,9 +19,6 @@ from testkit.pages_site import PagesSite, article, text, urlset
 from testkit.receivers import Mailbox, Webhook
 from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_alerts")
-
 TOPIC = "netralitas-asn"
 
 

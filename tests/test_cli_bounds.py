@@ -20,9 +20,6 @@ from crawler.cli.localserver import LocalSite
 from testkit.pages_site import PagesSite, StreamedBody
 from tests.conftest import ROOT, SITES, cli, cli_crawl
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_cli_bounds")
-
 HOSTILE_TITLE = "\x1b[2J\x1b]0;pwned\x07Netralitas ASN di Layar"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","klik") Netralitas ASN'
 

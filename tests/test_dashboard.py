@@ -23,9 +23,6 @@ from crawler.cli.localserver import LocalSite
 from crawler.web.charts import CHARTS
 from tests.conftest import ROOT, SITES, cli_crawl, closed_port
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_dashboard")
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots of each run (ignored by git)
 FILTERED_BY_SITE = [c.name for c in CHARTS if ":site" in c.sql]
@@ -380,6 +377,7 @@ def _get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_the_dashboard_serves_a_file_on_a_read_only_filesystem_and_refuses_bad_input_with_a_400(tmp_path):
     """A crawl's file copied onto a tmpfs then remounted read-only (as a backup disk is): the
     dashboard serves it as `crawler search` reads it. A date that cannot be one is a 400 saying

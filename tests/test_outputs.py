@@ -16,9 +16,6 @@ import pytest
 from crawler.cli.localserver import LocalSite
 from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_outputs")
-
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):

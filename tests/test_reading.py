@@ -16,9 +16,6 @@ from crawler.cli.localserver import LocalSite
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT, SITES, cli, cli_crawl
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_reading")
-
 SQLITE_UTILS = str(Path(sys.executable).parent / "sqlite-utils")
 
 

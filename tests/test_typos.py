@@ -10,9 +10,6 @@ import pytest
 from crawler.cli.localserver import LocalSite
 from tests.conftest import SITES, cli, cli_crawl
 
-# its tests share a module fixture (a crawled archive): on one worker, it is built once
-pytestmark = pytest.mark.xdist_group("test_typos")
-
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
