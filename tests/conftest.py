@@ -138,3 +138,36 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path).start()
     yield server
     server.stop()
+
+
+BUNDLED = ("suarakalbar", "infopublik", "editorialkaltim")
+
+
+def crawled_copy(tmp_path_factory, to: Path, sites: tuple[str, ...] = ("suarakalbar",)) -> Path:
+    """A crawl of the bundled copies of ``sites`` over HTTP by ``crawler crawl``, copied to ``to``.
+    The crawl is made once per test run and shared by every worker (under a file lock): many
+    modules read such an archive, none needs its own crawl of the same pages."""
+    import shutil
+    import sqlite3
+    from contextlib import ExitStack
+
+    from filelock import FileLock
+
+    from crawler.cli.localserver import LocalSite
+
+    base = tmp_path_factory.getbasetemp()
+    shared_dir = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's own folder
+    shared = shared_dir / f"crawled-{'-'.join(sites)}.db"
+    with FileLock(str(shared) + ".lock"):
+        if not shared.exists():
+            building = shared_dir / f"building-{'-'.join(sites)}.db"
+            with ExitStack() as stack:
+                mirrors = {s: stack.enter_context(LocalSite(SITES / s)).url for s in sites}
+                done = cli_crawl(building, mirrors)
+            assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+            conn = sqlite3.connect(building)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the whole archive in the one file
+            conn.close()
+            building.replace(shared)
+    shutil.copyfile(shared, to)
+    return to

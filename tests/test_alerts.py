@@ -17,7 +17,7 @@ import pytest
 from crawler.cli.localserver import LocalSite
 from testkit.pages_site import PagesSite, article, text, urlset
 from testkit.receivers import Mailbox, Webhook
-from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port, query
+from tests.conftest import BUNDLED, ROOT, SITES, cli, cli_crawl, closed_port, crawled_copy, query
 
 TOPIC = "netralitas-asn"
 
@@ -44,19 +44,7 @@ def matches(db, topic: str = TOPIC) -> list[str]:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     """A database of the three bundled sites, crawled once over HTTP (copied for each test)."""
-    root = tmp_path_factory.mktemp("archive")
-    db = root / "pantau.db"
-    with (
-        LocalSite(SITES / "suarakalbar") as s,
-        LocalSite(SITES / "infopublik") as i,
-        LocalSite(SITES / "editorialkaltim") as e,
-    ):
-        done = cli_crawl(db, {"suarakalbar": s.url, "infopublik": i.url, "editorialkaltim": e.url})
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return db
+    return crawled_copy(tmp_path_factory, tmp_path_factory.mktemp("archive") / "pantau.db", BUNDLED)
 
 
 @pytest.fixture

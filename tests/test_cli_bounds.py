@@ -18,7 +18,7 @@ import pytest
 
 from crawler.cli.localserver import LocalSite
 from testkit.pages_site import PagesSite, StreamedBody
-from tests.conftest import ROOT, SITES, cli, cli_crawl
+from tests.conftest import ROOT, SITES, cli, cli_crawl, crawled_copy
 
 HOSTILE_TITLE = "\x1b[2J\x1b]0;pwned\x07Netralitas ASN di Layar"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","klik") Netralitas ASN'
@@ -26,9 +26,7 @@ FORMULA_TITLE = '=HYPERLINK("http://evil.example","klik") Netralitas ASN'
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "p.db"
-    with LocalSite(SITES / "suarakalbar") as site:
-        assert cli_crawl(path, {"suarakalbar": site.url}).returncode == 0
+    path = crawled_copy(tmp_path_factory, tmp_path_factory.mktemp("cli") / "p.db")
     conn = sqlite3.connect(path)
     conn.execute("UPDATE articles SET title = ? WHERE rowid = (SELECT MIN(rowid) FROM articles)", (HOSTILE_TITLE,))
     conn.execute("UPDATE articles SET title = ? WHERE rowid = (SELECT MAX(rowid) FROM articles)", (FORMULA_TITLE,))

@@ -14,14 +14,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from crawler.cli.localserver import LocalSite
 from crawler.web.charts import CHARTS
-from tests.conftest import ROOT, SITES, cli_crawl, closed_port
+from tests.conftest import BUNDLED, ROOT, SITES, cli_crawl, closed_port, crawled_copy
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots of each run (ignored by git)
@@ -32,13 +31,7 @@ FILTERED_BY_SITE = [c.name for c in CHARTS if ":site" in c.sql]
 def served(tmp_path_factory):
     if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
         pytest.fail("the dashboard test needs Chromium: apt-get install chromium (./run.sh test does it as root)")
-    db = tmp_path_factory.mktemp("dash") / "kalimantan-watch.db"
-    with ExitStack() as stack:
-        mirrors = {
-            s: stack.enter_context(LocalSite(SITES / s)).url for s in ("suarakalbar", "infopublik", "editorialkaltim")
-        }
-        done = cli_crawl(db, mirrors)
-    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    db = crawled_copy(tmp_path_factory, tmp_path_factory.mktemp("dash") / "kalimantan-watch.db", BUNDLED)
     port = closed_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli.main", "dashboard", "--db", str(db), "--port", str(port)],

@@ -13,16 +13,12 @@ import urllib.request
 
 import pytest
 
-from crawler.cli.localserver import LocalSite
-from tests.conftest import ROOT, SITES, cli, cli_crawl, closed_port
+from tests.conftest import ROOT, cli, closed_port, crawled_copy
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("outputs") / "p.db"
-    with LocalSite(SITES / "suarakalbar") as site:
-        assert cli_crawl(path, {"suarakalbar": site.url}).returncode == 0
-    return path
+    return crawled_copy(tmp_path_factory, tmp_path_factory.mktemp("outputs") / "p.db")
 
 
 @pytest.mark.parametrize("command", [["feed", "--topic", "netralitas-asn"], ["export", "--format", "jsonl"]])

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli.localserver import LocalSite
 from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import ROOT, SITES, cli, cli_crawl
+from tests.conftest import ROOT, cli, crawled_copy
 
 SQLITE_UTILS = str(Path(sys.executable).parent / "sqlite-utils")
 
@@ -24,8 +23,7 @@ def archives(tmp_path_factory):
     """A crawl file and a demo file, under names that are not pantau.db."""
     root = tmp_path_factory.mktemp("reading")
     crawled, demo = root / "kalbar-crawl.db", root / "contoh-demo.db"
-    with LocalSite(SITES / "suarakalbar") as site:
-        assert cli_crawl(crawled, {"suarakalbar": site.url}).returncode == 0
+    crawled_copy(tmp_path_factory, crawled)
     done = cli("demo", "--db", str(demo))
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     return {"crawl": crawled, "demo": demo}

@@ -8,15 +8,12 @@ import re
 import pytest
 
 from crawler.cli.localserver import LocalSite
-from tests.conftest import SITES, cli, cli_crawl
+from tests.conftest import SITES, cli, cli_crawl, crawled_copy
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("typos") / "arsip.db"
-    with LocalSite(SITES / "suarakalbar") as site:
-        assert cli_crawl(path, {"suarakalbar": site.url}).returncode == 0
-    return path
+    return crawled_copy(tmp_path_factory, tmp_path_factory.mktemp("typos") / "arsip.db")
 
 
 TYPOS = [
