@@ -6,6 +6,7 @@ import json
 import re
 
 from bench.common import FIXTURES, ROOT, ROUNDS, timed
+from bench.real_pages import trafilatura_record
 from crawler.extraction.dates import parse_date
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
@@ -35,31 +36,6 @@ def benchmark_pages() -> list[tuple[bytes, dict]]:
         )
         for key, t in sorted(truth.items())
     ]
-
-
-def trafilatura_record(html: bytes, url: str) -> dict:
-    """What trafilatura gives with its metadata: title, date (with time where htmldate finds one),
-    author, text. Its own output, nothing hard-coded."""
-    import trafilatura
-
-    found = json.loads(
-        trafilatura.extract(
-            html.decode("utf-8", "replace"),
-            output_format="json",
-            with_metadata=True,
-            url=url,
-            date_extraction_params={"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True},
-        )
-        or "{}"
-    )
-    moment = found.get("date") or None
-    return {
-        "title": found.get("title"),
-        "published_date": moment[:10] if moment else None,
-        "published_at": moment,
-        "authors": [a.strip() for a in (found.get("author") or "").split(";") if a.strip()],
-        "body": found.get("text") or "",
-    }
 
 
 def same_moment(expected: str | None, found: str | None) -> bool:

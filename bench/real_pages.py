@@ -57,7 +57,7 @@ def trafilatura_record(html: bytes, url: str) -> dict[str, Any]:
     moment = found.get("date") or None
     return {
         "title": found.get("title"),
-        "authors": [a.strip() for a in (found.get("author") or "").split(";")],
+        "authors": [a.strip() for a in (found.get("author") or "").split(";") if a.strip()],
         "published_at": moment,
         "published_date": moment[:10] if moment else None,
         "body": found.get("text") or "",
