@@ -52,6 +52,9 @@ class Article:
         return asdict(self)
 
 
+UNUSABLE = frozenset({"no-title", "short-body"})  # the reasons :func:`unusable` gives
+
+
 def unusable(article: Article, min_words: int) -> tuple[str, str] | None:
     """Why an extracted record is no article to store, as ``(reason, detail)`` (no title, a body
     under ``min_words``), or None. The crawl's validation and ``crawler extract`` both ask this."""

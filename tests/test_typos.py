@@ -73,9 +73,10 @@ def test_dropped_and_skipped_articles_are_one_line_each(tmp_path):
     assert since.returncode == 0 and short.returncode == 0
     assert "before-since" in since.stdout  # counted in the summary ...
     assert "Dropped" not in since.stderr  # ... not warned about one by one: the user asked for it
-    assert re.search(r"short-body \d+", short.stdout), short.stdout  # refused pages: counted, by reason
-    assert "Article(" not in short.stderr and "body=" not in short.stderr  # never a whole article in the log
-    assert all(len(line) < 400 for line in short.stderr.splitlines())
+    assert re.search(r"short-body \d+", short.stdout), short.stdout  # refused pages: counted, by reason ...
+    dropped = [line for line in short.stderr.splitlines() if "Dropped" in line]  # ... and one line each
+    assert dropped and all(len(line) < 400 and "short-body" in line and "https://" in line for line in dropped)
+    assert "Article(" not in short.stderr and "body=" not in short.stderr
 
 
 def test_extract_says_no_article_for_what_is_not_one(tmp_path):

@@ -252,16 +252,17 @@ def extract_page(
     crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).
     Never raises for a bad page: one bad page never stops a crawl. ``fetched_at``: when the page was
     fetched (relative dates, "3 hari lalu", count from it; default now)."""
+    site = profile.name if profile else ""
     try:
         page = decode_html(body, content_type)
         sel = html_tree(page) if page.strip() else None
         if sel is not None and (reason := page_is_not_article(sel)):
-            return Reject(url, profile.name if profile else "", "not-article", reason)
+            return Reject(url, site, "not-article", reason)
         return extract_article(sel if sel is not None else page, url, profile, fetched_at=fetched_at)
     except ExtractionError as exc:
-        return Reject(url, profile.name if profile else "", exc.reason, exc.detail)
+        return Reject(url, site, exc.reason, exc.detail)
     except Exception as exc:  # noqa: BLE001 - recorded with its type, the crawl goes on
-        return Reject(url, profile.name if profile else "", "extraction-error", f"{type(exc).__name__}: {exc}"[:500])
+        return Reject(url, site, "extraction-error", f"{type(exc).__name__}: {exc}"[:500])
 
 
 def content_hash(body: str) -> str:

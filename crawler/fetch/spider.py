@@ -30,7 +30,7 @@ from crawler.fetch.discovery_spider import DiscoverySpider
 from crawler.fetch.failures import CrawlStopped, failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
 from crawler.fetch.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
-from crawler.items import Article, Reject, Seen
+from crawler.items import UNUSABLE, Article, Reject, Seen
 from crawler.store.known import KnownArticles, NothingKnown, stored_state
 from crawler.store.polling import stored_validators
 from crawler.store.storage import StorageError
@@ -129,6 +129,8 @@ class NewsSpider(DiscoverySpider):
         if isinstance(page, Reject):
             if page.reason in ("extraction-error", "extraction-crash", "extraction-timeout"):
                 logger.error("Extraction failed on %s: %s", response.url, page.detail)
+            elif page.reason in UNUSABLE:  # extracted, but no article to store: one line each, as any drop
+                logger.warning("Dropped %s: %s: %s", page.url, page.reason, page.detail)
             yield page
             return
         page.source_url = public
