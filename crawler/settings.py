@@ -19,7 +19,7 @@ DB_PATH = os.environ.get("PANTAU_DB", "data/pantau.db")
 REDIS_URL = os.environ.get("REDIS_URL") or None
 # Sites added without Python: one TOML file per site (crawler.sites.files), beside the spider modules.
 SITES_DIR = os.environ.get("PANTAU_SITES", "sites")
-SPIDER_LOADER_CLASS = "crawler.sites.files.PantauSpiderLoader"
+SPIDER_LOADER_CLASS = "crawler.fetch.spider_loader.PantauSpiderLoader"
 STORE_BATCH_SIZE = 50
 # Watchlist topics (TOML); default: $PANTAU_TOPICS or crawler/enrichment/topics.toml
 TOPICS_FILE = os.environ.get("PANTAU_TOPICS")
@@ -69,7 +69,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 CRAWL_DELAY_MAX = 60.0  # a robots.txt Crawl-delay above this is capped (with a warning)
 ROBOTS_CACHE_SECONDS = 86400.0  # robots.txt is kept this long between runs, then asked again conditionally
 
-# Polling when due (crawler.fetch.cadence): `crawler crawl` from cron every few minutes crawls only
+# Polling when due (crawler.cadence): `crawler crawl` from cron every few minutes crawls only
 # the sites whose interval, learnt from their own history, has passed.
 SCHEDULE_MIN_INTERVAL = 180.0  # seconds: no site is polled more often (a due poll: one conditional feed request)
 SCHEDULE_MAX_INTERVAL = 21600.0  # seconds: every site is polled at least this often

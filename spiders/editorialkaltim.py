@@ -1,8 +1,8 @@
 """Editorial Kaltim (East Kalimantan, WITA): WordPress, most likely the Jannah (TieLabs) theme."""
 
-from crawler.extraction.dates import WITA
 from crawler.fetch.spider import NewsSpider
 from crawler.sites.profile import SiteProfile, feed, listing, search, sitemap
+from crawler.zones import WITA
 
 # static pages whose slugs look like articles: whole slugs only (``kontak-senjata-...`` is news)
 _STATIC = (

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.extraction.dates import WIB, find_date_in_text, parse_date
+from crawler.extraction.dates import find_date_in_text, parse_date
+from crawler.zones import WIB
 
 WITA = timezone(timedelta(hours=8))
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

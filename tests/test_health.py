@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from crawler.alerts.health import check_run
+from crawler.store.run_health import check_run
 from crawler.store.storage import Database
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from scrapy import signals
 
+from crawler.cadence import Cadence, learnt_interval, next_interval
 from crawler.cli.localserver import LocalSite
-from crawler.fetch.cadence import Cadence, learnt_interval, next_interval
 from crawler.store.polling import record_poll
 from crawler.store.storage import Database
 from testkit.pages_site import article, text

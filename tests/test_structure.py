@@ -107,6 +107,53 @@ def test_no_import_cycle_in_the_crawler_or_the_benchmark():
     assert _cycle(bench) is None, " -> ".join(_cycle(bench) or [])
 
 
+# The floors of crawler/, lowest first (docs/development.md): a module imports from its own package,
+# from a lower floor and from the leaves (the modules directly in crawler/, which import none of
+# the packages), never from a floor above or beside its own.
+FLOORS = (("sites",), ("extraction",), ("enrichment",), ("store",), ("fetch", "alerts"), ("web", "commands"), ("cli",))
+
+
+def floor_breaches(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that goes up a floor or across one, as ``importer -> imported``."""
+    floor = {package: level for level, packages in enumerate(FLOORS, start=1) for package in packages}
+
+    def place(module: str) -> tuple[str, int]:
+        parts = module.split(".")
+        package = parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in floor) else ""
+        return package, floor.get(package, 0)
+
+    breaches = []
+    for module, imported in sorted(graph.items()):
+        package, level = place(module)
+        for target in sorted(imported):
+            other, other_level = place(target)
+            if other and other != package and other_level >= level:
+                breaches.append(f"{module} -> {target}")
+    return breaches
+
+
+def test_imports_flow_down_the_floors():
+    graph = _module_imports(CRAWLER)
+    assert {package for packages in FLOORS for package in packages} == {
+        path.name for path in CRAWLER.iterdir() if (path / "__init__.py").exists()
+    }, "every package of crawler/ has its floor"
+    assert floor_breaches(graph) == []
+
+
+def test_the_floor_check_sees_an_import_up_or_across():
+    graph = {
+        "crawler.store.polling": {"crawler.fetch.spider", "crawler.cadence", "crawler.store.storage"},
+        "crawler.fetch.runner": {"crawler.alerts.health", "crawler.store.storage"},
+        "crawler.urls": {"crawler.sites.profile"},
+        "crawler.cli.main": {"crawler.fetch.runner", "crawler.urls"},
+    }
+    assert floor_breaches(graph) == [
+        "crawler.fetch.runner -> crawler.alerts.health",
+        "crawler.store.polling -> crawler.fetch.spider",
+        "crawler.urls -> crawler.sites.profile",
+    ]
+
+
 def test_tests_and_the_benchmark_share_support_without_importing_each_other():
     root = CRAWLER.parent
     for folder, other in (("tests", "bench"), ("bench", "tests"), ("testkit", "tests"), ("testkit", "bench")):

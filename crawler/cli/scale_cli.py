@@ -14,8 +14,8 @@ from crawler.store.storage import Database, StorageError
 
 if TYPE_CHECKING:
     from crawler.alerts.config import Config
+    from crawler.cadence import Cadence
     from crawler.cli.common import Subcommands
-    from crawler.fetch.cadence import Cadence
 
 
 def cmd_store(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """``crawler sites``: each site's polling schedule; and which sites a ``crawler crawl`` from cron
-crawls (those that are due, :mod:`crawler.fetch.cadence`), each as a quick poll or a full walk."""
+crawls (those that are due, :mod:`crawler.cadence`), each as a quick poll or a full walk."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.cadence import Cadence, duration_text
 from crawler.cli.common import EXIT_OK, fail, project_settings, with_db
-from crawler.fetch.cadence import Cadence, duration_text
 from crawler.store.polling import SiteDue, parse_time, schedule
 from crawler.store.storage import Database, StorageError
 

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
+from crawler.zones import WIB, zone_from_offset
+
 MONTHS: dict[str, int] = {
     "januari": 1,
     "jan": 1,
@@ -56,15 +58,6 @@ MONTHS: dict[str, int] = {
     "december": 12,
 }
 
-ZONES: dict[str, timezone] = {
-    "WIB": timezone(timedelta(hours=7)),
-    "WITA": timezone(timedelta(hours=8)),
-    "WIT": timezone(timedelta(hours=9)),
-    "UTC": UTC,
-    "GMT": UTC,
-    "Z": UTC,
-}
-WIB, WITA, WIT = ZONES["WIB"], ZONES["WITA"], ZONES["WIT"]
 # A publication date before this or after "now + 1 day" is garbage, not news.
 EARLIEST = date(1995, 1, 1)
 
@@ -127,20 +120,6 @@ class ParsedDate:
     def day(self) -> str:
         """``published_date``: the local date as YYYY-MM-DD."""
         return self.value.date().isoformat()
-
-
-def zone_from_offset(offset: str | None) -> timezone | None:
-    """'+07:00' / '+0700' / 'WITA' -> a timezone, None when unknown."""
-    if not offset:
-        return None
-    text = offset.strip()
-    if text.upper() in ZONES:
-        return ZONES[text.upper()]
-    m = re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?", text)
-    if not m or int(m.group(2)) > 14:
-        return None
-    sign = -1 if m.group(1) == "-" else 1
-    return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
 
 
 def _zone(m: re.Match[str], default: timezone | None) -> timezone | None:

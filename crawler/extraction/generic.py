@@ -9,12 +9,15 @@ from __future__ import annotations
 import copy
 import re
 from datetime import timezone
+from urllib.parse import urljoin
 
 from lxml import etree, html
 from parsel import Selector
 
-from crawler.extraction.dates import WIB, ParsedDate, find_date_in_text, parse_date
+from crawler.extraction.dates import ParsedDate, find_date_in_text, parse_date
 from crawler.extraction.htmltext import INLINE_FORMATTING, Labels, element_text, normalize_space, text_after
+from crawler.urls import canonical_url
+from crawler.zones import WIB
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
@@ -26,7 +29,8 @@ _DATE_PLACES = (
     "*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
     " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]",
 )
-_HEADLINES = ("//article//h1", "//main//h1", "//h1")
+# the headline as microdata declares it, else the article's first heading
+_HEADLINES = ("//*[@itemprop='headline']", "//article//h1", "//main//h1", "//h1")
 
 
 def _simplify(text: str) -> str:
@@ -63,16 +67,32 @@ def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
     return out.strip()
 
 
-def _headline(sel: Selector) -> Selector | None:
+def links_elsewhere(heading: Selector, url: str) -> bool:
+    """Whether a heading's whole text is one link to another page: the name of a section or of the
+    site over an article (``<h1><a href="/news/business/">Business Monday</a></h1>``), not its
+    headline, which names the page it is on."""
+    links = heading.xpath(".//a[@href]")
+    if len(links) != 1 or not url:
+        return False
+    text = normalize_space(" ".join(heading.xpath(".//text()").getall()))
+    if normalize_space(" ".join(links[0].xpath(".//text()").getall())) != text:
+        return False
+    return canonical_url(urljoin(url, links[0].attrib["href"])) != canonical_url(url)
+
+
+def _headline(sel: Selector, url: str) -> Selector | None:
     for xpath in _HEADLINES:
-        for node in sel.xpath(xpath + "[1]"):
-            if len(normalize_space(" ".join(node.xpath(".//text()").getall()))) >= 10:
+        for node in sel.xpath(xpath)[:5]:
+            text = normalize_space(" ".join(node.xpath(".//text()").getall()))
+            if len(text) >= 10 and not links_elsewhere(node, url):
                 return node
     return None
 
 
-def generic_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None:
-    if (heading := _headline(sel)) is not None:
+def generic_title(sel: Selector, site_names: tuple[str, ...] = (), url: str = "") -> str | None:
+    """The headline the page shows (:data:`_HEADLINES`), else its ``<title>`` without the site's
+    name; ``url``: the page's own, to tell its headline from a heading that links elsewhere."""
+    if (heading := _headline(sel, url)) is not None:
         return element_text(heading.root)
     title = sel.xpath("//title//text()").get()
     return strip_site_name(title, site_names) if title and title.strip() else None
@@ -169,14 +189,15 @@ def _date_in_text(scope: Selector, default_tz: timezone | None) -> tuple[ParsedD
     return (parsed, "") if parsed else None
 
 
-def generic_date(sel: Selector, default_tz: timezone | None = WIB) -> tuple[ParsedDate, str] | None:
+def generic_date(sel: Selector, default_tz: timezone | None = WIB, url: str = "") -> tuple[ParsedDate, str] | None:
     """The publication date from visible page structure, looked for at the headline first: pages
     carry other dates before it (a top bar with today's date, a menu of recent posts) and after
     the article (related posts, comments). Order: a marked date just above the headline (a
     kicker), the first date after the headline (not a picture's caption), then marked dates
     anywhere, then the page's first date. A date the page labels as its date
-    (:func:`labelled_date`) is read before this, among the declared layers."""
-    if (heading := _headline(sel)) is not None:
+    (:func:`labelled_date`) is read before this, among the declared layers. ``url``: the page's
+    own (:func:`generic_title`)."""
+    if (heading := _headline(sel, url)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
             return found
         if found := _nearest_after(heading, default_tz):

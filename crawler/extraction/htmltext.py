@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 import html as html_entities
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
 from lxml import etree, html
+
+from crawler.selectors import selector_xpath
 
 BLOCK_TAGS = frozenset(
     {
@@ -73,30 +76,31 @@ _CLOSES = ":;,.!?)]}\u00bb\u201d\u2019"  # punctuation that follows a word witho
 # Where two elements meet with nothing between them (``<span>Penulis : Hendra</span><span>Editor``):
 # a space when a word ends and another begins there, else nothing (``<span>Patent</span><span>: ``).
 _MEET = "\x01"
-_MEETS = re.compile(rf"(?<=[^\s{_BREAK}{_MEET}]){_MEET}+(?=[^\s{_BREAK}{_MEET}{re.escape(_CLOSES)}])")
+_MEETS = re.compile(rf"(?<=([^\s{_BREAK}{_MEET}])){_MEET}+(?=([^\s{_BREAK}{_MEET}{re.escape(_CLOSES)}]))")
+
+
+def _wide(char: str) -> bool:
+    """A character of a script written without spaces between words (Chinese, Japanese: East
+    Asian wide and full-width forms, ``：`` and ``（`` among them)."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _meeting(match: re.Match[str]) -> str:
+    return "" if _wide(match[1]) or _wide(match[2]) else " "
 
 
 def element_text(el: etree._Element) -> str:
     """One line of text from an element's text nodes (a headline, a byline). Where two nodes meet
     with no space on either side a space is put between them (``<span>Kicker</span><span>Title``
     are two words, not one), but not before closing punctuation: ``<span>LTE-Patent</span>
-    <span>: </span>`` reads ``LTE-Patent:``, not ``LTE-Patent :``."""
+    <span>: </span>`` reads ``LTE-Patent:``, not ``LTE-Patent :``; and none beside a character of a
+    script written without spaces (``<span>比較してみた</span><i>：</i>``)."""
     out = ""
     for piece in el.xpath(".//text()"):
         if out and piece and not out[-1].isspace() and not piece[0].isspace() and piece[0] not in _CLOSES:
-            out += " "
+            out += "" if _wide(out[-1]) or _wide(piece[0]) else " "
         out += piece
     return normalize_space(out)
-
-
-def selector_xpath(selector: str, prefix: str = "descendant-or-self::") -> str:
-    """A profile selector as XPath: XPath as is when it starts with ``/`` or ``(``, else CSS
-    (with parsel's ``::text`` and ``::attr()``). Raises on an invalid selector."""
-    from parsel.csstranslator import HTMLTranslator
-
-    xpath = selector if selector.startswith(("/", "(")) else HTMLTranslator().css_to_xpath(selector, prefix=prefix)
-    etree.XPath(xpath)  # validate
-    return xpath
 
 
 @lru_cache(maxsize=512)
@@ -155,7 +159,7 @@ def element_paragraphs(root: etree._Element, drop: tuple[str, ...] = ()) -> list
         remove_elements(root, drop)
     parts: list[str] = []
     _walk(root, parts)
-    text = _MEETS.sub(" ", "".join(parts)).replace(_MEET, "")
+    text = _MEETS.sub(_meeting, "".join(parts)).replace(_MEET, "")
     return [p for p in (normalize_space(chunk) for chunk in text.split(_BREAK)) if p]
 
 

@@ -1,6 +1,6 @@
 """Conditional requests for entry points, and robots.txt kept between runs.
 
-A quick run (a site polled because it is due, :mod:`crawler.fetch.cadence`) asks for its sitemaps,
+A quick run (a site polled because it is due, :mod:`crawler.cadence`) asks for its sitemaps,
 feeds and first listing page with ``If-None-Match`` / ``If-Modified-Since`` from what the last
 finished run stored. A ``304 Not Modified`` costs the site a few hundred bytes and the spider
 nothing; a server that ignores validators and sends the same body again is caught by a hash of the

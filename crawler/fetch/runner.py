@@ -121,7 +121,7 @@ def preflight(db_path: str | None, sites: list[str]) -> None:
 def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
     """The runs' health warnings; a database that cannot be used for it (the failure that ended
     the crawl, often) is said in one warning, and the summary is still printed."""
-    from crawler.alerts.health import check_run
+    from crawler.store.run_health import check_run
 
     try:
         db = Database.open(db_path)

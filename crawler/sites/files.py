@@ -17,8 +17,8 @@ Anything may be overridden::
     body = ["div.td-post-content"]
 
 The folder is ``SITES_DIR`` (setting; default ``$PANTAU_SITES`` or ``./sites``). Each file
-becomes a spider like the modules in ``spiders/``: ``scrapy list``, ``scrapy crawl NAME``,
-``crawler crawl --site NAME`` all see it.
+becomes a spider like the modules in ``spiders/`` (:mod:`crawler.fetch.spider_loader`): ``scrapy
+list``, ``scrapy crawl NAME``, ``crawler crawl --site NAME`` all see it.
 """
 
 from __future__ import annotations
@@ -28,11 +28,8 @@ import tomllib
 from dataclasses import replace
 from datetime import timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from scrapy.spiderloader import SpiderLoader
-
-from crawler.extraction.dates import zone_from_offset
 from crawler.sites.profile import (
     SELECTOR_FIELDS,
     EntryKind,
@@ -44,9 +41,7 @@ from crawler.sites.profile import (
     search,
     sitemap,
 )
-
-if TYPE_CHECKING:
-    from scrapy.settings import BaseSettings
+from crawler.zones import zone_from_offset
 
 # A WordPress news site as most themes build it: what a site file does not say.
 WORDPRESS = SiteProfile(
@@ -207,38 +202,3 @@ def site_files(folder: str | Path | None) -> tuple[list[SiteProfile], dict[str, 
         except ProfileError as exc:
             broken[path.stem] = str(exc)
     return found, broken
-
-
-def spider_class(profile: SiteProfile) -> type:
-    from crawler.fetch.spider import NewsSpider
-
-    return type(
-        f"{profile.name.title().replace('-', '').replace('_', '')}Spider",
-        (NewsSpider,),
-        {"name": profile.name, "profile": profile, "__module__": __name__},
-    )
-
-
-class PantauSpiderLoader(SpiderLoader):
-    """Scrapy's spider loader, plus a spider for each site file of ``SITES_DIR``. A site file that
-    reuses the name of a spider module is left out (``shadowed``, said with a warning) and the
-    module's site is crawled as before."""
-
-    def __init__(self, settings: BaseSettings) -> None:
-        super().__init__(settings)
-        found, self.broken = site_files(settings.get("SITES_DIR"))
-        self.shadowed: dict[str, str] = {}
-        for profile in found:
-            if profile.name in self._spiders:
-                self.shadowed[profile.name] = (
-                    f"site file {profile.name}.toml left out: a built-in site is named {profile.name!r} "
-                    "(rename the file to add another site; the built-in one is crawled)"
-                )
-                continue
-            self._spiders[profile.name] = spider_class(profile)
-
-    def load(self, spider_name: str) -> type:
-        """The spider; a site whose file cannot be used is :class:`ProfileError` saying why."""
-        if spider_name in self.broken and spider_name not in self._spiders:
-            raise ProfileError(self.broken[spider_name])
-        return super().load(spider_name)

@@ -15,9 +15,9 @@ from datetime import timezone
 from typing import Literal
 from urllib.parse import urlsplit
 
-from crawler.extraction.dates import WIB
-from crawler.extraction.htmltext import selector_xpath
+from crawler.selectors import selector_xpath
 from crawler.urls import canonical_url
+from crawler.zones import WIB
 
 # Selectors removed from every article body before it becomes text (site-independent chrome).
 COMMON_BODY_DROP: tuple[str, ...] = (

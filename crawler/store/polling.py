@@ -1,5 +1,5 @@
 """What polling remembers between runs: each site's schedule (``site_schedule``) and each entry
-point's validators (``entry_validators``). The policy is :mod:`crawler.fetch.cadence`; this module
+point's validators (``entry_validators``). The policy is :mod:`crawler.cadence`; this module
 reads the history it learns from and writes what it decided, after a run and in one transaction
 (a crawl killed before that leaves the site due, as it was)."""
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.fetch.cadence import Cadence, duration_text, learnt_interval, next_interval
+from crawler.cadence import Cadence, duration_text, learnt_interval, next_interval
 from crawler.store.schema import now_iso
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import redis
 
-from crawler.fetch.cadence import Cadence
+from crawler.cadence import Cadence
 from crawler.items import Article, Reject, Seen
 from crawler.store.known import known_articles
 from crawler.store.polling import PollResult, Validator, load_validators, record_run_poll
@@ -227,7 +227,7 @@ class Writer:
         )
 
     def _run_end(self, data: dict, published: dict, listings: dict) -> None:
-        from crawler.alerts.health import check_run
+        from crawler.store.run_health import check_run
 
         checked(data, RUN_END, "run-end")
         counted = ("new", "updated", "unchanged", "duplicates")  # counted here, as the articles are stored

@@ -1,0 +1,145 @@
+"""One page being read into a record (:class:`Reading`) and how a field is declared (:class:`Field`):
+its layers in order of trust and the rule that picks among them. The reading resolves each field
+once and holds what several fields' layers share (the site's names, the headlines, the body's
+paragraphs, the credit lines, the dates the page shows). The fields themselves are declared in
+:mod:`crawler.extraction.fields`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from crawler.extraction.authors import person_names
+from crawler.extraction.bodies import SHORT_BODY, SUMMARY_SHARE, Paragraphs, words_of
+from crawler.extraction.bylines import Byline, credit_lines
+from crawler.extraction.cleanup import clean_paragraphs
+from crawler.extraction.dates import ParsedDate
+from crawler.extraction.generic import generic_date, generic_paragraphs
+from crawler.extraction.htmldates import htmldate_date
+from crawler.extraction.htmltext import declared_paragraphs
+from crawler.extraction.page import Page, first_layer
+from crawler.extraction.titles import site_names
+
+MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
+
+Dated = tuple[ParsedDate, str]  # a date and the text it was read from
+LayerFn = Callable[["Reading"], Any]
+Rule = Callable[["Reading", Sequence[tuple[str, LayerFn]]], tuple[Any, str | None]]
+
+
+def first_answer(reading: Reading, layers: Sequence[tuple[str, LayerFn]]) -> tuple[Any, str | None]:
+    """The first layer's value that is not empty; the layers below it are never read."""
+    return first_layer(*((name, lambda get=get: get(reading)) for name, get in layers))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the record: its layers in order of trust and the rule that picks among them."""
+
+    layers: tuple[tuple[str, LayerFn], ...]
+    rule: Rule = first_answer
+
+
+@dataclass
+class Reading:
+    """One page being read into a record: the parsed page, its URL, and each field once resolved."""
+
+    page: Page
+    url: str
+    fields: Mapping[str, Field]
+    _found: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        return self.resolved(name)[0]
+
+    def resolved(self, name: str) -> tuple[Any, str | None]:
+        """(value, layer) of field ``name``, resolved the first time it is asked for."""
+        if name not in self._found:
+            declared = self.fields[name]
+            self._found[name] = declared.rule(self, declared.layers)
+        return self._found[name]
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The names the site goes by (:func:`site_names`): a title's tail, never an author."""
+        p = self.page
+        own = (p.profile.label, *p.profile.domains) if p.profile else ()
+        return site_names(*own, p.ld.site_name, p.mt.site_name, url=self.url)
+
+    @cached_property
+    def headlines(self) -> list[tuple[str, str | None]]:
+        """The title's layers, each read once: the title is chosen among them all, and a paragraph
+        that repeats any of them is the header, not text."""
+        return [(name, get(self)) for name, get in self.fields["title"].layers]
+
+    @cached_property
+    def credits(self) -> Byline:
+        """Closing credit lines ("Penulis: ... / Editor: ...") of the body's raw paragraphs, which
+        keep what cleanup drops from the text."""
+        body = self.value("body")
+        return credit_lines([x for x in body[1] if x.strip()] if body else [])
+
+    @cached_property
+    def declared_authors(self) -> dict[str, list[str]]:
+        """The people each declared layer names, read once: looked at again when nobody else is."""
+        p = self.page
+        return {
+            "jsonld": person_names(p.ld.authors),
+            "meta": person_names(p.mt.authors),
+            "profile": person_names(p.selected_all("authors")),
+        }
+
+    @cached_property
+    def not_authors(self) -> tuple[str, ...]:
+        """The site's own names and the page's editor: authors only when nobody else is named."""
+        editor = self.value("editor")
+        return (*self.names, *([editor] if editor else []))
+
+    def cleaned(self, raw: list[str]) -> Paragraphs | None:
+        """(clean, raw) paragraphs, or None when cleanup leaves nothing."""
+        boilerplate = self.page.profile.boilerplate if self.page.profile else ()
+        headers = [h for h in (self.value("title"), *(h for _, h in self.headlines)) if h]
+        found = clean_paragraphs(raw, boilerplate, headers)
+        return (found, raw) if found else None
+
+    @cached_property
+    def declared_body(self) -> Paragraphs | None:
+        body = self.page.ld.body
+        return self.cleaned(declared_paragraphs(body)) if body and len(body.split()) >= MIN_BODY_WORDS else None
+
+    @cached_property
+    def found_body(self) -> Paragraphs | None:
+        """The body found in the markup (trafilatura's fast mode), looked for again with its
+        fallbacks when short or shorter than the declared one: they find the full text on pages
+        where the fast mode stops at one block."""
+        found = self.cleaned(generic_paragraphs(self.page.sel, True))
+        if words_of(found) < max(SHORT_BODY, SUMMARY_SHARE * words_of(self.declared_body)):
+            fuller = self.cleaned(generic_paragraphs(self.page.sel, False))
+            if words_of(fuller) > words_of(found):
+                return fuller
+        return found
+
+    @cached_property
+    def garbled_profile_date(self) -> bool:
+        """The site's own date element holds a date that does not parse: left empty, not guessed."""
+        given = self.page.selected("date")
+        return bool(given and any(ch.isdigit() for ch in given))
+
+    @cached_property
+    def shown_date(self) -> Dated | None:
+        return (
+            None if self.garbled_profile_date else in_zone_of(generic_date(self.page.sel, self.page.tz, self.url), self)
+        )
+
+    @cached_property
+    def checked_date(self) -> Dated | None:
+        p = self.page
+        return None if self.garbled_profile_date else htmldate_date(p.sel, self.url, p.fetched, p.tz)
+
+
+def in_zone_of(found: Dated | None, r: Reading) -> Dated | None:
+    """A date found on the page, as the site means it (:meth:`Page.in_zone`)."""
+    return (r.page.in_zone(found[0]), found[1]) if found else None
