@@ -126,7 +126,9 @@ def _reviewed(path: Path) -> bool:
 
 def extracted(body: bytes, url: str, content_type: str | None, profile: SiteProfile | None) -> dict[str, Any]:
     """The fields the current code extracts from a page (an ``error`` key when it extracts nothing)."""
-    article = page_record(body, content_type, url, profile, load_topics(), settings.ARTICLE_MIN_WORDS)
+    article = page_record(
+        body, content_type, url, profile=profile, topics=load_topics(), min_words=settings.ARTICLE_MIN_WORDS
+    )
     if isinstance(article, Reject):  # what a crawl would not store either
         return {"error": f"{article.reason}: {article.detail}"}
     record = article.to_dict()

@@ -68,9 +68,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             overrides["REDIS_URL"] = redis_url
     except (ValueError, StorageError) as exc:
         return fail(str(exc))
-    rows = run_crawl(sites, args.db, base_urls, spider_args, overrides, quick)
-    warnings = [] if redis_url else check_health(args.db, rows)
-    print_crawl(args.format, rows, warnings, distributed=bool(redis_url))
+    outcomes = run_crawl(
+        sites, args.db, base_urls=base_urls, spider_args=spider_args, settings_overrides=overrides, quick=quick
+    )
+    warnings = [] if redis_url else check_health(args.db, outcomes)
+    print_crawl(args.format, [o.row() for o in outcomes], warnings, distributed=bool(redis_url))
     code = EXIT_OK
     if config is not None:
         from crawler.cli.notify_cli import notify
@@ -78,7 +80,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         code, text = notify(args.db, config, None, backfill=False, dry_run=False)
         if text:
             print(text)
-    if any(r.get("status") == "failed" for r in rows):
+    if any(o.failed for o in outcomes):
         return EXIT_FAILED
     return EXIT_FAILED if warnings and args.strict else code
 

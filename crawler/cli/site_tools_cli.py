@@ -66,7 +66,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             print(f"warning: {warning} (its record says site {profile.name})", file=sys.stderr)
     else:
         profile = profile_for_url(url)  # None: a site with no profile, read by the generic layers
-    article = page_record(data, content_type, url, profile, load_topics(), settings.ARTICLE_MIN_WORDS)
+    article = page_record(
+        data, content_type, url, profile=profile, topics=load_topics(), min_words=settings.ARTICLE_MIN_WORDS
+    )
     if isinstance(article, Reject):  # what a crawl would not store either
         return fail(f"{source}: no article found: {article.reason}: {article.detail}")
     record = article.to_dict()
@@ -204,14 +206,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         servers = {s: stack.enter_context(LocalSite(FIXTURE_SITES / s)) for s in sites}
         for site, server in servers.items():
             print(f"serving {site} on {server.url}", file=sys.stderr)
-        rows = run_crawl(
+        outcomes = run_crawl(
             sites,
             args.db,
-            {s: srv.url for s, srv in servers.items()},
-            {},
-            {"LOG_LEVEL": args.log_level, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
+            base_urls={s: srv.url for s, srv in servers.items()},
+            settings_overrides={"LOG_LEVEL": args.log_level, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
         )
-    print(format_summary(rows))
+    print(format_summary([o.row() for o in outcomes]))
     db_arg = f" --db {args.db}"
     print(
         f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
@@ -221,7 +222,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
         f"  crawler dashboard{db_arg}   # charts, search and crawl health in a browser"
     )
-    return EXIT_FAILED if any(r.get("status") == "failed" for r in rows) else EXIT_OK
+    return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ def page_record(
     body: bytes,
     content_type: str | None,
     url: str,
+    *,
     profile: SiteProfile | None,
     topics: tuple[Topic, ...],
     min_words: int,
@@ -51,7 +52,7 @@ def page_record(
         return Reject(url, site, "empty", "the page has an empty body")
     if looks_binary(body):
         return Reject(url, site, "not-html", f"content type {content_type or 'unknown'}")
-    page = extract_page(body, content_type, url, profile, fetched_at)
+    page = extract_page(body, content_type, url, profile, fetched_at=fetched_at)
     if isinstance(page, Reject):
         return page
     try:

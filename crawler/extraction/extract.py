@@ -89,7 +89,7 @@ def extract_article(
 
 
 def extract_page(
-    body: bytes, content_type: str | None, url: str, profile: SiteProfile | None, fetched_at: datetime | None = None
+    body: bytes, content_type: str | None, url: str, profile: SiteProfile | None, *, fetched_at: datetime | None = None
 ) -> Article | Reject:
     """The record of one fetched page, or why it has none: the whole per-page extraction step of a
     crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).

@@ -23,6 +23,7 @@ crawler process dies.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import os
@@ -108,15 +109,16 @@ class Offload:
         self._threads: ThreadPoolExecutor | None = None
         self._stopped = False
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)``, in a helper process when there are helpers."""
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)``, in a helper process when there are helpers."""
         if not self.workers:
-            return fn(*args)
+            return fn(*args, **kwargs)
+        work = functools.partial(fn, *args, **kwargs)
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="pantau-helper")
         for attempt in (1, 2):
             try:
-                return await asyncio.wrap_future(self._threads.submit(self._call, fn, args))
+                return await asyncio.wrap_future(self._threads.submit(self._call, work, ()))
             except _HelperDied:
                 if self._stopped:
                     raise OffloadStopped("the crawl is stopping") from None

@@ -7,6 +7,7 @@ import functools
 import logging
 import os
 import sqlite3
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler import PROGRESS
@@ -16,15 +17,42 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+@dataclass(frozen=True)
+class SiteOutcome:
+    """What a crawl did for one site: whether it failed and why, and its run as stored
+    (``crawl_runs`` columns by name; what the crawl counted when the row could not be written, or
+    what it sent in distributed mode)."""
+
+    site: str
+    status: str
+    error: str | None = None
+    run: dict[str, Any] = field(default_factory=dict)
+    sent_to_redis: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def run_id(self) -> int | None:
+        return self.run.get("id")
+
+    def row(self) -> dict[str, Any]:
+        """The summary row a reader sees (``crawler runs`` shows stored runs the same way)."""
+        extra = {"sent_to_redis": True} if self.sent_to_redis else {}
+        return {**self.run, "site": self.site, "status": self.status, "error": self.error, **extra}
+
+
 def run_crawl(
     sites: list[str],
     db_path: str,
+    *,
     base_urls: dict[str, str] | None = None,
     spider_args: dict[str, str] | None = None,
     settings_overrides: dict[str, Any] | None = None,
     quick: frozenset[str] = frozenset(),
-) -> list[dict[str, Any]]:
-    """Crawl ``sites`` in one process into ``db_path``; returns one summary dict per site. The
+) -> list[SiteOutcome]:
+    """Crawl ``sites`` in one process into ``db_path``; returns what became of each site. The
     sites in ``quick`` are polled quickly (their fresh entry points, conditionally)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
@@ -60,41 +88,33 @@ def run_crawl(
         offload.close()
     if settings.get("REDIS_URL"):
         return [_sent_summary(site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
-    summaries = []
-    db = Database.open(db_path, readonly=True)
-    try:
-        for site, crawler in crawlers.items():
-            if site in not_started:
-                summaries.append({"site": site, "status": "failed", "error": not_started[site]})
-                continue
-            run_id = crawler.stats.get_value("pantau/run_id")
-            row = dict(db.run(run_id)) if run_id else {"site": site, "error": "the crawl did not start"}
-            if row.get("status") == "running":  # the run row could not be written: what the crawl counted
-                row.update(crawler.stats.get_value("pantau/record") or {})
-            if fatal := crawler.stats.get_value("pantau/fatal"):  # even when the run row could not be written
-                row.update(status="failed", error=fatal)
-            row.setdefault("status", "failed")
-            summaries.append(row)
-    finally:
-        db.close()
-    return summaries
+    with Database.open(db_path, readonly=True) as db:
+        return [_outcome(db, site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
 
 
-def _sent_summary(site: str, crawler: Crawler, not_started: str | None) -> dict[str, Any]:
-    """A site's summary in distributed mode: its records went to Redis, not to the database."""
+def _outcome(db: Database, site: str, crawler: Crawler, not_started: str | None) -> SiteOutcome:
+    """A site's outcome from its run row, or what the crawl counted where the row could not be
+    written; a fatal error fails it even then."""
     if not_started:
-        return {"site": site, "status": "failed", "error": not_started, "sent_to_redis": True}
+        return SiteOutcome(site, "failed", not_started)
+    run_id = crawler.stats.get_value("pantau/run_id")
+    row = dict(db.run(run_id)) if run_id else {"error": "the crawl did not start"}
+    if row.get("status") == "running":  # the run row could not be written: what the crawl counted
+        row.update(crawler.stats.get_value("pantau/record") or {})
+    if fatal := crawler.stats.get_value("pantau/fatal"):
+        row.update(status="failed", error=fatal)
+    return SiteOutcome(site, row.get("status") or "failed", row.get("error"), row)
+
+
+def _sent_summary(site: str, crawler: Crawler, not_started: str | None) -> SiteOutcome:
+    """A site's outcome in distributed mode: its records went to Redis, not to the database."""
+    if not_started:
+        return SiteOutcome(site, "failed", not_started, sent_to_redis=True)
     stats = crawler.stats
-    row = {
-        "site": site,
-        **(stats.get_value("pantau/record") or {}),
-        "new": stats.get_value("pantau/queued", 0),
-        "sent_to_redis": True,
-    }
+    row = {**(stats.get_value("pantau/record") or {}), "new": stats.get_value("pantau/queued", 0)}
     if fatal := stats.get_value("pantau/fatal"):
         row.update(status="failed", error=fatal)
-    row.setdefault("status", "failed")
-    return row
+    return SiteOutcome(site, row.get("status") or "failed", row.get("error"), row, sent_to_redis=True)
 
 
 def preflight(db_path: str | None, sites: list[str]) -> None:
@@ -118,7 +138,7 @@ def preflight(db_path: str | None, sites: list[str]) -> None:
         db.close()
 
 
-def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
+def check_health(db_path: str, outcomes: list[SiteOutcome]) -> list[str]:
     """The runs' health warnings; a database that cannot be used for it (the failure that ended
     the crawl, often) is said in one warning, and the summary is still printed."""
     from crawler.store.run_health import check_run
@@ -128,7 +148,7 @@ def check_health(db_path: str, rows: list[dict[str, Any]]) -> list[str]:
     except StorageError as exc:
         return [f"crawl health not checked: {exc}"]
     try:
-        return [w for r in rows if r.get("id") for w in check_run(db, r["id"])]
+        return [w for o in outcomes if o.run_id for w in check_run(db, o.run_id)]
     except sqlite3.Error as exc:
         return [f"crawl health not checked: {exc}"]
     finally:

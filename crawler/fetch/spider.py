@@ -141,9 +141,10 @@ class NewsSpider(DiscoverySpider):
         """:func:`page_record` in a helper process: a helper that crashed or overran
         ``EXTRACT_TIMEOUT`` is a :class:`Reject` of the page; None when the crawl is stopping (the
         page is not recorded, and the next crawl fetches it again)."""
-        site, topics, words = self.profile, self.topics, self.min_words
         try:
-            return await self.offload.run(page_record, body, content_type, url, site, topics, words)
+            return await self.offload.run(
+                page_record, body, content_type, url, profile=self.profile, topics=self.topics, min_words=self.min_words
+            )
         except WorkerCrashed as exc:
             return Reject(url, self.name, "extraction-crash", str(exc))
         except WorkTimedOut as exc:

@@ -252,7 +252,15 @@ def _extracted(
         logger.warning("%s: kept for site %s, which Pantau no longer has", page.url, page.site)
         out.errors += 1
         return None
-    record = page_record(page.body, page.content_type, page.url, profile, topics, min_words, page.fetched_at)
+    record = page_record(
+        page.body,
+        page.content_type,
+        page.url,
+        profile=profile,
+        topics=topics,
+        min_words=min_words,
+        fetched_at=page.fetched_at,
+    )
     if isinstance(record, Reject):
         logger.info("%s: no article today (%s: %s)", page.url, record.reason, record.detail)
         if record.reason.startswith("extraction-"):
