@@ -10,6 +10,15 @@ from scrapy.exceptions import DropItem
 RunId = int | str  # a crawl run: its row id in SQLite, a token in distributed mode (Redis)
 
 
+@dataclass(frozen=True)
+class TopicMatch:
+    """A watchlist topic an article matches: the terms found in it and a snippet around them."""
+
+    topic: str
+    terms: list[str]
+    snippet: str
+
+
 @dataclass(slots=True)
 class Article:
     """One news article, as extracted from one page. Field names are the ``articles`` columns."""
@@ -44,7 +53,7 @@ class Article:
     # filled by enrichment (crawler.enrichment.enrich)
     simhash: str | None = None
     sketch: str | None = None  # sampled shingle hashes (crawler.enrichment.neardup.sketch), for containment
-    topics: list[dict[str, Any]] = field(default_factory=list)  # {"topic", "terms", "snippet"}
+    topics: list[TopicMatch] = field(default_factory=list)
     places: list[dict[str, str]] = field(default_factory=list)
     officials: list[str] = field(default_factory=list)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION
+from crawler.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import ROOT, cli, crawled_copy
 
 SQLITE_UTILS = str(Path(sys.executable).parent / "sqlite-utils")

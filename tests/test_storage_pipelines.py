@@ -12,8 +12,8 @@ import pytest
 from scrapy.exceptions import DropItem
 
 from crawler.items import Article, Dropped, Reject, Seen
+from crawler.store.migrations import SCHEMA_VERSION
 from crawler.store.pipelines import StorePipeline, ValidatePipeline
-from crawler.store.schema import SCHEMA_VERSION
 from crawler.store.storage import Database, StorageError
 from spiders.editorialkaltim import EditorialkaltimSpider
 from spiders.infopublik import InfopublikSpider

@@ -20,6 +20,7 @@ from crawler.sites.profile import ProfileError
 def build_parser() -> argparse.ArgumentParser:
     from crawler.cli import (
         crawl_cli,
+        demo_cli,
         notify_cli,
         query_cli,
         reextract_cli,
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl_cli.add_parsers(sub)
     query_cli.add_parsers(sub)
     site_tools_cli.add_parsers(sub)
+    demo_cli.add_parsers(sub)
     notify_cli.add_parsers(sub)
     scale_cli.add_parsers(sub)
     web_cli.add_parsers(sub)

@@ -74,7 +74,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from crawler.store.queries import parse_since, report, report_markdown
+    from crawler.store.queries import parse_since
+    from crawler.store.report import report, report_markdown
 
     try:
         with open_readonly(args.db) as db:

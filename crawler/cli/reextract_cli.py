@@ -22,7 +22,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from crawler.enrichment.topics import load_topics
     from crawler.fetch.page_archive import archive_dir
     from crawler.sites.registry import check_sites, profiles
-    from crawler.store.reextract import DamagedFile, Outcome, kept_pages, reextract
+    from crawler.store.kept_pages import DamagedFile, kept_pages
+    from crawler.store.reextract import Outcome, reextract
 
     if not Path(args.db).exists():
         return fail(f"no such database: {args.db}")

@@ -1,12 +1,10 @@
-"""Working on one site: ``extract`` a page, ``check`` a site, ``capture`` pages as tests, the ``demo``,
-``serve-copy``."""
+"""Working on one site: ``extract`` a page, ``check`` a site, ``capture`` pages as tests."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +13,6 @@ from crawler.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     FIXTURE_SITES,
-    LOG_LEVELS,
     PROJECT_ROOT,
     count,
     fail,
@@ -26,10 +23,7 @@ from crawler.cli.common import (
     with_db,
 )
 from crawler.cli.download import declared_url, download, read_page_file
-from crawler.cli.summary import format_summary
-from crawler.fetch.runner import run_crawl
 from crawler.sites.profile import SiteProfile
-from crawler.store.storage import Database, StorageError
 
 if TYPE_CHECKING:
     from crawler.cli.common import Subcommands
@@ -149,7 +143,7 @@ def _kept_or_downloaded(
     """The page of ``url`` as a crawl of ``site`` kept it (PAGE_ARCHIVE), else ``source``
     downloaded now (``--fetch`` downloads); with when and from where it was fetched."""
     from crawler.fetch.page_archive import archive_dir
-    from crawler.store.reextract import kept_page
+    from crawler.store.kept_pages import kept_page
 
     if not args.fetch:
         folder = Path(args.pages) if args.pages else archive_dir(project_settings({"DB_PATH": args.db}))
@@ -177,100 +171,14 @@ def _refresh_captures(root: Path) -> int:
     return EXIT_FAILED if changed else EXIT_OK
 
 
-DEMO_DB = "data/demo.db"
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Serve the bundled copies of the sites on 127.0.0.1 and crawl them into a database of their
-    own: the copies are reconstructions, and must never mix with live crawls."""
-    from contextlib import ExitStack
-
-    from crawler.cli.localserver import LocalSite
-    from crawler.sites.registry import profiles
-
-    if not FIXTURE_SITES.is_dir():
-        return fail(f"the fixture sites are missing ({FIXTURE_SITES})")
-    sites = [s for s in sorted(profiles()) if (FIXTURE_SITES / s).is_dir()]
-    try:
-        db = Database.open(args.db)
-        live = db.conn.execute("SELECT COUNT(*) FROM crawl_runs WHERE base_url IS NULL").fetchone()[0]
-        db.close()
-    except StorageError as exc:
-        return fail(str(exc))
-    if live:
-        return fail(
-            f"{args.db} holds live crawls; the demo's reconstructed pages go to a database of their own "
-            f"(default {DEMO_DB})"
-        )
-    with ExitStack() as stack:
-        servers = {s: stack.enter_context(LocalSite(FIXTURE_SITES / s)) for s in sites}
-        for site, server in servers.items():
-            print(f"serving {site} on {server.url}", file=sys.stderr)
-        outcomes = run_crawl(
-            sites,
-            args.db,
-            base_urls={s: srv.url for s, srv in servers.items()},
-            settings_overrides={"LOG_LEVEL": args.log_level, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0},
-        )
-    print(format_summary([o.row() for o in outcomes]))
-    db_arg = f" --db {args.db}"
-    print(
-        f"\nDemo database: {args.db} (bundled reconstructions of the sites, not live pages). Try:\n"
-        f"  crawler search netralitas{db_arg}\n"
-        f"  crawler report{db_arg}\n"
-        f"  crawler runs{db_arg}\n"
-        f"  sqlite3 {args.db} 'select site, published_date, title from articles'\n"
-        f"  crawler dashboard{db_arg}   # charts, search and crawl health in a browser"
-    )
-    return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve a bundled site copy on 127.0.0.1, for ``scrapy crawl SITE -a base_url=...``."""
-    from crawler.cli.localserver import LocalSite
-
-    known = sorted(p.name for p in FIXTURE_SITES.iterdir() if p.is_dir()) if FIXTURE_SITES.is_dir() else []
-    if args.site not in known:  # a name, never a path: only the bundled copies are served
-        return fail(f"no bundled copy of {args.site!r}; there are: {', '.join(known) or 'none'}")
-    root = FIXTURE_SITES / args.site
-    try:
-        site = LocalSite(root, port=args.port)
-    except OSError as exc:
-        return fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
-    with site:
-        print(f"serving the bundled copy of {args.site} on {site.url} (Ctrl-C to stop); crawl it with:", flush=True)
-        print(
-            f"  scrapy crawl {args.site} -a base_url={site.url}\n"
-            f"  crawler crawl --site {args.site} --base-url {args.site}={site.url} --db data/demo.db",
-            flush=True,
-        )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            return EXIT_OK
-
-
 def add_parsers(sub: Subcommands) -> None:
-    """Working on one site: extract a page, check a site, capture pages as tests, serve a copy."""
+    """Working on one site: extract a page, check a site, capture pages as tests."""
     p = sub.add_parser("extract", help="print the article record of one page as JSON")
     p.add_argument("source", help="an HTML file or an http(s) URL")
     p.add_argument("--url", help="the page's URL (to pick the site profile and resolve links)")
     p.add_argument("--site", help="use this site's profile instead of inferring it from the URL")
     p.add_argument("--timeout", type=count(1, 3600), default=30, help="seconds for the whole download (default 30)")
     p.set_defaults(func=cmd_extract)
-
-    p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
-    p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
-    p.add_argument(
-        "--log-level",
-        default="WARNING",
-        type=str.upper,
-        choices=LOG_LEVELS,
-        metavar="LEVEL",
-        help="DEBUG, INFO, PROGRESS, WARNING (default), ERROR",
-    )
-    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="does Pantau work on a site today? (changes nothing)")
     p.add_argument("site")
@@ -305,11 +213,3 @@ def add_parsers(sub: Subcommands) -> None:
     )
     with_db(p)
     p.set_defaults(func=cmd_capture)
-
-    p = sub.add_parser(
-        "serve-copy",
-        help="serve a bundled site copy on 127.0.0.1 (for -a base_url=); the archive itself: crawler dashboard",
-    )
-    p.add_argument("site", help="editorialkaltim, infopublik or suarakalbar")
-    p.add_argument("--port", type=count(0, 65535), default=8000, help="port (default 8000; 0: any free port)")
-    p.set_defaults(func=cmd_serve)

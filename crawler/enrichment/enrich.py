@@ -21,10 +21,7 @@ from crawler.sites.profile import SiteProfile
 
 def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:
     text = f"{article.title or ''}\n\n{article.body}"
-    article.topics = [
-        {"topic": m.topic, "terms": m.terms, "snippet": m.snippet}
-        for m in match_topics(article.title or "", article.body, topics)
-    ]
+    article.topics = match_topics(article.title or "", article.body, topics)
     article.places = find_places(text, article.location)
     article.officials = find_officials(article.body)  # titles are Title Case: no names to tell apart
     article.simhash = fingerprint(article.body)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from crawler.items import TopicMatch
+
 # The bundled watchlist, read as package data (it may sit in a zipped egg on a Scrapyd node).
 DEFAULT_TOPICS = importlib.resources.files("crawler.enrichment").joinpath("topics.toml")
 
@@ -58,13 +60,6 @@ def _compiled(topic: Topic) -> tuple[re.Pattern[str], dict[str, str], tuple[tupl
     return re.compile(r"(?<= )(?:" + "|".join(parts) + r")(?= )"), exact, stems
 
 
-@dataclass(frozen=True)
-class TopicMatch:
-    topic: str
-    terms: list[str]
-    snippet: str
-
-
 def load_topics(path: str | os.PathLike[str] | None = None) -> tuple[Topic, ...]:
     """Topics from a TOML file (default: ``$PANTAU_TOPICS`` or the bundled ``topics.toml``)."""
     given = path or os.environ.get("PANTAU_TOPICS")
@@ -96,7 +91,9 @@ def match_topics(title: str, body: str, topics: tuple[Topic, ...]) -> list[Topic
         if not all(any(t in found for t in group) for group in topic.require):
             continue
         terms = sorted(t for t in found if t not in topic.exclude)
-        matches.append(TopicMatch(topic.name, terms, snippet(body or title or "", topic.require[0])))
+        matches.append(
+            TopicMatch(topic=topic.name, terms=terms, snippet=snippet(body or title or "", topic.require[0]))
+        )
     return matches
 
 

@@ -68,20 +68,20 @@ class DiscoverySpider(EntrySpider):
                 yield out
             return
         if not self.robots_from_scrapy:
-            yield self.discovery_request(self.urls.entry("/robots.txt"), "robots", self.parse_robots)
+            yield self.discovery_request(self.urls.entry("/robots.txt"), "robots")
         for path in p.sitemaps:  # several: alternatives (a plugin's index, WordPress core's); one may be absent
             if sitemap := self.sitemap_request(self.urls.entry(path), 0, alternative=len(p.sitemaps) > 1):
                 yield sitemap
         for path in p.feeds:
-            yield self.discovery_request(self.urls.entry(path), "feed", self.parse_feed)
+            yield self.discovery_request(self.urls.entry(path), "feed")
         listings = [(self.urls.entry(path), i == 0) for i, path in enumerate(p.listings)]
         searches = (t.format(query=quote_plus(term)) for t in p.searches for term in p.search_terms)
         listings += [(self.urls.entry(path), False) for path in searches]
         for url, home in listings:
             key = canonical_url(self.urls.public_url(self.urls.crawl_url(url)))
-            yield self.discovery_request(url, "listing", self.parse_listing, page=1, home=home, listing=key)
+            yield self.discovery_request(url, "listing", page=1, home=home, listing=key)
             if resume := self.listings.resume_point(key):  # an earlier crawl stopped before the end
-                yield self.discovery_request(resume, "listing", self.parse_listing, page=1, listing=key, resumed=True)
+                yield self.discovery_request(resume, "listing", page=1, listing=key, resumed=True)
 
     def quick_signals(self) -> list[tuple[str, str]]:
         """A quick poll's entry points, cheapest fresh signal first: the feeds, the sitemaps (of an
@@ -100,13 +100,11 @@ class DiscoverySpider(EntrySpider):
         (kind, path), rest = chain[0], chain[1:]
         url = self.urls.entry(path)
         if kind == "feed":
-            return self.discovery_request(url, "feed", self.parse_feed, fallbacks=rest)
+            return self.discovery_request(url, "feed", fallbacks=rest)
         if kind == "sitemap":
-            return self.discovery_request(url, "sitemap", self.parse_sitemap, sitemap_depth=0, fallbacks=rest)
+            return self.discovery_request(url, "sitemap", sitemap_depth=0, fallbacks=rest)
         key = canonical_url(self.urls.public_url(self.urls.crawl_url(url)))
-        return self.discovery_request(
-            url, "listing", self.parse_listing, page=1, home=True, listing=key, fallbacks=rest
-        )
+        return self.discovery_request(url, "listing", page=1, home=True, listing=key, fallbacks=rest)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request | Reject]:
         """robots.txt fetched by the spider (when it is not read from Scrapy's middleware)."""
@@ -136,9 +134,7 @@ class DiscoverySpider(EntrySpider):
         bounded number of requests."""
         refused = self.sitemaps.admit(depth)
         if refused is None:
-            return self.discovery_request(
-                url, "sitemap", self.parse_sitemap, sitemap_depth=depth, alternative=alternative
-            )
+            return self.discovery_request(url, "sitemap", sitemap_depth=depth, alternative=alternative)
         reason, detail = refused
         if not reason:
             return None  # over the total, already recorded
@@ -217,11 +213,11 @@ class DiscoverySpider(EntrySpider):
         if self.quick:  # a due poll reads the first page of the home listing, and nothing it links to
             return
         for url, public in links.listings:
-            yield self.discovery_request(url, "listing", self.parse_listing, page=1, listing=canonical_url(public))
+            yield self.discovery_request(url, "listing", page=1, listing=canonical_url(public))
         if response.meta.get("home"):
             for url in advertised_feeds(response):
                 if self.urls.on_site(url):
-                    yield self.discovery_request(url, "feed", self.parse_feed)
+                    yield self.discovery_request(url, "feed")
         yield from self.listing_goes_on(response, key, page, fresh)
 
     def listing_goes_on(self, response: Response, key: str, page: int, fresh: bool) -> Iterator[scrapy.Request]:
@@ -233,9 +229,7 @@ class DiscoverySpider(EntrySpider):
             if self.listings.ended(key, next_url and self.urls.public_url(next_url), resumed):
                 self.crawler.stats.set_value("pantau/listings_walked", dict(self.listings.walked))
         elif self.listings.goes_on(key, fresh, self.refresh):
-            yield self.discovery_request(
-                next_url, "listing", self.parse_listing, page=page + 1, listing=key, resumed=resumed
-            )
+            yield self.discovery_request(next_url, "listing", page=page + 1, listing=key, resumed=resumed)
 
 
 def robots_sitemaps(robotparser: Any) -> list[str]:

@@ -78,8 +78,11 @@ class EntrySpider(scrapy.Spider):
         """What to do with an article URL found by ``via`` (sitemap, feed, listing)."""
         raise NotImplementedError
 
-    def discovery_request(self, url: str, kind: Discovered, callback: Any, **meta: Any) -> scrapy.Request:
-        """A request for a robots.txt, sitemap, feed or listing page (not an article), of ``kind``."""
+    def discovery_request(self, url: str, kind: Discovered, **meta: Any) -> scrapy.Request:
+        """A request for a robots.txt, sitemap, feed or listing page (not an article), of ``kind``,
+        read by the spider's ``parse_<kind>`` (``parse_sitemap`` for a sitemap): the kind names the
+        callback, so the two never disagree."""
+        callback = getattr(self, f"parse_{kind}")
         if kind == "sitemap":  # a legal sitemap is up to 50 MB: its own limit, not the page limit
             meta.setdefault("download_maxsize", self.sitemaps.maxsize)
             meta.setdefault("download_warnsize", self.sitemaps.maxsize)

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from crawler.store.schema import SCHEMA_VERSION
+from crawler.store.migrations import SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 

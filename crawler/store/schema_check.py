@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import sqlite_utils
 
-from crawler.store.schema import MIGRATIONS
+from crawler.store.migrations import MIGRATIONS
 
 # Tables whose loss is loss of data: reported, never silently recreated empty.
 DATA_TABLES = frozenset(

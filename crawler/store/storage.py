@@ -21,7 +21,8 @@ import sqlite_utils
 from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.connect import StorageError, open_connection
 from crawler.store.liveness import died
-from crawler.store.schema import MIGRATIONS, SCHEMA_VERSION, now_iso
+from crawler.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from crawler.store.schema import now_iso
 from crawler.store.schema_check import repair
 from crawler.store.writes import ArticleWriter
 

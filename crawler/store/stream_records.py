@@ -135,7 +135,20 @@ def built(cls: type[T], data: Any, what: str) -> T:
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
     )
-    return cls(**checked(data, typing.get_type_hints(cls), what, defaulted))
+    hints = typing.get_type_hints(cls)
+    return cls(
+        **{name: _made(value, hints[name], what) for name, value in checked(data, hints, what, defaulted).items()}
+    )
+
+
+def _made(value: Any, hint: Any, what: str) -> Any:
+    """A checked value as its field declares it: a record nested in a record (an article's topic
+    matches) built as its dataclass."""
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return built(hint, value, what)
+    if typing.get_origin(hint) is list and isinstance(value, list):
+        return [_made(v, typing.get_args(hint)[0], what) for v in value]
+    return value
 
 
 def run_end_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -149,9 +162,13 @@ def run_end_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _holds(value: Any, hint: Any) -> bool:
-    """Whether ``value`` (decoded JSON) is of the declared type ``hint``."""
+    """Whether ``value`` (decoded JSON) is of the declared type ``hint`` (a record nested in a
+    record: an object with the fields its dataclass declares)."""
     if hint is Any:
         return True
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        hints = typing.get_type_hints(hint)
+        return isinstance(value, dict) and set(value) == set(hints) and all(_holds(value[k], hints[k]) for k in hints)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (Union, types.UnionType):
         return any(_holds(value, arg) for arg in args)

@@ -159,7 +159,7 @@ class ArticleWriter:
             self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
         self.conn.executemany(
             "INSERT INTO article_topics (article_id, topic, terms, snippet, matched_at) VALUES (?, ?, ?, ?, ?)",
-            [(aid, t["topic"], json.dumps(t["terms"], ensure_ascii=False), t["snippet"], seen) for t in a.topics],
+            [(aid, t.topic, json.dumps(t.terms, ensure_ascii=False), t.snippet, seen) for t in a.topics],
         )
 
     def _current(self, aid: str) -> StoredRow | None:
