@@ -137,6 +137,10 @@ XML_DOCUMENT = re.compile(
 XML_HEAD = 65536
 
 
+# control characters that are not whitespace: counted by deleting them (in C, not byte by byte)
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def looks_binary(data: bytes) -> bool:
     """A PDF, image or archive (by its magic number), or bytes where control characters are common.
     A stray NUL in an HTML page does not make it binary."""
@@ -145,12 +149,13 @@ def looks_binary(data: bytes) -> bool:
         return True
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head:
         return False
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    controls = len(head) - len(head.translate(None, _CONTROLS))
     if controls > len(head) * 0.1 and b"<" not in head[:64]:
         return True
     # a page has text between its tags: bytes where control characters are common are not one
     sample = data[:8192]
-    return sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 0)) > max(8, len(sample) // 20)
+    controls = len(sample) - len(sample.translate(None, _CONTROLS)) - sample.count(0)
+    return controls > max(8, len(sample) // 20)
 
 
 _NOT_ARTICLE_BODY = re.compile(

@@ -29,8 +29,9 @@ _DATE_PLACES = (
     "*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
     " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]",
 )
-# the headline as microdata declares it, else the article's first heading
+# the headline as microdata declares it, else the article's first heading (in <article>, <main>, anywhere)
 _HEADLINES = ("//*[@itemprop='headline']", "//article//h1", "//main//h1", "//h1")
+_HEADLINE_CANDIDATES = etree.XPath("//*[@itemprop='headline'] | //h1")
 
 
 def _simplify(text: str) -> str:
@@ -67,25 +68,32 @@ def strip_site_name(title: str, site_names: tuple[str, ...] = ()) -> str:
     return out.strip()
 
 
-def links_elsewhere(heading: Selector, url: str) -> bool:
+def links_elsewhere(heading: etree._Element, url: str) -> bool:
     """Whether a heading's whole text is one link to another page: the name of a section or of the
     site over an article (``<h1><a href="/news/business/">Business Monday</a></h1>``), not its
     headline, which names the page it is on."""
     links = heading.xpath(".//a[@href]")
     if len(links) != 1 or not url:
         return False
-    text = normalize_space(" ".join(heading.xpath(".//text()").getall()))
-    if normalize_space(" ".join(links[0].xpath(".//text()").getall())) != text:
+    if normalize_space(" ".join(links[0].xpath(".//text()"))) != normalize_space(" ".join(heading.xpath(".//text()"))):
         return False
-    return canonical_url(urljoin(url, links[0].attrib["href"])) != canonical_url(url)
+    return canonical_url(urljoin(url, links[0].get("href"))) != canonical_url(url)
+
+
+def _rank(heading: etree._Element) -> int:
+    """Which of :data:`_HEADLINES` a candidate is: the lower, the likelier the headline."""
+    if heading.get("itemprop") == "headline":
+        return 0
+    around = {ancestor.tag for ancestor in heading.iterancestors()}
+    return 1 if "article" in around else 2 if "main" in around else 3
 
 
 def _headline(sel: Selector, url: str) -> Selector | None:
-    for xpath in _HEADLINES:
-        for node in sel.xpath(xpath)[:5]:
-            text = normalize_space(" ".join(node.xpath(".//text()").getall()))
-            if len(text) >= 10 and not links_elsewhere(node, url):
-                return node
+    """The page's headline element (:data:`_HEADLINES`): one pass over the page for every kind of
+    candidate, ranked, in document order within a rank."""
+    for node in sorted(_HEADLINE_CANDIDATES(sel.root), key=_rank)[:12]:
+        if len(normalize_space(" ".join(node.xpath(".//text()")))) >= 10 and not links_elsewhere(node, url):
+            return Selector(root=node)
     return None
 
 

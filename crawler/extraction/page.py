@@ -5,7 +5,7 @@ assembles a field from them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
@@ -70,9 +70,15 @@ class Page:
     byline: Byline
     tz: timezone | None
     fetched: datetime
+    _selected: dict[str, str | None] = field(default_factory=dict)
 
     def selected(self, selectors: str) -> str | None:
-        return select_text(self.sel, getattr(self.profile, selectors)) if self.profile else None
+        """The text the profile's ``selectors`` (a field's name) select, read once per page."""
+        if selectors not in self._selected:
+            self._selected[selectors] = (
+                select_text(self.sel, getattr(self.profile, selectors)) if self.profile else None
+            )
+        return self._selected[selectors]
 
     def selected_all(self, selectors: str) -> list[str]:
         return select_all(self.sel, getattr(self.profile, selectors)) if self.profile else []
