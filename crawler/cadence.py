@@ -67,7 +67,7 @@ def learnt_interval(appeared: Iterable[datetime], now: datetime, cadence: Cadenc
     return cadence.clamp(cadence.share * 3600 / rate) if rate else cadence.ceiling
 
 
-def next_interval(learnt: float, failures: int, slowed: bool, cadence: Cadence) -> tuple[float, str]:
+def next_interval(learnt: float, failures: int, slowed: bool, *, cadence: Cadence) -> tuple[float, str]:
     """The interval until the next poll, and why it differs from the learnt one (empty when it
     does not). After ``failures`` failed runs in a row the site is retried after the floor,
     doubled per further failure (and once more when it answered 429/503), never later than the

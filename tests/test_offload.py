@@ -34,9 +34,9 @@ def interrupted() -> str:
     return "still working"
 
 
-def run(offload: Offload, fn, *args):
+def run(offload: Offload, fn, *args, **kwargs):
     async def call():
-        return await offload.run(fn, *args)
+        return await offload.run(fn, *args, **kwargs)
 
     return asyncio.run(call())
 
@@ -52,8 +52,9 @@ def test_page_work_in_a_helper_equals_inline(helper):
     path = FIXTURES / "infopublik" / "article-002.json"
     expected = load_expected(path)
     body = path.with_suffix(".html").read_bytes()
-    args = (body, "text/html; charset=utf-8", expected["url"], PROFILE)
-    here, there = run(Offload(0), extract_page, *args), run(helper, extract_page, *args)
+    args = (body, "text/html; charset=utf-8", expected["url"])
+    here = run(Offload(0), extract_page, *args, profile=PROFILE)
+    there = run(helper, extract_page, *args, profile=PROFILE)
     assert isinstance(there, Article) and there.title == expected["title"]
     strip = {"fetched_at": None}
     assert there.to_dict() | strip == here.to_dict() | strip
@@ -64,7 +65,7 @@ def test_page_work_in_a_helper_equals_inline(helper):
 
 
 def test_a_bad_page_comes_back_as_a_reject(helper):
-    page = run(helper, extract_page, b"%PDF-1.4 binary", "text/html", "https://infopublik.id/x", PROFILE)
+    page = run(helper, extract_page, b"%PDF-1.4 binary", "text/html", "https://infopublik.id/x", profile=PROFILE)
     assert isinstance(page, Reject) and page.reason == "not-html"
     page = run(
         helper,
@@ -72,7 +73,7 @@ def test_a_bad_page_comes_back_as_a_reject(helper):
         b"<html><body class='archive category'></body></html>",
         None,
         "https://infopublik.id/kategori/x",
-        PROFILE,
+        profile=PROFILE,
     )
     assert isinstance(page, Reject) and page.reason == "not-article"
 

@@ -101,18 +101,18 @@ def test_interval_learnt_from_history():
 
 def test_a_failed_run_is_retried_after_the_floor_doubling_up_to_the_learnt_interval():
     cadence = Cadence(floor=60, ceiling=3600)
-    assert next_interval(600, 0, False, cadence) == (600, "")
-    retries = [next_interval(600, n, False, cadence) for n in range(1, 6)]
+    assert next_interval(600, 0, False, cadence=cadence) == (600, "")
+    retries = [next_interval(600, n, False, cadence=cadence) for n in range(1, 6)]
     assert [r[0] for r in retries] == [60, 120, 240, 480, 600]  # never later than the learnt interval
     assert retries[1][1] == "retrying: 2 failed in a row"
-    assert next_interval(600, 2, True, cadence)[0] == 240  # it answered 503 too: twice the retry
+    assert next_interval(600, 2, True, cadence=cadence)[0] == 240  # it answered 503 too: twice the retry
 
 
 def test_a_finished_run_told_to_slow_down_waits_twice_its_interval_up_to_the_ceiling():
     cadence = Cadence(floor=60, ceiling=3600)
-    longer, why = next_interval(600, 0, True, cadence)
+    longer, why = next_interval(600, 0, True, cadence=cadence)
     assert longer == 1200 and "429/503" in why
-    assert next_interval(3000, 0, True, cadence)[0] == 3600
+    assert next_interval(3000, 0, True, cadence=cadence)[0] == 3600
 
 
 def test_a_site_failing_at_two_and_back_at_five_past_is_polled_again_by_a_quarter_past(tmp_path):
@@ -131,7 +131,7 @@ def test_a_site_failing_at_two_and_back_at_five_past_is_polled_again_by_a_quarte
             polls.append(clock)
             status = "finished" if clock >= back_at else "failed"
             with db.transaction() as conn:
-                record_poll(conn, "suarakalbar", status, False, cadence, now=clock)
+                record_poll(conn, "suarakalbar", status, slowed=False, cadence=cadence, now=clock)
         clock += timedelta(minutes=1)
     first_after = next(p for p in polls if p >= back_at)
     assert first_after <= back_at.replace(minute=15), polls
@@ -153,10 +153,10 @@ def test_record_poll_keeps_the_schedule_in_the_database(tmp_path):
             )
     cadence = Cadence(floor=60, ceiling=7200, share=0.25)
     with db.transaction() as conn:
-        interval, why = record_poll(conn, "suarakalbar", "finished", False, cadence, now)
+        interval, why = record_poll(conn, "suarakalbar", "finished", slowed=False, cadence=cadence, now=now)
     assert 150 < interval < 500 and why == ""  # about a quarter of 15 minutes
     with db.transaction() as conn:
-        failed, why = record_poll(conn, "suarakalbar", "failed", False, cadence, now)
+        failed, why = record_poll(conn, "suarakalbar", "failed", slowed=False, cadence=cadence, now=now)
     assert failed == 60 and why == "retrying: 1 failed in a row"  # the floor
     row = db.conn.execute("SELECT failures, next_due_at FROM site_schedule WHERE site = 'suarakalbar'").fetchone()
     assert row[0] == 1 and datetime.fromisoformat(row[1]) > now
@@ -310,7 +310,7 @@ def test_a_site_whose_crawl_runs_is_not_due_and_a_failing_site_says_when_it_is_r
     db.finish_run(run, status="failed", error="https://www.suarakalbar.co.id/feed/: dns")
     with db.transaction() as conn:
         for _ in range(3):
-            record_poll(conn, "suarakalbar", "failed", False, cadence)
+            record_poll(conn, "suarakalbar", "failed", slowed=False, cadence=cadence)
     warnings = health_warnings(db, NotifySettings(), datetime.now(UTC))
     assert "(retrying in 4 min, 3 failed in a row)" in warnings["failed:suarakalbar"]
     db.close()

@@ -19,7 +19,9 @@ STRUCTURED = re.compile(r"<script[^>]*application/ld\+json[^>]*>.*?</script>|<me
 
 
 def _extract(expected: dict, html: str) -> Article:
-    page = extract_page(html.encode(), "text/html; charset=utf-8", expected["url"], profiles()[expected["site"]])
+    page = extract_page(
+        html.encode(), "text/html; charset=utf-8", expected["url"], profile=profiles()[expected["site"]]
+    )
     assert isinstance(page, Article), page
     return page
 

@@ -46,7 +46,7 @@ def _stamp(value: str | None, fallback: str) -> str:
 
 
 def build_feed(
-    rows: list[dict], title: str, feed_id: str, self_link: str | None = None, health: dict[str, str] | None = None
+    rows: list[dict], title: str, feed_id: str, *, self_link: str | None = None, health: dict[str, str] | None = None
 ) -> bytes:
     """An Atom document of ``rows`` (from :func:`latest_matches`), one entry per article, and one
     per crawl-health problem in ``health`` (key -> text; its entry id stays while it lasts)."""
@@ -87,7 +87,7 @@ def build_feed(
 
 
 def topic_feed(
-    db: Database, topics: tuple[str, ...] | None, limit: int = 50, health: dict[str, str] | None = None
+    db: Database, topics: tuple[str, ...] | None, limit: int = 50, *, health: dict[str, str] | None = None
 ) -> bytes:
     """The feed of the watchlist ``topics`` (None: all of them; empty: none) and, when ``health``
     is given, of those crawl-health problems."""

@@ -108,7 +108,9 @@ def load_config(given: str | None = None, topics: set[str] | None = None) -> Con
     unknown = sorted(set(data) - {"channels", "notify", "sites"})
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)}; known: channels, notify, sites")
-    channels = {name: _channel(path, name, spec, topics) for name, spec in _table(path, data, "channels").items()}
+    channels = {
+        name: _channel(path, name, spec, topics=topics) for name, spec in _table(path, data, "channels").items()
+    }
     return Config(str(path), channels, _settings(path, data))
 
 
@@ -119,7 +121,7 @@ def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def _channel(path: Path, name: str, spec: Any, topics: set[str] | None) -> Channel:
+def _channel(path: Path, name: str, spec: Any, *, topics: set[str] | None) -> Channel:
     where = f"{path}: channel {name!r}"
     if not _NAME.fullmatch(name):
         raise ConfigError(f"{where}: a channel name is letters, digits, '.', '-' or '_'")
@@ -187,9 +189,9 @@ def _settings(path: Path, data: dict[str, Any]) -> NotifySettings:
     try:
         values: dict[str, Any] = {k: _span(raw[k], f"[notify] {k}") for k in SPANS if k in raw}
         if "max_attempts" in raw:
-            values["max_attempts"] = _number(raw["max_attempts"], "[notify] max_attempts", int, 1, 100)
+            values["max_attempts"] = _number(raw["max_attempts"], "[notify] max_attempts", int, low=1, high=100)
         if "error_share" in raw:
-            values["error_share"] = _number(raw["error_share"], "[notify] error_share", float, 0, 1)
+            values["error_share"] = _number(raw["error_share"], "[notify] error_share", float, low=0, high=1)
             if values["error_share"] == 0:
                 raise ValueError("[notify] error_share must be above 0 and at most 1")
         per_site = {}
@@ -203,7 +205,7 @@ def _settings(path: Path, data: dict[str, Any]) -> NotifySettings:
     return NotifySettings(**values, site_silent_after=per_site)
 
 
-def _number(value: Any, name: str, kind: type[int] | type[float], low: float, high: float) -> Any:
+def _number(value: Any, name: str, kind: type[int] | type[float], *, low: float, high: float) -> Any:
     """A whole number (``int``) or a number (``float``) in [low, high]; TOML's true/false and
     2.9 for a count are refused, not turned into 1 and 2."""
     whole = isinstance(value, int) and not isinstance(value, bool)

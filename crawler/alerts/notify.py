@@ -90,9 +90,9 @@ def notify_channel(
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         if channel.topics is None or any(t != HEALTH for t in channel.topics):
-            queue_matches(db, channel, settings, now, backfill)
+            queue_matches(db, channel, settings, now=now, backfill=backfill)
         if channel.wants(HEALTH):
-            queue_health(db, channel, health if health is not None else health_warnings(db, settings, now), now)
+            queue_health(db, channel, health if health is not None else health_warnings(db, settings, now), now=now)
     except BaseException:
         db.conn.execute("ROLLBACK")
         raise
@@ -104,10 +104,12 @@ def notify_channel(
     db.conn.execute("COMMIT")
     rows = claim(db, channel.name, now)
     facts = matches_of(db, rows)
-    _send_all(db, channel, settings, now, compose(channel, rows, facts), sender, result)
+    _send_all(db, channel, settings, now=now, composed=compose(channel, rows, facts), sender=sender, result=result)
     orphans = [r for r in rows if r["kind"] != "health" and r["id"] not in facts]  # article gone (repair, deletion)
     if orphans:
-        record(db, orphans, "the article is no longer in the database", NotifySettings(max_attempts=1), now)
+        record(
+            db, orphans, "the article is no longer in the database", settings=NotifySettings(max_attempts=1), now=now
+        )
     result.waiting = db.conn.execute(
         "SELECT COUNT(*) FROM deliveries WHERE channel = ? AND status = 'retry'", (channel.name,)
     ).fetchone()[0]
@@ -118,6 +120,7 @@ def _send_all(
     db: Database,
     channel: Channel,
     settings: NotifySettings,
+    *,
     now: datetime,
     composed: list[Message],
     sender: Sender,
@@ -146,7 +149,7 @@ def _send_all(
                 error = within(left, functools.partial(sender, channel, key, title, body), f"channel {channel.name}")
             except DeadlineExceeded:
                 error = f"no answer within the time limit ({limit:g} s, [notify] time_limit)"
-            result.given_up += record(db, group, error, settings, now)
+            result.given_up += record(db, group, error, settings=settings, now=now)
             unsent.pop(0)
             if error is None:
                 result.sent += len(group)

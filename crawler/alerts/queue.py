@@ -32,7 +32,7 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def delivery_key(channel: str, topic: str, subject: str, version: str) -> str:
+def delivery_key(channel: str, topic: str, subject: str, *, version: str) -> str:
     return hashlib.sha256(f"{channel}\0{topic}\0{subject}\0{version}".encode()).hexdigest()[:24]
 
 
@@ -46,7 +46,7 @@ def _first_run(db: Database, channel: Channel, now: datetime) -> str:
     return db.conn.execute("SELECT first_run_at FROM channels WHERE name = ?", (channel.name,)).fetchone()[0]
 
 
-def queue_matches(db: Database, channel: Channel, settings: NotifySettings, now: datetime, backfill: bool) -> int:
+def queue_matches(db: Database, channel: Channel, settings: NotifySettings, *, now: datetime, backfill: bool) -> int:
     """Add a delivery for every match the channel has not had; returns how many. Inside a write
     transaction. Without ``backfill``, only matches first seen from ``first_run`` before the
     channel's first run on (a new channel does not receive the archive)."""
@@ -78,7 +78,9 @@ def queue_matches(db: Database, channel: Channel, settings: NotifySettings, now:
         earlier = known.get((topic, article), [])
         if not earlier and first_seen < start:
             continue  # an old article re-matched after an edit: never announced here, not news now
-        added += _queue_one(db, channel.name, topic, article, _version(terms, snippet), earlier, now)
+        added += _queue_one(
+            db, channel.name, topic, article=article, version=_version(terms, snippet), earlier=earlier, now=now
+        )
     return added
 
 
@@ -86,6 +88,7 @@ def _queue_one(
     db: Database,
     channel: str,
     topic: str,
+    *,
     article: str,
     version: str,
     earlier: list[tuple[str, str, int]],
@@ -94,7 +97,7 @@ def _queue_one(
     if any(v == version for v, _, _ in earlier):
         return 0
     waiting = [row_id for _, status, row_id in earlier if status in DUE]
-    key = delivery_key(channel, topic, article, version)
+    key = delivery_key(channel, topic, article, version=version)
     if waiting:  # not sent yet: send the newer text instead
         db.conn.execute("UPDATE deliveries SET version = ?, key = ? WHERE id = ?", (version, key, waiting[0]))
         return 0
@@ -107,7 +110,7 @@ def _queue_one(
     return 1
 
 
-def queue_health(db: Database, channel: Channel, active: dict[str, str], now: datetime) -> int:
+def queue_health(db: Database, channel: Channel, active: dict[str, str], *, now: datetime) -> int:
     """A delivery for each problem the channel has not been told of; a problem gone is marked
     ``cleared``, so that it is told again if it comes back."""
     open_rows = {
@@ -129,7 +132,14 @@ def queue_health(db: Database, channel: Channel, active: dict[str, str], now: da
         db.conn.execute(
             "INSERT INTO deliveries (channel, topic, subject, version, kind, detail, status, attempts, created_at, "
             "key) VALUES (?, ?, ?, '', 'health', ?, 'pending', 0, ?, ?)",
-            (channel.name, HEALTH, subject, text, stamp(now), delivery_key(channel.name, HEALTH, subject, stamp(now))),
+            (
+                channel.name,
+                HEALTH,
+                subject,
+                text,
+                stamp(now),
+                delivery_key(channel.name, HEALTH, subject, version=stamp(now)),
+            ),
         )
         added += 1
     return added
@@ -139,7 +149,7 @@ def takeable(row: dict[str, Any], now: str, host: str) -> bool:
     if row["status"] in DUE:
         return not row["next_attempt_at"] or row["next_attempt_at"] <= now
     # "sending": taken by a run that died between send and record (or hung for a day)
-    return died(row["claimed_pid"], row["claimed_host"], host, row["claimed_at"])
+    return died(row["claimed_pid"], row["claimed_host"], host, started=row["claimed_at"])
 
 
 def claim(db: Database, channel: str, now: datetime) -> list[dict[str, Any]]:
@@ -155,7 +165,9 @@ def claim(db: Database, channel: str, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def record(db: Database, rows: list[dict[str, Any]], error: str | None, settings: NotifySettings, now: datetime) -> int:
+def record(
+    db: Database, rows: list[dict[str, Any]], error: str | None, *, settings: NotifySettings, now: datetime
+) -> int:
     """Store the outcome of sending ``rows``; returns how many were given up (marked failed)."""
     given_up = 0
     with db.transaction():

@@ -11,7 +11,7 @@ import apprise
 from crawler.alerts.config import Channel
 
 
-def send_apprise(channel: Channel, key: str, title: str, body: str) -> str | None:
+def send_apprise(channel: Channel, key: str, title: str, body: str) -> str | None:  # noqa: PLR0917 - a Sender: notify calls it positionally
     """Send one message; None when it went, else the reason (secrets masked)."""
     assert channel.url is not None
     joiner = "&" if "?" in channel.url else "?"

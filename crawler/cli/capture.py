@@ -81,6 +81,7 @@ def save_capture(
     directory: Path,
     url: str,
     body: bytes,
+    *,
     headers: dict[str, str],
     profile: SiteProfile | None,
     force: bool = False,
@@ -109,7 +110,7 @@ def save_capture(
         "headers": headers,
         "reviewed": False,
         **({"copy": copy} if copy else {}),
-        "expected": extracted(body, url, headers.get("Content-Type"), profile),
+        "expected": extracted(body, url, headers.get("Content-Type"), profile=profile),
     }
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
@@ -124,7 +125,7 @@ def _reviewed(path: Path) -> bool:
         return True
 
 
-def extracted(body: bytes, url: str, content_type: str | None, profile: SiteProfile | None) -> dict[str, Any]:
+def extracted(body: bytes, url: str, content_type: str | None, *, profile: SiteProfile | None) -> dict[str, Any]:
     """The fields the current code extracts from a page (an ``error`` key when it extracts nothing)."""
     article = page_record(
         body, content_type, url, profile=profile, topics=load_topics(), min_words=settings.ARTICLE_MIN_WORDS
@@ -139,7 +140,7 @@ def recheck(record_path: Path, profile: SiteProfile | None) -> tuple[dict[str, A
     """(expected, what the current code extracts now) for one capture."""
     record = json.loads(record_path.read_text(encoding="utf-8"))
     body = gzip.decompress(record_path.with_name(record_path.name.removesuffix(".json") + ".html.gz").read_bytes())
-    return record, extracted(body, record["url"], record.get("headers", {}).get("Content-Type"), profile)
+    return record, extracted(body, record["url"], record.get("headers", {}).get("Content-Type"), profile=profile)
 
 
 def problems(record: dict[str, Any], now: dict[str, Any]) -> list[str]:

@@ -55,7 +55,7 @@ class CollectPipeline:
         return item
 
 
-def run_check(site: str, base_url: str | None, sample: int, settings_overrides: dict[str, Any]) -> dict[str, Any]:
+def run_check(site: str, base_url: str | None, sample: int, *, settings_overrides: dict[str, Any]) -> dict[str, Any]:
     """Crawl ``sample`` article pages of ``site`` and return the report (see :func:`report`)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
@@ -91,13 +91,21 @@ def run_check(site: str, base_url: str | None, sample: int, settings_overrides: 
         process.start()
     spider = cast("NewsSpider", crawler.spider)
     collector: CollectPipeline = vars(crawler)["check_collector"]  # set by the pipeline on its crawler
-    return report(site, spider.profile, spider.entry_points, collector.articles, collector.rejects, pages)
+    return report(
+        site,
+        spider.profile,
+        spider.entry_points,
+        articles=collector.articles,
+        rejects=collector.rejects,
+        pages=pages,
+    )
 
 
 def report(
     site: str,
     profile: SiteProfile,
     entry_points: dict[str, dict[str, Any]],
+    *,
     articles: list[Article],
     rejects: list[Reject],
     pages: dict[str, bytes],

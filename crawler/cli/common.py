@@ -35,7 +35,7 @@ class _Once(argparse._StoreAction):
     a word, and the two name outputs that cannot both be had). Other options keep argparse's rule,
     the last one wins, that wrappers and cron lines rely on to override a default."""
 
-    def __call__(
+    def __call__(  # noqa: PLR0917 - argparse.Action's signature
         self,
         parser: argparse.ArgumentParser,
         namespace: argparse.Namespace,

@@ -118,7 +118,7 @@ class LocalSite(ServedSite):
     answers conditional requests with 304, as most web servers do for files (``validators=False``:
     a server that ignores them)."""
 
-    def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1", validators: bool = True) -> None:
+    def __init__(self, root: str | Path, port: int = 0, host: str = "127.0.0.1", *, validators: bool = True) -> None:
         self.root = Path(root)
         self.requests: list[str] = []
         handler = type(

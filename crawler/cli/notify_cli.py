@@ -49,7 +49,7 @@ def format_results(results: list[Any], dry_run: bool = False) -> str:
     return "\n".join(lines)
 
 
-def notify(db_path: str, config: Config, names: list[str] | None, backfill: bool, dry_run: bool) -> tuple[int, str]:
+def notify(db_path: str, config: Config, names: list[str] | None, *, backfill: bool, dry_run: bool) -> tuple[int, str]:
     """Run the channels; (exit code, summary). Exit 1 when a channel could not deliver."""
     from crawler.alerts.notify import run_notify
 
@@ -81,7 +81,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     if unknown:
         return fail(f"unknown channel(s) {', '.join(unknown)}; configured: {', '.join(config.channels)}")
     try:
-        code, text = notify(args.db, config, args.channel, args.backfill, args.dry_run)
+        code, text = notify(args.db, config, args.channel, backfill=args.backfill, dry_run=args.dry_run)
     except StorageError as exc:
         return fail(str(exc))
     if text:

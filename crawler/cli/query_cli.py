@@ -40,8 +40,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     try:
         check_names(db, args.site, args.topic)
         since = parse_since(args.since)
-        rows = search(db, args.query, args.site, since, args.topic, args.limit)
-        total = search_total(db, args.query, args.site, since, args.topic) if len(rows) == args.limit else len(rows)
+        rows = search(db, args.query, args.site, since=since, topic=args.topic, limit=args.limit)
+        total = (
+            search_total(db, args.query, args.site, since=since, topic=args.topic)
+            if len(rows) == args.limit
+            else len(rows)
+        )
     except ValueError as exc:
         return fail(str(exc))
     except sqlite3.Error as exc:
@@ -81,16 +85,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         with open_readonly(args.db) as db:
             check_names(db, topic=args.topic)
             since = parse_since(args.since)
-            data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, since)
+            data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, published_since=since)
     except (StorageError, ValueError) as exc:
         return fail(str(exc))
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        write_csv(sys.stdout, ["site", "new", "updated"], data["sites"], args.raw)
+        write_csv(sys.stdout, ["site", "new", "updated"], data["sites"], raw=args.raw)
         print()  # a second table: the matches
         columns = ["topic", "published_date", "site", "location", "title", "url", "terms", "snippet"]
-        write_csv(sys.stdout, columns, data["matches"], args.raw)
+        write_csv(sys.stdout, columns, data["matches"], raw=args.raw)
     else:
         print(terminal_safe(report_markdown(data)), end="")
     return EXIT_OK
@@ -124,7 +128,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = export_rows(db, parse_since(args.since), parse_since(args.seen_since, "--seen-since"))
         with output_file(args.output) as out:
             if args.format == "csv":
-                written = write_csv(out, EXPORT_COLUMNS, (as_cells(r) for r in rows), args.raw)
+                written = write_csv(out, EXPORT_COLUMNS, (as_cells(r) for r in rows), raw=args.raw)
             elif args.format == "json":
                 written = json_array(out, rows)
             else:

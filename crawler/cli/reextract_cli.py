@@ -46,10 +46,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     except StorageError as exc:
         return fail(str(exc))
     damaged: list[DamagedFile] = []
-    pages = kept_pages(folder, sites, moment, damaged)
+    pages = kept_pages(folder, sites, moment, damaged=damaged)
     try:
         min_words = settings.getint("ARTICLE_MIN_WORDS", 40)
-        out = reextract(db, pages, profiles(), load_topics(), min_words, args.batch, progress)
+        out = reextract(
+            db, pages, profiles(), topics=load_topics(), min_words=min_words, batch=args.batch, progress=progress
+        )
     except (sqlite3.Error, StorageError) as exc:
         print(f"FAILED reextract: the database refused the changes: {exc} (what was done before is kept)")
         return EXIT_FAILED

@@ -132,20 +132,21 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         sites = plan.sites
         for site in plan.quick:
             spider_args.setdefault(site, {})["quick"] = "1"
-    return _schedule_jobs(nodes, sites, settings, spider_args, args.project, args.timeout)
+    return _schedule_jobs(nodes, sites, settings, spider_args=spider_args, project=args.project, timeout=args.timeout)
 
 
 def _schedule_jobs(
     nodes: list[str],
     sites: list[str],
     settings: dict[str, str],
+    *,
     spider_args: dict[str, dict[str, str]],
     project: str,
     timeout: float,
 ) -> int:
     from crawler.cli.schedule import schedule
 
-    rows = schedule(nodes, sites, settings, spider_args, project, timeout)
+    rows = schedule(nodes, sites, settings, spider_args=spider_args, project=project, timeout=timeout)
     print(f"{'site':<16} {'node':<28} {'status':<10} job")
     for r in rows:
         print(

@@ -39,17 +39,17 @@ def public(node: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
 
 
-def call(node: str, endpoint: str, data: list[tuple[str, str]] | None = None, timeout: float = 15) -> dict[str, Any]:
+def call(node: str, endpoint: str, data: list[tuple[str, str]] | None = None, *, timeout: float = 15) -> dict[str, Any]:
     """GET (``data`` None) or POST to a Scrapyd endpoint; the JSON answer, or :class:`ScrapydError`.
     ``timeout`` bounds the whole exchange, not only each read (a node that trickles its answer)."""
     try:
-        return within(timeout, lambda: _call(node, endpoint, data, timeout), f"scrapyd {public(node)}")
+        return within(timeout, lambda: _call(node, endpoint, data, timeout=timeout), f"scrapyd {public(node)}")
     except DeadlineExceeded as exc:
         name = endpoint.partition("?")[0]
         raise ScrapydError(f"scrapyd {public(node)}: no whole answer to {name} within {timeout:g} s") from exc
 
 
-def _call(node: str, endpoint: str, data: list[tuple[str, str]] | None, timeout: float) -> dict[str, Any]:
+def _call(node: str, endpoint: str, data: list[tuple[str, str]] | None, *, timeout: float) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(node)
     if parts.scheme not in ("http", "https"):
         raise ScrapydError(f"scrapyd {public(node)}: a node is an http or https URL")
@@ -87,6 +87,7 @@ def schedule(
     nodes: list[str],
     sites: list[str],
     settings: dict[str, str],
+    *,
     spider_args: dict[str, dict[str, str]],
     project: str = PROJECT,
     timeout: float = 15,
@@ -115,7 +116,9 @@ def schedule(
         form += [("setting", f"{k}={v}") for k, v in settings.items()]
         form += list(spider_args.get(site, {}).items())
         try:
-            rows.append(row | {"status": "scheduled", "job": call(node, "schedule.json", form, timeout)["jobid"]})
+            rows.append(
+                row | {"status": "scheduled", "job": call(node, "schedule.json", form, timeout=timeout)["jobid"]}
+            )
         except ScrapydError as exc:
             rows.append(row | {"status": "failed", "error": str(exc)})
     return rows

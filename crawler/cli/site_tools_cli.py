@@ -87,7 +87,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         settings = parse_settings(args.set or [])
     except ValueError as exc:
         return fail(str(exc))
-    data = run_check(args.site, args.base_url, args.sample, settings)
+    data = run_check(args.site, args.base_url, args.sample, settings_overrides=settings)
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -121,7 +121,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
             return fail(f"{url} is not on a known site; name it with --site")
         try:
             if remote:
-                body, content_type, fetched_at, fetched_from = _kept_or_downloaded(source, url, profile.name, args)
+                body, content_type, fetched_at, fetched_from = _kept_or_downloaded(source, url, profile.name, args=args)
             else:
                 body, content_type, fetched_at, fetched_from = read_page_file(source), None, None, source
             if (copy := copy_origin(fetched_from, FIXTURE_SITES)) and not args.allow_copy:
@@ -129,7 +129,9 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 return fail(f"{why}; --allow-copy captures it anyway, marked as a copy")
             headers = {"Content-Type": content_type} if content_type else {}
             folder = root / profile.name / "captured"
-            path = save_capture(folder, url, body, headers, profile, args.force, fetched_at, copy)
+            path = save_capture(
+                folder, url, body, headers=headers, profile=profile, force=args.force, fetched_at=fetched_at, copy=copy
+            )
         except ValueError as exc:  # CaptureReviewed too: a reviewed record is not replaced without --force
             return fail(str(exc))
         marked = ' of a copy, marked "copy" in the record' if copy else ""
@@ -138,7 +140,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def _kept_or_downloaded(
-    source: str, url: str, site: str, args: argparse.Namespace
+    source: str, url: str, site: str, *, args: argparse.Namespace
 ) -> tuple[bytes, str | None, datetime | None, str]:
     """The page of ``url`` as a crawl of ``site`` kept it (PAGE_ARCHIVE), else ``source``
     downloaded now (``--fetch`` downloads); with when and from where it was fetched."""

@@ -39,7 +39,7 @@ class CrawlPlan:
     waiting: list[SiteDue]  # not due
 
 
-def plan_due(db_path: str, sites: list[str], cadence: Cadence, full: bool) -> CrawlPlan:
+def plan_due(db_path: str, sites: list[str], cadence: Cadence, *, full: bool) -> CrawlPlan:
     """Of ``sites``, those due now; a due site is polled quickly unless a full walk is due too
     (never one finished, or none for ``FULL_WALK_INTERVAL``) or ``full`` is asked."""
     rows = read_schedule(db_path, sites, cadence)

@@ -96,7 +96,7 @@ def took(run: dict[str, Any]) -> str:
     return f"{seconds:.0f}s" if seconds < 600 else f"{seconds / 60:.0f}m"
 
 
-def print_crawl(fmt: str, rows: list[dict[str, Any]], warnings: list[str], distributed: bool) -> None:
+def print_crawl(fmt: str, rows: list[dict[str, Any]], warnings: list[str], *, distributed: bool) -> None:
     if fmt == "json":
         print(json.dumps({"runs": rows, "warnings": warnings}, ensure_ascii=False, indent=2, default=str))
         return

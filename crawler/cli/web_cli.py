@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8001  # Datasette's own
 
 
-def datasette_command(db: str, host: str, port: int, allow_sql: bool, allow_download: bool) -> list[str]:
+def datasette_command(db: str, host: str, port: int, *, allow_sql: bool, allow_download: bool) -> list[str]:
     """The Datasette command line the dashboard runs (also what a user can type). A file whose
     folder cannot be written (a read-only filesystem, a backup copy) is served as immutable, as
     ``crawler search`` reads it: SQLite could not create the ``-shm`` file it reads a WAL file with."""
@@ -72,7 +72,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    command = datasette_command(str(path), args.host, args.port, args.allow_sql, args.allow_download)
+    command = datasette_command(
+        str(path), args.host, args.port, allow_sql=args.allow_sql, allow_download=args.allow_download
+    )
     os.execv(command[0], command)  # Datasette takes over this process (Ctrl-C stops it)
     return 0  # not reached
 

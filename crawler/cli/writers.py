@@ -26,7 +26,7 @@ def json_array(out: IO[str], rows: Iterable[dict[str, Any]]) -> int:
     return written
 
 
-def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[dict[str, Any]], raw: bool = False) -> int:
+def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[dict[str, Any]], *, raw: bool = False) -> int:
     """Rows as CSV. Control characters are dropped and a cell starting with ``=``, ``+``, ``-``,
     ``@`` or a tab gets a leading ``'``, so that a title from a web page never runs as a
     spreadsheet formula nor drives a terminal; ``raw`` writes cells as stored."""

@@ -49,7 +49,7 @@ def page_record(
         return Reject(url, site, "empty", "the page has an empty body")
     if looks_binary(body):
         return Reject(url, site, "not-html", f"content type {content_type or 'unknown'}")
-    page = extract_page(body, content_type, url, profile, fetched_at=fetched_at)
+    page = extract_page(body, content_type, url, profile=profile, fetched_at=fetched_at)
     if isinstance(page, Reject):
         return page
     try:

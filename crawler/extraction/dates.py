@@ -126,7 +126,7 @@ def _zone(m: re.Match[str], default: timezone | None) -> timezone | None:
     return zone_from_offset(m.group("offset")) or zone_from_offset(m.group("zone")) or default
 
 
-def _build(y: int, mo: int, d: int, m: re.Match[str], default: timezone | None, now: datetime) -> ParsedDate | None:
+def _build(y: int, mo: int, d: int, *, m: re.Match[str], default: timezone | None, now: datetime) -> ParsedDate | None:
     h = m.group("h")
     try:
         if h is None:
@@ -177,14 +177,14 @@ def parse_date(text: str | None, default_tz: timezone | None = WIB, now: datetim
     now = now or datetime.now(UTC)
     m = _ISO.search(text)
     if m and m.start() < 3:
-        return _build(int(m["y"]), int(m["m"]), int(m["d"]), m, default_tz, now)
+        return _build(int(m["y"]), int(m["m"]), int(m["d"]), m=m, default=default_tz, now=now)
     m = _TEXTUAL.search(text)
     if m:
         month = MONTHS[m["mon"].lower()]
-        return _build(int(m["y"]), month, int(m["d"]), m, default_tz, now)
+        return _build(int(m["y"]), month, int(m["d"]), m=m, default=default_tz, now=now)
     m = _NUMERIC.search(text)
     if m:
-        return _build(int(m["y"]), int(m["m"]), int(m["d"]), m, default_tz, now)
+        return _build(int(m["y"]), int(m["m"]), int(m["d"]), m=m, default=default_tz, now=now)
     m = _RELATIVE.search(text)
     if m:
         n = 1 if m["n"].lower() == "se" else int(m["n"])

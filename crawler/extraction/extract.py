@@ -45,7 +45,7 @@ def extract_article(
     """Extract the article record from one page: each field from the first layer that has it
     (see :func:`first_layer`), the layer recorded in ``extracted_by``. Raises
     :class:`ExtractionError` when the page holds no article (no title and no body) or is not HTML."""
-    p = read_page(page, profile, content_type, fetched_at)
+    p = read_page(page, profile, content_type, fetched_at=fetched_at)
     r = Reading(p, url, FIELDS)
     if not r.value("title") and not r.value("body"):
         raise ExtractionError("no-article", "no title and no article text found")
@@ -89,7 +89,7 @@ def extract_article(
 
 
 def extract_page(
-    body: bytes, content_type: str | None, url: str, profile: SiteProfile | None, *, fetched_at: datetime | None = None
+    body: bytes, content_type: str | None, url: str, *, profile: SiteProfile | None, fetched_at: datetime | None = None
 ) -> Article | Reject:
     """The record of one fetched page, or why it has none: the whole per-page extraction step of a
     crawl, as one plain function so that it can run in a helper process (:mod:`crawler.fetch.offload`).

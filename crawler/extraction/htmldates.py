@@ -17,7 +17,7 @@ _FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def htmldate_date(
-    sel: Selector, url: str | None, fetched: datetime, tz: timezone | None
+    sel: Selector, url: str | None, fetched: datetime, *, tz: timezone | None
 ) -> tuple[ParsedDate, str] | None:
     """The page's publication date by htmldate (its tree is copied, never changed), no later than
     the day the page was fetched nor before 1995. A day without a time is a day; a time without

@@ -102,7 +102,7 @@ def first_text(*values: str | None) -> str | None:
 
 
 def read_page(
-    page: str | bytes | Selector, profile: SiteProfile | None, content_type: str | None, fetched_at: datetime | None
+    page: str | bytes | Selector, profile: SiteProfile | None, content_type: str | None, *, fetched_at: datetime | None
 ) -> Page:
     if isinstance(page, bytes):
         page = decode_html(page, content_type)

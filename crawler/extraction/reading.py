@@ -137,7 +137,7 @@ class Reading:
     @cached_property
     def checked_date(self) -> Dated | None:
         p = self.page
-        return None if self.garbled_profile_date else htmldate_date(p.sel, self.url, p.fetched, p.tz)
+        return None if self.garbled_profile_date else htmldate_date(p.sel, self.url, p.fetched, tz=p.tz)
 
 
 def in_zone_of(found: Dated | None, r: Reading) -> Dated | None:

@@ -62,7 +62,7 @@ class ValidatingSpider(Protocol):
     validators: ValidatorBook
     urls: SiteURLs
 
-    def note_entry(self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None) -> None: ...
+    def note_entry(self, url: str, kind: str, status: str, *, articles: int = 0, newest: str | None = None) -> None: ...
 
 
 class ConditionalRequestsMiddleware:

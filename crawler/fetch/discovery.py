@@ -77,7 +77,14 @@ class EntryPoints(dict[str, dict[str, Any]]):
     """What each entry point gave in a crawl: url -> kind, status, article URLs found, newest date."""
 
     def note(
-        self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None, fetched: str | None = None
+        self,
+        url: str,
+        kind: str,
+        status: str,
+        *,
+        articles: int = 0,
+        newest: str | None = None,
+        fetched: str | None = None,
     ) -> None:
         """Counts add up over a listing's pages; the last status and the newest date stay.
         ``fetched``: where it was fetched, when not at ``url`` (a mirror, a local copy)."""
@@ -207,7 +214,7 @@ class ListingLinks:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (live URL, why it is not fetched)
 
 
-def listing_links(response: TextResponse, urls: SiteURLs, profile: SiteProfile, home: bool) -> ListingLinks:
+def listing_links(response: TextResponse, urls: SiteURLs, profile: SiteProfile, *, home: bool) -> ListingLinks:
     """Every on-site http(s) link of a listing page, in page order: articles, other listings (on
     the home page), and links the profile refuses."""
     links = ListingLinks()

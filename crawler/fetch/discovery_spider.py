@@ -126,7 +126,7 @@ class DiscoverySpider(EntrySpider):
                 self.crawler.engine.crawl(out)
 
     def sitemap_request(
-        self, url: str, depth: int, parent: Response | None = None, alternative: bool = False
+        self, url: str, depth: int, parent: Response | None = None, *, alternative: bool = False
     ) -> scrapy.Request | Reject | None:
         """A request for a sitemap, within the bounds: indexes nested at most ``SITEMAP_MAX_DEPTH``
         deep, ``SITEMAP_MAX_DOCUMENTS`` sitemaps per crawl. What goes beyond is one ``rejects``
@@ -156,7 +156,7 @@ class DiscoverySpider(EntrySpider):
             return
         lastmods = [normalize_lastmod(e.get("lastmod")) for e in entries]
         newest = max(filter(None, lastmods), default=None)
-        self.note_entry(response.url, "sitemap", str(response.status), len(entries), newest)
+        self.note_entry(response.url, "sitemap", str(response.status), articles=len(entries), newest=newest)
         for entry, lastmod in zip(entries, lastmods, strict=True):
             if out := self.article_request(entry["loc"], lastmod, "sitemap"):
                 yield out
@@ -185,7 +185,7 @@ class DiscoverySpider(EntrySpider):
             return
         self.crawler.stats.inc_value("pantau/entry_ok")
         newest = max(filter(None, (lastmod for _, lastmod in found)), default=None)
-        self.note_entry(response.url, "feed", str(response.status), len(found), newest)
+        self.note_entry(response.url, "feed", str(response.status), articles=len(found), newest=newest)
         for link, lastmod in found:
             if link and (out := self.article_request(response.urljoin(link), lastmod, "feed")):
                 yield out
@@ -209,7 +209,7 @@ class DiscoverySpider(EntrySpider):
                 yield out
         for public, refusal in links.refused:
             self.refuse(public, refusal)
-        self.note_entry(key, "listing", str(response.status), len(links.articles))
+        self.note_entry(key, "listing", str(response.status), articles=len(links.articles))
         if self.quick:  # a due poll reads the first page of the home listing, and nothing it links to
             return
         for url, public in links.listings:
@@ -218,9 +218,9 @@ class DiscoverySpider(EntrySpider):
             for url in advertised_feeds(response):
                 if self.urls.on_site(url):
                     yield self.discovery_request(url, "feed")
-        yield from self.listing_goes_on(response, key, page, fresh)
+        yield from self.listing_goes_on(response, key, page, fresh=fresh)
 
-    def listing_goes_on(self, response: Response, key: str, page: int, fresh: bool) -> Iterator[scrapy.Request]:
+    def listing_goes_on(self, response: Response, key: str, page: int, *, fresh: bool) -> Iterator[scrapy.Request]:
         """The next page of a listing, while there is one and it may still hold news; else the
         listing's end (or where a backfill stopped) is recorded."""
         next_url = next_page(response, self.profile.next_page) if isinstance(response, TextResponse) else None

@@ -95,9 +95,9 @@ class EntrySpider(scrapy.Spider):
         kind = response.meta.get("entry", "listing")
         return Reject(self.urls.public_url(response.url), self.name, reason, detail, kind)
 
-    def note_entry(self, url: str, kind: str, status: str, articles: int = 0, newest: str | None = None) -> None:
+    def note_entry(self, url: str, kind: str, status: str, *, articles: int = 0, newest: str | None = None) -> None:
         public = canonical_url(self.urls.public_url(url))
-        self.entry_points.note(public, kind, status, articles, newest, fetched=url)
+        self.entry_points.note(public, kind, status, articles=articles, newest=newest, fetched=url)
 
     def refuse(self, url: str, reason: str) -> None:
         """An on-site URL the profile does not fetch as an article, counted per reason."""
@@ -131,7 +131,15 @@ class EntrySpider(scrapy.Spider):
             yield from self.fallback(request.meta)
             return
         unreachable = reason in ("dns", "connection-refused")  # the name does not resolve, or nothing listens
-        _count_failure(self.crawler.stats, request.url, kind, reason, detail, missing, unreachable)
+        _count_failure(
+            self.crawler.stats,
+            request.url,
+            kind,
+            reason=reason,
+            detail=detail,
+            missing=missing,
+            unreachable=unreachable,
+        )
         self.note_entry(request.url, kind, reason)
         if not (kind == "robots" and missing):
             yield Reject(self.urls.public_url(request.url), self.name, reason, detail, kind)
@@ -150,7 +158,9 @@ class EntrySpider(scrapy.Spider):
         raise NotImplementedError
 
 
-def _count_failure(stats: Any, url: str, kind: str, reason: str, detail: str, missing: bool, unreachable: bool) -> None:
+def _count_failure(
+    stats: Any, url: str, kind: str, *, reason: str, detail: str, missing: bool, unreachable: bool
+) -> None:
     """Count a failed entry point, keep the site's first error, and log it: a warning, but for a
     missing one or an unreachable site said once already."""
     stats.inc_value("pantau/entry_failed")

@@ -34,7 +34,7 @@ def _url(item: Any, response: Response | Failure | None) -> str:
 
 class PantauLogFormatter(LogFormatter):
     # Scrapy 2.15 passes the spider, newer releases may not: it stays optional here
-    def dropped(
+    def dropped(  # noqa: PLR0917 - Scrapy's LogFormatter signature
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider | None = None
     ) -> LogFormatterResult:
         reason = _reason(exception)
@@ -49,7 +49,7 @@ class PantauLogFormatter(LogFormatter):
             "args": {"url": _url(item, response), "reason": reason},
         }
 
-    def item_error(
+    def item_error(  # noqa: PLR0917 - Scrapy's LogFormatter signature
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider | None = None
     ) -> LogFormatterResult:
         return {

@@ -89,10 +89,10 @@ def run_crawl(
     if settings.get("REDIS_URL"):
         return [_sent_summary(site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
     with Database.open(db_path, readonly=True) as db:
-        return [_outcome(db, site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
+        return [_outcome(db, site, crawler, not_started=not_started.get(site)) for site, crawler in crawlers.items()]
 
 
-def _outcome(db: Database, site: str, crawler: Crawler, not_started: str | None) -> SiteOutcome:
+def _outcome(db: Database, site: str, crawler: Crawler, *, not_started: str | None) -> SiteOutcome:
     """A site's outcome from its run row, or what the crawl counted where the row could not be
     written; a fatal error fails it even then."""
     if not_started:

@@ -97,7 +97,7 @@ _TOP = {
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
-def _strings(path: Path, key: str, value: Any, required: bool = False) -> tuple[str, ...]:
+def _strings(path: Path, key: str, value: Any, *, required: bool = False) -> tuple[str, ...]:
     """A list of non-empty strings (``key = ["a", "b"]``); ``required``: at least one."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         example = f'{key.rpartition(".")[2]} = ["{value}"]' if isinstance(value, str) else f'{key} = ["..."]'

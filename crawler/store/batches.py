@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 ROW_FAILURES_FATAL = 5  # this many articles in a row refused by the database: the database is the problem
 
 
-def write_batch(
+def write_batch(  # noqa: PLR0917 - run through Executor.submit
     db: Database | RedisStore, run_id: RunId | None, batch: list[Article], rejects: list[Reject], seen: list[Seen]
 ) -> list[str]:
     """Runs on the writer thread. Returns the outcome of each article; raises

@@ -85,7 +85,7 @@ class _Day:
     first: dict[int, int] = field(default_factory=dict)
     more: dict[int, list[int]] = field(default_factory=dict)
 
-    def add(self, aid: str, site: str, story: str, simhash: str | None, sketch: str | None) -> None:
+    def add(self, aid: str, site: str, story: str, simhash: str | None, sketch: str | None) -> None:  # noqa: PLR0917 - given a row of its SELECT
         index = len(self.rows)
         self.rows.append((aid, site, story))
         if simhash:

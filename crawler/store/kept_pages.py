@@ -48,15 +48,15 @@ DAMAGE = (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error)
 
 
 def kept_pages(
-    folder: Path, sites: Iterable[str], since: datetime | None = None, damaged: list[DamagedFile] | None = None
+    folder: Path, sites: Iterable[str], since: datetime | None = None, *, damaged: list[DamagedFile] | None = None
 ) -> Iterator[KeptPage]:
     """The newest kept page of each URL of ``sites`` (fetched since ``since``), site by site. A
     file that cannot be read whole is added to ``damaged`` and what could be read of it is used."""
     found = damaged if damaged is not None else []
     for site in sites:
-        for url, (path, offset) in _newest(folder, site, since, found).items():
+        for url, (path, offset) in _newest(folder, site, since, damaged=found).items():
             try:
-                yield _read(site, url, path, offset)
+                yield _read(site, url, path, offset=offset)
             except DAMAGE as exc:
                 found.append(DamagedFile(path, 0, f"the page of {url} cannot be read: {_problem(exc)}"))
 
@@ -64,7 +64,7 @@ def kept_pages(
 def kept_page(folder: Path, site: str, url: str) -> KeptPage | None:
     """The newest kept page of ``url``, or None when none was kept (or none can be read)."""
     damaged: list[DamagedFile] = []
-    found = _newest(folder, site, None, damaged, url).get(url)
+    found = _newest(folder, site, None, damaged=damaged, url=url).get(url)
     for damage in damaged:
         logger.warning("%s", damage)
     try:
@@ -75,7 +75,7 @@ def kept_page(folder: Path, site: str, url: str) -> KeptPage | None:
 
 
 def _newest(
-    folder: Path, site: str, since: datetime | None, damaged: list[DamagedFile], url: str | None = None
+    folder: Path, site: str, since: datetime | None, *, damaged: list[DamagedFile], url: str | None = None
 ) -> dict[str, tuple[Path, int]]:
     """Where the newest kept response of each URL (or of ``url`` alone) lies: file and offset."""
     since = since or datetime.min.replace(tzinfo=UTC)
@@ -129,7 +129,7 @@ def _problem(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.encode('ascii', 'backslashreplace').decode()}"
 
 
-def _read(site: str, url: str, path: Path, offset: int) -> KeptPage:
+def _read(site: str, url: str, path: Path, offset: int) -> KeptPage:  # noqa: PLR0917 - given a (path, offset) pair
     with open(path, "rb") as f:
         f.seek(offset)
         record = next(iter(ArchiveIterator(f)))

@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 
-def died(pid: int | None, run_host: str | None, host: str, started: str | None) -> bool:
+def died(pid: int | None, run_host: str | None, host: str, *, started: str | None) -> bool:
     """Whether the process of a ``running`` run is gone: checked on this machine; a run recorded
     without a process (older Pantau, Scrapy's shell) counts as gone after a day."""
     if pid is None or run_host is None:

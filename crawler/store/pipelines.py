@@ -43,7 +43,7 @@ def redirect_reject(request: Request, spider: Spider, site: str) -> Reject | Non
 
 
 def open_store(
-    redis_url: str | None, path: str, site: str, base_url: str | None
+    redis_url: str | None, path: str, site: str, *, base_url: str | None
 ) -> tuple[Database | RedisStore, RunId]:
     """Where a crawl's records go (the database, or in distributed mode a Redis stream that a
     writer stores) and its run started there; closed again when the run cannot start."""
@@ -124,7 +124,9 @@ class StorePipeline:
             return
         redis_url = self.crawler.settings.get("REDIS_URL")
         try:
-            self.db, self.run_id = open_store(redis_url, self.path, self.site, getattr(spider, "base_url", None))
+            self.db, self.run_id = open_store(
+                redis_url, self.path, self.site, base_url=getattr(spider, "base_url", None)
+            )
         except (StorageError, WriteFailed, sqlite3.Error) as exc:
             # the site is not crawled (nothing could be kept): its run ends failed, in one line,
             # while the other sites of the process go on
@@ -158,7 +160,7 @@ class StorePipeline:
                     self._fail(str(exc))
         return item
 
-    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
+    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:  # noqa: PLR0917 - Scrapy's item_dropped signal
         if isinstance(item, Seen | Reject) or self.db is None:
             return  # bookkeeping, already handled; or not a Pantau crawl
         if isinstance(exception, Dropped):

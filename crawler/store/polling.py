@@ -112,7 +112,7 @@ def last_full_walk(conn: sqlite3.Connection, site: str) -> datetime | None:
 
 
 def schedule(
-    conn: sqlite3.Connection, sites: list[str], cadence: Cadence, now: datetime | None = None
+    conn: sqlite3.Connection, sites: list[str], cadence: Cadence, *, now: datetime | None = None
 ) -> list[SiteDue]:
     """Each of ``sites`` with its schedule: due now or not, next due time, interval, last run."""
     now = now or datetime.now(UTC)
@@ -149,7 +149,7 @@ def _running(conn: sqlite3.Connection) -> set[str]:
 
     here = socket.gethostname()
     rows = conn.execute("SELECT site, pid, host, started_at FROM crawl_runs WHERE status = 'running'").fetchall()
-    return {site for site, pid, host, started in rows if not died(pid, host, here, started)}
+    return {site for site, pid, host, started in rows if not died(pid, host, here, started=started)}
 
 
 def _rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -162,7 +162,7 @@ def _rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def record_poll(
-    conn: sqlite3.Connection, site: str, status: str, slowed: bool, cadence: Cadence, now: datetime | None = None
+    conn: sqlite3.Connection, site: str, status: str, *, slowed: bool, cadence: Cadence, now: datetime | None = None
 ) -> tuple[float, str]:
     """After a run of ``site`` ended with ``status``: learn its interval again and set when it is
     due next (inside the caller's transaction). Returns the interval and why it was stretched."""
@@ -176,7 +176,7 @@ def record_poll(
     else:
         failures = before + 1
     learnt = learnt_interval(appearances(conn, site, now - timedelta(days=cadence.window_days)), now, cadence)
-    interval, stretched = next_interval(learnt, failures, slowed, cadence)
+    interval, stretched = next_interval(learnt, failures, slowed, cadence=cadence)
     due = now if status == "interrupted" else now + timedelta(seconds=interval)
     conn.execute(
         "INSERT INTO site_schedule (site, interval_s, next_due_at, last_run_at, last_status, failures, stretched, "
@@ -216,19 +216,21 @@ class PollResult:
 
 
 def record_run_poll(
-    conn: sqlite3.Connection, site: str, status: str, poll: PollResult, cadence: Cadence
+    conn: sqlite3.Connection, site: str, status: str, *, poll: PollResult, cadence: Cadence
 ) -> tuple[float, str]:
     """Inside the caller's transaction: the run's validators kept, and the site's next poll."""
     save_validators(conn, site, poll.validators)
-    return record_poll(conn, site, status, poll.slowed, cadence)
+    return record_poll(conn, site, status, slowed=poll.slowed, cadence=cadence)
 
 
-def schedule_next(db: Database, site: str, status: str, poll: PollResult, crawler: Crawler) -> None:
+def schedule_next(db: Database, site: str, status: str, poll: PollResult, crawler: Crawler) -> None:  # noqa: PLR0917 - run through Executor.submit
     """After a run of ``site`` (in the store pipeline's writer thread), in one transaction: when
     the site is due again, learnt from its history and stretched after a failure or a 429/503;
     and the validators of the entry points a run that finished read."""
     with db.transaction() as conn:
-        interval, stretched = record_run_poll(conn, site, status, poll, Cadence.from_settings(crawler.settings))
+        interval, stretched = record_run_poll(
+            conn, site, status, poll=poll, cadence=Cadence.from_settings(crawler.settings)
+        )
     crawler.stats.set_value("pantau/next_poll_s", round(interval))
     level = logging.WARNING if stretched and status == "finished" else logging.INFO
     why = f" ({stretched})" if stretched else ""

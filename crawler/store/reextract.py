@@ -76,6 +76,7 @@ def reextract(
     db: Database,
     pages: Iterable[KeptPage],
     profiles: dict[str, SiteProfile],
+    *,
     topics: tuple[Topic, ...],
     min_words: int,
     batch: int = 50,
@@ -87,12 +88,12 @@ def reextract(
     for page in pages:
         group.append(page)
         if len(group) >= batch:
-            _apply(db, group, profiles, topics, min_words, out)
+            _apply(db, group, profiles, topics=topics, min_words=min_words, out=out)
             group = []
             if progress:
                 progress(out)
     if group:
-        _apply(db, group, profiles, topics, min_words, out)
+        _apply(db, group, profiles, topics=topics, min_words=min_words, out=out)
     return out
 
 
@@ -100,12 +101,13 @@ def _apply(
     db: Database,
     group: list[KeptPage],
     profiles: dict[str, SiteProfile],
+    *,
     topics: tuple[Topic, ...],
     min_words: int,
     out: Outcome,
 ) -> None:
     """One batch: extracted first (no write lock held meanwhile), then compared and stored at once."""
-    articles = [_extracted(page, profiles.get(page.site), topics, min_words, out) for page in group]
+    articles = [_extracted(page, profiles.get(page.site), topics, min_words=min_words, out=out) for page in group]
     with db.transaction() as conn:
         for article in articles:
             if article is not None:
@@ -114,7 +116,7 @@ def _apply(
 
 
 def _extracted(
-    page: KeptPage, profile: SiteProfile | None, topics: tuple[Topic, ...], min_words: int, out: Outcome
+    page: KeptPage, profile: SiteProfile | None, topics: tuple[Topic, ...], *, min_words: int, out: Outcome
 ) -> Article | None:
     """The page's record as a crawl would make it today, or None (counted) when it gives none."""
     if profile is None:
@@ -150,9 +152,9 @@ def _compare_and_store(conn: sqlite3.Connection, a: Article, out: Outcome) -> No
         out.not_stored += 1
         return
     row = dict(zip([d[0] for d in cur.description], found, strict=True))
-    new = row_values(a, aid, key, row["run_id"], row["last_seen_at"])
+    new = row_values(a, aid, key, run_id=row["run_id"], seen=row["last_seen_at"])
     changed = [f for f in REEXTRACTED if new[f] != row[f]]
-    topics_changed = _replace_topics(conn, aid, a, row["first_seen_at"])
+    topics_changed = _replace_topics(conn, aid, a, first_seen=row["first_seen_at"])
     if not changed and not topics_changed:
         out.unchanged += 1
         return
@@ -182,7 +184,7 @@ def _compare_and_store(conn: sqlite3.Connection, a: Article, out: Outcome) -> No
         out.fields["topics"] += 1
 
 
-def _replace_topics(conn: sqlite3.Connection, aid: str, a: Article, first_seen: str | None) -> bool:
+def _replace_topics(conn: sqlite3.Connection, aid: str, a: Article, *, first_seen: str | None) -> bool:
     """The article's topic matches as today's extraction finds them; True when they changed. A match
     kept keeps its date; a new one is dated at the article's first sight (no alert for old news)."""
     stored = {

@@ -189,6 +189,7 @@ def publish_state(
     client: redis.Redis,
     site: str,
     known: dict[str, str | None],
+    *,
     listings: dict[str, tuple[bool, str | None]],
     replace: bool = False,
 ) -> None:

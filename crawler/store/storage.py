@@ -163,6 +163,7 @@ class Database:
         site: str,
         base_url: str | None = None,
         host: str | None = None,
+        *,
         pid: int | None = None,
         started_at: str | None = None,
     ) -> int:
@@ -176,7 +177,7 @@ class Database:
                 "SELECT id, pid, host, started_at FROM crawl_runs WHERE status = 'running'"
             ).fetchall()
             for run_id, run_pid, run_host, started in stale:
-                if died(run_pid, run_host, here, started):
+                if died(run_pid, run_host, here, started=started):
                     self.conn.execute(
                         "UPDATE crawl_runs SET status = 'interrupted', finish_reason = 'process died', "
                         "finished_at = COALESCE(finished_at, ?) WHERE id = ?",

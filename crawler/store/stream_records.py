@@ -65,7 +65,7 @@ BAD_RECORD = (
 )
 
 
-def set_aside(db: Database, entry_id: str, record: dict[str, str], exc: BaseException) -> None:
+def set_aside(db: Database, entry_id: str, record: dict[str, str], *, exc: BaseException) -> None:
     """A stream record that cannot be applied, kept whole in ``rejects`` (kind ``record``)."""
     reason = str(exc) if isinstance(exc, BadRecord) else f"{type(exc).__name__}: {exc}"
     raw = json.dumps(record, ensure_ascii=False)
@@ -108,7 +108,7 @@ def groups(entries: list[tuple[str, dict[str, str]]]) -> list[list[tuple[str, di
 
 
 def checked(
-    data: dict[str, Any], spec: dict[str, Any], what: str, optional: frozenset[str] = frozenset()
+    data: dict[str, Any], spec: dict[str, Any], what: str, *, optional: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
     """``data`` when each field of ``spec`` holds a value of its type (a field may be absent where
     its type admits None, or it is ``optional``); :class:`BadRecord` naming the first that does
@@ -137,7 +137,10 @@ def built(cls: type[T], data: Any, what: str) -> T:
     )
     hints = typing.get_type_hints(cls)
     return cls(
-        **{name: _made(value, hints[name], what) for name, value in checked(data, hints, what, defaulted).items()}
+        **{
+            name: _made(value, hints[name], what)
+            for name, value in checked(data, hints, what, optional=defaulted).items()
+        }
     )
 
 

@@ -58,6 +58,7 @@ class Writer:
         db: Database,
         client: redis.Redis,
         consumer: str = "writer",
+        *,
         batch: int = 200,
         cadence: Cadence | None = None,
     ) -> None:
@@ -99,7 +100,9 @@ class Writer:
             )
         ]
         for site in sites:
-            publish_state(self.client, site, known_articles(self.db, site), self.db.listing_states(site), replace=True)
+            publish_state(
+                self.client, site, known_articles(self.db, site), listings=self.db.listing_states(site), replace=True
+            )
         for (site,) in self.db.conn.execute("SELECT DISTINCT site FROM entry_validators").fetchall():
             publish_validators(self.client, site, load_validators(self.db.conn, site))
 
@@ -138,7 +141,7 @@ class Writer:
                     (STREAM, entries[-1][0], now_iso()),
                 )
         for site in set(published) | set(listings):
-            publish_state(self.client, site, published.get(site, {}), listings.get(site, {}))
+            publish_state(self.client, site, published.get(site, {}), listings=listings.get(site, {}))
         for site in self._polled:
             publish_validators(self.client, site, load_validators(self.db.conn, site))
         if entries:
@@ -155,7 +158,7 @@ class Writer:
             return
         except BAD_RECORD as exc:
             if len(group) == 1:
-                set_aside(self.db, *group[0], exc)
+                set_aside(self.db, *group[0], exc=exc)
                 self.set_aside += 1
                 return
         for entry in group:
@@ -163,7 +166,7 @@ class Writer:
                 with self.db.transaction():
                     self._apply_records([entry], published, listings)
             except BAD_RECORD as exc:
-                set_aside(self.db, *entry, exc)
+                set_aside(self.db, *entry, exc=exc)
                 self.set_aside += 1
 
     def _apply_records(self, group: list[tuple[str, dict[str, str]]], published: dict, listings: dict) -> None:
@@ -188,7 +191,7 @@ class Writer:
         if self._run_id(data["run"]) is not None:
             return
         run_id = self.db.start_run(
-            data["site"], data.get("base_url"), data.get("host"), data.get("pid"), data.get("started_at")
+            data["site"], data.get("base_url"), data.get("host"), pid=data.get("pid"), started_at=data.get("started_at")
         )
         self.db.conn.execute("INSERT INTO relay_runs (token, run_id) VALUES (?, ?)", (data["run"], run_id))
 
@@ -241,7 +244,7 @@ class Writer:
         self.db.finish_run(run_id, **fields)
         with self.db.transaction() as conn:  # when the site is due again (crawler schedule asks)
             site = conn.execute("SELECT site FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()[0]
-            record_run_poll(conn, site, fields.get("status") or "failed", poll, self.cadence)
+            record_run_poll(conn, site, fields.get("status") or "failed", poll=poll, cadence=self.cadence)
         if poll.validators:
             self._polled.add(site)
         check_run(self.db, run_id)
@@ -252,6 +255,7 @@ class Writer:
         until_idle: bool = False,
         block_ms: int = 2000,
         stop: Callable[[], bool] = lambda: False,
+        *,
         on_batch: Callable[[Writer], None] | None = None,
     ) -> int:
         """Apply records as they come; with ``until_idle``, return once the stream has nothing new."""

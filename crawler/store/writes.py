@@ -73,13 +73,13 @@ class ArticleWriter:
         new version of the stored one, then its aliases and topics."""
         aid, key, row = self._identity(a)
         seen = now_iso()
-        values = row_values(a, aid, key, run_id, seen)
+        values = row_values(a, aid, key, run_id=run_id, seen=seen)
         if row is None:
-            outcome = self._insert(a, aid, values, seen)
+            outcome = self._insert(a, aid, values, seen=seen)
             if outcome == "duplicate":
                 return outcome
         else:
-            outcome = self._update(a, aid, row, values, seen)
+            outcome = self._update(a, aid, row, values=values, seen=seen)
         self._alias(aid, a, seen)
         if outcome != "unchanged":
             self._topics(aid, a, seen, replace=outcome == "updated")
@@ -103,7 +103,7 @@ class ArticleWriter:
             row = self._current(aid)
         return aid, key, row
 
-    def _insert(self, a: Article, aid: str, values: dict[str, Any], seen: str) -> str:
+    def _insert(self, a: Article, aid: str, values: dict[str, Any], *, seen: str) -> str:
         """A new article in its story (``new``), or an alias of the same article re-posted on the
         same site under a second URL (``duplicate``)."""
         twin = self._near_duplicate(a, aid)
@@ -119,10 +119,10 @@ class ArticleWriter:
             "INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (cur.lastrowid, a.title, a.body)
         )
         if a.published_date and (day := self.fingerprints.cached(a.published_date)) is not None:
-            day.add(aid, a.site, values["story_id"], a.simhash, a.sketch)
+            day.add(aid, a.site, values["story_id"], simhash=a.simhash, sketch=a.sketch)
         return "new"
 
-    def _update(self, a: Article, aid: str, row: StoredRow, values: dict[str, Any], seen: str) -> str:
+    def _update(self, a: Article, aid: str, row: StoredRow, *, values: dict[str, Any], seen: str) -> str:
         """A changed article keeps its previous content in ``article_versions`` (``updated``);
         an unchanged one is only seen again (``unchanged``)."""
         old = {k: getattr(row, k) for k in VERSIONED}
@@ -154,7 +154,7 @@ class ArticleWriter:
         self.conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", (*values.values(), aid))
         return "updated"
 
-    def _topics(self, aid: str, a: Article, seen: str, replace: bool) -> None:
+    def _topics(self, aid: str, a: Article, seen: str, *, replace: bool) -> None:
         if replace:
             self.conn.execute("DELETE FROM article_topics WHERE article_id = ?", (aid,))
         self.conn.executemany(
@@ -237,7 +237,7 @@ class ArticleWriter:
                 title, body, place = stored
                 mine = mine if mine is not None else shingles(a.body)
                 theirs = shingles(body or "")
-                if not confirmed(mine, theirs) or other_place(a.location, place, mine, theirs):
+                if not confirmed(mine, theirs) or other_place(a.location, place, mine, body_b=theirs):
                     continue
                 twin = Twin(
                     other_id,
@@ -259,7 +259,7 @@ def _holds_another_page(a: Article, key: str, row: StoredRow) -> bool:
     return own and fetched_key is not None and fetched_key != key and not same_title(a.title, row.title)
 
 
-def row_values(a: Article, aid: str, key: str, run_id: RunId | None, seen: str) -> dict[str, Any]:
+def row_values(a: Article, aid: str, key: str, *, run_id: RunId | None, seen: str) -> dict[str, Any]:
     return {
         "id": aid,
         "url": a.url,

@@ -94,7 +94,7 @@ CHARTS = (
         f"""SELECT a.published_date AS day, a.site, COUNT(*) AS articles FROM articles a
     WHERE {_CHOSEN}
     GROUP BY a.published_date, a.site ORDER BY day""",
-        lambda axis: bars_per_day(axis, "day", "articles", "site"),
+        lambda axis: bars_per_day(axis, "day", "articles", color="site"),
         "Articles by publication date, per site.",
     ),
     Chart(
@@ -104,7 +104,7 @@ CHARTS = (
     FROM articles a JOIN article_topics t ON t.article_id = a.id
     WHERE {_CHOSEN} AND (coalesce(:topic, '') = '' OR t.topic = :topic)
     GROUP BY a.published_date, t.topic ORDER BY day""",
-        lambda axis: bars_per_day(axis, "day", "matches", "topic"),
+        lambda axis: bars_per_day(axis, "day", "matches", color="topic"),
         "Articles matching each watchlist topic (crawler/enrichment/topics.toml), by publication date.",
     ),
     Chart(

@@ -17,7 +17,7 @@ from crawler.web.dashboard import dashboard
 
 
 @hookimpl
-def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict[str, Any]:
+def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict[str, Any]:  # noqa: PLR0917 - Datasette's get_metadata hook
     meta = archive_metadata()
     names = pantau_databases(datasette)
     if not names:

@@ -79,7 +79,7 @@ def label(field: str, width: int = LABEL_WIDTH) -> Spec:
     }
 
 
-def bars_per_day(axis: TimeAxis, day: str, counted: str, color: str) -> Spec:
+def bars_per_day(axis: TimeAxis, day: str, counted: str, *, color: str) -> Spec:
     """Bars per day (or week), stacked by ``color``."""
     return {
         "mark": {"type": "bar", "tooltip": True},
