@@ -77,7 +77,7 @@ def _visible_date(r: Reading) -> Dated | None:
 
 
 def _authors_layer(name: str) -> LayerFn:
-    return lambda r: without(r.declared_authors[name], r.not_authors)
+    return lambda r: without(r.declared_authors(name), r.not_authors)
 
 
 FIELDS: dict[str, Field] = {
@@ -132,7 +132,7 @@ FIELDS: dict[str, Field] = {
             ("byline", lambda r: without(r.page.byline.authors, r.not_authors)),
             ("credits", lambda r: without(r.credits.authors, r.not_authors)),
             ("generic", lambda r: without(generic_authors(r.page.sel, r.page.labels), r.not_authors)),
-            *((name, lambda r, name=name: r.declared_authors[name]) for name in ("jsonld", "meta", "profile")),
+            *((name, lambda r, name=name: r.declared_authors(name)) for name in ("jsonld", "meta", "profile")),
         )
     ),
     "image": Field(

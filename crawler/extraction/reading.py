@@ -51,6 +51,7 @@ class Reading:
     url: str
     fields: Mapping[str, Field]
     _found: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    _authors: dict[str, list[str]] = field(default_factory=dict)
 
     def value(self, name: str) -> Any:
         return self.resolved(name)[0]
@@ -82,15 +83,14 @@ class Reading:
         body = self.value("body")
         return credit_lines([x for x in body[1] if x.strip()] if body else [])
 
-    @cached_property
-    def declared_authors(self) -> dict[str, list[str]]:
-        """The people each declared layer names, read once: looked at again when nobody else is."""
-        p = self.page
-        return {
-            "jsonld": person_names(p.ld.authors),
-            "meta": person_names(p.mt.authors),
-            "profile": person_names(p.selected_all("authors")),
-        }
+    def declared_authors(self, layer: str) -> list[str]:
+        """The people a declared layer (``jsonld``, ``meta``, ``profile``) names, read once and only
+        when asked: looked at again when nobody else is named."""
+        if layer not in self._authors:
+            p = self.page
+            values = {"jsonld": lambda: p.ld.authors, "meta": lambda: p.mt.authors}.get(layer)
+            self._authors[layer] = person_names(values() if values else p.selected_all("authors"))
+        return self._authors[layer]
 
     @cached_property
     def not_authors(self) -> tuple[str, ...]:
