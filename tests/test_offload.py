@@ -11,7 +11,7 @@ import pytest
 from crawler.enrichment.enrich import enrich
 from crawler.enrichment.topics import load_topics
 from crawler.extraction.extract import extract_page
-from crawler.fetch.offload import Offload, WorkerCrashed
+from crawler.fetch.offload import Kept, Offload, WorkerCrashed
 from crawler.items import Article, Reject
 from spiders.infopublik import PROFILE
 from tests.conftest import FIXTURES, load_expected
@@ -134,3 +134,31 @@ def test_the_crawl_says_in_its_first_line_how_many_helpers_extract(tmp_path):
     assert two.returncode == 0 and none.returncode == 0, two.stderr[-2000:]
     assert "crawling infopublik with 2 extraction helper(s) (EXTRACT_WORKERS;" in two.stderr.splitlines()[0]
     assert "crawling infopublik with extraction in the crawler process" in none.stderr.splitlines()[0]
+
+
+class CountsPickles:
+    """Counts how often it is pickled (in this process: each time it is sent to a helper)."""
+
+    pickled = 0
+
+    def __getstate__(self) -> dict:
+        CountsPickles.pickled += 1
+        return {}
+
+
+def type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def test_a_kept_argument_is_sent_to_a_helper_once_and_again_to_its_replacement(helper):
+    kept = Kept(CountsPickles())
+    CountsPickles.pickled = 0
+    assert [run(helper, type_name, value=kept) for _ in range(3)] == ["CountsPickles"] * 3
+    assert CountsPickles.pickled == 1  # the later calls sent its key only
+    assert run(Offload(0), type_name, value=kept) == "CountsPickles"  # inline: the value itself
+    dying = helper._idle.get_nowait()  # the helper dies between two pages
+    dying.end_process()
+    dying.process.join(5)
+    helper._idle.put(dying)
+    assert run(helper, type_name, value=kept) == "CountsPickles"  # retried in a new helper
+    assert CountsPickles.pickled == 2

@@ -23,7 +23,6 @@ crawler process dies.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import multiprocessing
 import os
@@ -31,10 +30,12 @@ import queue
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,24 @@ class _HelperDied(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A keyword argument a helper keeps once it has been sent (a site's profile, the watchlist):
+    later calls to that helper send its key only, not the object pickled again with every page.
+    A helper started to replace one that died is sent the object again."""
+
+    value: Any
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class _KeptRef(NamedTuple):
+    key: str
+
+
+def _unkept(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {name: v.value if isinstance(v, Kept) else v for name, v in kwargs.items()}
+
+
 class _Helper:
     """One helper process and the pipe to it; used by one thread at a time."""
 
@@ -65,10 +84,15 @@ class _Helper:
         self.process = _SPAWN.Process(target=_serve, args=(child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
+        self.kept: set[str] = set()  # keys of the Kept arguments this helper holds
 
-    def call(self, fn: Callable[..., T], args: tuple, timeout: float | None) -> T:
+    def call(self, fn: Callable[..., T], args: tuple, kwargs: dict[str, Any], *, timeout: float | None) -> T:
+        sent = {
+            name: _KeptRef(v.key) if isinstance(v, Kept) and v.key in self.kept else v for name, v in kwargs.items()
+        }
         try:
-            self.conn.send((fn, args))
+            self.conn.send((fn, args, sent))
+            self.kept |= {v.key for v in kwargs.values() if isinstance(v, Kept)}
             ready = self.conn.poll(timeout)
             if ready:
                 ok, value = self.conn.recv()
@@ -110,15 +134,15 @@ class Offload:
         self._stopped = False
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``fn(*args, **kwargs)``, in a helper process when there are helpers."""
+        """``fn(*args, **kwargs)``, in a helper process when there are helpers (a :class:`Kept`
+        keyword argument is passed as its value)."""
         if not self.workers:
-            return fn(*args, **kwargs)
-        work = functools.partial(fn, *args, **kwargs)
+            return fn(*args, **_unkept(kwargs))
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="pantau-helper")
         for attempt in (1, 2):
             try:
-                return await asyncio.wrap_future(self._threads.submit(self._call, work, ()))
+                return await asyncio.wrap_future(self._threads.submit(self._call, fn, args, kwargs))
             except _HelperDied:
                 if self._stopped:
                     raise OffloadStopped("the crawl is stopping") from None
@@ -127,7 +151,7 @@ class Offload:
                     raise WorkerCrashed(f"a helper process died twice running {fn.__name__}") from None
         raise AssertionError("unreachable")
 
-    def _call(self, fn: Callable[..., T], args: tuple) -> T:
+    def _call(self, fn: Callable[..., T], args: tuple, kwargs: dict[str, Any]) -> T:
         """On a pool thread: take an idle helper (or start one), run, give it back."""
         if self._stopped:
             raise OffloadStopped("the crawl is stopping")
@@ -141,7 +165,7 @@ class Offload:
                 raise OffloadStopped("the crawl is stopping")
             self._busy.add(helper)
         try:
-            result = helper.call(fn, args, self.timeout)
+            result = helper.call(fn, args, kwargs, timeout=self.timeout)
         except (WorkTimedOut, _HelperDied):
             helper.kill()
             raise
@@ -166,7 +190,7 @@ class Offload:
                 break
         for helper in helpers:
             try:
-                sizes.append(helper.call(_peak_rss_mb, (), 10))
+                sizes.append(helper.call(_peak_rss_mb, (), {}, timeout=10))
                 self._idle.put(helper)
             except Exception:  # noqa: BLE001 - a statistic, never a reason to fail a crawl's end
                 helper.kill()
@@ -202,13 +226,20 @@ def _serve(conn: Connection, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    kept: dict[str, Any] = {}
     while True:
         try:
-            fn, args = conn.recv()
+            fn, args, kwargs = conn.recv()
         except (EOFError, OSError):
             return
+        for v in kwargs.values():
+            if isinstance(v, Kept):
+                kept[v.key] = v.value
         try:
-            reply = (True, fn(*args))
+            reply = (
+                True,
+                fn(*args, **{n: kept[v.key] if isinstance(v, Kept | _KeptRef) else v for n, v in kwargs.items()}),
+            )
         except Exception as exc:  # noqa: BLE001 - handed to the caller, who decides
             reply = (False, exc)
         conn.send(reply)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
@@ -29,7 +30,7 @@ from crawler.enrichment.topics import Topic, load_topics
 from crawler.fetch.discovery_spider import DiscoverySpider
 from crawler.fetch.failures import CrawlStopped, failure_reason
 from crawler.fetch.frontier import NOTHING, SEEN
-from crawler.fetch.offload import Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
+from crawler.fetch.offload import Kept, Offload, OffloadStopped, WorkerCrashed, WorkTimedOut
 from crawler.items import UNUSABLE, Article, Reject, Seen
 from crawler.store.known import KnownArticles, NothingKnown, stored_state
 from crawler.store.polling import stored_validators
@@ -137,13 +138,25 @@ class NewsSpider(DiscoverySpider):
         page.sitemap_lastmod = self.frontier.lastmods.get(self.profile.url_key(public), response.meta.get("lastmod"))
         yield page
 
+    @cached_property
+    def kept(self) -> tuple[Kept, Kept]:
+        """The profile and the watchlist as each helper keeps them: sent to it once, not pickled
+        again with every page (read at the first page, once the crawler has set the topics)."""
+        return Kept(self.profile), Kept(self.topics)
+
     async def _record_in_helper(self, body: bytes, content_type: str | None, url: str) -> Article | Reject | None:
         """:func:`page_record` in a helper process: a helper that crashed or overran
         ``EXTRACT_TIMEOUT`` is a :class:`Reject` of the page; None when the crawl is stopping (the
         page is not recorded, and the next crawl fetches it again)."""
         try:
             return await self.offload.run(
-                page_record, body, content_type, url, profile=self.profile, topics=self.topics, min_words=self.min_words
+                page_record,
+                body,
+                content_type,
+                url,
+                profile=self.kept[0],
+                topics=self.kept[1],
+                min_words=self.min_words,
             )
         except WorkerCrashed as exc:
             return Reject(url, self.name, "extraction-crash", str(exc))
