@@ -147,6 +147,12 @@ def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def with_log_level(p: argparse.ArgumentParser, default: str, help: str) -> argparse.ArgumentParser:
+    """A sub-command that runs a crawl (``--log-level``, any case)."""
+    p.add_argument("--log-level", default=default, type=str.upper, choices=LOG_LEVELS, metavar="LEVEL", help=help)
+    return p
+
+
 def open_readonly(path: str) -> Database:
     return Database.open(path, readonly=True)
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from crawler.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
-    LOG_LEVELS,
     count,
     fail,
     parse_base_urls,
     parse_settings,
     with_db,
+    with_log_level,
 )
 from crawler.cli.summary import print_crawl
 from crawler.fetch.runner import check_health, preflight, run_crawl
@@ -125,14 +125,7 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("--since", metavar="WHEN", help="ignore articles older than this: YYYY-MM-DD, 7d, 24h, 2w")
     p.add_argument("--max-items", type=count(1, 10**9), metavar="N", help="at most N article pages per site")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
-    p.add_argument(
-        "--log-level",
-        default="PROGRESS",
-        type=str.upper,
-        choices=LOG_LEVELS,
-        metavar="LEVEL",
-        help="PROGRESS (default: progress lines, warnings, errors), DEBUG, INFO, WARNING, ERROR",
-    )
+    with_log_level(p, "PROGRESS", "PROGRESS (default: progress lines, warnings, errors), DEBUG, INFO, WARNING, ERROR")
     p.add_argument("--strict", action="store_true", help="exit 1 when crawl health warns (field coverage dropped)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="summary format")
     p.add_argument("--notify", action="store_true", help="then send new matches to the channels of pantau.toml")

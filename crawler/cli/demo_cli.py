@@ -8,7 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from crawler.cli.common import EXIT_FAILED, EXIT_OK, FIXTURE_SITES, LOG_LEVELS, count, fail
+from crawler.cli.common import EXIT_FAILED, EXIT_OK, FIXTURE_SITES, count, fail, with_log_level
 from crawler.cli.summary import format_summary
 from crawler.fetch.runner import run_crawl
 from crawler.store.storage import Database, StorageError
@@ -94,14 +94,7 @@ def add_parsers(sub: Subcommands) -> None:
     """The demo and the served copies."""
     p = sub.add_parser("demo", help="crawl the bundled site copies, served on 127.0.0.1, into data/demo.db")
     p.add_argument("--db", default=DEMO_DB, help=f"the demo's own SQLite file (default {DEMO_DB})")
-    p.add_argument(
-        "--log-level",
-        default="WARNING",
-        type=str.upper,
-        choices=LOG_LEVELS,
-        metavar="LEVEL",
-        help="DEBUG, INFO, PROGRESS, WARNING (default), ERROR",
-    )
+    with_log_level(p, "WARNING", "DEBUG, INFO, PROGRESS, WARNING (default), ERROR")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
