@@ -27,7 +27,7 @@ ARTICLE_MIN_WORDS = 30
 # Helper processes that extract and enrich pages while the crawler keeps fetching (0: none, all
 # work in the crawler process). By default what the machine offers beside the crawler's own core:
 # its cores less one, at least 1 (one doubles a fast backfill on 2 cores) and at most 4 (each
-# helper holds about 60 MB). The crawl's first line says how many it uses.
+# helper peaks at about 100 MB: 98 MB in bench/run.py's crawl). The crawl's first line says how many it uses.
 EXTRACT_WORKERS = min(4, max(1, (os.cpu_count() or 2) - 1))
 # Seconds a helper may spend on one page before it is killed and replaced (the page is recorded
 # as extraction-timeout; 0: no limit). Only with EXTRACT_WORKERS > 0.
