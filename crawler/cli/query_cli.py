@@ -85,7 +85,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         with open_readonly(args.db) as db:
             check_names(db, topic=args.topic)
             since = parse_since(args.since)
-            data = report(db, parse_since(args.seen_since, "--seen-since") or "0000", args.topic, published_since=since)
+            data = report(
+                db, parse_since(args.seen_since, "--seen-since") or "0000", topic=args.topic, published_since=since
+            )
     except (StorageError, ValueError) as exc:
         return fail(str(exc))
     if args.format == "json":

@@ -148,7 +148,7 @@ def confirmed(body_a: str | set[str], body_b: str | set[str]) -> bool:
     return containment(body_a, body_b) >= CONTAINMENT_MIN
 
 
-def other_place(place_a: str | None, place_b: str | None, body_a: set[str], *, body_b: set[str]) -> bool:
+def other_place(place_a: str | None, place_b: str | None, *, body_a: set[str], body_b: set[str]) -> bool:
     """Two articles whose datelines name different places report events in different places: a
     template (a regency's version of a provincial circular, a routine announcement) is not one
     story, however much text they share, unless the bodies are nearly identical (the same text

@@ -29,8 +29,7 @@ _DATE_PLACES = (
     "*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
     " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]",
 )
-# the headline as microdata declares it, else the article's first heading (in <article>, <main>, anywhere)
-_HEADLINES = ("//*[@itemprop='headline']", "//article//h1", "//main//h1", "//h1")
+# the page's headline candidates, all found in one pass and ranked by :func:`_rank`
 _HEADLINE_CANDIDATES = etree.XPath("//*[@itemprop='headline'] | //h1")
 
 
@@ -81,7 +80,8 @@ def links_elsewhere(heading: etree._Element, url: str) -> bool:
 
 
 def _rank(heading: etree._Element) -> int:
-    """Which of :data:`_HEADLINES` a candidate is: the lower, the likelier the headline."""
+    """How likely a candidate is the headline, the lower the likelier: the headline microdata
+    declares (``itemprop="headline"``), else an ``<h1>`` in ``<article>``, in ``<main>``, anywhere."""
     if heading.get("itemprop") == "headline":
         return 0
     around = {ancestor.tag for ancestor in heading.iterancestors()}
@@ -89,8 +89,8 @@ def _rank(heading: etree._Element) -> int:
 
 
 def _headline(sel: Selector, url: str) -> Selector | None:
-    """The page's headline element (:data:`_HEADLINES`): one pass over the page for every kind of
-    candidate, ranked, in document order within a rank."""
+    """The page's headline element: one pass over the page for every kind of candidate, ranked
+    (:func:`_rank`), in document order within a rank."""
     for node in sorted(_HEADLINE_CANDIDATES(sel.root), key=_rank)[:12]:
         if len(normalize_space(" ".join(node.xpath(".//text()")))) >= 10 and not links_elsewhere(node, url):
             return Selector(root=node)
@@ -98,7 +98,7 @@ def _headline(sel: Selector, url: str) -> Selector | None:
 
 
 def generic_title(sel: Selector, site_names: tuple[str, ...] = (), url: str = "") -> str | None:
-    """The headline the page shows (:data:`_HEADLINES`), else its ``<title>`` without the site's
+    """The headline the page shows (:func:`_headline`), else its ``<title>`` without the site's
     name; ``url``: the page's own, to tell its headline from a heading that links elsewhere."""
     if (heading := _headline(sel, url)) is not None:
         return element_text(heading.root)

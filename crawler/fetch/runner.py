@@ -87,7 +87,7 @@ def run_crawl(
     finally:
         offload.close()
     if settings.get("REDIS_URL"):
-        return [_sent_summary(site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
+        return [_sent_outcome(site, crawler, not_started.get(site)) for site, crawler in crawlers.items()]
     with Database.open(db_path, readonly=True) as db:
         return [_outcome(db, site, crawler, not_started=not_started.get(site)) for site, crawler in crawlers.items()]
 
@@ -106,7 +106,7 @@ def _outcome(db: Database, site: str, crawler: Crawler, *, not_started: str | No
     return SiteOutcome(site, row.get("status") or "failed", row.get("error"), row)
 
 
-def _sent_summary(site: str, crawler: Crawler, not_started: str | None) -> SiteOutcome:
+def _sent_outcome(site: str, crawler: Crawler, not_started: str | None) -> SiteOutcome:
     """A site's outcome in distributed mode: its records went to Redis, not to the database."""
     if not_started:
         return SiteOutcome(site, "failed", not_started, sent_to_redis=True)

@@ -121,7 +121,7 @@ def search(
         broad = is_broad(db, match)
     except sqlite3.OperationalError:  # invalid syntax: reported below, where the search runs
         broad = False
-    where, params = _search_filters(match, site, since, topic=topic)
+    where, params = _search_filters(match, site=site, since=since, topic=topic)
     order = "articles_fts.rowid DESC" if broad else "articles_fts.rank"
     sql = (
         "SELECT a.site, a.published_date, a.published_at, a.title, a.location, a.url, "
@@ -141,7 +141,7 @@ def search(
         ) from exc
 
 
-def _search_filters(match: str, site: str | None, since: str | None, *, topic: str | None) -> tuple[list[str], list]:
+def _search_filters(match: str, *, site: str | None, since: str | None, topic: str | None) -> tuple[list[str], list]:
     where, params = ["articles_fts MATCH ?"], [match]
     if site:
         where.append("a.site = ?")
@@ -166,7 +166,7 @@ def search_total(
 ) -> int:
     """How many articles a search matches, counted up to ``cap + 1`` (more than ``cap`` is "more
     than ``cap``": counting every match of a broad search would read the archive)."""
-    where, params = _search_filters(fts_query(query), site, since, topic=topic)
+    where, params = _search_filters(fts_query(query), site=site, since=since, topic=topic)
     sql = (
         f"SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
         f"WHERE {' AND '.join(where)} LIMIT ?)"

@@ -26,7 +26,7 @@ def _filters(topic: str | None, published_since: str | None, *, on_match: bool) 
     return clause, params
 
 
-def report(db: Database, since: str, topic: str | None = None, *, published_since: str | None = None) -> dict[str, Any]:
+def report(db: Database, since: str, *, topic: str | None = None, published_since: str | None = None) -> dict[str, Any]:
     """New and updated articles per site and topic, new topic matches, multi-site stories: what was
     first seen since ``since``; every part of the report only of articles published since
     ``published_since`` and matching ``topic``, when given."""

@@ -237,7 +237,7 @@ class ArticleWriter:
                 title, body, place = stored
                 mine = mine if mine is not None else shingles(a.body)
                 theirs = shingles(body or "")
-                if not confirmed(mine, theirs) or other_place(a.location, place, mine, body_b=theirs):
+                if not confirmed(mine, theirs) or other_place(a.location, place, body_a=mine, body_b=theirs):
                     continue
                 twin = Twin(
                     other_id,
