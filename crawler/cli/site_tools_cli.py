@@ -22,7 +22,8 @@ from crawler.cli.common import (
     terminal_safe,
     with_db,
 )
-from crawler.cli.download import declared_url, download, read_page_file
+from crawler.cli.download import declared_url, read_page_file
+from crawler.fetch.single_page import download
 from crawler.sites.profile import SiteProfile
 
 if TYPE_CHECKING:

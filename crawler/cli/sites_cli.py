@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.cadence import Cadence, duration_text
 from crawler.cli.common import EXIT_OK, fail, project_settings, with_db
+from crawler.cli.sites_add_cli import add_parser as add_site_parser
 from crawler.store.polling import SiteDue, parse_time, schedule
 from crawler.store.storage import Database, StorageError
 
@@ -140,3 +141,4 @@ def add_parsers(sub: Subcommands) -> None:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a setting (SCHEDULE_*)")
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format")
     p.set_defaults(func=cmd_sites)
+    add_site_parser(p.add_subparsers(dest="sites_command", metavar="{add}"))

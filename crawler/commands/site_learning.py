@@ -1,0 +1,216 @@
+"""A site's selectors and time zone, learnt from a sample of its articles read by the generic layers.
+
+For each field, the element that holds the generic layers' answer on each sampled page is
+described as CSS (its tag and the classes it carries on every page, else its parent's, else its
+tag alone), and the description is kept only when, applied to every sampled page, it gives that
+page's answer (the same title, a date of the same day, the body's text): an element that moves or
+changes between pages is no selector, and the field keeps the generic layers. The time zone is
+the offset the pages declare in their dates, when most of them declare one that is not UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.extraction.cleanup import clean_paragraphs
+from crawler.extraction.dates import parse_date
+from crawler.extraction.htmltext import element_paragraphs, element_text
+from crawler.extraction.metrics import page_f1
+from crawler.extraction.selecting import query, select_text
+from crawler.items import Article
+from crawler.sites.profile import COMMON_BODY_DROP
+from crawler.zones import ZONES
+
+LEARNT_FIELDS = ("title", "date", "body", "category")
+MAX_SELECTORS = 3  # per field: one per layout a sample spans
+BODY_AGREEMENT = 0.9  # a body selector's text against the generic layers' body (F1)
+_STABLE_CLASS = re.compile(r"[A-Za-z_][\w-]*")
+_NAMED_ZONES = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """One sampled article page: its tree and what the generic layers read from it."""
+
+    url: str
+    tree: Selector
+    answer: Article
+
+
+def _classes(el: etree._Element) -> frozenset[str]:
+    """Classes a theme gives every page alike: no ids (``post-1234``) or generated names."""
+    return frozenset(
+        c for c in (el.get("class") or "").split() if _STABLE_CLASS.fullmatch(c) and not re.search(r"\d{2}", c)
+    )
+
+
+def _describe(elements: list[etree._Element], attribute: str = "") -> list[str]:
+    """CSS for elements of one layout (one per page), most specific first: their tag and the
+    classes they share; the tag under the nearest ancestor whose classes all share; the tag."""
+    tag, _ = Counter(el.tag for el in elements).most_common(1)[0]
+    if not isinstance(tag, str):
+        return []
+    suffix = f"::attr({attribute})" if attribute else ""
+    found = []
+    if own := frozenset.intersection(*(_classes(el) for el in elements)):
+        found.append(tag + "".join(f".{c}" for c in sorted(own)) + suffix)
+    for depth in range(1, 4):
+        above = [next(iter(el.iterancestors()), None) if depth == 1 else _ancestor(el, depth) for el in elements]
+        if any(a is None for a in above):
+            break
+        if shared := frozenset.intersection(*(_classes(a) for a in above if a is not None)):
+            found.append("".join(f".{c}" for c in sorted(shared)) + f" {tag}{suffix}")
+            break
+    found.append(tag + suffix)
+    return found
+
+
+def _ancestor(el: etree._Element, depth: int) -> etree._Element | None:
+    return next((a for i, a in enumerate(el.iterancestors(), 1) if i == depth), None)
+
+
+def _title_element(page: Sampled) -> etree._Element | None:
+    """The heading that shows the title: an ``h1``, else another heading, else any element (a
+    breadcrumb's last item repeats the title too, deeper in the page, and is not the headline)."""
+    want = page.answer.title
+    if not want:
+        return None
+    for tags in (("h1",), ("h2", "h3"), ("div", "span", "p")):
+        if matches := [el for el in page.tree.root.iter(*tags) if element_text(el) == want]:
+            return matches[0]
+    return None
+
+
+def _date_element(page: Sampled) -> tuple[etree._Element, str] | None:
+    """The element that shows the page's date: a ``datetime`` attribute, else the first element
+    whose own text is a date of that day and holds no smaller one (a comment's date comes later)."""
+    day = page.answer.published_date
+    if not day:
+        return None
+    for el in page.tree.root.iter("time"):
+        if _same_day(el.get("datetime"), day):
+            return el, "datetime"
+    shown = [
+        el
+        for el in page.tree.root.iter("span", "div", "p", "time", "li", "small")
+        if len(element_text(el)) <= 100 and _same_day(element_text(el), day)
+    ]
+    inner = [el for el in shown if not any(other is not el and el in other.iterancestors() for other in shown)]
+    return (inner[0], "") if inner else None
+
+
+def _same_day(raw: str | None, day: str) -> bool:
+    parsed = parse_date(raw, None) if raw else None
+    return parsed is not None and parsed.value.date().isoformat() == day
+
+
+def _body_text(page: Sampled, el: etree._Element) -> str:
+    """An element's text as the profile layer makes a body of it (common drops, cleanup)."""
+    paragraphs = element_paragraphs(el, COMMON_BODY_DROP)
+    return "\n".join(clean_paragraphs(paragraphs, (), [page.answer.title] if page.answer.title else []))
+
+
+def _body_element(page: Sampled) -> etree._Element | None:
+    """Of the elements that hold paragraphs, the one whose text is closest to the body; of
+    those nearly as close, the innermost (the article's own box, not the column around it)."""
+    holders = {el.getparent() for el in page.tree.root.iter("p") if el.getparent() is not None}
+    scored = [(page_f1(page.answer.body, _body_text(page, el)), el) for el in holders]
+    best = max((f1 for f1, _ in scored), default=0.0)
+    close = [el for f1, el in scored if f1 >= max(BODY_AGREEMENT, best - 0.03)]
+    return max(close, key=lambda el: len(list(el.iterancestors())), default=None)
+
+
+def _category_element(page: Sampled) -> etree._Element | None:
+    want = page.answer.category
+    matches = [el for el in page.tree.root.iter("a", "span") if want and element_text(el) == want]
+    return matches[0] if matches else None
+
+
+def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
+    """Whether ``selector``, as the profile layer reads it, gives the generic layers' answer;
+    None when it selects nothing on the page (the profile layer then tries its next selector)."""
+    if name == "body":
+        nodes = [n for n in query(page.tree, selector) if isinstance(n, etree._Element)]
+        return page_f1(page.answer.body, _body_text(page, nodes[0])) >= BODY_AGREEMENT if nodes else None
+    text = select_text(page.tree, (selector,))
+    if text is None:
+        return None
+    if name == "date":
+        return _same_day(text, page.answer.published_date or "")
+    return text == (page.answer.title if name == "title" else page.answer.category)
+
+
+_FINDERS: dict[str, Callable[[Sampled], tuple[etree._Element, str] | None]] = {
+    "title": lambda p: (el, "") if (el := _title_element(p)) is not None else None,
+    "date": _date_element,
+    "body": lambda p: (el, "") if (el := _body_element(p)) is not None else None,
+    "category": lambda p: (el, "") if (el := _category_element(p)) is not None else None,
+}
+
+
+def learn_selectors(pages: list[Sampled]) -> dict[str, tuple[str, ...]]:
+    """Field -> the selectors that give the sampled pages' answers (one per layout, for a site
+    whose archive spans themes; none that gives a wrong answer on any page). A field whose
+    element is not stable on every page where the generic layers found it is left out: it keeps
+    the generic layers."""
+    learnt: dict[str, tuple[str, ...]] = {}
+    for name in LEARNT_FIELDS:
+        located = [(page, found) for page in pages if (found := _FINDERS[name](page)) is not None]
+        if len(located) < max(2, len(pages) // 2):
+            continue  # the generic layers found the field on too few pages to learn from
+        if chosen := _cover(name, located):
+            learnt[name] = chosen
+    return learnt
+
+
+def _cover(name: str, located: list[tuple[Sampled, tuple[etree._Element, str]]]) -> tuple[str, ...]:
+    """The fewest selectors (at most :data:`MAX_SELECTORS`) that between them give every located
+    page its answer, none giving a wrong one; empty when there are none."""
+    layouts: dict[tuple[Any, ...], list[etree._Element]] = {}
+    for _, (el, attribute) in located:
+        layouts.setdefault((el.tag, _classes(el), attribute), []).append(el)
+    candidates = []
+    for (_, _, attribute), elements in sorted(layouts.items(), key=lambda kv: -len(kv[1])):
+        candidates += [c for c in _describe(elements, attribute) if c not in candidates]
+    covers = {}
+    for selector in candidates:
+        verdicts = [_verdict(name, selector, page) for page, _ in located]
+        if False not in verdicts:
+            covers[selector] = {i for i, v in enumerate(verdicts) if v}
+    chosen: list[str] = []
+    left = set(range(len(located)))
+    while left and len(chosen) < MAX_SELECTORS:
+        best = max(covers, key=lambda c: len(covers[c] & left), default=None)
+        if best is None or not covers[best] & left:
+            break
+        chosen.append(best)
+        left -= covers[best]
+    return tuple(chosen) if not left else ()
+
+
+def learn_zone(answers: list[Article]) -> str | None:
+    """The zone the pages declare in their dates (``WITA``, ``+08:00``), when most dated pages
+    declare one and it is not UTC; None when unknown."""
+    offsets = Counter(
+        offset
+        for a in answers
+        if a.published_at and (offset := datetime.fromisoformat(a.published_at).utcoffset()) is not None
+    )
+    dated = sum(1 for a in answers if a.published_at)
+    if not offsets or not dated:
+        return None
+    offset, n = offsets.most_common(1)[0]
+    if n * 2 < dated or offset == timedelta(0):
+        return None
+    if offset in _NAMED_ZONES:
+        return _NAMED_ZONES[offset]
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

@@ -1,0 +1,189 @@
+"""Where a site announces its articles, found from outside: what ``crawler sites add`` reads
+before it writes a site file.
+
+It asks, politely (robots.txt obeyed, its Crawl-delay or ``DOWNLOAD_DELAY`` between requests, a
+handful of requests in all): robots.txt for its ``Sitemap:`` lines, the sitemaps WordPress and
+the SEO plugins serve (``/sitemap_index.xml``, ``/wp-sitemap.xml``, ``/sitemap.xml``; in an
+index, the news and post sitemaps first), the feeds the home page advertises and ``/feed/``. An
+entry point is kept when it answers and lists pages of the site.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from protego import Protego
+
+from crawler.fetch.discovery import SiteURLs, Unreadable, read_feed, read_sitemap
+from crawler.urls import same_site
+
+Fetch = Callable[[str], tuple[bytes, str | None]]
+SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml")
+FEEDS = ("/feed/",)
+MAX_SITEMAPS = 8  # sitemaps read in all, children of an index included
+_NEWS_FIRST = re.compile(r"news|post|berita|artikel|article", re.I)
+# sitemaps of an index that list no articles, as WordPress and its SEO plugins name them
+_NOT_ARTICLES = re.compile(r"page|categor|tag|author|user|taxonom", re.I)
+
+
+class SurveyError(Exception):
+    """The site cannot be added: one line that says why (unreachable, forbidden, not a news site)."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """An entry point that answered, as a site file writes it, and the pages it lists."""
+
+    kind: str  # sitemap or feed
+    path: str  # where the site file points: on the site (``/feed/``) or a full URL; an index, not its parts
+    urls: tuple[str, ...]
+
+
+@dataclass
+class Survey:
+    home: str
+    found: list[Found] = field(default_factory=list)
+    tried: dict[str, str] = field(default_factory=dict)  # URL -> what it gave ("12 pages", "HTTP 404"...)
+    delay: float = 0.0
+
+    @property
+    def listed(self) -> list[str]:
+        """Every page the entry points list, once, in their order."""
+        return list(dict.fromkeys(u for f in self.found for u in f.urls))
+
+
+@dataclass
+class PoliteFetcher:
+    """Fetches on one site, robots.txt obeyed (once :func:`survey` has read it), ``delay``
+    seconds apart (raised to the site's Crawl-delay); ``get`` takes a public URL or a path."""
+
+    fetch: Fetch
+    urls: SiteURLs
+    user_agent: str
+    delay: float
+    robots: Protego | None = None
+    _last: float = 0.0
+
+    @classmethod
+    def for_site(cls, home: str, *, fetch: Fetch, user_agent: str, delay: float, base_url: str | None) -> PoliteFetcher:
+        """For the site at ``home``; ``base_url``: fetch from a served copy instead."""
+        parts = urlsplit(home)
+        domain = (parts.hostname or "").removeprefix("www.")
+        return cls(fetch, SiteURLs((domain,), f"{parts.scheme}://{parts.netloc}", base_url), user_agent, delay)
+
+    def get(self, url: str) -> bytes:
+        public = self.urls.public_url(url)
+        if self.robots is not None and not self.robots.can_fetch(public, self.user_agent):
+            raise ValueError(f"{public}: forbidden by robots.txt")
+        wait = self._last + self.delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            body, _ = self.fetch(self.urls.crawl_url(url) if url.startswith("http") else self.urls.entry(url))
+        finally:
+            self._last = time.monotonic()
+        return body
+
+
+def survey(home: str, asker: PoliteFetcher) -> Survey:
+    """The entry points of the site at ``home`` that answer and list its pages. Raises
+    :class:`SurveyError` when the site cannot be reached at all or its robots.txt forbids it."""
+    result = Survey(home)
+    sitemaps = _robots(asker, result)
+    try:
+        home_page = asker.get(home)
+    except ValueError as exc:
+        raise SurveyError(f"{home} cannot be fetched: {exc}") from None
+    feeds = [*_advertised(home_page, home), *FEEDS]
+    for kind, places in (("sitemap", [*sitemaps, *SITEMAPS]), ("feed", feeds)):
+        for place in dict.fromkeys(places):
+            if kind == "sitemap":
+                _read_sitemaps(asker, result, place)
+            else:
+                _read_feed(asker, result, place)
+    result.delay = asker.delay
+    return result
+
+
+def _robots(asker: PoliteFetcher, result: Survey) -> list[str]:
+    """The ``Sitemap:`` lines of robots.txt, whose rules and Crawl-delay are obeyed from here on."""
+    try:
+        body = asker.get("/robots.txt")
+    except ValueError as exc:
+        result.tried["/robots.txt"] = str(exc).rpartition(": ")[2] or "no answer"
+        return []
+    robots = Protego.parse(body.decode("utf-8", "replace"))
+    asker.robots = robots
+    if (crawl_delay := robots.crawl_delay(asker.user_agent)) is not None:
+        asker.delay = max(asker.delay, float(crawl_delay))
+    if not robots.can_fetch(asker.urls.public_origin + "/", asker.user_agent):
+        raise SurveyError(f"robots.txt of {asker.urls.public_origin} forbids crawling the site")
+    result.tried["/robots.txt"] = "ok"
+    return [_as_path(u, asker.urls) for u in robots.sitemaps]
+
+
+def _as_path(url: str, urls: SiteURLs) -> str:
+    """An on-site URL as a site file writes it (its path); another site's stays whole."""
+    if urls.on_site(url):
+        parts = urlsplit(url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url
+
+
+def _advertised(page: bytes, home: str) -> list[str]:
+    try:
+        sel = Selector(text=page.decode("utf-8", "replace"))
+    except ValueError:
+        return []
+    hrefs = sel.css('link[rel=alternate][type*="rss"]::attr(href), link[rel=alternate][type*="atom"]::attr(href)')
+    return [urljoin(home, h) for h in hrefs.getall()]
+
+
+def _on_site(urls: SiteURLs, listed: list[str]) -> tuple[str, ...]:
+    return tuple(urls.public_url(u) for u in listed if u and (same_site(u, urls.domains) or urls.on_site(u)))
+
+
+def _read_sitemaps(asker: PoliteFetcher, result: Survey, place: str) -> None:
+    """A sitemap, or an index and its news and post sitemaps first, up to :data:`MAX_SITEMAPS`."""
+    queue = [place]
+    top = place
+    while queue and sum(1 for f in result.found if f.kind == "sitemap") < MAX_SITEMAPS:
+        where = queue.pop(0)
+        if where in result.tried:
+            continue
+        try:
+            kind, entries = read_sitemap(asker.get(where), 10 * 1024 * 1024)
+        except (ValueError, Unreadable) as exc:
+            result.tried[where] = getattr(exc, "reason", None) or str(exc).rpartition(": ")[2]
+            continue
+        locs = [e["loc"].strip() for e in entries]
+        if kind == "sitemapindex":
+            result.tried[where] = f"index of {len(locs)}"
+            children = [u for u in locs if not _NOT_ARTICLES.search(urlsplit(u).path.replace("posts-post", ""))]
+            children.sort(key=lambda u: not _NEWS_FIRST.search(urlsplit(u).path))
+            queue[:0] = [_as_path(u, asker.urls) for u in children[:MAX_SITEMAPS]]
+            continue
+        pages = _on_site(asker.urls, locs)
+        result.tried[where] = f"{len(pages)} pages"
+        if pages:
+            result.found.append(Found("sitemap", top, pages))
+
+
+def _read_feed(asker: PoliteFetcher, result: Survey, place: str) -> None:
+    where = _as_path(place, asker.urls) if place.startswith("http") else place
+    if where in result.tried:
+        return
+    try:
+        items = read_feed(asker.get(where), 10 * 1024 * 1024)
+    except (ValueError, Unreadable) as exc:
+        result.tried[where] = getattr(exc, "reason", None) or str(exc).rpartition(": ")[2]
+        return
+    pages = _on_site(asker.urls, [link for link, _ in items if link])
+    result.tried[where] = f"{len(pages)} pages"
+    if pages:
+        result.found.append(Found("feed", where, pages))
