@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 
 import pytest
 
 from crawler.enrichment.enrich import enrich
 from crawler.enrichment.topics import load_topics
 from crawler.extraction.extract import extract_page
-from crawler.fetch.offload import Kept, Offload, WorkerCrashed
+from crawler.fetch.offload import Kept, Offload, WorkerCrashed, WorkTimedOut
 from crawler.items import Article, Reject
 from spiders.infopublik import PROFILE
 from tests.conftest import FIXTURES, load_expected
@@ -27,6 +28,11 @@ def crash_once_then_work(marker: str) -> int:
 
 def always_crash() -> None:
     os._exit(1)
+
+
+def slow(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
 
 
 def interrupted() -> str:
@@ -162,3 +168,20 @@ def test_a_kept_argument_is_sent_to_a_helper_once_and_again_to_its_replacement(h
     helper._idle.put(dying)
     assert run(helper, type_name, value=kept) == "CountsPickles"  # retried in a new helper
     assert CountsPickles.pickled == 2
+
+
+def test_the_time_limit_counts_the_pages_work_not_a_new_helpers_start_up():
+    """A new helper imports the page function's modules before it runs it (seconds on a loaded
+    machine): counted in the page's limit, every page after a replaced helper would time out."""
+    from tests.slow_import import IMPORT_SECONDS, quick  # a function pickled by reference: the helper imports it
+
+    offload = Offload(1, timeout=1.0)
+    try:
+        started = time.monotonic()
+        assert run(offload, quick) == "done"
+        assert time.monotonic() - started >= IMPORT_SECONDS  # the import did happen in the helper
+        with pytest.raises(WorkTimedOut):
+            run(offload, slow, 3.0)  # the page's own work is still bounded
+        assert run(offload, slow, 0.1) == "slept"  # and the replacement, starting anew, is not charged
+    finally:
+        offload.close()

@@ -10,7 +10,9 @@ of their arguments, no shared state.
 Each helper works on one page at a time, so a page can only take itself down:
 
 - a page that runs longer than ``EXTRACT_TIMEOUT`` seconds has its helper killed and replaced,
-  and the caller gets :class:`WorkTimedOut` (the page is recorded as ``extraction-timeout``);
+  and the caller gets :class:`WorkTimedOut` (the page is recorded as ``extraction-timeout``). The
+  limit counts the page's own work only: a replacement helper's start-up and imports (seconds on a
+  loaded machine) come before it, or one slow page would make every page after it time out;
 - a helper that dies on a page is replaced and the page retried once, then :class:`WorkerCrashed`;
   pages in other helpers are not touched;
 - :meth:`Offload.stop` (on SIGINT/SIGTERM) kills the helpers at once: pages in progress end with
@@ -40,6 +42,11 @@ from typing import Any, NamedTuple, TypeVar
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _SPAWN = multiprocessing.get_context("spawn")  # a fork of a process running the reactor is not safe
+# what a helper says once it holds the work (started, its modules imported), before it runs it
+_STARTED = "started"
+# a helper that has not taken its work in this long (a new one starting on a machine under heavy
+# load takes seconds) is replaced like one that died; the page's own limit starts after it
+START_TIMEOUT = 120.0
 
 
 class WorkerCrashed(RuntimeError):
@@ -93,9 +100,14 @@ class _Helper:
         try:
             self.conn.send((fn, args, sent))
             self.kept |= {v.key for v in kwargs.values() if isinstance(v, Kept)}
+            # the time limit is the page's: a new helper's start-up and imports are not counted
+            if not self.conn.poll(START_TIMEOUT) or self.conn.recv() != _STARTED:
+                raise _HelperDied(f"the helper did not take the work within {START_TIMEOUT:g} s")
             ready = self.conn.poll(timeout)
             if ready:
                 ok, value = self.conn.recv()
+        except _HelperDied:
+            raise
         except Exception as exc:  # noqa: BLE001 - the pipe broke: the helper died, or stop() closed it
             raise _HelperDied(f"{type(exc).__name__}: {exc}") from None
         if not ready:
@@ -235,6 +247,7 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         for v in kwargs.values():
             if isinstance(v, Kept):
                 kept[v.key] = v.value
+        conn.send(_STARTED)
         try:
             reply = (
                 True,
