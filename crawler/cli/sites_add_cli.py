@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from crawler.extraction.decode import ExtractionError, decode_html, html_tree
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
 from crawler.fetch.single_page import download
-from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
+from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, site_urls, survey
 from crawler.items import Article
 from crawler.sites.file_writer import Learnt, site_file_text, write_whole
 from crawler.sites.files import profile_from_file
@@ -31,22 +32,26 @@ def site_name(home: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "-", host.split(".")[0].lower()) or "site"
 
 
-def _sample(fetcher: PoliteFetcher, found: Survey, pattern: str, *, size: int) -> list[Sampled]:
-    """Up to ``size`` of the listed articles, read by the generic layers; a page that cannot be
-    fetched or holds no article is passed over."""
+def _sample(fetcher: PoliteFetcher, found: Survey, pattern: str, *, size: int) -> tuple[list[Sampled], Counter[str]]:
+    """Up to ``size`` of the listed articles, read by the generic layers, and why the others
+    read were passed over (cannot be fetched, holds no article: counted by reason)."""
     compiled = re.compile(pattern)
     pages: list[Sampled] = []
+    passed: Counter[str] = Counter()
     for url in found.listed:
         if len(pages) >= size:
             break
         if not compiled.search(urlsplit(url).path):
             continue
         try:
-            tree = html_tree(decode_html(fetcher.get(url), None))
+            body, content_type = fetcher.get(url)
+            tree = html_tree(decode_html(body, content_type))
             pages.append(Sampled(url, tree, extract_article(tree, url, None)))
-        except (ValueError, ExtractionError):
-            continue
-    return pages
+        except ExtractionError as exc:
+            passed[exc.reason] += 1
+        except ValueError:
+            passed["not fetched"] += 1
+    return pages, passed
 
 
 def _agreement(pages: list[Sampled], profile: SiteProfile) -> dict[str, tuple[float, float]]:
@@ -76,12 +81,13 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
     target = Path(args.sites_dir or settings.get("SITES_DIR") or "sites") / f"{name}.toml"
     if target.exists() and not args.replace:
         return fail(f"{target} exists; --replace writes over it")
-    fetcher = PoliteFetcher.for_site(
-        home,
-        fetch=lambda url: download(url, args.timeout),
-        user_agent=settings.get("USER_AGENT"),
-        delay=settings.getfloat("DOWNLOAD_DELAY"),
-        base_url=args.base_url.rstrip("/") if args.base_url else None,
+    fetcher = PoliteFetcher(
+        lambda url, most, setting: download(url, args.timeout, max_bytes=most, limit_name=setting),
+        site_urls(home, args.base_url.rstrip("/") if args.base_url else None),
+        settings.get("USER_AGENT"),
+        settings.getfloat("DOWNLOAD_DELAY"),
+        page_bytes=settings.getint("DOWNLOAD_MAXSIZE"),
+        xml_bytes=settings.getint("SITEMAP_MAXSIZE"),
     )
     try:
         found = survey(home, fetcher)
@@ -93,9 +99,13 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
     pattern = article_path(found.listed)
     if pattern is None:
         return fail(f"{name}: the {len(found.listed)} pages its feeds and sitemaps list share no article URL shape")
-    pages = _sample(fetcher, found, pattern, size=args.sample)
+    pages, passed = _sample(fetcher, found, pattern, size=args.sample)
+    skipped = ", ".join(f"{why} {n}" for why, n in passed.most_common())
     if len(pages) < 2:
-        return fail(f"{name}: {len(pages)} of the listed articles could be read; at least 2 are needed to learn from")
+        why = f" (passed over: {skipped})" if skipped else ""
+        return fail(
+            f"{name}: {len(pages)} of the listed articles could be read{why}; at least 2 are needed to learn from"
+        )
     selectors = learn_selectors(pages)
     if not selectors:
         return fail(f"{name}: no selector is stable across the {len(pages)} sampled articles; no file written")
@@ -121,6 +131,8 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
             return fail(f"{name}: the learnt file does not load: {exc}", EXIT_FAILED)
     write_whole(target, text)
     print(f"{target}: written from {len(pages)} sampled articles ({', '.join(f.path for f in found.found)})")
+    if skipped:
+        print(f"  listed articles passed over: {skipped}")
     print(f"  {'field':<10} {'agree':>6} {'by profile':>11}  selectors")
     for field, (agree, by_profile) in _agreement(pages, profile).items():
         learnt = ", ".join(selectors.get(AGREEMENT[field], ())) or "- (generic layers)"

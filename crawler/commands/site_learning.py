@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -53,9 +54,9 @@ def _classes(el: etree._Element) -> frozenset[str]:
 
 
 def _describe(elements: list[etree._Element], attribute: str = "") -> list[str]:
-    """CSS for elements of one layout (one per page), most specific first: their tag and the
-    classes they share; the tag under the nearest ancestor whose classes all share; the tag."""
-    tag, _ = Counter(el.tag for el in elements).most_common(1)[0]
+    """CSS for elements of one layout (one per page, one tag), most specific first: their tag and
+    the classes they share; the tag under the nearest ancestor whose classes all share; the tag."""
+    tag = elements[0].tag
     if not isinstance(tag, str):
         return []
     suffix = f"::attr({attribute})" if attribute else ""
@@ -63,7 +64,7 @@ def _describe(elements: list[etree._Element], attribute: str = "") -> list[str]:
     if own := frozenset.intersection(*(_classes(el) for el in elements)):
         found.append(tag + "".join(f".{c}" for c in sorted(own)) + suffix)
     for depth in range(1, 4):
-        above = [next(iter(el.iterancestors()), None) if depth == 1 else _ancestor(el, depth) for el in elements]
+        above = [next(islice(el.iterancestors(), depth - 1, None), None) for el in elements]
         if any(a is None for a in above):
             break
         if shared := frozenset.intersection(*(_classes(a) for a in above if a is not None)):
@@ -73,23 +74,30 @@ def _describe(elements: list[etree._Element], attribute: str = "") -> list[str]:
     return found
 
 
-def _ancestor(el: etree._Element, depth: int) -> etree._Element | None:
-    return next((a for i, a in enumerate(el.iterancestors(), 1) if i == depth), None)
+@dataclass(frozen=True)
+class Located:
+    """The element that shows a field's answer on one page, and the attribute that holds it."""
+
+    element: etree._Element
+    attribute: str = ""  # the text when empty
 
 
-def _title_element(page: Sampled) -> etree._Element | None:
+def _showing(page: Sampled, text: str | None, tags: tuple[str, ...]) -> Located | None:
+    """The first element of ``tags`` whose text is ``text``."""
+    found = next((el for el in page.tree.root.iter(*tags) if text and element_text(el) == text), None)
+    return Located(found) if found is not None else None
+
+
+def _title_element(page: Sampled) -> Located | None:
     """The heading that shows the title: an ``h1``, else another heading, else any element (a
     breadcrumb's last item repeats the title too, deeper in the page, and is not the headline)."""
-    want = page.answer.title
-    if not want:
-        return None
     for tags in (("h1",), ("h2", "h3"), ("div", "span", "p")):
-        if matches := [el for el in page.tree.root.iter(*tags) if element_text(el) == want]:
-            return matches[0]
+        if found := _showing(page, page.answer.title, tags):
+            return found
     return None
 
 
-def _date_element(page: Sampled) -> tuple[etree._Element, str] | None:
+def _date_element(page: Sampled) -> Located | None:
     """The element that shows the page's date: a ``datetime`` attribute, else the first element
     whose own text is a date of that day and holds no smaller one (a comment's date comes later)."""
     day = page.answer.published_date
@@ -97,14 +105,14 @@ def _date_element(page: Sampled) -> tuple[etree._Element, str] | None:
         return None
     for el in page.tree.root.iter("time"):
         if _same_day(el.get("datetime"), day):
-            return el, "datetime"
+            return Located(el, "datetime")
     shown = [
         el
         for el in page.tree.root.iter("span", "div", "p", "time", "li", "small")
         if len(element_text(el)) <= 100 and _same_day(element_text(el), day)
     ]
     inner = [el for el in shown if not any(other is not el and el in other.iterancestors() for other in shown)]
-    return (inner[0], "") if inner else None
+    return Located(inner[0]) if inner else None
 
 
 def _same_day(raw: str | None, day: str) -> bool:
@@ -118,20 +126,15 @@ def _body_text(page: Sampled, el: etree._Element) -> str:
     return "\n".join(clean_paragraphs(paragraphs, (), [page.answer.title] if page.answer.title else []))
 
 
-def _body_element(page: Sampled) -> etree._Element | None:
+def _body_element(page: Sampled) -> Located | None:
     """Of the elements that hold paragraphs, the one whose text is closest to the body; of
     those nearly as close, the innermost (the article's own box, not the column around it)."""
     holders = {el.getparent() for el in page.tree.root.iter("p") if el.getparent() is not None}
     scored = [(page_f1(page.answer.body, _body_text(page, el)), el) for el in holders]
     best = max((f1 for f1, _ in scored), default=0.0)
     close = [el for f1, el in scored if f1 >= max(BODY_AGREEMENT, best - 0.03)]
-    return max(close, key=lambda el: len(list(el.iterancestors())), default=None)
-
-
-def _category_element(page: Sampled) -> etree._Element | None:
-    want = page.answer.category
-    matches = [el for el in page.tree.root.iter("a", "span") if want and element_text(el) == want]
-    return matches[0] if matches else None
+    innermost = max(close, key=lambda el: len(list(el.iterancestors())), default=None)
+    return Located(innermost) if innermost is not None else None
 
 
 def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
@@ -148,11 +151,11 @@ def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
     return text == (page.answer.title if name == "title" else page.answer.category)
 
 
-_FINDERS: dict[str, Callable[[Sampled], tuple[etree._Element, str] | None]] = {
-    "title": lambda p: (el, "") if (el := _title_element(p)) is not None else None,
+_FINDERS: dict[str, Callable[[Sampled], Located | None]] = {
+    "title": _title_element,
     "date": _date_element,
-    "body": lambda p: (el, "") if (el := _body_element(p)) is not None else None,
-    "category": lambda p: (el, "") if (el := _category_element(p)) is not None else None,
+    "body": _body_element,
+    "category": lambda page: _showing(page, page.answer.category, ("a", "span")),
 }
 
 
@@ -171,12 +174,12 @@ def learn_selectors(pages: list[Sampled]) -> dict[str, tuple[str, ...]]:
     return learnt
 
 
-def _cover(name: str, located: list[tuple[Sampled, tuple[etree._Element, str]]]) -> tuple[str, ...]:
+def _cover(name: str, located: list[tuple[Sampled, Located]]) -> tuple[str, ...]:
     """The fewest selectors (at most :data:`MAX_SELECTORS`) that between them give every located
     page its answer, none giving a wrong one; empty when there are none."""
     layouts: dict[tuple[Any, ...], list[etree._Element]] = {}
-    for _, (el, attribute) in located:
-        layouts.setdefault((el.tag, _classes(el), attribute), []).append(el)
+    for _, at in located:
+        layouts.setdefault((at.element.tag, _classes(at.element), at.attribute), []).append(at.element)
     candidates = []
     for (_, _, attribute), elements in sorted(layouts.items(), key=lambda kv: -len(kv[1])):
         candidates += [c for c in _describe(elements, attribute) if c not in candidates]

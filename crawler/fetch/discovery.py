@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timezone
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -241,9 +242,10 @@ def next_page(response: TextResponse, selectors: tuple[str, ...]) -> str | None:
     return None
 
 
-def advertised_feeds(response: TextResponse) -> list[str]:
-    """The RSS/Atom feeds a page advertises (``<link rel=alternate>``)."""
-    hrefs = response.css(
+def advertised_feeds(page: Selector, base_url: str) -> list[str]:
+    """The RSS/Atom feeds a page advertises (``<link rel=alternate>``), as absolute URLs against
+    the page's base URL."""
+    hrefs = page.css(
         'link[rel=alternate][type*="rss"]::attr(href), link[rel=alternate][type*="atom"]::attr(href)'
     ).getall()
-    return [response.urljoin(href) for href in hrefs]
+    return [urljoin(base_url, href) for href in hrefs]

@@ -18,6 +18,7 @@ from urllib.parse import quote_plus
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.fetch.discovery import (
@@ -215,7 +216,7 @@ class DiscoverySpider(EntrySpider):
         for url, public in links.listings:
             yield self.discovery_request(url, "listing", page=1, listing=canonical_url(public))
         if response.meta.get("home"):
-            for url in advertised_feeds(response):
+            for url in advertised_feeds(response.selector, get_base_url(response)):
                 if self.urls.on_site(url):
                     yield self.discovery_request(url, "feed")
         yield from self.listing_goes_on(response, key, page, fresh=fresh)

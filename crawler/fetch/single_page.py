@@ -15,13 +15,17 @@ def max_page_bytes() -> int:
     return settings.DOWNLOAD_MAXSIZE
 
 
-def download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]:
-    """One page over HTTP, bounded like a crawl's: at most ``DOWNLOAD_MAXSIZE`` bytes and
-    ``total_seconds`` for the whole exchange, headers included (a server that sends a byte now
-    and then, before or after its headers, cannot keep it open). The exchange runs in a helper
-    thread that is abandoned when the time is up: the command ends, and the thread with it."""
+def download(
+    url: str, total_seconds: float = 30.0, *, max_bytes: int | None = None, limit_name: str = "DOWNLOAD_MAXSIZE"
+) -> tuple[bytes, str | None]:
+    """One page over HTTP, bounded like a crawl's: at most ``max_bytes`` (the setting named
+    ``limit_name``; ``DOWNLOAD_MAXSIZE`` by default) and ``total_seconds`` for the whole exchange,
+    headers included (a server that sends a byte now and then, before or after its headers,
+    cannot keep it open). The exchange runs in a helper thread that is abandoned when the time is
+    up: the command ends, and the thread with it."""
     outcome: list[Any] = []
-    worker = threading.Thread(target=lambda: outcome.append(_fetch(url, total_seconds)), daemon=True)
+    limit = (max_bytes or max_page_bytes(), limit_name)
+    worker = threading.Thread(target=lambda: outcome.append(_fetch(url, total_seconds, limit)), daemon=True)
     worker.start()
     worker.join(total_seconds)
     if not outcome:
@@ -31,8 +35,8 @@ def download(url: str, total_seconds: float = 30.0) -> tuple[bytes, str | None]:
     return outcome[0]
 
 
-def _fetch(url: str, total_seconds: float) -> tuple[bytes, str | None] | ValueError:
-    limit = max_page_bytes()
+def _fetch(url: str, total_seconds: float, bound: tuple[int, str]) -> tuple[bytes, str | None] | ValueError:
+    limit, limit_name = bound
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         return ValueError(f"cannot fetch {url}: only http and https pages are fetched")
     request = urllib.request.Request(url, headers={"User-Agent": _user_agent()})  # noqa: S310 - scheme checked
@@ -44,7 +48,7 @@ def _fetch(url: str, total_seconds: float) -> tuple[bytes, str | None] | ValueEr
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
-                    return ValueError(f"cannot fetch {url}: over the {limit}-byte page limit (DOWNLOAD_MAXSIZE)")
+                    return ValueError(f"cannot fetch {url}: over the {limit}-byte limit ({limit_name})")
     except Exception as exc:  # noqa: BLE001 - any network failure is one line for the user
         return ValueError(f"cannot fetch {url}: {exc}")
     return b"".join(chunks), content_type

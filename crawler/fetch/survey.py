@@ -14,15 +14,16 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector
 from protego import Protego
+from w3lib.html import get_base_url
 
-from crawler.fetch.discovery import SiteURLs, Unreadable, read_feed, read_sitemap
-from crawler.urls import same_site
+from crawler.fetch.discovery import SiteURLs, advertised_feeds, read_feed, read_sitemap
 
-Fetch = Callable[[str], tuple[bytes, str | None]]
+# (URL, the most bytes taken, the setting that says so) -> (body, content type)
+Fetch = Callable[[str, int, str], tuple[bytes, str | None]]
 SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml")
 FEEDS = ("/feed/",)
 MAX_SITEMAPS = 8  # sitemaps read in all, children of an index included
@@ -46,10 +47,8 @@ class Found:
 
 @dataclass
 class Survey:
-    home: str
     found: list[Found] = field(default_factory=list)
-    tried: dict[str, str] = field(default_factory=dict)  # URL -> what it gave ("12 pages", "HTTP 404"...)
-    delay: float = 0.0
+    tried: dict[str, str] = field(default_factory=dict)  # where -> what it gave ("12 pages", "Not Found"...)
 
     @property
     def listed(self) -> list[str]:
@@ -60,62 +59,68 @@ class Survey:
 @dataclass
 class PoliteFetcher:
     """Fetches on one site, robots.txt obeyed (once :func:`survey` has read it), ``delay``
-    seconds apart (raised to the site's Crawl-delay); ``get`` takes a public URL or a path."""
+    seconds apart (raised to the site's Crawl-delay); ``get`` takes a public URL or a path.
+    Pages are bounded by ``page_bytes``, sitemaps and feeds by ``xml_bytes``."""
 
     fetch: Fetch
     urls: SiteURLs
     user_agent: str
     delay: float
+    page_bytes: int
+    xml_bytes: int
     robots: Protego | None = None
     _last: float = 0.0
 
-    @classmethod
-    def for_site(cls, home: str, *, fetch: Fetch, user_agent: str, delay: float, base_url: str | None) -> PoliteFetcher:
-        """For the site at ``home``; ``base_url``: fetch from a served copy instead."""
-        parts = urlsplit(home)
-        domain = (parts.hostname or "").removeprefix("www.")
-        return cls(fetch, SiteURLs((domain,), f"{parts.scheme}://{parts.netloc}", base_url), user_agent, delay)
-
-    def get(self, url: str) -> bytes:
+    def get(self, url: str, *, xml: bool = False) -> tuple[bytes, str | None]:
+        """(body, content type) of ``url``; ValueError when it cannot be had (robots.txt included)."""
         public = self.urls.public_url(url)
         if self.robots is not None and not self.robots.can_fetch(public, self.user_agent):
             raise ValueError(f"{public}: forbidden by robots.txt")
         wait = self._last + self.delay - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+        where = self.urls.crawl_url(url) if url.startswith("http") else self.urls.entry(url)
         try:
-            body, _ = self.fetch(self.urls.crawl_url(url) if url.startswith("http") else self.urls.entry(url))
+            if xml:
+                return self.fetch(where, self.xml_bytes, "SITEMAP_MAXSIZE")
+            return self.fetch(where, self.page_bytes, "DOWNLOAD_MAXSIZE")
         finally:
             self._last = time.monotonic()
-        return body
+
+
+def site_urls(home: str, base_url: str | None) -> SiteURLs:
+    """The URLs of the site at ``home`` (its host, ``www.`` aside); ``base_url``: a served copy."""
+    parts = urlsplit(home)
+    return SiteURLs(((parts.hostname or "").removeprefix("www."),), f"{parts.scheme}://{parts.netloc}", base_url)
 
 
 def survey(home: str, asker: PoliteFetcher) -> Survey:
     """The entry points of the site at ``home`` that answer and list its pages. Raises
     :class:`SurveyError` when the site cannot be reached at all or its robots.txt forbids it."""
-    result = Survey(home)
+    result = Survey()
     sitemaps = _robots(asker, result)
     try:
-        home_page = asker.get(home)
+        page, _ = asker.get(home)
     except ValueError as exc:
         raise SurveyError(f"{home} cannot be fetched: {exc}") from None
-    feeds = [*_advertised(home_page, home), *FEEDS]
-    for kind, places in (("sitemap", [*sitemaps, *SITEMAPS]), ("feed", feeds)):
-        for place in dict.fromkeys(places):
-            if kind == "sitemap":
-                _read_sitemaps(asker, result, place)
-            else:
-                _read_feed(asker, result, place)
-    result.delay = asker.delay
+    for place in dict.fromkeys([*sitemaps, *SITEMAPS]):
+        _read_sitemaps(asker, result, place)
+    for place in dict.fromkeys([*_advertised(page, home, asker.urls), *FEEDS]):
+        _read_feed(asker, result, place)
     return result
+
+
+def _why(exc: ValueError) -> str:
+    """What an entry point gave, in a word or two: the reason recorded, or the message's end."""
+    return getattr(exc, "reason", None) or str(exc).rpartition(": ")[2] or "no answer"
 
 
 def _robots(asker: PoliteFetcher, result: Survey) -> list[str]:
     """The ``Sitemap:`` lines of robots.txt, whose rules and Crawl-delay are obeyed from here on."""
     try:
-        body = asker.get("/robots.txt")
+        body, _ = asker.get("/robots.txt")
     except ValueError as exc:
-        result.tried["/robots.txt"] = str(exc).rpartition(": ")[2] or "no answer"
+        result.tried["/robots.txt"] = _why(exc)
         return []
     robots = Protego.parse(body.decode("utf-8", "replace"))
     asker.robots = robots
@@ -135,31 +140,31 @@ def _as_path(url: str, urls: SiteURLs) -> str:
     return url
 
 
-def _advertised(page: bytes, home: str) -> list[str]:
+def _advertised(page: bytes, home: str, urls: SiteURLs) -> list[str]:
+    """The feeds the home page advertises, as a site file names them."""
+    text = page.decode("utf-8", "replace")
     try:
-        sel = Selector(text=page.decode("utf-8", "replace"))
+        feeds = advertised_feeds(Selector(text=text), get_base_url(text, home))
     except ValueError:
         return []
-    hrefs = sel.css('link[rel=alternate][type*="rss"]::attr(href), link[rel=alternate][type*="atom"]::attr(href)')
-    return [urljoin(home, h) for h in hrefs.getall()]
+    return [_as_path(u, urls) for u in feeds]
 
 
 def _on_site(urls: SiteURLs, listed: list[str]) -> tuple[str, ...]:
-    return tuple(urls.public_url(u) for u in listed if u and (same_site(u, urls.domains) or urls.on_site(u)))
+    return tuple(urls.public_url(u) for u in listed if u and urls.on_site(u))
 
 
 def _read_sitemaps(asker: PoliteFetcher, result: Survey, place: str) -> None:
     """A sitemap, or an index and its news and post sitemaps first, up to :data:`MAX_SITEMAPS`."""
     queue = [place]
-    top = place
     while queue and sum(1 for f in result.found if f.kind == "sitemap") < MAX_SITEMAPS:
         where = queue.pop(0)
         if where in result.tried:
             continue
         try:
-            kind, entries = read_sitemap(asker.get(where), 10 * 1024 * 1024)
-        except (ValueError, Unreadable) as exc:
-            result.tried[where] = getattr(exc, "reason", None) or str(exc).rpartition(": ")[2]
+            kind, entries = read_sitemap(asker.get(where, xml=True)[0], asker.xml_bytes)
+        except ValueError as exc:  # Unreadable is one
+            result.tried[where] = _why(exc)
             continue
         locs = [e["loc"].strip() for e in entries]
         if kind == "sitemapindex":
@@ -171,17 +176,16 @@ def _read_sitemaps(asker: PoliteFetcher, result: Survey, place: str) -> None:
         pages = _on_site(asker.urls, locs)
         result.tried[where] = f"{len(pages)} pages"
         if pages:
-            result.found.append(Found("sitemap", top, pages))
+            result.found.append(Found("sitemap", place, pages))
 
 
-def _read_feed(asker: PoliteFetcher, result: Survey, place: str) -> None:
-    where = _as_path(place, asker.urls) if place.startswith("http") else place
+def _read_feed(asker: PoliteFetcher, result: Survey, where: str) -> None:
     if where in result.tried:
         return
     try:
-        items = read_feed(asker.get(where), 10 * 1024 * 1024)
-    except (ValueError, Unreadable) as exc:
-        result.tried[where] = getattr(exc, "reason", None) or str(exc).rpartition(": ")[2]
+        items = read_feed(asker.get(where, xml=True)[0], asker.xml_bytes)
+    except ValueError as exc:  # Unreadable is one
+        result.tried[where] = _why(exc)
         return
     pages = _on_site(asker.urls, [link for link, _ in items if link])
     result.tried[where] = f"{len(pages)} pages"

@@ -11,7 +11,6 @@ and a shape that holds neither a slug nor a number (a section, a tag page) is ne
 from __future__ import annotations
 
 import re
-from collections import Counter
 from urllib.parse import urlsplit
 
 YEAR = r"\d{4}"
@@ -33,11 +32,6 @@ def segment_shape(segment: str) -> str:
     return WORD
 
 
-def _shape(path: str) -> tuple[str, ...] | None:
-    segments = [s for s in path.lower().split("/") if s]
-    return tuple(segment_shape(s) for s in segments) or None
-
-
 def _is_article_shape(shape: tuple[str, ...]) -> bool:
     return any(part in (SLUG, NUMBER) for part in shape)
 
@@ -46,32 +40,22 @@ def article_path(urls: list[str]) -> str | None:
     """A regular expression for the paths of ``urls`` (the articles a site lists), or None when
     they share no article-like shape. A first segment that is the same word in every URL of a
     shape stays that word (``kategori``, ``read``); any other keeps its kind."""
-    paths = [urlsplit(u).path for u in urls]
-    shapes: dict[tuple[str, ...], list[list[str]]] = {}
-    for path in paths:
-        shape = _shape(path)
-        if shape and _is_article_shape(shape):
-            shapes.setdefault(shape, []).append([s for s in path.lower().split("/") if s])
-    counts = Counter({shape: len(found) for shape, found in shapes.items()})
-    chosen = [shape for shape, n in counts.most_common() if n >= max(1, MIN_SHARE * len(paths))]
+    by_shape: dict[tuple[str, ...], list[list[str]]] = {}
+    for url in urls:
+        segments = [s for s in urlsplit(url).path.lower().split("/") if s]
+        shape = tuple(segment_shape(s) for s in segments)
+        if _is_article_shape(shape):
+            by_shape.setdefault(shape, []).append(segments)
+    common = sorted(by_shape, key=lambda shape: -len(by_shape[shape]))
+    chosen = [shape for shape in common if len(by_shape[shape]) >= max(1, MIN_SHARE * len(urls))]
     if not chosen:
         return None
     alternatives = []
     for shape in chosen:
-        parts = []
-        for i, kind in enumerate(shape):
-            values = {segments[i] for segments in shapes[shape]}
-            # the first segment names the kind of page (``read``, ``berita``, ``kategori``); a later
-            # word is a section's name, which a sample of a few sections cannot list
-            parts.append(re.escape(values.pop()) if kind == WORD and i == 0 and len(values) == 1 else kind)
+        # the first segment names the kind of page (``read``, ``berita``, ``kategori``); a later
+        # word is a section's name, which a sample of a few sections cannot list
+        first = {segments[0] for segments in by_shape[shape]}
+        parts = [re.escape(first.pop()) if shape[0] == WORD and len(first) == 1 else shape[0], *shape[1:]]
         alternatives.append("/".join(parts))
     body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
     return f"(?i)^/{body}/?$"
-
-
-def share_matching(pattern: str, urls: list[str]) -> float:
-    """The share of ``urls`` whose path ``pattern`` matches."""
-    if not urls:
-        return 0.0
-    compiled = re.compile(pattern)
-    return sum(bool(compiled.search(urlsplit(u).path)) for u in urls) / len(urls)
