@@ -1,78 +1,30 @@
-"""``crawler sites add URL``: a site file written from the site itself: where it announces its
-articles, what their URLs look like, and selectors learnt from a sample of them."""
+"""``crawler sites add URL``: a site file written from the site itself (the work is in
+:mod:`crawler.commands.add_site`, imported when the command runs: every other command starts
+without it)."""
 
 from __future__ import annotations
 
 import argparse
 import re
-import tempfile
-from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from crawler.cli.common import EXIT_FAILED, EXIT_OK, fail, parse_settings, project_settings
-from crawler.commands.site_learning import LEARNT_FIELDS, Sampled, learn_selectors, learn_zone
-from crawler.extraction.decode import ExtractionError, decode_html, html_tree
-from crawler.extraction.extract import extract_article
-from crawler.extraction.metrics import page_f1
-from crawler.fetch.single_page import download
-from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, site_urls, survey
-from crawler.items import Article
-from crawler.sites.file_writer import Learnt, site_file_text, write_whole
-from crawler.sites.files import profile_from_file
-from crawler.sites.profile import ProfileError, SiteProfile
-from crawler.sites.url_patterns import article_path
-
-AGREEMENT = {"title": "title", "published": "date", "body": "body"}
-
-
-def site_name(home: str) -> str:
-    """``https://www.suarakalbar.co.id/`` -> ``suarakalbar``: the host's first label."""
-    host = (urlsplit(home).hostname or "").removeprefix("www.")
-    return re.sub(r"[^a-z0-9_-]", "-", host.split(".")[0].lower()) or "site"
-
-
-def _sample(fetcher: PoliteFetcher, found: Survey, pattern: str, *, size: int) -> tuple[list[Sampled], Counter[str]]:
-    """Up to ``size`` of the listed articles, read by the generic layers, and why the others
-    read were passed over (cannot be fetched, holds no article: counted by reason)."""
-    compiled = re.compile(pattern)
-    pages: list[Sampled] = []
-    passed: Counter[str] = Counter()
-    for url in found.listed:
-        if len(pages) >= size:
-            break
-        if not compiled.search(urlsplit(url).path):
-            continue
-        try:
-            body, content_type = fetcher.get(url)
-            tree = html_tree(decode_html(body, content_type))
-            pages.append(Sampled(url, tree, extract_article(tree, url, None)))
-        except ExtractionError as exc:
-            passed[exc.reason] += 1
-        except ValueError:
-            passed["not fetched"] += 1
-    return pages, passed
-
-
-def _agreement(pages: list[Sampled], profile: SiteProfile) -> dict[str, tuple[float, float]]:
-    """Field -> (share of pages where the learnt profile and the generic layers agree, share of
-    pages where the profile layer gave the field)."""
-    table = {name: [0, 0] for name in AGREEMENT}
-    for page in pages:
-        ours: Article = extract_article(page.tree, page.url, profile)
-        same = {
-            "title": ours.title == page.answer.title,
-            "published": ours.published_date == page.answer.published_date,
-            "body": page_f1(page.answer.body, ours.body) >= 0.95,
-        }
-        for name in AGREEMENT:
-            table[name][0] += same[name]
-            table[name][1] += ours.extracted_by.get(name) == "profile"
-    n = max(len(pages), 1)
-    return {name: (agree / n, by_profile / n) for name, (agree, by_profile) in table.items()}
+from crawler.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, parse_settings, project_settings
 
 
 def cmd_sites_add(args: argparse.Namespace) -> int:
+    from crawler.commands.add_site import (
+        AGREEMENT,
+        CannotAdd,
+        LearntFileBroken,
+        agreement,
+        learn_site,
+        passed_text,
+        site_name,
+    )
+    from crawler.fetch.single_page import download
+    from crawler.fetch.survey import PoliteFetcher, site_urls
+    from crawler.sites.file_writer import write_whole
+
     settings = project_settings(parse_settings(args.set or []))
     home = args.url if args.url.endswith("/") else args.url + "/"
     if not re.match(r"https?://[^/]+/", home):
@@ -90,52 +42,16 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
         xml_bytes=settings.getint("SITEMAP_MAXSIZE"),
     )
     try:
-        found = survey(home, fetcher)
-    except SurveyError as exc:
-        return fail(f"{name}: {exc}")
-    if not found.found:
-        tried = ", ".join(f"{where} ({what})" for where, what in found.tried.items())
-        return fail(f"{name}: not a news site: no feed or sitemap lists its pages (tried {tried})")
-    pattern = article_path(found.listed)
-    if pattern is None:
-        return fail(f"{name}: the {len(found.listed)} pages its feeds and sitemaps list share no article URL shape")
-    pages, passed = _sample(fetcher, found, pattern, size=args.sample)
-    skipped = ", ".join(f"{why} {n}" for why, n in passed.most_common())
-    if len(pages) < 2:
-        why = f" (passed over: {skipped})" if skipped else ""
-        return fail(
-            f"{name}: {len(pages)} of the listed articles could be read{why}; at least 2 are needed to learn from"
-        )
-    selectors = learn_selectors(pages)
-    if not selectors:
-        return fail(f"{name}: no selector is stable across the {len(pages)} sampled articles; no file written")
-    site = Learnt(
-        name=name,
-        label=urlsplit(home).hostname or name,
-        domains=((urlsplit(home).hostname or "").removeprefix("www."),),
-        home=home,
-        article_path=pattern,
-        timezone=learn_zone([p.answer for p in pages]),
-        sitemaps=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "sitemap")),
-        feeds=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "feed")),
-        selectors=selectors,
-        notes=[f"entry points tried: {', '.join(f'{w} ({what})' for w, what in found.tried.items())}"],
-    )
-    text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
-    with tempfile.TemporaryDirectory(prefix="pantau-sites-add-") as scratch:
-        draft = Path(scratch) / target.name
-        draft.write_text(text, encoding="utf-8")
-        try:
-            profile = profile_from_file(draft)
-        except ProfileError as exc:
-            return fail(f"{name}: the learnt file does not load: {exc}", EXIT_FAILED)
-    write_whole(target, text)
-    print(f"{target}: written from {len(pages)} sampled articles ({', '.join(f.path for f in found.found)})")
-    if skipped:
-        print(f"  listed articles passed over: {skipped}")
+        added = learn_site(home, name, fetcher, sample=args.sample)
+    except CannotAdd as exc:
+        return fail(f"{name}: {exc}", EXIT_FAILED if isinstance(exc, LearntFileBroken) else EXIT_USAGE)
+    write_whole(target, added.text)
+    print(f"{target}: written from {len(added.pages)} sampled articles ({', '.join(added.survey.places)})")
+    if added.passed:
+        print(f"  listed articles passed over: {passed_text(added.passed)}")
     print(f"  {'field':<10} {'agree':>6} {'by profile':>11}  selectors")
-    for field, (agree, by_profile) in _agreement(pages, profile).items():
-        learnt = ", ".join(selectors.get(AGREEMENT[field], ())) or "- (generic layers)"
+    for field, (agree, by_profile) in agreement(added.pages, added.profile).items():
+        learnt = ", ".join(added.selectors.get(AGREEMENT[field], ())) or "- (generic layers)"
         print(f"  {field:<10} {agree:>6.0%} {by_profile:>11.0%}  {learnt}")
     print(f"next: crawler check {name}" + (f" --base-url {args.base_url}" if args.base_url else ""))
     return EXIT_OK

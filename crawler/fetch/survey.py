@@ -51,6 +51,11 @@ class Survey:
     tried: dict[str, str] = field(default_factory=dict)  # where -> what it gave ("12 pages", "Not Found"...)
 
     @property
+    def places(self) -> list[str]:
+        """Where the pages were found, once each (what the site file names)."""
+        return list(dict.fromkeys(f.path for f in self.found))
+
+    @property
     def listed(self) -> list[str]:
         """Every page the entry points list, once, in their order."""
         return list(dict.fromkeys(u for f in self.found for u in f.urls))

@@ -1,0 +1,149 @@
+"""A site file learnt from the site itself (``crawler sites add``): where it announces its
+articles (:mod:`crawler.fetch.survey`), what their URLs look like
+(:mod:`crawler.sites.url_patterns`), selectors and zone learnt from a sample of them read by the
+generic layers (:mod:`crawler.commands.site_learning`); the file's text, read back before anyone
+writes it."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.commands.site_learning import LEARNT_FIELDS, Sampled, learn_selectors, learn_zone
+from crawler.extraction.decode import ExtractionError, decode_html, html_tree
+from crawler.extraction.extract import extract_article
+from crawler.extraction.metrics import page_f1
+from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
+from crawler.sites.file_writer import Learnt, site_file_text
+from crawler.sites.files import profile_from_file
+from crawler.sites.profile import ProfileError, SiteProfile
+from crawler.sites.url_patterns import article_path
+
+MIN_SAMPLE = 2  # articles read, at the least, to learn from
+AGREED_BODY = 0.95  # body F1 at which the learnt profile and the generic layers agree
+AGREEMENT = {"title": "title", "published": "date", "body": "body"}  # record field -> learnt field
+
+
+class CannotAdd(Exception):
+    """The site cannot be added: one line that says why."""
+
+
+class LearntFileBroken(CannotAdd):
+    """The file learnt does not load: Pantau's fault, not the site's."""
+
+
+@dataclass
+class AddedSite:
+    """A site's file as learnt, and what it was learnt from."""
+
+    text: str  # the site file
+    profile: SiteProfile  # the file, read back
+    survey: Survey
+    pages: list[Sampled]
+    passed: Counter[str]  # listed articles passed over in the sample, by reason
+    selectors: dict[str, tuple[str, ...]]
+
+
+def site_name(home: str) -> str:
+    """``https://www.suarakalbar.co.id/`` -> ``suarakalbar``: the host's first label."""
+    host = (urlsplit(home).hostname or "").removeprefix("www.")
+    return re.sub(r"[^a-z0-9_-]", "-", host.split(".")[0].lower()) or "site"
+
+
+def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> AddedSite:
+    """The site file of the site at ``home``; :class:`CannotAdd` when it cannot be learnt (not
+    reachable, forbidden by robots.txt, no feed or sitemap listing its pages, no URL shape, too
+    few readable articles, no stable selector)."""
+    try:
+        found = survey(home, fetcher)
+    except SurveyError as exc:
+        raise CannotAdd(str(exc)) from None
+    if not found.found:
+        tried = ", ".join(f"{where} ({what})" for where, what in found.tried.items())
+        raise CannotAdd(f"not a news site: no feed or sitemap lists its pages (tried {tried})")
+    pattern = article_path(found.listed)
+    if pattern is None:
+        raise CannotAdd(f"the {len(found.listed)} pages its feeds and sitemaps list share no article URL shape")
+    pages, passed = _sample(fetcher, found, pattern, size=sample)
+    if len(pages) < MIN_SAMPLE:
+        why = f" (passed over: {passed_text(passed)})" if passed else ""
+        raise CannotAdd(
+            f"{len(pages)} of the listed articles could be read{why}; {MIN_SAMPLE} are needed to learn from"
+        )
+    selectors = learn_selectors(pages)
+    if not selectors:
+        raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
+    host = urlsplit(home).hostname or name
+    site = Learnt(
+        name=name,
+        label=host,
+        domains=(host.removeprefix("www."),),
+        home=home,
+        article_path=pattern,
+        timezone=learn_zone([p.answer for p in pages]),
+        sitemaps=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "sitemap")),
+        feeds=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "feed")),
+        selectors=selectors,
+        notes=[f"entry points tried: {', '.join(f'{w} ({what})' for w, what in found.tried.items())}"],
+    )
+    text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
+    return AddedSite(text, _read_back(name, text), found, pages, passed, selectors)
+
+
+def passed_text(passed: Counter[str]) -> str:
+    return ", ".join(f"{why} {n}" for why, n in passed.most_common())
+
+
+def _sample(fetcher: PoliteFetcher, found: Survey, pattern: str, *, size: int) -> tuple[list[Sampled], Counter[str]]:
+    """Up to ``size`` of the listed articles, read by the generic layers, and why the others
+    read were passed over (cannot be fetched, holds no article: counted by reason)."""
+    compiled = re.compile(pattern)
+    pages: list[Sampled] = []
+    passed: Counter[str] = Counter()
+    for url in found.listed:
+        if len(pages) >= size:
+            break
+        if not compiled.search(urlsplit(url).path):
+            continue
+        try:
+            body, content_type = fetcher.get(url)
+            tree = html_tree(decode_html(body, content_type))
+            pages.append(Sampled(url, tree, extract_article(tree, url, None)))
+        except ExtractionError as exc:
+            passed[exc.reason] += 1
+        except ValueError:
+            passed["not fetched"] += 1
+    return pages, passed
+
+
+def _read_back(name: str, text: str) -> SiteProfile:
+    """The profile the file's text gives, as the crawl will read it."""
+    with tempfile.TemporaryDirectory(prefix="pantau-sites-add-") as scratch:
+        draft = Path(scratch) / f"{name}.toml"
+        draft.write_text(text, encoding="utf-8")
+        try:
+            return profile_from_file(draft)
+        except ProfileError as exc:
+            raise LearntFileBroken(f"the learnt file does not load: {exc}") from None
+
+
+def agreement(pages: list[Sampled], profile: SiteProfile) -> dict[str, tuple[float, float]]:
+    """Record field -> (share of pages where the learnt profile and the generic layers agree,
+    share of pages where the profile layer gave the field)."""
+    table = {name: [0, 0] for name in AGREEMENT}
+    for page in pages:
+        ours = extract_article(page.tree, page.url, profile)
+        same = {
+            "title": ours.title == page.answer.title,
+            "published": ours.published_date == page.answer.published_date,
+            "body": page_f1(page.answer.body, ours.body) >= AGREED_BODY,
+        }
+        for name in AGREEMENT:
+            table[name][0] += same[name]
+            table[name][1] += ours.extracted_by.get(name) == "profile"
+    n = max(len(pages), 1)
+    return {name: (agree / n, by_profile / n) for name, (agree, by_profile) in table.items()}
