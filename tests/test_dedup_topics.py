@@ -7,10 +7,12 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
+from hashlib import blake2b
 
+from crawler.enrichment import neardup
 from crawler.enrichment.enrich import enrich
 from crawler.enrichment.entities import find_officials, find_places
-from crawler.enrichment.neardup import containment, fingerprint, near_identical
+from crawler.enrichment.neardup import containment, fingerprint, fingerprints, near_identical
 from crawler.enrichment.topics import load_topics, match_topics
 from crawler.items import Article
 from crawler.store.storage import Database
@@ -26,6 +28,18 @@ def page_article(spider_cls, fixture: str, url: str) -> Article:
     _, items = article_callback(spider_cls, url, (FIXTURES / fixture).read_bytes())
     assert len(items) == 1 and isinstance(items[0], Article), items
     return enrich(items[0], TOPICS)
+
+
+def test_a_sketch_keeps_the_shingles_whose_hash_is_a_multiple_of_eight():
+    """The sketch's definition, computed the plain way, and both fingerprints read at once agree."""
+    body = "Bawaslu mengingatkan ASN menjaga netralitas. " * 3 + "Pj Gubernur Kalbar hadir di Pontianak, 12 Juni."
+    words = body.casefold().replace(".", " ").replace(",", " ").split()
+    shingled = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+    hashes = {int.from_bytes(blake2b(s.encode(), digest_size=8).digest(), "big") for s in shingled}
+    kept = sorted(h for h in hashes if h % 8 == 0)
+    assert kept, "the body is long enough to keep some shingles"
+    assert neardup.sketch(body) == " ".join(f"{h:x}" for h in kept)
+    assert fingerprints(body) == (fingerprint(body), neardup.sketch(body))
 
 
 def test_url_variants_give_one_row(tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from crawler.enrichment.entities import find_officials, find_places
-from crawler.enrichment.neardup import fingerprint, sketch
+from crawler.enrichment.neardup import fingerprints
 from crawler.enrichment.topics import Topic, match_topics
 from crawler.extraction.decode import looks_binary
 from crawler.extraction.extract import extract_page
@@ -24,8 +24,7 @@ def enrich(article: Article, topics: tuple[Topic, ...]) -> Article:
     article.topics = match_topics(article.title or "", article.body, topics)
     article.places = find_places(text, article.location)
     article.officials = find_officials(article.body)  # titles are Title Case: no names to tell apart
-    article.simhash = fingerprint(article.body)
-    article.sketch = sketch(article.body)
+    article.simhash, article.sketch = fingerprints(article.body)
     return article
 
 

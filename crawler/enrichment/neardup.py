@@ -48,8 +48,11 @@ def fingerprint(body: str) -> str:
 def simhash_votes(body: str) -> tuple[list[int], int]:
     """The SimHash's votes: for each of the 64 bits, how many of the body's distinct 3-shingles have
     it set, and how many shingles voted. Votes of texts add up (the benchmark composes bodies so)."""
-    words = WORD.findall((body or "").casefold())
-    tokens = list({words[i] + words[i + 1] + words[i + 2] for i in range(len(words) - 2)})
+    return _votes(words_of(body))
+
+
+def _votes(words: list[str]) -> tuple[list[int], int]:
+    tokens = list({f"{a}{b}{c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)})
     votes = [0] * 64
     for start in range(0, len(tokens), _BLOCK):
         hashes = b"".join(blake2b(t.encode(), digest_size=8).digest() for t in tokens[start : start + _BLOCK])
@@ -57,6 +60,12 @@ def simhash_votes(body: str) -> tuple[list[int], int]:
         for bit, mask in enumerate(_BIT_MASKS):
             votes[bit] += (block & mask).bit_count()
     return votes, len(tokens)
+
+
+def fingerprints(body: str) -> tuple[str, str]:
+    """:func:`fingerprint` and :func:`sketch` of one body, its words read once."""
+    words = words_of(body)
+    return simhash_of(*_votes(words)), sketch_of(_sampled(words))
 
 
 def simhash_of(votes: list[int], tokens: int) -> str:
@@ -96,8 +105,13 @@ def parse_sketch(text: str | None) -> frozenset[int]:
 
 def sampled(body: str) -> set[int]:
     """The body's 3-shingle hashes kept in its sketch (those 0 modulo ``SKETCH_MODULUS``)."""
-    hashes = (int.from_bytes(blake2b(s.encode(), digest_size=8).digest(), "big") for s in shingles(body))
-    return {h for h in hashes if h % SKETCH_MODULUS == 0}
+    return _sampled(words_of(body))
+
+
+def _sampled(words: list[str]) -> set[int]:
+    # a hash is read as a big-endian number: whether it is 0 modulo 8 (a divisor of 256) is in its last byte
+    digests = (blake2b(s.encode(), digest_size=8).digest() for s in _shingle_set(words))
+    return {int.from_bytes(d, "big") for d in digests if not d[-1] % SKETCH_MODULUS}
 
 
 def sketch_shares_enough(mine: int, other: int, common: int) -> bool:
@@ -107,9 +121,16 @@ def sketch_shares_enough(mine: int, other: int, common: int) -> bool:
     return smaller > 0 and common >= min(2, smaller) and common / smaller >= SKETCH_MIN
 
 
-def shingles(body: str, n: int = 3) -> set[str]:
-    words = WORD.findall((body or "").casefold())
-    return {" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}
+def words_of(body: str) -> list[str]:
+    return WORD.findall((body or "").casefold())
+
+
+def shingles(body: str) -> set[str]:
+    return _shingle_set(words_of(body))
+
+
+def _shingle_set(words: list[str]) -> set[str]:
+    return {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)}
 
 
 def _shingled(body: str | set[str]) -> set[str]:
