@@ -1,5 +1,5 @@
 """``crawler sites add URL``: a site file written from the site itself (the work is in
-:mod:`crawler.commands.add_site`, imported when the command runs: every other command starts
+:mod:`crawler.learning.add_site`, imported when the command runs: every other command starts
 without it)."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from crawler.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, parse_set
 
 
 def cmd_sites_add(args: argparse.Namespace) -> int:
-    from crawler.commands.add_site import (
+    from crawler.fetch.single_page import download
+    from crawler.fetch.survey import PoliteFetcher, site_urls
+    from crawler.learning.add_site import (
         AGREEMENT,
         CannotAdd,
         LearntFileBroken,
@@ -21,8 +23,6 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
         passed_text,
         site_name,
     )
-    from crawler.fetch.single_page import download
-    from crawler.fetch.survey import PoliteFetcher, site_urls
     from crawler.sites.file_writer import write_whole
 
     settings = project_settings(parse_settings(args.set or []))

@@ -1,7 +1,7 @@
 """A site file learnt from the site itself (``crawler sites add``): where it announces its
 articles (:mod:`crawler.fetch.survey`), what their URLs look like
 (:mod:`crawler.sites.url_patterns`), selectors and zone learnt from a sample of them read by the
-generic layers (:mod:`crawler.commands.site_learning`); the file's text, read back before anyone
+generic layers (:mod:`crawler.learning.site_learning`); the file's text, read back before anyone
 writes it."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.commands.site_learning import LEARNT_FIELDS, Sampled, learn_selectors, learn_zone
 from crawler.extraction.decode import ExtractionError, decode_html, html_tree
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
 from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
+from crawler.learning.site_learning import LEARNT_FIELDS, Sampled, learn_selectors, learn_zone
 from crawler.sites.file_writer import Learnt, site_file_text
 from crawler.sites.files import profile_from_file
 from crawler.sites.profile import ProfileError, SiteProfile
