@@ -57,6 +57,26 @@ def test_the_written_file_crawls_the_copy_through_its_learnt_selectors(tmp_path)
         assert json.loads(by)["body"] == "profile"
 
 
+@pytest.mark.slow
+def test_a_learnt_site_whose_theme_changes_raises_the_layout_alarm(tmp_path):
+    """The learnt selectors are the site's own: once its markup changes, the body no longer comes
+    from them and the next crawl says the layout has changed, as for a hand-written profile."""
+    from tests.rethemed import rethemed_copy
+
+    db, env = tmp_path / "copy.db", {"PANTAU_SITES": str(tmp_path)}
+    with LocalSite(FIXTURES / "sites" / "editorialkaltim") as site:
+        assert _add(COPIES["editorialkaltim"], "kaltimcopy", tmp_path, "--base-url", site.url).returncode == 0
+        for _ in range(3):
+            same = cli_crawl(db, {"kaltimcopy": site.url}, "--refresh", "--strict", env=env)
+            assert same.returncode == 0 and "WARNING" not in same.stdout, same.stdout + same.stderr[-2000:]
+    with LocalSite(rethemed_copy(FIXTURES / "sites" / "editorialkaltim", tmp_path / "rethemed")) as site:
+        changed = cli_crawl(db, {"kaltimcopy": site.url}, "--refresh", "--strict", env=env)
+    assert changed.returncode == 1, changed.stdout + changed.stderr[-2000:]
+    assert "kaltimcopy: the body came from the profile layer for 0% of articles (usually 100%)" in changed.stdout
+    stored = json.loads(query(db, "SELECT warnings FROM crawl_runs ORDER BY id DESC LIMIT 1")[0][0])
+    assert any("layout has probably changed" in w for w in stored)
+
+
 def test_an_existing_file_is_kept_unless_replace_is_asked(tmp_path):
     (tmp_path / "taken.toml").write_text("# mine\n")
     done = _add("https://taken.example/", "taken", tmp_path)

@@ -17,7 +17,8 @@ from crawler.extraction.decode import ExtractionError, decode_html, html_tree
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
 from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
-from crawler.learning.site_learning import LEARNT_FIELDS, Sampled, learn_selectors, learn_zone
+from crawler.learning.site_learning import LEARNT_FIELDS, Sampled, learn_selectors
+from crawler.learning.zones import learn_zone
 from crawler.sites.file_writer import Learnt, site_file_text
 from crawler.sites.files import profile_from_file
 from crawler.sites.profile import ProfileError, SiteProfile
@@ -78,13 +79,15 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
     if not selectors:
         raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
     host = urlsplit(home).hostname or name
+    zone = learn_zone(pages)
     site = Learnt(
         name=name,
         label=host,
         domains=(host.removeprefix("www."),),
         home=home,
         article_path=pattern,
-        timezone=learn_zone([p.answer for p in pages]),
+        timezone=zone.zone,
+        declared_utc_is_local=zone.declared_utc_is_local,
         sitemaps=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "sitemap")),
         feeds=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "feed")),
         selectors=selectors,

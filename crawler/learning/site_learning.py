@@ -11,10 +11,8 @@ the offset the pages declare in their dates, when most of them declare one that 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -28,13 +26,11 @@ from crawler.extraction.metrics import page_f1
 from crawler.extraction.selecting import query, select_text
 from crawler.items import Article
 from crawler.sites.profile import COMMON_BODY_DROP
-from crawler.zones import ZONES
 
 LEARNT_FIELDS = ("title", "date", "body", "category")
 MAX_SELECTORS = 3  # per field: one per layout a sample spans
 BODY_AGREEMENT = 0.9  # a body selector's text against the generic layers' body (F1)
 _STABLE_CLASS = re.compile(r"[A-Za-z_][\w-]*")
-_NAMED_ZONES = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
 
 
 @dataclass(frozen=True)
@@ -197,23 +193,3 @@ def _cover(name: str, located: list[tuple[Sampled, Located]]) -> tuple[str, ...]
         chosen.append(best)
         left -= covers[best]
     return tuple(chosen) if not left else ()
-
-
-def learn_zone(answers: list[Article]) -> str | None:
-    """The zone the pages declare in their dates (``WITA``, ``+08:00``), when most dated pages
-    declare one and it is not UTC; None when unknown."""
-    offsets = Counter(
-        offset
-        for a in answers
-        if a.published_at and (offset := datetime.fromisoformat(a.published_at).utcoffset()) is not None
-    )
-    dated = sum(1 for a in answers if a.published_at)
-    if not offsets or not dated:
-        return None
-    offset, n = offsets.most_common(1)[0]
-    if n * 2 < dated or offset == timedelta(0):
-        return None
-    if offset in _NAMED_ZONES:
-        return _NAMED_ZONES[offset]
-    minutes = int(offset.total_seconds() // 60)
-    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

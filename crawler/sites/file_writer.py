@@ -20,6 +20,7 @@ class Learnt:
     home: str
     article_path: str
     timezone: str | None
+    declared_utc_is_local: bool  # its pages write their clock times with "Z"
     sitemaps: tuple[str, ...]
     feeds: tuple[str, ...]
     selectors: dict[str, tuple[str, ...]]
@@ -45,8 +46,11 @@ def site_file_text(site: Learnt, unlearnt: tuple[str, ...]) -> str:
         "# the shape of the article URLs its feeds and sitemaps list",
         f"article_path = {_string(site.article_path)}",
     ]
-    if site.timezone:
-        lines.append(f"timezone = {_string(site.timezone)}  # the zone its pages declare in their dates")
+    if site.timezone and site.declared_utc_is_local:
+        lines.append(f"timezone = {_string(site.timezone)}  # the zone its pages show beside the times they declare")
+        lines.append("declared_utc_is_local = true  # its pages write their clock times with Z: 14:30Z is 14:30 there")
+    elif site.timezone:
+        lines.append(f"timezone = {_string(site.timezone)}  # the zone of the times its pages declare or show")
     else:
         lines.append("# timezone: its pages declare no zone (or UTC); WIB is assumed, set it if the site is elsewhere")
     lines.append(f"sitemaps = {_strings(site.sitemaps)}" if site.sitemaps else "sitemaps = []  # none answered")

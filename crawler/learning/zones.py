@@ -1,0 +1,91 @@
+"""A new site's time zone, learnt from its sampled pages: the offset their dates declare, or,
+where they declare UTC (``Z``, ``+00:00``), what the page shows a reader.
+
+A page that declares UTC says one of two things. Either the instant is right and the page shows
+the local time beside it (``2024-11-20T14:30:00Z`` and ``20 November 2024 21:30 WIB``: the zone
+is seven hours ahead), or the CMS wrote the local clock time with ``Z`` (``14:30Z`` and ``14:30
+WIB`` on the page: the file says ``declared_utc_is_local``). The shown time tells them apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from lxml import etree
+
+from crawler.extraction.dates import ParsedDate, parse_date
+from crawler.extraction.htmltext import element_text
+from crawler.learning.site_learning import Sampled
+from crawler.zones import ZONES
+
+_NAMED_ZONES = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
+_SHOWN_TAGS = ("span", "div", "p", "time", "li", "small")
+_FARTHEST = timedelta(hours=14)  # no zone is further from UTC
+
+
+@dataclass(frozen=True)
+class LearntZone:
+    zone: str | None  # WIB, WITA, WIT or +HH:MM; None when unknown
+    declared_utc_is_local: bool = False  # its "Z" times are the zone's clock times
+
+
+def learn_zone(pages: list[Sampled]) -> LearntZone:
+    """The zone most dated pages point to (declared, or shown beside a declared UTC time), and
+    whether their UTC times are in fact local ones; unknown when no zone has a majority."""
+    votes: Counter[tuple[timedelta, bool]] = Counter()
+    dated = 0
+    for page in pages:
+        if not page.answer.published_at:
+            continue
+        dated += 1
+        declared = datetime.fromisoformat(page.answer.published_at)
+        offset = declared.utcoffset()
+        if offset is None:
+            continue
+        vote = (offset, False) if offset else _shown_beside_utc(page, declared)
+        if vote is not None:
+            votes[vote] += 1
+    if not votes:
+        return LearntZone(None)
+    (offset, utc_is_local), n = votes.most_common(1)[0]
+    if n * 2 < dated or not offset:
+        return LearntZone(None)
+    return LearntZone(_name(offset), utc_is_local)
+
+
+def _shown_beside_utc(page: Sampled, declared: datetime) -> tuple[timedelta, bool] | None:
+    """What the page shows of a time it declares in UTC: (the zone's offset, whether the UTC
+    time is the local clock time), or None when it shows no time within a zone's reach."""
+    utc = declared.replace(tzinfo=None)
+    for shown in _shown_times(page, utc):
+        clock = shown.value.replace(tzinfo=None)
+        zone = shown.value.utcoffset()
+        if zone is not None and clock == utc:
+            return zone, True  # 14:30 WIB shown, 14:30Z declared
+        if zone is not None and clock - zone == utc:
+            return zone, False  # 21:30 WIB shown, 14:30Z declared: a right instant
+        if zone is None and clock != utc and (clock - utc) % timedelta(minutes=15) == timedelta(0):
+            return clock - utc, False  # 21:30 shown without a zone: the page shows local time
+    return None
+
+
+def _shown_times(page: Sampled, utc: datetime) -> list[ParsedDate]:
+    """The dates with a time of day that the page's text shows (innermost elements, in page
+    order) within fourteen hours of the declared time."""
+    found: list[tuple[etree._Element, ParsedDate]] = []
+    for el in page.tree.root.iter(*_SHOWN_TAGS):
+        text = element_text(el)
+        parsed = parse_date(text, None) if len(text) <= 100 else None
+        if parsed and parsed.has_time and abs(parsed.value.replace(tzinfo=None) - utc) <= _FARTHEST:
+            found.append((el, parsed))
+    elements = {el for el, _ in found}
+    return [parsed for el, parsed in found if not any(other in elements for other in el.iterdescendants())]
+
+
+def _name(offset: timedelta) -> str:
+    if offset in _NAMED_ZONES:
+        return _NAMED_ZONES[offset]
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
