@@ -113,6 +113,19 @@ def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
     assert extract_article(beside, "https://www.hankookilbo.com/a/1", None).authors == ["신현주"]
 
 
+def test_a_credit_of_a_person_and_the_site_is_the_person() -> None:
+    """Regional bylines credit the reporter and the outlet together (``Name - Outlet``); the outlet
+    is the site itself, not a second author. Another outlet's name stays: it is not ours to drop."""
+    ours = page(body='<h1>Bupati Tegaskan ASN Netral</h1><div class="author">Rahmat Hidayat - Sultengpos</div>')
+    declared = page(
+        '<meta property="og:site_name" content="Kompas.com"><meta name="author" content="Budi | Kompas.com">'
+    )
+    other = page(body='<h1>Bupati Tegaskan ASN Netral</h1><div class="author">Rahmat Hidayat - Antara</div>')
+    assert extract_article(ours, "https://sultengpos.example/berita/1", None).authors == ["Rahmat Hidayat"]
+    assert extract_article(declared, "https://www.kompas.com/read/1", None).authors == ["Budi"]
+    assert extract_article(other, "https://sultengpos.example/berita/1", None).authors == ["Rahmat Hidayat - Antara"]
+
+
 def test_date_labelled_as_such_before_a_caption_or_a_related_date() -> None:
     html = page(
         body='<h1>Bupati Tegaskan ASN Netral</h1><div><img alt="Apel ASN di Pontianak, 24 April 2023">'

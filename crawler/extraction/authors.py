@@ -9,7 +9,8 @@ with the name after ``By``/``Von``/``Oleh``. A site's own name as author (``n-tv
 page labels as its editor (``Editor : Heryadi``) is not its writer either, even where JSON-LD names
 them as author: a person named by another layer comes first, and such a name is kept only when the
 page names nobody else (Fundus's parsers keep it then too). A job title after a name (Korean
-``기자``, reporter) is not part of the name.
+``기자``, reporter) is not part of the name, nor is the site's own name after a separator in a
+credit (``Rahmat Hidayat - Sultengpos``, ``Budi | Kompas.com``): the person is the author.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 
 from parsel import Selector
 
+from crawler.extraction.generic import strip_site_name
 from crawler.extraction.htmltext import Labels, normalize_space, text_after
 
 # between two people: a comma, a semicolon, or "and" in the languages of the pages seen
@@ -56,9 +58,10 @@ _WEB_ADDRESS = re.compile(r"\b[\w-]+\.(?:com|net|org|info|news|tv|co\.id|id)\b")
 
 def without(authors: list[str], others: tuple[str, ...]) -> list[str]:
     """The authors that are none of ``others`` (the site's own names, the page's editor) and name no
-    web address (a site's account, not a person)."""
+    web address (a site's account, not a person); a credit of a person and the site is the person."""
     own = {_folded(name) for name in others}
-    return [a for a in authors if _folded(a) not in own and not _WEB_ADDRESS.search(a)]
+    named = dict.fromkeys(strip_site_name(a, others) if others else a for a in authors)
+    return [a for a in named if _folded(a) not in own and not _WEB_ADDRESS.search(a)]
 
 
 # a label alone (the name in the next text) or with a colon and the name
