@@ -51,12 +51,14 @@ def test_a_portal_in_a_theme_we_never_saw_is_added_and_crawled_through_its_learn
         db = tmp_path / "copy.db"
         crawled = cli_crawl(db, {theme: site.url}, env=env)
     assert crawled.returncode == 0, crawled.stderr[-2000:]
-    rows = query(db, "SELECT url, title, published_at, published_date, body, extracted_by FROM articles")
-    stored = {url: (title, at, day, body, json.loads(by)) for url, title, at, day, body, by in rows}
+    rows = query(db, "SELECT url, title, published_at, published_date, authors, body, extracted_by FROM articles")
+    stored = {
+        url: (title, at, day, json.loads(who), body, json.loads(by)) for url, title, at, day, who, body, by in rows
+    }
     assert set(stored) == set(stories)
-    for url, (title, at, day, body, by) in stored.items():
+    for url, (title, at, day, authors, body, by) in stored.items():
         want = stories[url]
-        assert (title, day) == (want.title, want.published_date), url
+        assert (title, day, authors) == (want.title, want.published_date, want.authors), url
         if at is not None:  # where the page gives a time: the same instant, in the site's zone
             assert datetime.fromisoformat(at) == datetime.fromisoformat(want.published_at), (url, at)
         assert page_f1(want.body, body) >= 0.95, url

@@ -26,7 +26,7 @@ from crawler.sites.url_patterns import article_path
 
 MIN_SAMPLE = 2  # articles read, at the least, to learn from
 AGREED_BODY = 0.95  # body F1 at which the learnt profile and the generic layers agree
-AGREEMENT = {"title": "title", "published": "date", "body": "body"}  # record field -> learnt field
+AGREEMENT = {"title": "title", "published": "date", "authors": "authors", "body": "body"}  # record -> learnt field
 
 
 class CannotAdd(Exception):
@@ -143,6 +143,7 @@ def agreement(pages: list[Sampled], profile: SiteProfile) -> dict[str, tuple[flo
         same = {
             "title": ours.title == page.answer.title,
             "published": ours.published_date == page.answer.published_date,
+            "authors": ours.authors == page.answer.authors,
             "body": page_f1(page.answer.body, ours.body) >= AGREED_BODY,
         }
         for name in AGREEMENT:

@@ -19,15 +19,16 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
+from crawler.extraction.authors import person_names
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.dates import parse_date
 from crawler.extraction.htmltext import element_paragraphs, element_text
 from crawler.extraction.metrics import page_f1
-from crawler.extraction.selecting import query, select_text
+from crawler.extraction.selecting import query, select_all, select_text
 from crawler.items import Article
 from crawler.sites.profile import COMMON_BODY_DROP
 
-LEARNT_FIELDS = ("title", "date", "body", "category")
+LEARNT_FIELDS = ("title", "date", "authors", "body", "category")
 MAX_SELECTORS = 3  # per field: one per layout a sample spans
 BODY_AGREEMENT = 0.9  # a body selector's text against the generic layers' body (F1)
 _STABLE_CLASS = re.compile(r"[A-Za-z_][\w-]*")
@@ -139,6 +140,9 @@ def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
     if name == "body":
         nodes = [n for n in query(page.tree, selector) if isinstance(n, etree._Element)]
         return page_f1(page.answer.body, _body_text(page, nodes[0])) >= BODY_AGREEMENT if nodes else None
+    if name == "authors":
+        names = person_names(select_all(page.tree, (selector,)))
+        return names == page.answer.authors if names else None
     text = select_text(page.tree, (selector,))
     if text is None:
         return None
@@ -150,6 +154,7 @@ def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
 _FINDERS: dict[str, Callable[[Sampled], Located | None]] = {
     "title": _title_element,
     "date": _date_element,
+    "authors": lambda page: _showing(page, page.answer.authors[0] if page.answer.authors else None, ("a", "span")),
     "body": _body_element,
     "category": lambda page: _showing(page, page.answer.category, ("a", "span")),
 }
