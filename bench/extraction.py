@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import partial
 
 from bench.common import FIXTURES, ROOT, ROUNDS, timed
@@ -11,9 +12,12 @@ from bench.real_pages import trafilatura_record
 from crawler.extraction.dates import parse_date
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
+from crawler.sites.profile import SiteProfile
 from crawler.sites.registry import profile_for_url
 
 # ----------------------------------------------------------------------------- 1. extraction
+
+FIELDS = ("title", "published_date", "published_at", "authors", "body")
 
 
 def fixture_pages() -> list[tuple[bytes, dict]]:
@@ -58,7 +62,40 @@ def same_moment(expected: str | None, found: str | None) -> bool:
     return got == want
 
 
-def _speed(pages: list[tuple[bytes, dict]], total: int, profiled: bool) -> tuple[float, float, float]:
+def learnt_profiles() -> dict[str, SiteProfile]:
+    """The bundled sites' profiles as ``crawler sites add`` learns them from their served copies
+    (fixtures/sites), by the bundled profile's name: what a new site gets from the command."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from crawler.cli.localserver import LocalSite
+    from crawler.sites.files import profile_from_file
+
+    homes = {
+        "suarakalbar": "https://www.suarakalbar.co.id/",
+        "infopublik": "https://infopublik.id/",
+        "editorialkaltim": "https://editorialkaltim.com/",
+    }
+    learnt = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for site, home in homes.items():
+            with LocalSite(FIXTURES / "sites" / site) as copy:
+                subprocess.run(
+                    [sys.executable, "-m", "crawler.cli.main", "sites", "add", home, "--name", f"{site}-learnt"]
+                    + ["--base-url", copy.url, "--sites-dir", folder, "-s", "DOWNLOAD_DELAY=0"],
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                )
+            learnt[site] = profile_from_file(Path(folder) / f"{site}-learnt.toml")
+    return learnt
+
+
+def _speed(
+    pages: list[tuple[bytes, dict]], total: int, profile_of: Callable[[str], SiteProfile | None]
+) -> tuple[float, float, float]:
     """(ours, trafilatura default, trafilatura fast) pages/s over ``total`` pages. The three take
     turns, one pass over the pages each, the one to start changing every turn: a slow spell of
     this shared machine falls on all three alike (timed a thousand pages apart, the ratio moved by
@@ -66,7 +103,7 @@ def _speed(pages: list[tuple[bytes, dict]], total: int, profiled: bool) -> tuple
     (page by page, each engine slows the next by 0.5 ms a page). Best of ROUNDS."""
     import trafilatura
 
-    profiles = {exp["url"]: profile_for_url(exp["url"]) if profiled else None for _, exp in pages}
+    profiles = {exp["url"]: profile_of(exp["url"]) for _, exp in pages}
 
     def ours() -> object:
         return [extract_article(html, exp["url"], profiles[exp["url"]]) for html, exp in pages]
@@ -92,10 +129,12 @@ def _speed(pages: list[tuple[bytes, dict]], total: int, profiled: bool) -> tuple
     return done / best[0], done / best[1], done / best[2]
 
 
-def _accuracy(pages: list[tuple[bytes, dict]], fields: tuple[str, ...], profiled: bool) -> dict:
+def _accuracy(
+    pages: list[tuple[bytes, dict]], fields: tuple[str, ...], profile_of: Callable[[str], SiteProfile | None]
+) -> dict:
     score = {"pantau": dict.fromkeys(fields, 0.0), "trafilatura": dict.fromkeys(fields, 0.0)}
     for html, exp in pages:
-        ours = extract_article(html, exp["url"], profile_for_url(exp["url"]) if profiled else None).to_dict()
+        ours = extract_article(html, exp["url"], profile_of(exp["url"])).to_dict()
         for name, record in (("pantau", ours), ("trafilatura", trafilatura_record(html, exp["url"]))):
             for f in fields:
                 if f == "body":
@@ -111,13 +150,18 @@ def bench_extraction(total: int) -> dict:
     """Both paths: the fixture pages (the profile path: site profile, JSON-LD, meta) and the real
     benchmark pages (the generic path: no profile fits), each against trafilatura alone."""
     fixtures, real = fixture_pages(), benchmark_pages()
-    ours, theirs, _ = _speed(fixtures, total, profiled=True)
-    ours_generic, theirs_generic, theirs_fast = _speed(real, max(len(real), total // 10), profiled=False)
+    ours, theirs, _ = _speed(fixtures, total, profile_for_url)
+    ours_generic, theirs_generic, theirs_fast = _speed(real, max(len(real), total // 10), lambda url: None)
+    learnt = learnt_profiles()
+    ours_learnt, theirs_learnt, _ = _speed(fixtures, total, lambda url: learnt[profile_for_url(url).name])
     return {
         "extraction_pages": total,
         "extraction_pages_per_s": round(ours, 1),
         "trafilatura_pages_per_s": round(theirs, 1),
         "extraction_ratio": round(ours / theirs, 2),
+        # the same pages through the files sites add learns from the copies, in a run of their own
+        "extraction_learnt_pages_per_s": round(ours_learnt, 1),
+        "extraction_ratio_learnt": round(ours_learnt / theirs_learnt, 2),
         "extraction_generic_pages": max(len(real), total // 10),
         "extraction_generic_pages_per_s": round(ours_generic, 1),
         "trafilatura_generic_pages_per_s": round(theirs_generic, 1),
@@ -125,8 +169,9 @@ def bench_extraction(total: int) -> dict:
         "trafilatura_fast_generic_pages_per_s": round(theirs_fast, 1),
         # the generic path runs trafilatura's fast mode inside it: against that mode alone, what the rest costs
         "extraction_ratio_generic_vs_fast": round(ours_generic / theirs_fast, 2),
-        "field_accuracy": _accuracy(fixtures, ("title", "published_date", "published_at", "authors", "body"), True),
-        "field_accuracy_real_pages": _accuracy(real, ("body",), False),
+        "field_accuracy": _accuracy(fixtures, FIELDS, profile_for_url),
+        "field_accuracy_learnt": _accuracy(fixtures, FIELDS, lambda url: learnt[profile_for_url(url).name]),
+        "field_accuracy_real_pages": _accuracy(real, ("body",), lambda url: None),
     }
 
 
