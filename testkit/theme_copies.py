@@ -60,6 +60,8 @@ class Theme:
     path: Callable[[int, datetime, str], str]  # (article number, time, slug) -> the article's path
     page: Callable[[Story, datetime, list[Story]], str]  # (story, its time, other stories) -> HTML
     feed: str  # the feed's path, "" for none
+    section: str  # a section page's path; its second page is section + "page/2/" or "?page=2"
+    search: tuple[str, str]  # (the search form's action, its field)
 
 
 def _paragraphs() -> list[str]:
@@ -219,18 +221,63 @@ def _portal(s: Story, when: datetime, others: list[Story]) -> str:
     )
 
 
+_WP_SECTION, _WP_SEARCH = "/category/pemerintahan/", ("/", "s")
 THEMES = {
     "wpberita": Theme(
-        "https://wartasulbar.example/", WIB, lambda i, t, slug: f"/{t:%Y/%m}/{slug}/", _wpberita, "/feed/"
+        "https://wartasulbar.example/",
+        WIB,
+        lambda i, t, slug: f"/{t:%Y/%m}/{slug}/",
+        _wpberita,
+        "/feed/",
+        _WP_SECTION,
+        _WP_SEARCH,
     ),
-    "jnews": Theme("https://kabarmamuju.example/", WIB, lambda i, t, slug: f"/{slug}/", _jnews, "/feed/"),
+    "jnews": Theme(
+        "https://kabarmamuju.example/", WIB, lambda i, t, slug: f"/{slug}/", _jnews, "/feed/", _WP_SECTION, _WP_SEARCH
+    ),
     "newspaper": Theme(
-        "https://sultengterkini.example/", WIB, lambda i, t, slug: f"/{t:%Y/%m/%d}/{slug}/", _newspaper, "/feed/"
+        "https://sultengterkini.example/",
+        WIB,
+        lambda i, t, slug: f"/{t:%Y/%m/%d}/{slug}/",
+        _newspaper,
+        "/feed/",
+        _WP_SECTION,
+        _WP_SEARCH,
     ),
     "portal": Theme(
-        "https://sultengpos.example/", WITA, lambda i, t, slug: f"/berita/d-{7401230 + 17 * i}/{slug}", _portal, ""
+        "https://sultengpos.example/",
+        WITA,
+        lambda i, t, slug: f"/berita/d-{7401230 + 17 * i}/{slug}",
+        _portal,
+        "",
+        "/indeks",
+        ("/search", "q"),
     ),
 }
+
+
+def _list_page(title: str, stories: list[Story], extra: str = "") -> str:
+    links = "".join(f"<li><a href='{escape(s.url)}'>{escape(s.title)}</a> {s.published_date}</li>" for s in stories)
+    return (
+        f"<!DOCTYPE html><html><head><title>{escape(title)}</title></head><body><ul>{links}</ul>{extra}</body></html>"
+    )
+
+
+def _listings(theme: Theme, listed: list[Story], write: Callable[[str, str], None]) -> None:
+    """The home page (a search form, a link to the section), the section's two pages, and the
+    search results page (served for any search by LocalSite)."""
+    action, name = theme.search
+    form = f"<form role='search' method='get' action='{action}'><input type='search' name='{name}'></form>"
+    nav = f"<nav><a href='{theme.section}'>Pemerintahan</a></nav>"
+    write("/", _list_page(theme.home, listed, form + nav))
+    wordpress = theme.section.endswith("/")
+    second = theme.section + ("page/2/" if wordpress else "?page=2")
+    half = len(listed) // 2
+    next_link = f"<a class='next page-numbers' href='{second}'>2</a>"
+    write(theme.section, _list_page("Pemerintahan", listed[:half], next_link))
+    # LocalSite serves ?page=N from page-N.html beside the page
+    write(second if wordpress else theme.section + "/page-2.html", _list_page("Pemerintahan - 2", listed[half:]))
+    write(action.rstrip("/") + "/search.html", _list_page("Hasil pencarian", listed[:3]))
 
 
 def build(theme_name: str, folder: Path) -> list[Story]:
@@ -250,8 +297,7 @@ def build(theme_name: str, folder: Path) -> list[Story]:
         write(
             story.url.removeprefix(theme.home.rstrip("/")), theme.page(story, when, [o for o in listed if o != story])
         )
-    links = "".join(f"<li><a href='{escape(s.url)}'>{escape(s.title)}</a></li>" for s in listed)
-    write("/", f"<!DOCTYPE html><html><head><title>{theme.home}</title></head><body><ul>{links}</ul></body></html>")
+    _listings(theme, listed, write)
     rows = "".join(f"<url><loc>{escape(s.url)}</loc><lastmod>{s.published_at}</lastmod></url>" for s in listed)
     sitemap = f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{rows}</urlset>"
     (folder / "sitemap.xml").write_text(sitemap, encoding="utf-8")

@@ -81,9 +81,12 @@ def test_a_learnt_local_z_goes_into_the_site_file_and_its_profile(tmp_path):
         declared_utc_is_local=True,
         sitemaps=("/sitemap.xml",),
         feeds=(),
+        listings=("/",),
+        search=("/search?q={query}",),
         selectors={"title": ("h1",)},
     )
     path = tmp_path / "portal.toml"
     path.write_text(site_file_text(learnt, ()), encoding="utf-8")
     profile = profile_from_file(path)
     assert profile.timezone.utcoffset(None) == timedelta(hours=8) and profile.declared_utc_is_local
+    assert (profile.listings, profile.searches) == (("/",), ("/search?q={query}",))

@@ -14,6 +14,7 @@ import pytest
 
 from crawler.cli.localserver import LocalSite
 from crawler.extraction.metrics import page_f1
+from crawler.sites.files import profile_from_file
 from testkit.theme_copies import THEMES, build
 from tests.conftest import cli, cli_crawl, query
 
@@ -46,6 +47,11 @@ def test_a_portal_in_a_theme_we_never_saw_is_added_and_crawled_through_its_learn
         )
         assert added.returncode == 0, added.stderr
         assert time.monotonic() - started < 60
+        profile = profile_from_file(sites / f"{theme}.toml")
+        section, (action, field) = THEMES[theme].section, THEMES[theme].search
+        assert profile.listings == ("/", section)  # the section's next page noted
+        assert f"listings with a next page (followed back in time): {section}" in (sites / f"{theme}.toml").read_text()
+        assert profile.searches == (f"{action}?{field}={{query}}",)
         checked = cli("check", theme, "--base-url", site.url, "-s", "DOWNLOAD_DELAY=0", env=env, timeout=120)
         assert checked.returncode == 0, checked.stdout + checked.stderr[-2000:]
         db = tmp_path / "copy.db"

@@ -46,7 +46,7 @@ def cmd_sites_add(args: argparse.Namespace) -> int:
     except CannotAdd as exc:
         return fail(f"{name}: {exc}", EXIT_FAILED if isinstance(exc, LearntFileBroken) else EXIT_USAGE)
     write_whole(target, added.text)
-    print(f"{target}: written from {len(added.pages)} sampled articles ({', '.join(added.survey.places)})")
+    print(f"{target}: written from {len(added.pages)} sampled articles ({', '.join(added.places)})")
     if added.passed:
         print(f"  listed articles passed over: {passed_text(added.passed)}")
     print(f"  {'field':<10} {'agree':>6} {'by profile':>11}  selectors")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from crawler.extraction.decode import ExtractionError, decode_html, html_tree
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
+from crawler.fetch.listing_survey import Listings, survey_listings
 from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
 from crawler.learning.site_learning import LEARNT_FIELDS, Sampled, learn_selectors
 from crawler.learning.zones import learn_zone
@@ -44,9 +46,15 @@ class AddedSite:
     text: str  # the site file
     profile: SiteProfile  # the file, read back
     survey: Survey
+    listings: Listings
     pages: list[Sampled]
     passed: Counter[str]  # listed articles passed over in the sample, by reason
     selectors: dict[str, tuple[str, ...]]
+
+    @property
+    def places(self) -> list[str]:
+        """Every entry point the file names: sitemaps and feeds, listings, the search."""
+        return [*self.survey.places, *self.listings.listings, *filter(None, [self.listings.search])]
 
 
 def site_name(home: str) -> str:
@@ -78,9 +86,33 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
     selectors = learn_selectors(pages)
     if not selectors:
         raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
+    listings = survey_listings(home, _article_test(pattern, fetcher), fetcher)
+    site = _learnt(home, name, pattern, found, listings, pages, selectors)
+    text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
+    return AddedSite(text, _read_back(name, text), found, listings, pages, passed, selectors)
+
+
+def _article_test(pattern: str, fetcher: PoliteFetcher) -> Callable[[str], bool]:
+    compiled = re.compile(pattern)
+    return lambda url: fetcher.urls.on_site(url) and compiled.search(urlsplit(url).path) is not None
+
+
+def _learnt(  # noqa: PLR0917 - what the steps of learn_site found, each once
+    home: str,
+    name: str,
+    pattern: str,
+    found: Survey,
+    listings: Listings,
+    pages: list[Sampled],
+    selectors: dict[str, tuple[str, ...]],
+) -> Learnt:
     host = urlsplit(home).hostname or name
     zone = learn_zone(pages)
-    site = Learnt(
+    tried = {**found.tried, **listings.tried}
+    notes = [f"entry points tried: {', '.join(f'{w} ({what})' for w, what in tried.items())}"]
+    if listings.paginated:
+        notes.append(f"listings with a next page (followed back in time): {', '.join(listings.paginated)}")
+    return Learnt(
         name=name,
         label=host,
         domains=(host.removeprefix("www."),),
@@ -90,11 +122,11 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
         declared_utc_is_local=zone.declared_utc_is_local,
         sitemaps=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "sitemap")),
         feeds=tuple(dict.fromkeys(f.path for f in found.found if f.kind == "feed")),
+        listings=tuple(listings.listings),
+        search=(listings.search,) if listings.search else (),
         selectors=selectors,
-        notes=[f"entry points tried: {', '.join(f'{w} ({what})' for w, what in found.tried.items())}"],
+        notes=notes,
     )
-    text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
-    return AddedSite(text, _read_back(name, text), found, pages, passed, selectors)
 
 
 def passed_text(passed: Counter[str]) -> str:

@@ -23,6 +23,8 @@ class Learnt:
     declared_utc_is_local: bool  # its pages write their clock times with "Z"
     sitemaps: tuple[str, ...]
     feeds: tuple[str, ...]
+    listings: tuple[str, ...]  # the home page and section pages that list articles
+    search: tuple[str, ...]  # a search template ({query}) that answers with articles
     selectors: dict[str, tuple[str, ...]]
     notes: list[str] = field(default_factory=list)  # what was found and what was not, one line each
 
@@ -55,6 +57,14 @@ def site_file_text(site: Learnt, unlearnt: tuple[str, ...]) -> str:
         lines.append("# timezone: its pages declare no zone (or UTC); WIB is assumed, set it if the site is elsewhere")
     lines.append(f"sitemaps = {_strings(site.sitemaps)}" if site.sitemaps else "sitemaps = []  # none answered")
     lines.append(f"feeds = {_strings(site.feeds)}" if site.feeds else "feeds = []  # none answered")
+    if site.listings:
+        lines.append(f"listings = {_strings(site.listings)}")
+    else:
+        lines.append("# listings: none listed enough articles; the home page is read as a listing")
+    if site.search:
+        lines.append(f"search = {_strings(site.search)}")
+    else:
+        lines.append("# search: none answered with articles; WordPress's /?s= is tried")
     lines.append("[selectors]  # learnt from the sample: each gives the generic layers' answer on every sampled page")
     lines += [f"{name} = {_strings(values)}" for name, values in site.selectors.items()]
     if unlearnt:
