@@ -17,24 +17,12 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 
+from crawler.alerts.messages import MONTHS
+
 ROOT = Path(__file__).resolve().parent.parent
 WIB, WITA = timezone(timedelta(hours=7)), timezone(timedelta(hours=8))
 ARTICLES = 10
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 SUBJECTS = ("Bupati", "Sekda", "Bawaslu", "Inspektorat", "BKPSDM", "Camat")
 ACTIONS = ("Ingatkan ASN Jaga Netralitas", "Gelar Apel Netralitas ASN", "Awasi Kampanye di Kantor Desa")
 PLACES = ("Mamuju", "Majene", "Polewali", "Pasangkayu", "Mamasa", "Tolitoli", "Palu", "Donggala", "Poso", "Luwuk")
@@ -77,7 +65,7 @@ def _paragraphs() -> list[str]:
 
 
 def indonesian(dt: datetime, clock: bool = True) -> str:
-    text = f"{DAYS[dt.weekday()]}, {dt.day} {MONTHS[dt.month - 1]} {dt.year}"
+    text = f"{DAYS[dt.weekday()]}, {dt.day} {MONTHS['id'][dt.month - 1]} {dt.year}"
     return text + (f" {dt:%H:%M}" if clock else "")
 
 
