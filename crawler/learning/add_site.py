@@ -87,7 +87,7 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
     if not selectors:
         raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
     listings = survey_listings(home, _article_test(pattern, fetcher), fetcher)
-    site = _learnt(home, name, pattern, found, listings, pages, selectors)
+    site = _learnt(home, name, pattern=pattern, found=found, listings=listings, pages=pages, selectors=selectors)
     text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
     return AddedSite(text, _read_back(name, text), found, listings, pages, passed, selectors)
 
@@ -97,15 +97,17 @@ def _article_test(pattern: str, fetcher: PoliteFetcher) -> Callable[[str], bool]
     return lambda url: fetcher.urls.on_site(url) and compiled.search(urlsplit(url).path) is not None
 
 
-def _learnt(  # noqa: PLR0917 - what the steps of learn_site found, each once
+def _learnt(
     home: str,
     name: str,
+    *,
     pattern: str,
     found: Survey,
     listings: Listings,
     pages: list[Sampled],
     selectors: dict[str, tuple[str, ...]],
 ) -> Learnt:
+    """The site file's contents, from what each step of :func:`learn_site` found."""
     host = urlsplit(home).hostname or name
     zone = learn_zone(pages)
     tried = {**found.tried, **listings.tried}
