@@ -99,15 +99,20 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.middlewares.OfflineCookiesMiddleware": 700,
     "crawler.fetch.middlewares.OffsiteRedirectMiddleware": 650,
 }
-SPIDER_MIDDLEWARES: dict[str, int] = {
+SPIDER_MIDDLEWARES: dict[str, int | None] = {
     # Off-site requests are already dropped by scrapy's own OffsiteMiddleware (downloader side).
+    # Not used, and run for every request and item (docs/benchmark.md, where a crawl's CPU goes):
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,  # no DEPTH_LIMIT: listings have their own
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,  # no Referer header is needed
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # a check for spider authors
 }
 ITEM_PIPELINES = {
     "crawler.store.pipelines.ValidatePipeline": 100,
     "crawler.store.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {
-    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,  # no console port on a server
+    "scrapy.extensions.remote_control.RemoteControl": None,  # nor Scrapy 2.19's control port and job files
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.fetch.politeness.PoliteAutoThrottle": 0,  # never faster than robots.txt's Crawl-delay
     "scrapy.extensions.logstats.LogStats": None,  # replaced by Progress, a LogStats that says more

@@ -259,6 +259,15 @@ def _serve(conn: Connection, parent_pid: int) -> None:
 
 
 def _peak_rss_mb() -> float:
+    """This helper's own peak resident memory: VmHWM where /proc has it; ``ru_maxrss`` elsewhere,
+    which on Linux also counts the crawler's memory when it started the helper."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
