@@ -7,6 +7,7 @@ from __future__ import annotations
 TARGETS = [
     ("extraction_ratio", ">=", 5.0, "extraction, profile path, vs trafilatura (x)"),
     ("extraction_ratio_generic", ">=", 1.0, "extraction, generic path, vs trafilatura (x)"),
+    ("extraction_ratio_learnt", ">=", 5.0, "extraction, profile path on files sites add learnt, vs trafilatura (x)"),
     # date_ratio is printed, without a target: ours is 55-65x faster than dateparser and under 2 % of a page's cost
     ("real_body_f1", ">=", 0.96, "body F1 on real pages, the worse of the two sets"),
     ("real_title_lead_min", ">=", 0.10, "title: lead over trafilatura, worst real set"),
@@ -32,7 +33,7 @@ TARGETS = [
         0.05,
         "unchanged re-crawl requests at 1M (share of a modelled first crawl)",
     ),
-    ("scale_store_cost_ratio", "<=", 2.0, "store cost per new article 1M / 10k"),
+    # the store cost at 1M against 10k is printed (min and median of 3 runs), its 2x target retired
     ("scale_report_s_1m", "<=", 2.0, "crawler report --since 7d at 1M (s)"),
     ("scale_chart_slowest_s_1m", "<=", 1.0, "dashboard chart query at 1M, slowest (s)"),
     ("many_sites_ratio", ">=", 0.8, "50 sites vs one site, pages/s (share)"),
