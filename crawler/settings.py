@@ -103,7 +103,6 @@ SPIDER_MIDDLEWARES: dict[str, int | None] = {
     # Off-site requests are already dropped by scrapy's own OffsiteMiddleware (downloader side).
     # Not used, and run for every request and item (docs/benchmark.md, where a crawl's CPU goes):
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,  # no DEPTH_LIMIT: listings have their own
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,  # no Referer header is needed
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # a check for spider authors
 }
 ITEM_PIPELINES = {
