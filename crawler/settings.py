@@ -103,15 +103,15 @@ SPIDER_MIDDLEWARES: dict[str, int | None] = {
     # Off-site requests are already dropped by scrapy's own OffsiteMiddleware (downloader side).
     # Not used, and run for every request and item (docs/benchmark.md, where a crawl's CPU goes):
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,  # no DEPTH_LIMIT: listings have their own
-    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # a check for spider authors
 }
 ITEM_PIPELINES = {
     "crawler.store.pipelines.ValidatePipeline": 100,
     "crawler.store.pipelines.StorePipeline": 900,
 }
+# nor Scrapy 2.19's control port and job files (a setting: older Scrapy has no such module to name)
+REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,  # no console port on a server
-    "scrapy.extensions.remote_control.RemoteControl": None,  # nor Scrapy 2.19's control port and job files
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.fetch.politeness.PoliteAutoThrottle": 0,  # never faster than robots.txt's Crawl-delay
     "scrapy.extensions.logstats.LogStats": None,  # replaced by Progress, a LogStats that says more
