@@ -233,12 +233,13 @@ def listing_links(response: TextResponse, urls: SiteURLs, profile: SiteProfile, 
     return links
 
 
-def next_page(response: TextResponse, selectors: tuple[str, ...]) -> str | None:
-    """The next page of a listing: the first of the profile's selectors that gives a link."""
+def next_page(page: Selector, base_url: str, selectors: tuple[str, ...]) -> str | None:
+    """The next page of a listing: the first of the profile's selectors that gives a link,
+    resolved against the page's base URL."""
     for selector in selectors:
-        href = next(iter(query(response.selector, selector)), None)
+        href = next(iter(query(page, selector)), None)
         if isinstance(href, str) and href.strip():
-            return response.urljoin(href.strip())
+            return urljoin(base_url, href.strip())
     return None
 
 

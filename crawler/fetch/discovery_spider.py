@@ -224,7 +224,11 @@ class DiscoverySpider(EntrySpider):
     def listing_goes_on(self, response: Response, key: str, page: int, *, fresh: bool) -> Iterator[scrapy.Request]:
         """The next page of a listing, while there is one and it may still hold news; else the
         listing's end (or where a backfill stopped) is recorded."""
-        next_url = next_page(response, self.profile.next_page) if isinstance(response, TextResponse) else None
+        next_url = (
+            next_page(response.selector, get_base_url(response), self.profile.next_page)
+            if isinstance(response, TextResponse)
+            else None
+        )
         resumed = response.meta.get("resumed", False)
         if next_url is None or page >= (self.depth or 1):
             if self.listings.ended(key, next_url and self.urls.public_url(next_url), resumed):

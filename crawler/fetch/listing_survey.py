@@ -3,23 +3,24 @@ what ``crawler sites add`` adds to the sitemaps and feeds of :mod:`crawler.fetch
 
 A listing is the home page or a section page the home page links to (``/category/politik/``,
 ``/kanal/daerah``, ``/indeks``), kept when it links to enough articles; whether it has a next page
-(``rel="next"``, ``a.next``, ``/page/2/``, ``?page=2``) is noted, since the crawl follows them
-back in time. The search is the home page's search form (its action and the field that takes the
-words), else WordPress's ``/?s=``, kept when a search answers with articles. A few requests in
-all, through the same polite fetcher.
+that the crawl of a site file follows back in time (the WordPress profile's ``next_page``
+selectors, which a site file keeps) is noted. The search is the home page's search form (its
+action and the field that takes the words), else WordPress's ``/?s=``, kept when a search answers
+with articles. The home page is the one the survey fetched; a few more requests in all, through
+the same polite fetcher.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
-from w3lib.html import get_base_url
 
-from crawler.fetch.survey import PoliteFetcher
+from crawler.fetch.discovery import next_page
+from crawler.fetch.survey import PoliteFetcher, page_selector, what_failed
+from crawler.sites.files import WORDPRESS
 
 LISTING_WORDS = frozenset(
     {"category", "kategori", "kanal", "rubrik", "rubrikasi", "topik", "section", "indeks", "index"}
@@ -28,13 +29,6 @@ MAX_SECTIONS = 3  # section pages tried beside the home page
 MIN_ARTICLES = 3  # article links a listing holds, at the least
 PROBE = "netralitas"  # the words of the test search
 _SEARCH_FIELDS = ("s", "q", "query", "keyword", "keywords", "search", "cari", "kata")
-_NEXT = (
-    "link[rel=next]::attr(href)",
-    "a[rel=next]::attr(href)",
-    "a.next::attr(href)",
-    "a.next.page-numbers::attr(href)",
-)
-_PAGE_TWO = re.compile(r"/page/2/?$|[?&]page=2\b")
 
 
 @dataclass
@@ -47,18 +41,18 @@ class Listings:
     tried: dict[str, str] = field(default_factory=dict)  # where -> what it gave
 
 
-def survey_listings(home: str, is_article: Callable[[str], bool], asker: PoliteFetcher) -> Listings:
-    """The home page and the section pages it links to that list articles (``is_article``: an
-    absolute URL's test), and the search that answers; whatever cannot be fetched is left out."""
+def survey_listings(home_page: Selector | None, is_article: Callable[[str], bool], asker: PoliteFetcher) -> Listings:
+    """The home page (as the survey fetched it) and the section pages it links to that list
+    articles (``is_article``: an absolute URL's test), and the search that answers; whatever
+    cannot be fetched is left out."""
     probe = _Prober(asker, is_article)
-    page = probe.page(home, "/")
-    if page is None:
+    if home_page is None:
         return probe.found
-    probe.keep_listing("/", page)
-    for path in probe.sections(page)[:MAX_SECTIONS]:
+    probe.keep_listing("/", home_page)
+    for path in probe.sections(home_page)[:MAX_SECTIONS]:
         if (section := probe.page(path, path)) is not None:
             probe.keep_listing(path, section)
-    probe.found.search = probe.search(page)
+    probe.found.search = probe.search(home_page)
     return probe.found
 
 
@@ -73,11 +67,9 @@ class _Prober:
         try:
             body, _ = self.asker.get(where)
         except ValueError as exc:
-            self.found.tried[name] = str(exc).rpartition(": ")[2] or "no answer"
+            self.found.tried[name] = what_failed(exc)
             return None
-        text = body.decode("utf-8", "replace")
-        public = where if where.startswith("http") else self.asker.urls.public_origin + where
-        return Selector(text=text, base_url=get_base_url(text, public))
+        return page_selector(body, where if where.startswith("http") else self.asker.urls.public_origin + where)
 
     def links(self, page: Selector) -> list[str]:
         """The page's links on the site, as public absolute URLs, once each, in page order."""
@@ -104,8 +96,7 @@ class _Prober:
         if articles < MIN_ARTICLES:
             return
         self.found.listings.append(path)
-        following = [page.css(css).get() for css in _NEXT] + [u for u in self.links(page) if _PAGE_TWO.search(u)]
-        if any(following):
+        if next_page(page, page.root.base_url or "", WORDPRESS.next_page):
             self.found.paginated.append(path)
 
     def search(self, home: Selector) -> str | None:

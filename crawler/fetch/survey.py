@@ -49,6 +49,7 @@ class Found:
 class Survey:
     found: list[Found] = field(default_factory=list)
     tried: dict[str, str] = field(default_factory=dict)  # where -> what it gave ("12 pages", "Not Found"...)
+    home_page: Selector | None = None  # the home page as fetched (its links, its search form)
 
     @property
     def places(self) -> list[str]:
@@ -105,17 +106,28 @@ def survey(home: str, asker: PoliteFetcher) -> Survey:
     result = Survey()
     sitemaps = _robots(asker, result)
     try:
-        page, _ = asker.get(home)
+        body, _ = asker.get(home)
     except ValueError as exc:
         raise SurveyError(f"{home} cannot be fetched: {exc}") from None
+    result.home_page = page_selector(body, home)
     for place in dict.fromkeys([*sitemaps, *SITEMAPS]):
         _read_sitemaps(asker, result, place)
-    for place in dict.fromkeys([*_advertised(page, home, asker.urls), *FEEDS]):
+    for place in dict.fromkeys([*_advertised(result.home_page, asker.urls), *FEEDS]):
         _read_feed(asker, result, place)
     return result
 
 
-def _why(exc: ValueError) -> str:
+def page_selector(body: bytes, url: str) -> Selector | None:
+    """A fetched page, its links resolved against its base URL (``url``, the page's public
+    address, or its ``<base href>``); None when there is nothing to parse."""
+    text = body.decode("utf-8", "replace")
+    try:
+        return Selector(text=text, base_url=get_base_url(text, url))
+    except ValueError:
+        return None
+
+
+def what_failed(exc: ValueError) -> str:
     """What an entry point gave, in a word or two: the reason recorded, or the message's end."""
     return getattr(exc, "reason", None) or str(exc).rpartition(": ")[2] or "no answer"
 
@@ -125,7 +137,7 @@ def _robots(asker: PoliteFetcher, result: Survey) -> list[str]:
     try:
         body, _ = asker.get("/robots.txt")
     except ValueError as exc:
-        result.tried["/robots.txt"] = _why(exc)
+        result.tried["/robots.txt"] = what_failed(exc)
         return []
     robots = Protego.parse(body.decode("utf-8", "replace"))
     asker.robots = robots
@@ -145,12 +157,13 @@ def _as_path(url: str, urls: SiteURLs) -> str:
     return url
 
 
-def _advertised(page: bytes, home: str, urls: SiteURLs) -> list[str]:
+def _advertised(page: Selector | None, urls: SiteURLs) -> list[str]:
     """The feeds the home page advertises, as a site file names them."""
-    text = page.decode("utf-8", "replace")
+    if page is None:
+        return []
     try:
-        feeds = advertised_feeds(Selector(text=text), get_base_url(text, home))
-    except ValueError:
+        feeds = advertised_feeds(page, page.root.base_url or "")
+    except ValueError:  # an href urljoin cannot read
         return []
     return [_as_path(u, urls) for u in feeds]
 
@@ -169,7 +182,7 @@ def _read_sitemaps(asker: PoliteFetcher, result: Survey, place: str) -> None:
         try:
             kind, entries = read_sitemap(asker.get(where, xml=True)[0], asker.xml_bytes)
         except ValueError as exc:  # Unreadable is one
-            result.tried[where] = _why(exc)
+            result.tried[where] = what_failed(exc)
             continue
         locs = [e["loc"].strip() for e in entries]
         if kind == "sitemapindex":
@@ -190,7 +203,7 @@ def _read_feed(asker: PoliteFetcher, result: Survey, where: str) -> None:
     try:
         items = read_feed(asker.get(where, xml=True)[0], asker.xml_bytes)
     except ValueError as exc:  # Unreadable is one
-        result.tried[where] = _why(exc)
+        result.tried[where] = what_failed(exc)
         return
     pages = _on_site(asker.urls, [link for link, _ in items if link])
     result.tried[where] = f"{len(pages)} pages"
