@@ -77,7 +77,8 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
     pattern = article_path(found.listed)
     if pattern is None:
         raise CannotAdd(f"the {len(found.listed)} pages its feeds and sitemaps list share no article URL shape")
-    pages, passed = _sample(fetcher, found, pattern, size=sample)
+    is_article = _article_test(pattern, fetcher)
+    pages, passed = _sample(fetcher, found, is_article, size=sample)
     if len(pages) < MIN_SAMPLE:
         why = f" (passed over: {passed_text(passed)})" if passed else ""
         raise CannotAdd(
@@ -86,7 +87,7 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
     selectors = learn_selectors(pages)
     if not selectors:
         raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
-    listings = survey_listings(home, _article_test(pattern, fetcher), fetcher)
+    listings = survey_listings(found.home_page, is_article, fetcher)
     site = _learnt(home, name, pattern=pattern, found=found, listings=listings, pages=pages, selectors=selectors)
     text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
     return AddedSite(text, _read_back(name, text), found, listings, pages, passed, selectors)
@@ -135,16 +136,17 @@ def passed_text(passed: Counter[str]) -> str:
     return ", ".join(f"{why} {n}" for why, n in passed.most_common())
 
 
-def _sample(fetcher: PoliteFetcher, found: Survey, pattern: str, *, size: int) -> tuple[list[Sampled], Counter[str]]:
+def _sample(
+    fetcher: PoliteFetcher, found: Survey, is_article: Callable[[str], bool], *, size: int
+) -> tuple[list[Sampled], Counter[str]]:
     """Up to ``size`` of the listed articles, read by the generic layers, and why the others
     read were passed over (cannot be fetched, holds no article: counted by reason)."""
-    compiled = re.compile(pattern)
     pages: list[Sampled] = []
     passed: Counter[str] = Counter()
     for url in found.listed:
         if len(pages) >= size:
             break
-        if not compiled.search(urlsplit(url).path):
+        if not is_article(url):
             continue
         try:
             body, content_type = fetcher.get(url)

@@ -1,11 +1,11 @@
-"""A site's selectors and time zone, learnt from a sample of its articles read by the generic layers.
+"""A site's selectors, learnt from a sample of its articles read by the generic layers.
 
 For each field, the element that holds the generic layers' answer on each sampled page is
 described as CSS (its tag and the classes it carries on every page, else its parent's, else its
 tag alone), and the description is kept only when, applied to every sampled page, it gives that
 page's answer (the same title, a date of the same day, the body's text): an element that moves or
-changes between pages is no selector, and the field keeps the generic layers. The time zone is
-the offset the pages declare in their dates, when most of them declare one that is not UTC.
+changes between pages is no selector, and the field keeps the generic layers. (The time zone is
+learnt in :mod:`crawler.learning.zones`.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from parsel import Selector
 
 from crawler.extraction.authors import person_names
 from crawler.extraction.cleanup import clean_paragraphs
-from crawler.extraction.dates import parse_date
+from crawler.extraction.dates import ParsedDate, parse_date
 from crawler.extraction.htmltext import element_paragraphs, element_text
 from crawler.extraction.metrics import page_f1
 from crawler.extraction.selecting import query, select_all, select_text
@@ -32,6 +32,7 @@ LEARNT_FIELDS = ("title", "date", "authors", "body", "category")
 MAX_SELECTORS = 3  # per field: one per layout a sample spans
 BODY_AGREEMENT = 0.9  # a body selector's text against the generic layers' body (F1)
 _STABLE_CLASS = re.compile(r"[A-Za-z_][\w-]*")
+_SHOWN_TAGS = ("span", "div", "p", "time", "li", "small")  # where a page shows its date as text
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,20 @@ def _date_element(page: Sampled) -> Located | None:
     for el in page.tree.root.iter("time"):
         if _same_day(el.get("datetime"), day):
             return Located(el, "datetime")
-    shown = [
-        el
-        for el in page.tree.root.iter("span", "div", "p", "time", "li", "small")
-        if len(element_text(el)) <= 100 and _same_day(element_text(el), day)
-    ]
-    inner = [el for el in shown if not any(other is not el and el in other.iterancestors() for other in shown)]
-    return Located(inner[0]) if inner else None
+    shown = shown_dates(page, lambda parsed: parsed.day == day)
+    return Located(shown[0][0]) if shown else None
+
+
+def shown_dates(page: Sampled, wanted: Callable[[ParsedDate], bool]) -> list[tuple[etree._Element, ParsedDate]]:
+    """The dates the page's text shows that are ``wanted``, each with its element: innermost
+    elements (one holding a smaller such element is not one), in page order."""
+    found = []
+    for el in page.tree.root.iter(*_SHOWN_TAGS):
+        text = element_text(el)
+        if len(text) <= 100 and (parsed := parse_date(text, None)) is not None and wanted(parsed):
+            found.append((el, parsed))
+    elements = {el for el, _ in found}
+    return [(el, parsed) for el, parsed in found if not any(other in elements for other in el.iterdescendants())]
 
 
 def _same_day(raw: str | None, day: str) -> bool:

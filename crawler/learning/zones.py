@@ -13,15 +13,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from lxml import etree
-
-from crawler.extraction.dates import ParsedDate, parse_date
-from crawler.extraction.htmltext import element_text
-from crawler.learning.site_learning import Sampled
+from crawler.extraction.dates import ParsedDate
+from crawler.learning.site_learning import Sampled, shown_dates
 from crawler.zones import ZONES
 
 _NAMED_ZONES = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
-_SHOWN_TAGS = ("span", "div", "p", "time", "li", "small")
 _FARTHEST = timedelta(hours=14)  # no zone is further from UTC
 
 
@@ -74,14 +70,8 @@ def _shown_beside_utc(page: Sampled, declared: datetime) -> tuple[timedelta, boo
 def _shown_times(page: Sampled, utc: datetime) -> list[ParsedDate]:
     """The dates with a time of day that the page's text shows (innermost elements, in page
     order) within fourteen hours of the declared time."""
-    found: list[tuple[etree._Element, ParsedDate]] = []
-    for el in page.tree.root.iter(*_SHOWN_TAGS):
-        text = element_text(el)
-        parsed = parse_date(text, None) if len(text) <= 100 else None
-        if parsed and parsed.has_time and abs(parsed.value.replace(tzinfo=None) - utc) <= _FARTHEST:
-            found.append((el, parsed))
-    elements = {el for el, _ in found}
-    return [parsed for el, parsed in found if not any(other in elements for other in el.iterdescendants())]
+    near = shown_dates(page, lambda p: p.has_time and abs(p.value.replace(tzinfo=None) - utc) <= _FARTHEST)
+    return [parsed for _, parsed in near]
 
 
 def _name(offset: timedelta) -> str:
