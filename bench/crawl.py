@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, ROUNDS
+from crawler.fetch.offload import high_water_mb
 
 # ----------------------------------------------------------------------------- 3. crawl
 
@@ -64,20 +65,11 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _high_water_mb(pid: int) -> float | None:
-    """A process's peak resident memory (VmHWM): its own, unlike ``ru_maxrss``, which Linux carries
-    over from the process that started it (a crawl started by this 200 MB benchmark showed 230 MB)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    m = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(m.group(1)) / 1024 if m else None
-
-
 class PeakMemory:
     """The peak resident memory of a process tree, read every ``every`` seconds while it runs:
-    each process's own peak (VmHWM), summed over the processes (the crawl and its helpers)."""
+    each process's own peak (VmHWM: ``ru_maxrss`` carries over the launcher's memory, and a crawl
+    started by this 200 MB benchmark showed 230 MB before it began), summed over the processes
+    (the crawl and its helpers)."""
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.pid, self.every = pid, every
@@ -89,7 +81,7 @@ class PeakMemory:
     def _watch(self) -> None:
         while not self.done.wait(self.every):
             for pid in _descendants(self.pid):
-                if (mb := _high_water_mb(pid)) is not None:
+                if (mb := high_water_mb(pid)) is not None:
                     self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
 
     def stop(self) -> tuple[float, float]:

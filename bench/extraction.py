@@ -13,7 +13,7 @@ from crawler.extraction.dates import parse_date
 from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
 from crawler.sites.profile import SiteProfile
-from crawler.sites.registry import profile_for_url
+from crawler.sites.registry import profile_for_url, profiles
 
 # ----------------------------------------------------------------------------- 1. extraction
 
@@ -73,11 +73,7 @@ def learnt_profiles() -> dict[str, SiteProfile]:
     from crawler.cli.localserver import LocalSite
     from crawler.sites.files import profile_from_file
 
-    homes = {
-        "suarakalbar": "https://www.suarakalbar.co.id/",
-        "infopublik": "https://infopublik.id/",
-        "editorialkaltim": "https://editorialkaltim.com/",
-    }
+    homes = {name: profile.home for name, profile in profiles().items() if (FIXTURES / "sites" / name).is_dir()}
     learnt = {}
     with tempfile.TemporaryDirectory() as folder:
         for site, home in homes.items():

@@ -258,16 +258,24 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         conn.send(reply)
 
 
-def _peak_rss_mb() -> float:
-    """This helper's own peak resident memory: VmHWM where /proc has it; ``ru_maxrss`` elsewhere,
-    which on Linux also counts the crawler's memory when it started the helper."""
+def high_water_mb(pid: int | str = "self") -> float | None:
+    """A process's own peak resident memory (VmHWM in /proc, Linux), None where it cannot be read.
+    Unlike ``ru_maxrss``, it does not carry over the memory of the process that started it."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
     except (OSError, ValueError):
         pass
+    return None
+
+
+def _peak_rss_mb() -> float:
+    """This helper's own peak resident memory; ``ru_maxrss`` where /proc cannot say, which on
+    Linux also counts the crawler's memory when it started the helper."""
+    if (own := high_water_mb()) is not None:
+        return own
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
