@@ -40,13 +40,18 @@ class Story:
     category: str
     body: str
 
+    @property
+    def when(self) -> datetime:
+        """The publication time, in the site's zone."""
+        return datetime.fromisoformat(self.published_at)
+
 
 @dataclass(frozen=True)
 class Theme:
     home: str
     zone: timezone
     path: Callable[[int, datetime, str], str]  # (article number, time, slug) -> the article's path
-    page: Callable[[Story, datetime, list[Story]], str]  # (story, its time, other stories) -> HTML
+    page: Callable[[Story, list[Story]], str]  # (story, the other stories) -> HTML
     feed: str  # the feed's path, "" for none
     section: str  # a section page's path; its second page is section + "page/2/" or "?page=2"
     search: tuple[str, str]  # (the search form's action, its field)
@@ -69,7 +74,7 @@ def indonesian(dt: datetime, clock: bool = True) -> str:
     return text + (f" {dt:%H:%M}" if clock else "")
 
 
-def stories(theme: Theme) -> list[tuple[Story, datetime]]:
+def stories(theme: Theme) -> list[Story]:
     """The copy's articles, newest first, each of its own paragraphs (no two share one)."""
     pool = _paragraphs()
     per = len(pool) // ARTICLES
@@ -83,8 +88,9 @@ def stories(theme: Theme) -> list[tuple[Story, datetime]]:
         lead = f"{place.upper()} - {title} menjadi perhatian warga {place} pekan ini."
         body = "\n\n".join([lead, *pool[i * per : (i + 1) * per]])
         url = theme.home.rstrip("/") + theme.path(i, when, slug)
-        story = Story(url, title, when.isoformat(), when.date().isoformat(), ["Rahmat Hidayat"], "Pemerintahan", body)
-        out.append((story, when))
+        out.append(
+            Story(url, title, when.isoformat(), when.date().isoformat(), ["Rahmat Hidayat"], "Pemerintahan", body)
+        )
     return out
 
 
@@ -97,7 +103,7 @@ def _others(others: list[Story], item: str) -> str:
     return "".join(item.format(url=escape(o.url), title=escape(o.title), date=o.published_date) for o in others[:4])
 
 
-def _wpberita(s: Story, when: datetime, others: list[Story]) -> str:
+def _wpberita(s: Story, others: list[Story]) -> str:
     related = _others(others, "<li><a href='{url}'>{title}</a><span class='gmr-metacontent'>{date}</span></li>")
     ld = json.dumps(
         {"@context": "https://schema.org", "@type": "NewsArticle", "headline": s.title, "datePublished": s.published_at}
@@ -113,7 +119,7 @@ def _wpberita(s: Story, when: datetime, others: list[Story]) -> str:
         f"</span></div><h1 class='entry-title'>{escape(s.title)}</h1><div class='gmr-content-metasingle'>"
         f"<span class='author vcard'>Penulis: <a class='url fn n' href='/author/rahmat/'>{s.authors[0]}</a></span>"
         f"<span class='posted-on'><time class='entry-date published' datetime='{s.published_at}'>"
-        f"{indonesian(when)} WIB</time></span></div></header>"
+        f"{indonesian(s.when)} WIB</time></span></div></header>"
         f"<div class='entry-content entry-content-single'>{_p(s.body)}</div>"
         "<footer class='entry-footer entry-footer-single'><span class='tags-links'>Tag: <a href='/tag/asn/'>ASN</a>"
         "</span><div class='gmr-social-share'>Bagikan: Facebook Twitter WhatsApp</div></footer></div>"
@@ -125,7 +131,7 @@ def _wpberita(s: Story, when: datetime, others: list[Story]) -> str:
     )
 
 
-def _jnews(s: Story, when: datetime, others: list[Story]) -> str:
+def _jnews(s: Story, others: list[Story]) -> str:
     related = _others(
         others,
         "<div class='jeg_post jeg_pl_md_5'><h3 class='jeg_post_title'><a href='{url}'>{title}</a></h3>"
@@ -140,7 +146,7 @@ def _jnews(s: Story, when: datetime, others: list[Story]) -> str:
         f"<a href='/category/pemerintahan/'>{s.category}</a></div><div class='entry-header'>"
         f"<h1 class='jeg_post_title'>{escape(s.title)}</h1><div class='jeg_meta_container'><div class='jeg_post_meta "
         f"jeg_post_meta_1'><div class='jeg_meta_author'><span class='meta_text'>by</span> <a href='/author/rahmat/'>"
-        f"{s.authors[0]}</a></div><div class='jeg_meta_date'><a href='{escape(s.url)}'>{indonesian(when, False)}"
+        f"{s.authors[0]}</a></div><div class='jeg_meta_date'><a href='{escape(s.url)}'>{indonesian(s.when, False)}"
         "</a></div></div></div></div><div class='jeg_inner_content'><div class='jeg_share_top_container'>"
         "<div class='jeg_share_button'>Share on Facebook Share on Twitter</div></div>"
         f"<div class='entry-content no-share'><div class='content-inner'>{_p(s.body)}</div>"
@@ -151,7 +157,7 @@ def _jnews(s: Story, when: datetime, others: list[Story]) -> str:
     )
 
 
-def _newspaper(s: Story, when: datetime, others: list[Story]) -> str:
+def _newspaper(s: Story, others: list[Story]) -> str:
     related = _others(
         others,
         "<div class='td_module_related_posts'><h3 class='entry-title td-module-title'><a href='{url}'>{title}</a>"
@@ -172,7 +178,7 @@ def _newspaper(s: Story, when: datetime, others: list[Story]) -> str:
         f"<h1 class='entry-title'>{escape(s.title)}</h1><div class='td-module-meta-info'><div class='td-post-author-name'>"
         f"<div class='td-author-by'>Oleh</div> <a href='/author/rahmat/'>{s.authors[0]}</a></div>"
         f"<span class='td-post-date'><time class='entry-date updated td-module-date' datetime='{s.published_at}'>"
-        f"{indonesian(when, False)}</time></span></div></header></div><div class='td-post-sharing-top'>"
+        f"{indonesian(s.when, False)}</time></span></div></header></div><div class='td-post-sharing-top'>"
         "<div class='td-social-sharing-buttons'>Facebook Twitter</div></div>"
         f"<div class='td-post-content tagdiv-type'>{_p(s.body)}</div><footer><div class='td-post-source-tags'>"
         "<ul class='td-tags'><li><span>TAGS</span></li><li><a href='/tag/asn/'>ASN</a></li></ul></div></footer>"
@@ -183,7 +189,7 @@ def _newspaper(s: Story, when: datetime, others: list[Story]) -> str:
     )
 
 
-def _portal(s: Story, when: datetime, others: list[Story]) -> str:
+def _portal(s: Story, others: list[Story]) -> str:
     """A portal on its own CMS: detik-like classes, WITA times, "Baca juga" between paragraphs and
     the editor's initials closing the article, a list of other stories after it."""
     paragraphs = s.body.split("\n\n")
@@ -200,7 +206,7 @@ def _portal(s: Story, when: datetime, others: list[Story]) -> str:
         "<div class='container'><div class='column-8'><article class='detail'><div class='detail__header'>"
         f"<div class='page__breadcrumb'><a href='/'>Beranda</a> <a href='/berita'>{s.category}</a></div>"
         f"<h1 class='detail__title'>{escape(s.title)}</h1><div class='detail__author'>{s.authors[0]} - Sultengpos</div>"
-        f"<div class='detail__date'>{indonesian(when)} WITA</div></div>"
+        f"<div class='detail__date'>{indonesian(s.when)} WITA</div></div>"
         f"<div class='detail__body itp_bodycontent_wrapper'><div class='detail__body-text itp_bodycontent'>{text}</div>"
         "<div class='detail__body-tag'><a href='/tag/asn'>asn</a> <a href='/tag/pilkada'>pilkada</a></div></div>"
         f"</article><div class='list-content'><h2>Berita Terkait</h2>{teasers}</div></div>"
@@ -271,8 +277,7 @@ def _listings(theme: Theme, listed: list[Story], write: Callable[[str, str], Non
 def build(theme_name: str, folder: Path) -> list[Story]:
     """Write the copy of ``theme_name`` into ``folder`` (served with LocalSite); its articles."""
     theme = THEMES[theme_name]
-    made = stories(theme)
-    listed = [s for s, _ in made]
+    listed = stories(theme)
 
     def write(path: str, text: str) -> None:
         target = folder / path.lstrip("/")
@@ -281,10 +286,8 @@ def build(theme_name: str, folder: Path) -> list[Story]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
 
-    for story, when in made:
-        write(
-            story.url.removeprefix(theme.home.rstrip("/")), theme.page(story, when, [o for o in listed if o != story])
-        )
+    for story in listed:
+        write(story.url.removeprefix(theme.home.rstrip("/")), theme.page(story, [o for o in listed if o != story]))
     _listings(theme, listed, write)
     rows = "".join(f"<url><loc>{escape(s.url)}</loc><lastmod>{s.published_at}</lastmod></url>" for s in listed)
     sitemap = f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{rows}</urlset>"
