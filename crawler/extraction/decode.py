@@ -94,12 +94,14 @@ def html_tree(text: str) -> Selector:
     is a page of more than :data:`MAX_ELEMENTS` elements (a page of many times more tags is
     refused before the parse, which is what costs memory). The text is read in Unicode's
     composed form (NFC), so that a word is stored, indexed and compared as it is typed, however
-    the page wrote it (``u`` and a combining diaeresis are ``ü``)."""
+    the page wrote it (``u`` and a combining diaeresis are ``ü``). Comments and processing
+    instructions are left out: never article text, and trafilatura 2.0.0 fails on a comment inside
+    a heading."""
     tags = text.count("<") if len(text) > 3 * MAX_ELEMENTS else 0  # an element takes 3 characters at least
     if tags > 8 * MAX_ELEMENTS and text.count("</") + text.count("/>") > 8 * MAX_ELEMENTS:
         raise _too_many(f"more than {8 * MAX_ELEMENTS:,} closed elements")
     text = unicodedata.normalize("NFC", text)
-    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True)
     root = etree.fromstring(text.strip().encode("utf-8") or b"<html/>", parser=parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
         raise ExtractionError(

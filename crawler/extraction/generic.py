@@ -222,14 +222,14 @@ MAX_GENERIC_ELEMENTS = 20_000
 
 
 def _bounded_tree(root: etree._Element) -> etree._Element:
-    """The page as trafilatura is given it: a copy without comments (never article text; trafilatura
-    2.0.0 fails on a comment inside a heading), inline formatting flattened on huge pages."""
+    """The page as trafilatura is given it: the page's own tree (trafilatura copies a tree before
+    it changes it; comments were left out by the parse, :func:`~crawler.extraction.decode.html_tree`),
+    or on a huge page a copy with inline formatting flattened."""
+    if root.xpath("count(//*)") <= MAX_GENERIC_ELEMENTS:
+        return root
     tree = copy.deepcopy(root)
-    etree.strip_elements(tree, etree.Comment, with_tail=False)
-    if sum(1 for _ in tree.iter()) > MAX_GENERIC_ELEMENTS:
-        etree.strip_tags(tree, *INLINE_FORMATTING)
-        tree = html.fromstring(etree.tostring(tree))  # re-parsed: merged text nodes, as a page would be
-    return tree
+    etree.strip_tags(tree, *INLINE_FORMATTING)
+    return html.fromstring(etree.tostring(tree))  # re-parsed: merged text nodes, as a page would be
 
 
 def generic_paragraphs(sel: Selector, fast: bool = True) -> list[str]:
