@@ -10,7 +10,7 @@ Pantau beside trafilatura on them) both read.
   fields a page's test checks are scored; its 5 pages that are no article are left out).
 
 Scored as the data's READMEs say: title equal after case and whitespace folding (zero-width
-characters, which one expected title ends with, count as none); the date the same day in the page's
+characters, which one expected title ends with, count as none; a curly quote is a straight one); the date the same day in the page's
 offset, and the same instant (within 60 s) on the pages whose expected date has a time; authors as
 the F1 of the case-folded name sets; the body with the article-extraction benchmark's metric
 (4-token shingles of ``\\w+`` tokens as multisets; precision and recall per page, averaged over
@@ -61,8 +61,16 @@ def benchmark_pages() -> list[tuple[bytes, dict[str, Any]]]:
     ]
 
 
+# The Postlight copies were saved after the parser had rewritten every meta tag's ``content`` as
+# ``value`` (its own normalisation, which no browser or other extractor reads): they are read as the
+# sites served them, ``content`` put back. Read as saved, no extractor sees og:title, the
+# article:published_time or the author tags: titles scored as if pages had no social headline.
+_REWRITTEN_META = re.compile(rb"(<meta\b[^>]*?\s)value=", re.I)
+
+
 def postlight_pages() -> list[tuple[bytes, dict[str, Any]]]:
-    """(page, expected) for every article page, with only the fields its test checks."""
+    """(page, expected) for every article page, as served (:data:`_REWRITTEN_META`), with only the
+    fields its test checks."""
     found = []
     for line in (POSTLIGHT / "expected.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -71,7 +79,7 @@ def postlight_pages() -> list[tuple[bytes, dict[str, Any]]]:
         checked = set(row["annotated"])
         expected = {"url": row["url"]}
         expected |= {field: row[field] if field in checked else None for field in POSTLIGHT_FIELDS}
-        found.append(((POSTLIGHT / row["file"]).read_bytes(), expected))
+        found.append((_REWRITTEN_META.sub(rb"\1content=", (POSTLIGHT / row["file"]).read_bytes()), expected))
     return found
 
 
@@ -113,12 +121,14 @@ def fundus_body(expected: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width spaces and joiners
+# zero-width spaces and joiners are no characters; curly quotes are straight ones typeset
+_FOLDED = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"", "\u200b\u200c\u200d\u2060\ufeff")
 
 
 def fold_title(text: str | None) -> str:
-    """A title as compared: case, whitespace, invisible characters and Unicode's composition folded."""
-    return " ".join(unicodedata.normalize("NFC", text or "").translate(_INVISIBLE).casefold().split())
+    """A title as compared: case, whitespace, quote shapes, invisible characters and Unicode's
+    composition folded."""
+    return " ".join(unicodedata.normalize("NFC", text or "").translate(_FOLDED).casefold().split())
 
 
 def authors_f1(expected: list[str], got: list[str]) -> float:

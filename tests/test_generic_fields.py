@@ -14,7 +14,7 @@ from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import body_pr, f1
 from crawler.store import queries
 from crawler.store.storage import Database
-from testkit.real_pages import authors_f1, date_scores, fundus_body, fundus_pages
+from testkit.real_pages import authors_f1, date_scores, fold_title, fundus_body, fundus_pages
 
 BODY = "<p>" + "Kata demi kata tentang netralitas aparatur sipil negara. " * 12 + "</p>"
 
@@ -56,6 +56,42 @@ def test_a_headline_with_a_dash_keeps_both_sides_unless_one_is_the_site() -> Non
     )
     assert extract_article(tailed, "https://acme.example/blog/celery", None).title == (
         "How we designed Celery - an async task framework"
+    )
+
+
+def test_the_headline_a_page_shows_comes_before_its_social_headline() -> None:
+    """og:title is written for sharing and often differs from the headline the page shows; the
+    reader's headline is the shown one. The ``<title>``, which carries sections and names, comes
+    after og:title where the page shows no headline."""
+    social = '<meta property="og:title" content="Bupati: ASN Jangan Main Api di Pilkada">'
+    shown = page(social, "<h1>Bupati Tegaskan ASN Harus Netral Selama Pilkada</h1>")
+    assert extract_article(shown, "https://example.org/a/1", None).title == (
+        "Bupati Tegaskan ASN Harus Netral Selama Pilkada"
+    )
+    unshown = page(social + "<title>ASN Diminta Netral, Bupati Beri Peringatan Keras</title>")
+    assert extract_article(unshown, "https://example.org/a/1", None).title == "Bupati: ASN Jangan Main Api di Pilkada"
+
+
+def test_a_kicker_gives_way_only_where_the_page_declares_the_headline_without_it() -> None:
+    """A topic line shown before the headline (a kicker) is part of the shown title unless the page
+    itself declares the headline without it."""
+    h1 = '<h1><span class="kicker">Pilkada Kalbar</span>: <span>Bupati Tegaskan ASN Netral</span></h1>'
+    declared = page('<meta property="og:title" content="Bupati Tegaskan ASN Netral">', h1)
+    assert extract_article(declared, "https://example.org/a/1", None).title == "Bupati Tegaskan ASN Netral"
+    alone = page(body=h1)
+    assert extract_article(alone, "https://example.org/a/1", None).title == "Pilkada Kalbar: Bupati Tegaskan ASN Netral"
+
+
+def test_a_heading_holding_the_site_name_is_the_logo_not_the_headline() -> None:
+    """Some pages put their logo in an ``h1`` (the site's name, maybe an edition word): never the
+    headline, whatever comes after it."""
+    html = (
+        '<html><body><header><h1><a href="/">SuaraBorneo</a> <span>Online</span></h1></header>'
+        f"<div><h1>Bupati Tegaskan ASN Harus Netral</h1>{BODY}</div></body></html>"
+    ).encode()
+    assert (
+        extract_article(html, "https://www.suaraborneo.com/nasional/1/asn", None).title
+        == "Bupati Tegaskan ASN Harus Netral"
     )
 
 
@@ -184,7 +220,7 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
     for html, expected in fundus_pages():
         record = extract_article(html, expected["url"], None)
         bodies.append(body_pr(fundus_body(expected), record.body))
-        titles.append(" ".join(record.title.casefold().split()) == " ".join(expected["title"].casefold().split()))
+        titles.append(fold_title(record.title) == fold_title(expected["title"]))
         if expected.get("authors") is not None:
             authors.append(authors_f1(expected["authors"], record.authors))
         same_day, same_instant = date_scores(expected["publishing_date"], record.published_at, record.published_date)
@@ -202,10 +238,11 @@ def test_real_pages_fields_hold_their_measured_level() -> None:
 
 
 def test_postlight_pages_dates_and_titles_hold_their_measured_level() -> None:
-    """75 real pages of 70 mostly US and Japanese sites (../shared/data/postlight-pages): the same
-    day measured when the htmldate check went in (0.873, trafilatura 0.841) and the title when the
-    headline's microdata and section links were read (0.942, trafilatura 0.870), less a page's worth."""
-    from testkit.real_pages import fold_title, postlight_day, postlight_pages
+    """75 real pages of 70 mostly US and Japanese sites (../shared/data/postlight-pages), read as
+    served (their meta tags' ``content`` put back): the same day (0.937, trafilatura 0.905) and the
+    title (0.928, trafilatura 0.710) measured when the shown headline went before og:title, less
+    a page's worth."""
+    from testkit.real_pages import postlight_day, postlight_pages
 
     days, titles = [], []
     for html, expected in postlight_pages():
@@ -214,8 +251,8 @@ def test_postlight_pages_dates_and_titles_hold_their_measured_level() -> None:
             days.append(postlight_day(expected["date"], record.published_at, record.published_date))
         if expected["title"]:
             titles.append(fold_title(record.title) == fold_title(expected["title"]))
-    assert sum(days) / len(days) >= 0.85
-    assert sum(titles) / len(titles) >= 0.925
+    assert sum(days) / len(days) >= 0.92
+    assert sum(titles) / len(titles) >= 0.91
 
 
 def test_a_date_shown_after_the_headline_gives_way_to_an_earlier_date_of_the_page() -> None:

@@ -247,6 +247,28 @@ def test_a_field_moving_to_another_extraction_layer_is_a_layout_change(tmp_path)
     assert any("layout has probably changed" in w for w in stored)
 
 
+@pytest.mark.slow
+def test_runs_whose_layers_were_in_another_order_raise_no_layout_alarm(tmp_path):
+    """A release that moves a layer (the shown headline before og:title) changes where fields come
+    from on every site at once: the runs of the release before are not the site's usual."""
+    from crawler.cli.localserver import LocalSite
+
+    db = tmp_path / "p.db"
+    # what an earlier crawl recorded: every title from the meta tags
+    from_meta = """json_set(coverage, '$.layers.title', json('{"meta": 1.0}'))"""
+    with LocalSite(SITES / "suarakalbar") as site:
+        assert cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--strict").returncode == 0
+        with sqlite3.connect(db) as conn:
+            conn.execute(f"UPDATE crawl_runs SET coverage = {from_meta}")
+        same_order = cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--strict")
+        assert same_order.returncode == 1
+        assert "the title came from the meta layer for 0% of articles (usually 100%)" in same_order.stdout
+        with sqlite3.connect(db) as conn:
+            conn.execute(f"UPDATE crawl_runs SET coverage = json_set({from_meta}, '$.layer_order', 'an-older-one')")
+        other_order = cli_crawl(db, {"suarakalbar": site.url}, "--refresh", "--strict")
+    assert other_order.returncode == 0 and "WARNING" not in other_order.stdout, other_order.stdout
+
+
 def test_articles_redirecting_to_another_host_say_the_site_may_have_moved(tmp_path):
     db = tmp_path / "p.db"
     paths = [f"/kategori/nusantara/98500{i}/berita-pindah-{i}" for i in range(3)]

@@ -20,7 +20,14 @@ from tests.conftest import cli, cli_crawl, query
 
 # where a page declares its title and date (JSON-LD, meta tags), those layers come before the
 # site's selectors; elsewhere the learnt selectors give them
-DECLARED = {"wpberita": "jsonld", "newspaper": "meta", "jnews": "profile", "portal": "profile"}
+# the layer that gives (title, date): JSON-LD comes before the profile for both, meta tags for the date
+# only (the shown headline, which a learnt title selector holds, comes before og:title)
+DECLARED = {
+    "wpberita": ("jsonld", "jsonld"),
+    "newspaper": ("profile", "meta"),
+    "jnews": ("profile", "profile"),
+    "portal": ("profile", "profile"),
+}
 
 
 @pytest.mark.slow
@@ -69,4 +76,4 @@ def test_a_portal_in_a_theme_we_never_saw_is_added_and_crawled_through_its_learn
             assert datetime.fromisoformat(at) == datetime.fromisoformat(want.published_at), (url, at)
         assert page_f1(want.body, body) >= 0.95, url
         assert by["body"] == "profile"
-        assert (by["title"], by["published"]) == (DECLARED[theme], DECLARED[theme])
+        assert (by["title"], by["published"]) == DECLARED[theme]

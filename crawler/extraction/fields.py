@@ -7,6 +7,7 @@ is a function of the :class:`~crawler.extraction.reading.Reading`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from lxml import etree
 from crawler.extraction.authors import generic_authors, labelled_editor, without
 from crawler.extraction.bodies import SUMMARY_SHARE, Paragraphs, words_of
 from crawler.extraction.bylines import find_location
-from crawler.extraction.generic import generic_title, labelled_date
+from crawler.extraction.generic import labelled_date, page_title, shown_headline
 from crawler.extraction.htmltext import element_paragraphs
 from crawler.extraction.page import first_text
 from crawler.extraction.reading import MIN_BODY_WORDS, Dated, Field, LayerFn, Reading, in_zone_of
@@ -84,9 +85,10 @@ FIELDS: dict[str, Field] = {
     "title": Field(
         (
             ("jsonld", lambda r: r.page.ld.title),
-            ("meta", lambda r: r.page.mt.title),
             ("profile", lambda r: r.page.selected("title")),
-            ("generic", lambda r: generic_title(r.page.sel, r.names, r.url)),
+            ("generic", lambda r: shown_headline(r.page.sel, r.url, r.names)),
+            ("meta", lambda r: r.page.mt.title),
+            ("generic", lambda r: page_title(r.page.sel, r.names)),
         ),
         _title_rule,
     ),
@@ -184,3 +186,10 @@ FIELDS: dict[str, Field] = {
     ),
     "location": Field((("dateline", lambda r: find_location(r.value("body")[0] if r.value("body") else [])),)),
 }
+
+
+def layer_order() -> str:
+    """The order of every field's layers, as one short string: two crawls whose layers are in
+    another order (a release that moved one) cannot be compared layer by layer."""
+    order = ";".join(f"{name}:{'>'.join(layer for layer, _ in field.layers)}" for name, field in sorted(FIELDS.items()))
+    return hashlib.sha256(order.encode()).hexdigest()[:12]

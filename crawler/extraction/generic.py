@@ -88,20 +88,32 @@ def _rank(heading: etree._Element) -> int:
     return 1 if "article" in around else 2 if "main" in around else 3
 
 
-def _headline(sel: Selector, url: str) -> Selector | None:
+def is_masthead(text: str, site_names: tuple[str, ...]) -> bool:
+    """The site's name, alone or with one word of edition (``Bloomberg UK``, ``Kompas TV``): the
+    logo a page puts in a heading, not a headline."""
+    folded = text.casefold()
+    return any(folded.startswith(n.casefold()) and len(text[len(n) :].split()) <= 1 for n in site_names)
+
+
+def _headline(sel: Selector, url: str, site_names: tuple[str, ...] = ()) -> Selector | None:
     """The page's headline element: one pass over the page for every kind of candidate, ranked
-    (:func:`_rank`), in document order within a rank."""
+    (:func:`_rank`), in document order within a rank; the site's logo (:func:`is_masthead`) is none."""
     for node in sorted(_HEADLINE_CANDIDATES(sel.root), key=_rank)[:12]:
-        if len(normalize_space(" ".join(node.xpath(".//text()")))) >= 10 and not links_elsewhere(node, url):
+        text = normalize_space(" ".join(node.xpath(".//text()")))
+        if len(text) >= 10 and not links_elsewhere(node, url) and not is_masthead(text, site_names):
             return Selector(root=node)
     return None
 
 
-def generic_title(sel: Selector, site_names: tuple[str, ...] = (), url: str = "") -> str | None:
-    """The headline the page shows (:func:`_headline`), else its ``<title>`` without the site's
-    name; ``url``: the page's own, to tell its headline from a heading that links elsewhere."""
-    if (heading := _headline(sel, url)) is not None:
-        return element_text(heading.root)
+def shown_headline(sel: Selector, url: str = "", site_names: tuple[str, ...] = ()) -> str | None:
+    """The headline the page shows (:func:`_headline`); ``url``: the page's own, to tell its
+    headline from a heading that links elsewhere."""
+    heading = _headline(sel, url, site_names)
+    return element_text(heading.root) if heading is not None else None
+
+
+def page_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None:
+    """The page's ``<title>`` without the site's name."""
     title = sel.xpath("//title//text()").get()
     return strip_site_name(title, site_names) if title and title.strip() else None
 
@@ -204,7 +216,7 @@ def generic_date(sel: Selector, default_tz: timezone | None = WIB, url: str = ""
     kicker), the first date after the headline (not a picture's caption), then marked dates
     anywhere, then the page's first date. A date the page labels as its date
     (:func:`labelled_date`) is read before this, among the declared layers. ``url``: the page's
-    own (:func:`generic_title`)."""
+    own (:func:`shown_headline`)."""
     if (heading := _headline(sel, url)) is not None:
         if found := _date_at(heading, "preceding-sibling::*[position() <= 3]/descendant-or-self::", default_tz):
             return found

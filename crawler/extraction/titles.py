@@ -10,9 +10,10 @@ JSON-LD publisher, the host), not only from a profile.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from crawler.extraction.generic import TITLE_SEPARATORS, strip_site_name
+from crawler.extraction.generic import TITLE_SEPARATORS, is_masthead, strip_site_name
 from crawler.extraction.htmltext import normalize_space
 from crawler.urls import host_of
 
@@ -33,17 +34,33 @@ def good_title(value: str | None, names: tuple[str, ...]) -> str | None:
     if not value:
         return None
     value = strip_site_name(normalize_space(value), names)
-    if len(value) < MIN_TITLE or any(value.casefold() == n.casefold() for n in names):
+    if len(value) < MIN_TITLE or is_masthead(value, names):
         return None
     return value
 
 
+# what ends a kicker (a topic line shown before the headline): a dash or bar between spaces, or a colon
+_KICKER_END = re.compile(r"(?:\s+[-|–—»]+|\s*:)\s+$")
+
+
+def _tail_of(title: str, other: str) -> bool:
+    """``title`` is ``other`` plus a separated tail: ``Headline | Sport``."""
+    return title.startswith(other) and bool(TITLE_SEPARATORS.match(title, len(other)))
+
+
+def _kicker_of(title: str, other: str) -> bool:
+    """``title`` is a kicker before ``other``: ``Minderheit in Syrien - Drusen fordern...``,
+    ``Pilkada 2024: ASN dilarang...`` (the kicker in its own element, the headline beside it)."""
+    return title.endswith(other) and bool(_KICKER_END.search(title[: len(title) - len(other)]))
+
+
 def without_tail(title: str, others: Sequence[str]) -> str:
-    """The shortest other candidate that ``title`` is, plus a separator and a tail (a section or
-    the site's name that stripping did not know): ``Headline | Sport`` -> ``Headline``."""
+    """The shortest other candidate that ``title`` is, plus a separated tail (a section or the
+    site's name that stripping did not know) or after a kicker: ``Headline | Sport`` and
+    ``Topic: Headline`` -> ``Headline``."""
     best = title
     for other in others:
-        if len(other) < len(best) and title.startswith(other) and TITLE_SEPARATORS.match(title, len(other)):
+        if len(other) < len(best) and (_tail_of(title, other) or _kicker_of(title, other)):
             best = other
     return best
 

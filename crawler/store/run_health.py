@@ -71,7 +71,7 @@ def check_run(db: Database, run_id: int) -> list[str]:
                     f"(usually {usual:.0%}); has the site's layout changed?"
                 )
     if pages >= MIN_PAGES and coverage.get("items", 0):
-        warnings += _layer_changes(run, coverage.get("layers") or {}, history)
+        warnings += _layer_changes(run, coverage, history)
     db.finish_run(
         run_id, warnings=json.dumps(warnings, ensure_ascii=False) if warnings else None, finished_at=run["finished_at"]
     )
@@ -110,11 +110,17 @@ def _reasons(run: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "nothing recorded"
 
 
-def _layer_changes(run: dict, layers: dict[str, dict[str, float]], recent: list[dict]) -> list[str]:
+def _layer_changes(run: dict, coverage: dict, recent: list[dict]) -> list[str]:
     """A field that now comes from another extraction layer than usual (the body from the generic
     layer instead of the site profile, the date no longer from JSON-LD): the site's layout has
-    changed, even when every field is still found."""
-    history = [c["layers"] for c in recent if c.get("layers") and c.get("items", 0) >= MIN_PAGES]
+    changed, even when every field is still found. Compared only with runs whose layers were in
+    the same order: a release that moves a layer changes the shares, not the site."""
+    history = [
+        c["layers"]
+        for c in recent
+        if c.get("layers") and c.get("items", 0) >= MIN_PAGES and c.get("layer_order") == coverage.get("layer_order")
+    ]
+    layers: dict[str, dict[str, float]] = coverage.get("layers") or {}
     if not history:
         return []
     warnings = []

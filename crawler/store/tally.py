@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from crawler.extraction.fields import layer_order
 from crawler.items import Article, Reject
 
 # Why a fetched article page gave no article: with the stored ones, the pages that coverage counts.
@@ -79,7 +80,13 @@ class RunTally:
             dropped_reasons=dict(self.dropped),
             entry_failures=dict(self.entry_failures),
             refused=refused,
-            coverage=coverage | {"items": items, "pages": pages, "layers": _layer_shares(self.layers, items)},
+            coverage=coverage
+            | {
+                "items": items,
+                "pages": pages,
+                "layers": _layer_shares(self.layers, items),
+                "layer_order": layer_order(),
+            },
             error=(failure or stats.get("pantau/site_error")) if status == "failed" else None,
         )
 
