@@ -131,6 +131,22 @@ def test_byline_marked_only_by_its_markup() -> None:
     assert extract_article(related, "https://example.org/a/1", None).authors == []
 
 
+def test_a_name_in_the_comments_is_a_reader_not_the_writer() -> None:
+    """WordPress marks a commenter as ``comment-author vcard`` with the name in ``fn``, inside
+    ``#comments``: the author-marked element that is nearest to hand on a page without a byline,
+    and never the article's writer. A share bar's ``social-comments`` count is no comment."""
+    comments = (
+        '<div id="comments" class="comments-area"><ol class="comment-list"><li id="comment-1">'
+        '<article class="comment-body"><div class="comment-author vcard"><b class="fn">Agus Wibowo</b> '
+        "<span>berkata:</span></div><p>Setuju, ASN harus netral.</p></article></li></ol></div>"
+    )
+    html = f"<html><body><article><h1>Bupati Tegaskan ASN Netral</h1>{BODY}</article>{comments}</body></html>"
+    assert extract_article(html.encode(), "https://example.org/a/1", None).authors == []
+    byline = '<div class="entry-meta social-comments"><span class="author">Rahmat Hidayat</span></div>'
+    html = f"<html><body><article><h1>Bupati Tegaskan ASN Netral</h1>{byline}{BODY}</article>{comments}</body></html>"
+    assert extract_article(html.encode(), "https://example.org/a/1", None).authors == ["Rahmat Hidayat"]
+
+
 def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
     head = (
         '<meta property="og:site_name" content="Warta Borneo">'

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from crawler.extraction.decode import html_tree
 from crawler.items import Article
-from crawler.learning.site_learning import Sampled
-from crawler.learning.zones import LearntZone, learn_zone
+from crawler.learning.site_learning import Sampled, learn_selectors
+from crawler.learning.zones import LearntZone, in_learnt_zone, learn_zone
 from crawler.sites.file_writer import Learnt, site_file_text
 from crawler.sites.files import profile_from_file
 
@@ -90,3 +90,29 @@ def test_a_learnt_local_z_goes_into_the_site_file_and_its_profile(tmp_path):
     profile = profile_from_file(path)
     assert profile.timezone.utcoffset(None) == timedelta(hours=8) and profile.declared_utc_is_local
     assert (profile.listings, profile.searches) == (("/",), ("/search?q={query}",))
+
+
+def _bylined(declared: str, shown: str, n: int) -> Sampled:
+    """A page whose byline shows the date in a classless span beside the writer's name."""
+    html = (
+        f"<html><body><h1>Berita {n}</h1><div class='meta'><div><span>Oleh <a href='/author/r/'>Redaksi</a></span>"
+        f"<span> - </span><span>{shown}</span></div></div>"
+        "<div class='content'><p>Isi berita tentang netralitas ASN.</p></div></body></html>"
+    )
+    url = f"https://portal.example/berita/{n}/"
+    answer = Article(url=url, site="portal", published_at=declared, published_date=declared[:10])
+    return Sampled(url, html_tree(html), answer)
+
+
+def test_a_date_declared_in_utc_is_found_on_the_page_by_its_local_day():
+    """22:11Z on the 16th is 05:11 on the 17th in WIB: the element that shows the date is found by
+    the day the site shows, and a classless one by its place among its kind."""
+    pages = [
+        _bylined("2024-11-16T22:11:00+00:00", "17 November 2024, 05:11", 1),
+        _bylined("2024-11-10T23:24:00+00:00", "11 November 2024, 06:24", 2),
+        _bylined("2024-11-19T03:36:00+00:00", "19 November 2024, 10:36", 3),
+    ]
+    zone = learn_zone(pages)
+    assert zone == LearntZone("WIB")
+    assert learn_selectors(pages).get("date") is None  # by the UTC day, two pages show no such date
+    assert learn_selectors([in_learnt_zone(page, zone) for page in pages])["date"] == (".meta span:nth-of-type(3)",)

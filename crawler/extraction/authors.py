@@ -33,8 +33,17 @@ _PARTICLES = frozenset(
 _ROLE_AFTER = re.compile(r"\s+(?:기자|특파원|記者)$")  # reporter, correspondent (Korean, Japanese/Chinese)
 MAX_NAME = 80
 # Where a page marks its byline, most explicit first; the first place that gives names wins.
-_DECLARED = ("//*[@itemprop='author']", "//a[@rel='author']")
-_MARKED = ("//*[contains(@class,'byline')]", "//*[contains(@class,'author')]")
+# a name in the comments (WordPress's ``comment-author vcard`` in ``#comments``, a Comment's
+# ``itemprop="author"``) is a reader's, not the writer's: an element whose id or a class starts with
+# "comment" (a share bar's ``social-comments`` count is no comment)
+_NOT_IN_COMMENTS = (
+    "[not(ancestor-or-self::*[contains(concat(' ', normalize-space(@class)), ' comment') or starts-with(@id, 'comment')"
+    " or contains(@itemtype, '/Comment')])]"
+)
+_DECLARED = tuple(f"{xpath}{_NOT_IN_COMMENTS}" for xpath in ("//*[@itemprop='author']", "//a[@rel='author']"))
+_MARKED = tuple(
+    f"{xpath}{_NOT_IN_COMMENTS}" for xpath in ("//*[contains(@class,'byline')]", "//*[contains(@class,'author')]")
+)
 MAX_NODES = 5
 
 

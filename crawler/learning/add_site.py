@@ -11,6 +11,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,8 +20,9 @@ from crawler.extraction.extract import extract_article
 from crawler.extraction.metrics import page_f1
 from crawler.fetch.listing_survey import Listings, survey_listings
 from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
+from crawler.items import Article
 from crawler.learning.site_learning import LEARNT_FIELDS, Sampled, learn_selectors
-from crawler.learning.zones import learn_zone
+from crawler.learning.zones import LearntZone, in_learnt_zone, learn_zone
 from crawler.sites.file_writer import Learnt, site_file_text
 from crawler.sites.files import profile_from_file
 from crawler.sites.profile import ProfileError, SiteProfile
@@ -84,11 +86,12 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
         raise CannotAdd(
             f"{len(pages)} of the listed articles could be read{why}; {MIN_SAMPLE} are needed to learn from"
         )
-    selectors = learn_selectors(pages)
+    zone = learn_zone(pages)
+    selectors = learn_selectors([in_learnt_zone(page, zone) for page in pages])
     if not selectors:
         raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
     listings = survey_listings(found.home_page, is_article, fetcher)
-    site = _learnt(home, name, pattern=pattern, found=found, listings=listings, pages=pages, selectors=selectors)
+    site = _learnt(home, name, pattern=pattern, found=found, listings=listings, zone=zone, selectors=selectors)
     text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
     return AddedSite(text, _read_back(name, text), found, listings, pages, passed, selectors)
 
@@ -105,12 +108,11 @@ def _learnt(
     pattern: str,
     found: Survey,
     listings: Listings,
-    pages: list[Sampled],
+    zone: LearntZone,
     selectors: dict[str, tuple[str, ...]],
 ) -> Learnt:
     """The site file's contents, from what each step of :func:`learn_site` found."""
     host = urlsplit(home).hostname or name
-    zone = learn_zone(pages)
     tried = {**found.tried, **listings.tried}
     notes = [f"entry points tried: {', '.join(f'{w} ({what})' for w, what in tried.items())}"]
     if listings.paginated:
@@ -178,7 +180,7 @@ def agreement(pages: list[Sampled], profile: SiteProfile) -> dict[str, tuple[flo
         ours = extract_article(page.tree, page.url, profile)
         same = {
             "title": ours.title == page.answer.title,
-            "published": ours.published_date == page.answer.published_date,
+            "published": _same_time(ours, page.answer),
             "authors": ours.authors == page.answer.authors,
             "body": page_f1(page.answer.body, ours.body) >= AGREED_BODY,
         }
@@ -187,3 +189,14 @@ def agreement(pages: list[Sampled], profile: SiteProfile) -> dict[str, tuple[flo
             table[name][1] += ours.extracted_by.get(name) == "profile"
     n = max(len(pages), 1)
     return {name: (agree / n, by_profile / n) for name, (agree, by_profile) in table.items()}
+
+
+def _same_time(ours: Article, generic: Article) -> bool:
+    """The same moment where both records know it (the learnt zone moves a UTC day, not the
+    instant), the same local clock where one has no zone, else the same day."""
+    if not (ours.published_at and generic.published_at):
+        return ours.published_date == generic.published_date
+    a, b = datetime.fromisoformat(ours.published_at), datetime.fromisoformat(generic.published_at)
+    if (a.utcoffset() is None) != (b.utcoffset() is None):
+        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return a == b

@@ -66,10 +66,19 @@ def _describe(elements: list[etree._Element], attribute: str = "") -> list[str]:
         if any(a is None for a in above):
             break
         if shared := frozenset.intersection(*(_classes(a) for a in above if a is not None)):
-            found.append("".join(f".{c}" for c in sorted(shared)) + f" {tag}{suffix}")
+            scope = "".join(f".{c}" for c in sorted(shared))
+            found.append(f"{scope} {tag}{suffix}")
+            if len(places := {_place_among_its_kind(el) for el in elements}) == 1:
+                # a classless element among others of its tag ("Oleh Redaksi", " - ", the date)
+                found.append(f"{scope} {tag}:nth-of-type({places.pop()}){suffix}")
             break
     found.append(tag + suffix)
     return found
+
+
+def _place_among_its_kind(el: etree._Element) -> int:
+    """1 + the number of earlier siblings of the same tag (CSS ``:nth-of-type``)."""
+    return 1 + sum(1 for sibling in el.itersiblings(preceding=True) if sibling.tag == el.tag)
 
 
 @dataclass(frozen=True)

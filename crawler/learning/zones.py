@@ -10,12 +10,12 @@ WIB`` on the page: the file says ``declared_utc_is_local``). The shown time tell
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from crawler.extraction.dates import ParsedDate
 from crawler.learning.site_learning import Sampled, shown_dates
-from crawler.zones import ZONES
+from crawler.zones import ZONES, zone_from_offset
 
 _NAMED_ZONES = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
 _FARTHEST = timedelta(hours=14)  # no zone is further from UTC
@@ -79,3 +79,15 @@ def _name(offset: timedelta) -> str:
         return _NAMED_ZONES[offset]
     minutes = int(offset.total_seconds() // 60)
     return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def in_learnt_zone(page: Sampled, zone: LearntZone) -> Sampled:
+    """The page with its answer's day as the site shows it: a date the generic layers read in UTC
+    (a JSON-LD ``Z`` time: 22:11Z on the 16th) is the next day on a page in WIB (05:11 on the
+    17th), and the element that shows it must be found by that day."""
+    tz = zone_from_offset(zone.zone)
+    at = datetime.fromisoformat(page.answer.published_at) if page.answer.published_at else None
+    if tz is None or at is None or at.utcoffset() is None:
+        return page
+    local = at.replace(tzinfo=None) if zone.declared_utc_is_local and not at.utcoffset() else at.astimezone(tz)
+    return replace(page, answer=replace(page.answer, published_date=local.date().isoformat()))
