@@ -15,6 +15,15 @@ ZONES: dict[str, timezone] = {
     "Z": UTC,
 }
 WIB, WITA, WIT = ZONES["WIB"], ZONES["WITA"], ZONES["WIT"]
+_INDONESIAN = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
+
+
+def zone_name(offset: timedelta) -> str:
+    """An offset by the name Indonesia gives it (WIB, WITA, WIT), else as ``+HH:MM``."""
+    if offset in _INDONESIAN:
+        return _INDONESIAN[offset]
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def zone_from_offset(offset: str | None) -> timezone | None:

@@ -71,3 +71,15 @@ def test_slow_path_uses_dateparser():
 def test_find_date_in_running_text():
     parsed = find_date_in_text("Beranda Daerah Oleh Admin - 18 Desember 2023, 16:21 Bagikan", WIB, NOW)
     assert parsed.iso == "2023-12-18T16:21:00+07:00"
+
+
+def test_an_offset_is_named_as_indonesia_names_it_and_read_back_from_that_name():
+    from datetime import timedelta
+
+    from crawler.zones import zone_from_offset, zone_name
+
+    for hours, name in ((7, "WIB"), (8, "WITA"), (9, "WIT")):
+        assert zone_name(timedelta(hours=hours)) == name
+    assert zone_name(timedelta(hours=-5, minutes=-30)) == "-05:30"
+    for offset in (timedelta(hours=8), timedelta(hours=5, minutes=45), timedelta(hours=-3)):
+        assert zone_from_offset(zone_name(offset)).utcoffset(None) == offset

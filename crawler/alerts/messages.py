@@ -14,8 +14,8 @@ from crawler.alerts.config import Channel
 from crawler.safetext import safe_text
 from crawler.store.queries import rows_of
 from crawler.store.storage import Database
+from crawler.zones import zone_name
 
-ZONES = {"+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT"}
 MONTHS = {
     "id": [
         "Januari",
@@ -114,8 +114,8 @@ def when(published_at: str | None, published_date: str | None, lang: str) -> str
             moment = datetime.fromisoformat(published_at)
         except ValueError:
             return published_at
-        offset = moment.strftime("%z")
-        zone = ZONES.get(f"{offset[:3]}:{offset[3:]}", f"UTC{offset[:3]}:{offset[3:]}" if offset else "")
+        offset = moment.utcoffset()
+        zone = "" if offset is None else name if (name := zone_name(offset)).isalpha() else f"UTC{name}"
         return f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year} {moment:%H:%M} {zone}".strip()
     if published_date:
         day = datetime.fromisoformat(published_date)

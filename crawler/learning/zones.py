@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 
 from crawler.extraction.dates import ParsedDate
 from crawler.learning.site_learning import Sampled, shown_dates
-from crawler.zones import ZONES, zone_from_offset
+from crawler.zones import zone_from_offset, zone_name
 
-_NAMED_ZONES = {tz.utcoffset(None): name for name, tz in ZONES.items() if name in ("WIB", "WITA", "WIT")}
 _FARTHEST = timedelta(hours=14)  # no zone is further from UTC
 
 
@@ -48,7 +47,7 @@ def learn_zone(pages: list[Sampled]) -> LearntZone:
     (offset, utc_is_local), n = votes.most_common(1)[0]
     if n * 2 < dated or not offset:
         return LearntZone(None)
-    return LearntZone(_name(offset), utc_is_local)
+    return LearntZone(zone_name(offset), utc_is_local)
 
 
 def _shown_beside_utc(page: Sampled, declared: datetime) -> tuple[timedelta, bool] | None:
@@ -72,13 +71,6 @@ def _shown_times(page: Sampled, utc: datetime) -> list[ParsedDate]:
     order) within fourteen hours of the declared time."""
     near = shown_dates(page, lambda p: p.has_time and abs(p.value.replace(tzinfo=None) - utc) <= _FARTHEST)
     return [parsed for _, parsed in near]
-
-
-def _name(offset: timedelta) -> str:
-    if offset in _NAMED_ZONES:
-        return _NAMED_ZONES[offset]
-    minutes = int(offset.total_seconds() // 60)
-    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def in_learnt_zone(page: Sampled, zone: LearntZone) -> Sampled:
