@@ -74,12 +74,19 @@ def test_the_headline_a_page_shows_comes_before_its_social_headline() -> None:
 
 def test_a_kicker_gives_way_only_where_the_page_declares_the_headline_without_it() -> None:
     """A topic line shown before the headline (a kicker) is part of the shown title unless the page
-    itself declares the headline without it."""
+    itself declares the headline without it (JSON-LD, meta tags); a shown headline without the
+    kicker a declared one has says nothing: the kicker may be shown in an element of its own."""
     h1 = '<h1><span class="kicker">Pilkada Kalbar</span>: <span>Bupati Tegaskan ASN Netral</span></h1>'
     declared = page('<meta property="og:title" content="Bupati Tegaskan ASN Netral">', h1)
     assert extract_article(declared, "https://example.org/a/1", None).title == "Bupati Tegaskan ASN Netral"
     alone = page(body=h1)
     assert extract_article(alone, "https://example.org/a/1", None).title == "Pilkada Kalbar: Bupati Tegaskan ASN Netral"
+    # the other way round: the declared headline has the kicker, the shown one has it in another element
+    ld = '{"@type": "NewsArticle", "headline": "Pilkada Kalbar: Bupati Tegaskan ASN Netral"}'
+    shown_apart = page(f'<script type="application/ld+json">{ld}</script>', "<h1>Bupati Tegaskan ASN Netral</h1>")
+    assert extract_article(shown_apart, "https://example.org/a/1", None).title == (
+        "Pilkada Kalbar: Bupati Tegaskan ASN Netral"
+    )
 
 
 def test_a_heading_holding_the_site_name_is_the_logo_not_the_headline() -> None:

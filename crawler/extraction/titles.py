@@ -54,13 +54,19 @@ def _kicker_of(title: str, other: str) -> bool:
     return title.endswith(other) and bool(_KICKER_END.search(title[: len(title) - len(other)]))
 
 
-def without_tail(title: str, others: Sequence[str]) -> str:
-    """The shortest other candidate that ``title`` is, plus a separated tail (a section or the
-    site's name that stripping did not know) or after a kicker: ``Headline | Sport`` and
-    ``Topic: Headline`` -> ``Headline``."""
+DECLARING_LAYERS = frozenset({"jsonld", "meta"})  # where a page declares its headline, apart from showing it
+
+
+def without_tail(title: str, others: Sequence[tuple[str, str]]) -> str:
+    """The shortest other candidate (layer, title) that ``title`` is, plus a separated tail (a
+    section or the site's name that stripping did not know), or after a kicker where the page
+    declares the headline without it (JSON-LD, meta): ``Headline | Sport`` and ``Topic: Headline``
+    -> ``Headline``. A shown headline without the kicker a declared one has is not the page
+    saying the kicker is no part of it: the kicker may sit in its own element."""
     best = title
-    for other in others:
-        if len(other) < len(best) and (_tail_of(title, other) or _kicker_of(title, other)):
+    for layer, other in others:
+        kicker = layer in DECLARING_LAYERS and _kicker_of(title, other)
+        if len(other) < len(best) and (_tail_of(title, other) or kicker):
             best = other
     return best
 
@@ -72,4 +78,4 @@ def choose_title(layers: Sequence[tuple[str, str | None]], names: tuple[str, ...
     if not found:
         return None, None
     layer, title = found[0]
-    return without_tail(title, [t for _, t in found[1:]]), layer
+    return without_tail(title, found[1:]), layer
