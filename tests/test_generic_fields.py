@@ -467,3 +467,15 @@ def test_the_headline_microdata_declares_comes_before_a_shorter_heading() -> Non
     assert extract_article(html, "https://example.org/a/1", None).title == (
         "The 5 Biggest Decorating Mistakes, and How to Solve Them"
     )
+
+
+def test_a_page_with_no_marked_date_is_dated_by_its_text_scripts_left_out() -> None:
+    """No headline, no marked date: the first date the page's text shows, a script's never, text
+    after an element (its tail) in page order."""
+    html = (
+        "<html><body><script>var built = '1 Januari 2020';</script>"
+        "<div class='top'><span>Oleh Redaksi</span> - Selasa, 5 Maret 2024 10:00 WIB</div>"
+        f"<div>{BODY}</div><p>Diperbarui 9 Maret 2024</p></body></html>"
+    )
+    record = extract_article(html.encode(), "https://example.org/berita", None)
+    assert record.published_date == "2024-03-05"

@@ -200,13 +200,27 @@ def labelled_date(labels: Labels, default_tz: timezone | None) -> tuple[ParsedDa
 
 
 def _date_in_text(scope: Selector, default_tz: timezone | None) -> tuple[ParsedDate, str] | None:
-    text = ""
-    for piece in scope.xpath("descendant::text()[not(ancestor::script or ancestor::style)]").getall():
-        text += " " + piece
-        if len(text) > 10_000:
-            break
-    parsed = find_date_in_text(normalize_space(text)[:5000], default_tz)
+    parsed = find_date_in_text(normalize_space(_leading_text(scope.root, 10_000))[:5000], default_tz)
     return (parsed, "") if parsed else None
+
+
+def _leading_text(root: etree._Element, size: int) -> str:
+    """The first ``size`` characters or so of the text under ``root``, in page order, scripts and
+    styles left out: read as far as needed, not over the whole page (a page of 200,000 elements
+    took seconds when every text was collected first)."""
+    pieces: list[str] = []
+    read = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        readable = isinstance(element.tag, str) and element.tag not in _NOT_TEXT  # no comment's text
+        piece = element.text if event == "start" and readable else None
+        if event == "end" and element is not root:
+            piece = element.tail
+        if piece:
+            pieces.append(piece)
+            read += len(piece) + 1
+            if read > size:
+                break
+    return " ".join(pieces)
 
 
 def generic_date(sel: Selector, default_tz: timezone | None = WIB, url: str = "") -> tuple[ParsedDate, str] | None:
@@ -233,10 +247,11 @@ def generic_date(sel: Selector, default_tz: timezone | None = WIB, url: str = ""
 MAX_GENERIC_ELEMENTS = 20_000
 
 
-def _bounded_tree(root: etree._Element) -> etree._Element:
-    """The page as trafilatura is given it: the page's own tree (trafilatura copies a tree before
-    it changes it; comments were left out by the parse, :func:`~crawler.extraction.decode.html_tree`),
-    or on a huge page a copy with inline formatting flattened."""
+def bounded_tree(root: etree._Element) -> etree._Element:
+    """The page as trafilatura and htmldate are given it: the page's own tree (both copy a tree
+    before they change it; comments were left out by the parse,
+    :func:`~crawler.extraction.decode.html_tree`), or on a huge page a copy with inline formatting
+    flattened."""
     if root.xpath("count(//*)") <= MAX_GENERIC_ELEMENTS:
         return root
     tree = copy.deepcopy(root)
@@ -244,13 +259,14 @@ def _bounded_tree(root: etree._Element) -> etree._Element:
     return html.fromstring(etree.tostring(tree))  # re-parsed: merged text nodes, as a page would be
 
 
-def generic_paragraphs(sel: Selector, fast: bool = True) -> list[str]:
+def generic_paragraphs(sel: Selector, fast: bool = True, tree: etree._Element | None = None) -> list[str]:
     """Main text by trafilatura (comments off, tables on), as paragraphs: its fast mode, or with
-    its fallbacks (readability, jusText) when ``fast`` is off."""
+    its fallbacks (readability, jusText) when ``fast`` is off; ``tree``: the page's
+    :func:`bounded_tree` where the caller keeps it."""
     import trafilatura
 
     text = trafilatura.extract(
-        _bounded_tree(sel.root),
+        bounded_tree(sel.root) if tree is None else tree,
         include_comments=False,
         include_images=False,
         include_tables=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from htmldate import find_date
-from parsel import Selector
+from lxml import etree
 
 from crawler.extraction.dates import EARLIEST, ParsedDate
 
@@ -17,14 +17,15 @@ _FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def htmldate_date(
-    sel: Selector, url: str | None, fetched: datetime, *, tz: timezone | None
+    tree: etree._Element, url: str | None, fetched: datetime, *, tz: timezone | None
 ) -> tuple[ParsedDate, str] | None:
-    """The page's publication date by htmldate (its tree is copied, never changed), no later than
-    the day the page was fetched nor before 1995. A day without a time is a day; a time without
-    an offset takes ``tz`` (the zone the page or its site declares)."""
+    """The page's publication date by htmldate (``tree``, the page as the generic layers bound it,
+    is copied, never changed), no later than the day the page was fetched nor before 1995. A day
+    without a time is a day; a time without an offset takes ``tz`` (the zone the page or its site
+    declares)."""
     latest = (fetched + timedelta(days=1)).date()
     found = find_date(
-        sel.root,
+        tree,
         url=url,
         original_date=True,
         extensive_search=True,

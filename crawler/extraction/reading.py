@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from lxml import etree
+
 from crawler.extraction.authors import person_names
 from crawler.extraction.bodies import SHORT_BODY, SUMMARY_SHARE, Paragraphs, words_of
 from crawler.extraction.bylines import Byline, credit_lines
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.dates import ParsedDate
-from crawler.extraction.generic import generic_date, generic_paragraphs
+from crawler.extraction.generic import bounded_tree, generic_date, generic_paragraphs
 from crawler.extraction.htmldates import htmldate_date
 from crawler.extraction.htmltext import declared_paragraphs
 from crawler.extraction.page import Page, first_layer
@@ -111,13 +113,18 @@ class Reading:
         return self.cleaned(declared_paragraphs(body)) if body and len(body.split()) >= MIN_BODY_WORDS else None
 
     @cached_property
+    def bounded_tree(self) -> etree._Element:
+        """The page as trafilatura and htmldate read it (:func:`bounded_tree`): flattened once."""
+        return bounded_tree(self.page.sel.root)
+
+    @cached_property
     def found_body(self) -> Paragraphs | None:
         """The body found in the markup (trafilatura's fast mode), looked for again with its
         fallbacks when short or shorter than the declared one: they find the full text on pages
         where the fast mode stops at one block."""
-        found = self.cleaned(generic_paragraphs(self.page.sel, True))
+        found = self.cleaned(generic_paragraphs(self.page.sel, True, self.bounded_tree))
         if words_of(found) < max(SHORT_BODY, SUMMARY_SHARE * words_of(self.declared_body)):
-            fuller = self.cleaned(generic_paragraphs(self.page.sel, False))
+            fuller = self.cleaned(generic_paragraphs(self.page.sel, False, self.bounded_tree))
             if words_of(fuller) > words_of(found):
                 return fuller
         return found
@@ -137,7 +144,7 @@ class Reading:
     @cached_property
     def checked_date(self) -> Dated | None:
         p = self.page
-        return None if self.garbled_profile_date else htmldate_date(p.sel, self.url, p.fetched, tz=p.tz)
+        return None if self.garbled_profile_date else htmldate_date(self.bounded_tree, self.url, p.fetched, tz=p.tz)
 
 
 def in_zone_of(found: Dated | None, r: Reading) -> Dated | None:
