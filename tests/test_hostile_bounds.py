@@ -246,7 +246,7 @@ def test_markup_known_to_slow_the_generic_layer_is_flattened_first(tmp_path):
     db = tmp_path / "p.db"
     started = time.monotonic()
     with _heavy_site(30, BOLD) as site:
-        # 7-10 s of CPU once flattened (newest and oldest dependencies), 30 s and more as it is: the
+        # 4 s of CPU once flattened (9 s before the date search read only what it needs), 30 s and more as it is: the
         # limit is the default's 20 s plus room for the other tests' processes on two cores
         result, peak_mb = measured_crawl(db, site.url, "-s", "EXTRACT_TIMEOUT=28")
     assert result.returncode == 0, result.stderr[-2000:]
