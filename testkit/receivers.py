@@ -83,10 +83,12 @@ class Webhook(ServedSite):
 class Trickler(ServedSite):
     """A peer that answers one byte every ``gap`` seconds and never finishes (for ``seconds`` at
     most): every read gets a byte in time, so only a total deadline ends the wait. ``requests``
-    counts the requests it received (GET or POST)."""
+    counts the requests it received (GET or POST); ``held`` how long each was kept answering before
+    the client hung up (seen at the next byte written: within ``gap`` or two)."""
 
     def __init__(self, gap: float = 0.5, seconds: float = 300) -> None:
         self.requests = 0
+        self.held: list[float] = []
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,7 +99,8 @@ class Trickler(ServedSite):
                 peer.requests += 1
                 if length := int(self.headers.get("Content-Length") or 0):
                     self.rfile.read(length)
-                stop = time.monotonic() + seconds
+                started = time.monotonic()
+                stop = started + seconds
                 try:
                     for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
                         if time.monotonic() > stop:
@@ -106,6 +109,7 @@ class Trickler(ServedSite):
                         self.wfile.flush()
                         time.sleep(gap)
                 except OSError:  # the client gave up
+                    peer.held.append(time.monotonic() - started)
                     return
 
             do_GET = do_POST = _trickle
