@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from crawler.extraction.fields import layer_order
 from crawler.items import Article, Reject
 
 # Why a fetched article page gave no article: with the stored ones, the pages that coverage counts.
@@ -57,6 +56,10 @@ class RunTally:
 
     def record(self, reason: str, stats: dict[str, Any], failure: str | None) -> dict[str, Any]:
         """The ``crawl_runs`` fields of the run, from this tally and Scrapy's stats."""
+        # imported here: the extraction's field table costs 0.7 s to import, which a command that
+        # crawls nothing ("no site is due") should not pay at start-up
+        from crawler.extraction.fields import layer_order
+
         pages = self.coverage.get("pages", 0)
         coverage = {k: round(v / pages, 3) for k, v in self.coverage.items() if k not in ("items", "pages") and pages}
         status = _status(reason, stats.get("response_received_count", 0), stats.get("pantau/entry_ok", 0))
