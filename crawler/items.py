@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scrapy.exceptions import DropItem
-
 RunId = int | str  # a crawl run: its row id in SQLite, a token in distributed mode (Redis)
 
 
@@ -72,16 +70,6 @@ def unusable(article: Article, min_words: int) -> tuple[str, str] | None:
     if article.word_count < min_words:
         return "short-body", f"{article.word_count} words (minimum {min_words})"
     return None
-
-
-class Dropped(DropItem):
-    """An item a pipeline drops for a reason that is recorded (a ``rejects`` row, or a quiet
-    ``bookkeeping`` drop): the reason and its detail travel as fields, never parsed from the message."""
-
-    def __init__(self, reason: str, detail: str = "", log_level: str | None = None) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason, log_level=log_level)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(slots=True)

@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Dropped, Reject, Seen
+from crawler.items import Article, Reject, Seen
 from crawler.store.migrations import SCHEMA_VERSION
-from crawler.store.pipelines import StorePipeline, ValidatePipeline
+from crawler.store.pipelines import Dropped, StorePipeline, ValidatePipeline
 from crawler.store.storage import Database, StorageError
 from spiders.editorialkaltim import EditorialkaltimSpider
 from spiders.infopublik import InfopublikSpider

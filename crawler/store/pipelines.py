@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
-from crawler.items import Article, Dropped, Reject, RunId, Seen
+from crawler.items import Article, Reject, RunId, Seen
 from crawler.store.batches import write_batch
 from crawler.store.polling import PollResult, schedule_next
 from crawler.store.storage import Database, StorageError, WriteFailed, default_db_path
@@ -28,6 +29,16 @@ if TYPE_CHECKING:
     from crawler.store.relay import RedisStore
 
 logger = logging.getLogger(__name__)
+
+
+class Dropped(DropItem):
+    """An item a pipeline drops for a reason that is recorded (a ``rejects`` row, or a quiet
+    ``bookkeeping`` drop): the reason and its detail travel as fields, never parsed from the message."""
+
+    def __init__(self, reason: str, detail: str = "", log_level: str | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason, log_level=log_level)
+        self.reason = reason
+        self.detail = detail
 
 
 def redirect_reject(request: Request, spider: Spider, site: str) -> Reject | None:
