@@ -154,6 +154,23 @@ def test_a_name_in_the_comments_is_a_reader_not_the_writer() -> None:
     assert extract_article(html.encode(), "https://example.org/a/1", None).authors == ["Rahmat Hidayat"]
 
 
+def test_an_unmarked_line_opening_with_oleh_names_the_writer() -> None:
+    """Indonesian portals print "Oleh <writer>" (by) before the date and the editor, often in an
+    element no class marks as a byline; a sentence that opens with the word ("Oleh karena itu",
+    therefore), a long paragraph, or a reader's comment names no writer."""
+    url = "https://example.org/a/1"
+    line = '<p class="meta">Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S</p>'
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{line}"), url, None).authors == ["MC KOTA PONTIANAK"]
+    apart = '<div class="info"><span>Oleh</span> <a href="/u/7">Ani Lestari</a> <span>14/10/2024</span></div>'
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{apart}"), url, None).authors == ["Ani Lestari"]
+    sentence = "<p>Oleh karena itu, Bupati meminta ASN menjaga netralitas.</p>"
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{sentence}"), url, None).authors == []
+    long = f"<p>Oleh Bupati Sambas, {'ASN diminta netral selama masa kampanye. ' * 5}</p>"
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{long}"), url, None).authors == []
+    reader = '<div id="comments"><p>Oleh Pembaca Setia, Selasa, 15 Oktober 2024</p></div>'
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{reader}"), url, None).authors == []
+
+
 def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
     head = (
         '<meta property="og:site_name" content="Warta Borneo">'

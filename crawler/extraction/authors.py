@@ -4,13 +4,15 @@ pages no profile fits.
 General truths about news markup, measured on the real pages of ``bench/real_pages.py``: one author
 value often holds several people (``A, B and C``, ``A und B``); and a page with no declared author
 still marks its byline (``itemprop="author"``, ``rel="author"``, a ``byline`` or ``author`` class)
-with the name after ``By``/``Von``/``Oleh``. A site's own name as author (``n-tv NACHRICHTEN``,
-``한국일보`` beside the reporter) is who published the page, not who wrote it, and a person the
-page labels as its editor (``Editor : Heryadi``) is not its writer either, even where JSON-LD names
-them as author: a person named by another layer comes first, and such a name is kept only when the
-page names nobody else (Fundus's parsers keep it then too). A job title after a name (Korean
-``기자``, reporter) is not part of the name, nor is the site's own name after a separator in a
-credit (``Rahmat Hidayat - Sultengpos``, ``Budi | Kompas.com``): the person is the author.
+with the name after ``By``/``Von``/``Oleh``; an Indonesian byline is often marked by its first word
+alone: a short line "Oleh <writer>, <day>, <date> | <time> WIB - Redaktur: <editor>". A site's own
+name as author (``n-tv NACHRICHTEN``, ``한국일보`` beside the reporter) is who published the page, not
+who wrote it, and a person the page labels as its editor (``Editor : Heryadi``) is not its writer
+either, even where JSON-LD names them as author: a person named by another layer comes first, and
+such a name is kept only when the page names nobody else (Fundus's parsers keep it then too). A job
+title after a name (Korean ``기자``, reporter) is not part of the name, nor is the site's own name
+after a separator in a credit (``Rahmat Hidayat - Sultengpos``, ``Budi | Kompas.com``): the person
+is the author.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import re
 
 from parsel import Selector
 
+from crawler.extraction.bylines import parse_byline
 from crawler.extraction.generic import strip_site_name
-from crawler.extraction.htmltext import Labels, normalize_space, text_after
+from crawler.extraction.htmltext import Labels, element_text, normalize_space, text_after
 
 # between two people: a comma, a semicolon, or "and" in the languages of the pages seen
 _BETWEEN = re.compile(r"\s*[,;]\s*|\s+(?:and|und|dan|et|y|e|og|och|en|&)\s+", re.I)
@@ -45,6 +48,14 @@ _MARKED = tuple(
     f"{xpath}{_NOT_IN_COMMENTS}" for xpath in ("//*[contains(@class,'byline')]", "//*[contains(@class,'author')]")
 )
 MAX_NODES = 5
+# an unmarked line that opens with "Oleh" (Indonesian "by"), alone in its element or before the
+# name: "Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S"
+_OLEH = (
+    "//text()[normalize-space(.)='Oleh' or starts-with(normalize-space(.), 'Oleh ')"
+    " or normalize-space(.)='OLEH' or starts-with(normalize-space(.), 'OLEH ')]"
+    f"[not(ancestor::script or ancestor::style)]{_NOT_IN_COMMENTS}"
+)
+MAX_BYLINE = 160  # characters: a longer text that opens with "Oleh" is a sentence ("Oleh karena itu, ...")
 
 
 def _name(part: str) -> str | None:
@@ -132,4 +143,20 @@ def generic_authors(sel: Selector, labels: Labels) -> list[str]:
             found = [n for n in person_names(_texts(node)) if _looks_like_person(n)]
             if found:
                 return found
+    return _oleh_line(sel)
+
+
+def _oleh_line(sel: Selector) -> list[str]:
+    """The writer an unmarked "Oleh ..." line names: the line is the element that holds the word
+    (or, where the word stands alone in one, its parent), short, and the name reads as a person's."""
+    for found in sel.root.xpath(_OLEH)[:MAX_NODES]:
+        element = found.getparent()
+        if found.is_tail:  # text after an element belongs to the element around both
+            element = element.getparent()
+        for _ in range(2):
+            if element is None or len(line := element_text(element)) > MAX_BYLINE:
+                break
+            if names := [n for n in parse_byline(line).authors if _looks_like_person(n)]:
+                return names
+            element = element.getparent()
     return []

@@ -38,7 +38,7 @@ def find_location(paragraphs: list[str]) -> str | None:
     return None
 
 
-_AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{DAY_NAMES}\b|,\s*\d|\s[-|–]\s|$)", re.I)
+_AUTHOR_OLEH = re.compile(rf"\boleh\s*:?\s+(?P<v>.+?)\s*(?:,\s*{DAY_NAMES}\b|,?\s*\d|\s[-|–]\s|$)", re.I)
 # a credit's value ends where the next credit's label begins, separated or not ("Penulis : Hendra
 # Editor : Andi", two adjacent elements read with a space between them)
 _NEXT_LABEL = r"(?=\s(?:penulis|reporter|pewarta|wartawan|redaktur|editor|penyunting|sumber|foto)\s*:)"

@@ -21,7 +21,7 @@ from crawler.extraction.metrics import page_f1
 from crawler.fetch.listing_survey import Listings, survey_listings
 from crawler.fetch.survey import PoliteFetcher, Survey, SurveyError, survey
 from crawler.items import Article
-from crawler.learning.site_learning import LEARNT_FIELDS, Sampled, learn_selectors
+from crawler.learning.site_learning import Sampled, learn_selectors, unlearnt
 from crawler.learning.zones import LearntZone, in_learnt_zone, learn_zone
 from crawler.sites.file_writer import Learnt, site_file_text
 from crawler.sites.files import profile_from_file
@@ -92,7 +92,7 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
         raise CannotAdd(f"no selector is stable across the {len(pages)} sampled articles; no file written")
     listings = survey_listings(found.home_page, is_article, fetcher)
     site = _learnt(home, name, pattern=pattern, found=found, listings=listings, zone=zone, selectors=selectors)
-    text = site_file_text(site, tuple(f for f in LEARNT_FIELDS if f not in selectors))
+    text = site_file_text(site, unlearnt(selectors))
     return AddedSite(text, _read_back(name, text), found, listings, pages, passed, selectors)
 
 

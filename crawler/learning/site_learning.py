@@ -5,7 +5,9 @@ described as CSS (its tag and the classes it carries on every page, else its par
 tag alone), and the description is kept only when, applied to every sampled page, it gives that
 page's answer (the same title, a date of the same day, the body's text): an element that moves or
 changes between pages is no selector, and the field keeps the generic layers. (The time zone is
-learnt in :mod:`crawler.learning.zones`.)
+learnt in :mod:`crawler.learning.zones`.) Where no element holds the writer's name alone (a line
+"Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S"), the line that
+holds it is learnt as the site's byline, which the byline layer reads for writer, editor and date.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.authors import person_names
+from crawler.extraction.bylines import parse_byline
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.dates import ParsedDate, parse_date
 from crawler.extraction.htmltext import element_paragraphs, element_text
@@ -28,11 +31,12 @@ from crawler.extraction.selecting import query, select_all, select_text
 from crawler.items import Article
 from crawler.sites.profile import COMMON_BODY_DROP
 
-LEARNT_FIELDS = ("title", "date", "authors", "body", "category")
+LEARNT_FIELDS = ("title", "date", "authors", "byline", "body", "category")
 MAX_SELECTORS = 3  # per field: one per layout a sample spans
 BODY_AGREEMENT = 0.9  # a body selector's text against the generic layers' body (F1)
 _STABLE_CLASS = re.compile(r"[A-Za-z_][\w-]*")
 _SHOWN_TAGS = ("span", "div", "p", "time", "li", "small")  # where a page shows its date as text
+MAX_BYLINE = 200  # characters: a longer text holding the writer's name is a paragraph, not a byline
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,22 @@ def shown_dates(page: Sampled, wanted: Callable[[ParsedDate], bool]) -> list[tup
     return [(el, parsed) for el, parsed in found if not any(other in elements for other in el.iterdescendants())]
 
 
+def _byline_element(page: Sampled) -> Located | None:
+    """The innermost short element whose text, read as a byline, names the page's writers and
+    nobody else (the first such in the page: a comment's byline comes later)."""
+    names = page.answer.authors
+    if not names:
+        return None
+    found = [
+        el
+        for el in page.tree.root.iter(*_SHOWN_TAGS)
+        if names[0] in (text := element_text(el)) and len(text) <= MAX_BYLINE and parse_byline(text).authors == names
+    ]
+    held = set(found)
+    innermost = [el for el in found if not any(other in held for other in el.iterdescendants())]
+    return Located(innermost[0]) if innermost else None
+
+
 def _same_day(raw: str | None, day: str) -> bool:
     parsed = parse_date(raw, None) if raw else None
     return parsed is not None and parsed.value.date().isoformat() == day
@@ -160,6 +180,9 @@ def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
     if name == "authors":
         names = person_names(select_all(page.tree, (selector,)))
         return names == page.answer.authors if names else None
+    if name == "byline":
+        line = select_text(page.tree, (selector,))
+        return parse_byline(line).authors == page.answer.authors if line else None
     text = select_text(page.tree, (selector,))
     if text is None:
         return None
@@ -172,6 +195,7 @@ _FINDERS: dict[str, Callable[[Sampled], Located | None]] = {
     "title": _title_element,
     "date": _date_element,
     "authors": lambda page: _showing(page, page.answer.authors[0] if page.answer.authors else None, ("a", "span")),
+    "byline": _byline_element,
     "body": _body_element,
     "category": lambda page: _showing(page, page.answer.category, ("a", "span")),
 }
@@ -184,12 +208,20 @@ def learn_selectors(pages: list[Sampled]) -> dict[str, tuple[str, ...]]:
     the generic layers."""
     learnt: dict[str, tuple[str, ...]] = {}
     for name in LEARNT_FIELDS:
+        if name == "byline" and "authors" in learnt:
+            continue  # the writers' names have an element of their own
         located = [(page, found) for page in pages if (found := _FINDERS[name](page)) is not None]
         if len(located) < max(2, len(pages) // 2):
             continue  # the generic layers found the field on too few pages to learn from
         if chosen := _cover(name, located):
             learnt[name] = chosen
     return learnt
+
+
+def unlearnt(selectors: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The fields left to the generic layers (the writers are learnt when their line is)."""
+    means = {"authors": ("authors", "byline")}
+    return tuple(f for f in LEARNT_FIELDS if f != "byline" and not any(m in selectors for m in means.get(f, (f,))))
 
 
 def _cover(name: str, located: list[tuple[Sampled, Located]]) -> tuple[str, ...]:
