@@ -171,6 +171,19 @@ def test_an_unmarked_line_opening_with_oleh_names_the_writer() -> None:
     assert extract_article(page(body=f"<h1>ASN Netral</h1>{reader}"), url, None).authors == []
 
 
+def test_a_link_to_the_writers_page_names_the_writer_even_when_it_is_the_desk() -> None:
+    """WordPress links the byline's name to the writer's archive, ``/author/<name>/``: the name
+    is the writer's, a desk's one word ("Redaksi", "Admin") too, which markup alone would not
+    make a person's name."""
+    url = "https://example.org/a/1"
+    link = (
+        '<span class="meta-author"><a href="https://example.org/author/redaksi/" class="author-name">Redaksi</a></span>'
+    )
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{link}"), url, None).authors == ["Redaksi"]
+    marked = '<span class="meta-author"><a href="https://example.org/tim/" class="author-name">Redaksi</a></span>'
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{marked}"), url, None).authors == []
+
+
 def test_the_site_as_author_gives_way_to_a_person_the_page_names() -> None:
     head = (
         '<meta property="og:site_name" content="Warta Borneo">'

@@ -80,3 +80,17 @@ def test_the_learnt_byline_gives_writer_editor_and_date_through_the_site_file(tm
     assert article.authors == [WRITERS[2]] and article.editor == EDITORS[2]
     assert article.published_at == "2024-10-12T17:55:00+07:00"
     assert article.extracted_by["authors"] == "byline"
+
+
+def test_the_desks_name_is_learnt_where_the_byline_shows_it_not_in_the_menu():
+    """ "Redaksi" (the desk) is a byline's name and a menu link to the desk's page: the element the
+    page marks as the writer's (a link to ``/author/...``) is the one learnt."""
+    menu = "<ul class='top-menu'><li><a href='/redaksi/'>Redaksi</a></li><li><a href='/kontak/'>Kontak</a></li></ul>"
+    line = "<span class='meta-author'><a href='/author/redaksi/' class='author-name'>Redaksi</a></span>"
+    pages = []
+    for n in range(3):
+        url = f"https://portal.example/berita/{n}/"
+        html = f"<html><body>{menu}<h1>Berita {n}</h1>{line}<div class='content'><p>Isi berita.</p></div></body></html>"
+        pages.append(Sampled(url, html_tree(html), Article(url=url, site="portal", authors=["Redaksi"])))
+    learnt = learn_selectors(pages)
+    assert learnt["authors"] and all("menu" not in css for css in learnt["authors"])

@@ -151,3 +151,37 @@ def test_text_of_adjacent_elements_is_read_with_a_boundary_everywhere():
     assert (byline.authors, byline.editor) == (["Hendra"], "Andi")
     assert read("<p><span>LTE-Patent</span><span>: </span><span>Judul</span></p>") == ["LTE-Patent: Judul"]
     assert read("<p><span class='dropcap'>P</span>ontianak, kota</p>") == ["Pontianak, kota"]  # a drop cap
+
+
+def test_the_byline_printed_above_the_text_is_no_article_text():
+    """Indonesian portals print "Oleh <writer>, <day>, <date> | <time> - Redaktur: <editor>" right
+    above the text, often as one more paragraph of the same box; a sentence that opens with "Oleh"
+    (by, or "Oleh karena itu": therefore) has no date after the name and stays."""
+    text = [
+        "Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S - 171",
+        "Oleh: Ani Lestari, 5 September 2024",
+        "Pontianak, InfoPublik - Pj Wali Kota meminta ASN menjaga netralitas.",
+        "Oleh karena itu, seluruh ASN diminta tidak memihak.",
+        "Oleh Bupati Sambas, bantuan diserahkan kepada warga pada Senin pagi.",
+    ]
+    assert clean_paragraphs(text) == text[2:]
+
+
+def test_an_element_the_page_hides_gives_no_article_text():
+    """HTML's ``hidden`` attribute keeps an element from being shown (a push prompt, a dialog): no
+    layer takes its text for the article's, on a profiled site or on any other."""
+    from crawler.extraction.extract import extract_article
+
+    prompt = (
+        '<div class="push" hidden><p>Dapatkan notifikasi berita terbaru dari kami?</p><button>Izinkan</button></div>'
+    )
+    found = '<div hidden="until-found"><p>Bagian yang dibuka pembaca tetap bagian dari berita ini.</p></div>'
+    text = "".join(f"<p>Kalimat {i} tentang netralitas aparatur sipil negara menjelang pilkada.</p>" for i in range(8))
+    html = (
+        f"<html><body><h1>ASN Diminta Netral</h1><div class='detail-content'>{prompt}{text}{found}</div></body></html>"
+    )
+    for profile in (None, INFOPUBLIK):
+        body = extract_article(html, "https://infopublik.id/kategori/nusantara/870001/asn", profile).body
+        assert "Kalimat 7" in body and "notifikasi" not in body, profile
+    profiled = extract_article(html, "https://infopublik.id/kategori/nusantara/870001/asn", INFOPUBLIK).body
+    assert "dibuka pembaca" in profiled

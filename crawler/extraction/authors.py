@@ -43,7 +43,12 @@ _NOT_IN_COMMENTS = (
     "[not(ancestor-or-self::*[contains(concat(' ', normalize-space(@class)), ' comment') or starts-with(@id, 'comment')"
     " or contains(@itemtype, '/Comment')])]"
 )
-_DECLARED = tuple(f"{xpath}{_NOT_IN_COMMENTS}" for xpath in ("//*[@itemprop='author']", "//a[@rel='author']"))
+# a link to the writer's page on the site (WordPress's ``/author/<name>/``) names the writer as
+# surely as ``rel="author"``, even where the name is the desk's ("Redaksi", "Admin")
+_DECLARED = tuple(
+    f"{xpath}{_NOT_IN_COMMENTS}"
+    for xpath in ("//*[@itemprop='author']", "//a[@rel='author']", "//a[contains(@href, '/author/')]")
+)
 _MARKED = tuple(
     f"{xpath}{_NOT_IN_COMMENTS}" for xpath in ("//*[contains(@class,'byline')]", "//*[contains(@class,'author')]")
 )
@@ -130,10 +135,12 @@ def _texts(node: Selector) -> list[str]:
 
 def generic_authors(sel: Selector, labels: Labels) -> list[str]:
     """The byline's names on a page that declares none in JSON-LD or meta tags (``labels``: the
-    page's label texts, with ``AUTHOR_WORDS``)."""
+    page's label texts, with ``AUTHOR_WORDS``). A name the page labels as its editor's (its
+    link to the editor's page too: "Editor : <a href="/author/112">Heryadi</a>") is passed over."""
+    editor = labelled_editor(labels)
     for xpath in _DECLARED:
         for node in sel.xpath(xpath)[:MAX_NODES]:
-            if found := person_names([" ".join(_texts(node))]):
+            if found := [n for n in person_names([" ".join(_texts(node))]) if n != editor]:
                 return found
     if labelled := _labelled(labels, _AUTHOR_LABEL):
         return person_names([labelled])

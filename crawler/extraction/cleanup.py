@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from crawler.extraction.dates import DAY_NAMES
+
 # A paragraph matching one of these is dropped.
 DROP_PARAGRAPH = [
     # inline related links: "Baca juga: ...", "Baca  Judul Berita", "BACA JUGA : ..."
@@ -22,6 +24,9 @@ DROP_PARAGRAPH = [
     r"(?:komentar|bagikan|share|iklan|advertisement|scroll\s+to\s+continue|gulir\s+untuk\s+melanjutkan"
     r"|tags?|halaman|join\s+now|loading|sponsored|artikel\s+terkait)\s*:?\s*\d*",
     r"(?:penulis|editor|reporter|pewarta|redaktur|sumber|foto|video|ilustrasi)\s*:.{0,120}",
+    # the byline: "Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S"
+    # (the writer, then the day and date; a sentence "Oleh Bupati, bantuan ..." has no date there)
+    rf"oleh\s*:?\s+[^,]{{2,80}},\s*(?:{DAY_NAMES}\s*,?\s*)?\d{{1,2}}\s+\w+\s+\d{{4}}\b.{{0,150}}",
     # a picture's credit line, in the languages of the pages seen ("Photo: AFP", "X/Getty Images")
     r"(?:photo|bild|image|фото|credits?)\s*:.{0,120}",
     r".{0,80}\b(?:getty\s+images|shutterstock|istock(?:photo)?|imago(?:\s+images)?|picture\s+alliance)(?:/.{0,40})?",

@@ -276,8 +276,20 @@ def generic_paragraphs(sel: Selector, fast: bool = True, tree: etree._Element | 
     )
     if not text:
         return []
-    teasers = _link_texts(sel)
-    return [p for p in (normalize_space(line) for line in text.split("\n")) if p and not _teaser(p, teasers)]
+    teasers, hidden = _link_texts(sel), _hidden_texts(sel)
+    return [
+        p
+        for p in (normalize_space(line) for line in text.split("\n"))
+        if p and not _teaser(p, teasers) and not any(p in h for h in hidden)
+    ]
+
+
+def _hidden_texts(sel: Selector) -> list[str]:
+    """The texts of the elements HTML's ``hidden`` attribute keeps from being shown (a push
+    prompt, a dialog, a mobile menu): what trafilatura reads from them is no article text. Text
+    kept ``until-found`` (a collapsed part the reader opens) is shown when found."""
+    found = sel.root.xpath("//*[@hidden!='until-found'][not(ancestor::*[@hidden!='until-found'])]")
+    return [text for el in found if (text := normalize_space(" ".join(el.itertext())))]
 
 
 TEASER_MIN = 60  # characters: a link with this much text is another article's teaser, not a link in a sentence

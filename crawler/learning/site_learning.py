@@ -108,6 +108,22 @@ def _title_element(page: Sampled) -> Located | None:
     return None
 
 
+def _author_element(page: Sampled) -> Located | None:
+    """The element that shows the writer's name, one the page marks as the writer's first (a link
+    to the writer's page, ``rel="author"``, an ``author`` class on it or just above it): the desk's
+    name "Redaksi" is often a menu link to the desk's page too, earlier in the page."""
+    name = page.answer.authors[0] if page.answer.authors else None
+    showing = [el for el in page.tree.root.iter("a", "span") if name and element_text(el) == name]
+    marked = [el for el in showing if _marked_as_author(el)]
+    return Located((marked or showing)[0]) if showing else None
+
+
+def _marked_as_author(el: etree._Element) -> bool:
+    if "/author/" in (el.get("href") or "") or el.get("rel") == "author":
+        return True
+    return any("author" in (above.get("class") or "") for above in (el, *islice(el.iterancestors(), 2)))
+
+
 def _date_element(page: Sampled) -> Located | None:
     """The element that shows the page's date: a ``datetime`` attribute, else the first element
     whose own text is a date of that day and holds no smaller one (a comment's date comes later)."""
@@ -194,7 +210,7 @@ def _verdict(name: str, selector: str, page: Sampled) -> bool | None:
 _FINDERS: dict[str, Callable[[Sampled], Located | None]] = {
     "title": _title_element,
     "date": _date_element,
-    "authors": lambda page: _showing(page, page.answer.authors[0] if page.answer.authors else None, ("a", "span")),
+    "authors": _author_element,
     "byline": _byline_element,
     "body": _body_element,
     "category": lambda page: _showing(page, page.answer.category, ("a", "span")),

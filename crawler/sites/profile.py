@@ -29,6 +29,7 @@ COMMON_BODY_DROP: tuple[str, ...] = (
     "button",
     "svg",
     "template",
+    "[hidden]:not([hidden='until-found'])",  # not rendered (HTML's hidden attribute): a push prompt
     "ins",
     ".adsbygoogle",
     "[class*='code-block']",
