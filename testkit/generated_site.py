@@ -1,5 +1,5 @@
 """A generated Suara Kalbar-shaped site of N distinct articles (sitemap + paginated listings), served
-on 127.0.0.1, optionally slowly. Used by crash tests and by bench/run.py (``python -m
+on 127.0.0.1 over HTTP/1.1 with keep-alive, optionally slowly. Used by crash tests and by bench/run.py (``python -m
 testkit.generated_site --port P --articles N`` serves it from a separate process)."""
 
 from __future__ import annotations
@@ -108,6 +108,10 @@ class GeneratedSite(ServedSite):
         site = self
 
         class Handler(BaseHTTPRequestHandler):
+            # connections kept open between requests, as news sites' servers keep them (nginx,
+            # Apache): a crawler is not made to pay a TCP connection per page that live sites spare it
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args: object) -> None:
                 return
 

@@ -8,6 +8,12 @@ TARGETS = [
     ("extraction_ratio", ">=", 5.0, "extraction, profile path, vs trafilatura (x)"),
     ("extraction_ratio_generic", ">=", 1.0, "extraction, generic path, vs trafilatura (x)"),
     ("extraction_ratio_learnt", ">=", 5.0, "extraction, profile path on files sites add learnt, vs trafilatura (x)"),
+    (
+        "extraction_ratio_learnt_seen_layouts",
+        ">=",
+        5.0,
+        "extraction, learnt files, pages of layouts the sample showed, vs trafilatura (x)",
+    ),
     # date_ratio is printed, without a target: ours is 55-65x faster than dateparser and under 2 % of a page's cost
     ("real_body_f1", ">=", 0.96, "body F1 on real pages, the worse of the two sets"),
     ("real_title_lead_min", ">=", 0.10, "title: lead over trafilatura, worst real set"),
