@@ -60,7 +60,7 @@ _OLEH = (
     " or normalize-space(.)='OLEH' or starts-with(normalize-space(.), 'OLEH ')]"
     f"[not(ancestor::script or ancestor::style)]{_NOT_IN_COMMENTS}"
 )
-MAX_BYLINE = 160  # characters: a longer text that opens with "Oleh" is a sentence ("Oleh karena itu, ...")
+MAX_BYLINE = 160  # characters: a longer text that names the writer is a paragraph, not a byline
 
 
 def _name(part: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.authors import person_names
+from crawler.extraction.authors import MAX_BYLINE, person_names
 from crawler.extraction.bylines import parse_byline
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.dates import ParsedDate, parse_date
@@ -36,7 +36,6 @@ MAX_SELECTORS = 3  # per field: one per layout a sample spans
 BODY_AGREEMENT = 0.9  # a body selector's text against the generic layers' body (F1)
 _STABLE_CLASS = re.compile(r"[A-Za-z_][\w-]*")
 _SHOWN_TAGS = ("span", "div", "p", "time", "li", "small")  # where a page shows its date as text
-MAX_BYLINE = 200  # characters: a longer text holding the writer's name is a paragraph, not a byline
 
 
 @dataclass(frozen=True)
