@@ -163,6 +163,8 @@ def test_an_unmarked_line_opening_with_oleh_names_the_writer() -> None:
     assert extract_article(page(body=f"<h1>ASN Netral</h1>{line}"), url, None).authors == ["MC KOTA PONTIANAK"]
     apart = '<div class="info"><span>Oleh</span> <a href="/u/7">Ani Lestari</a> <span>14/10/2024</span></div>'
     assert extract_article(page(body=f"<h1>ASN Netral</h1>{apart}"), url, None).authors == ["Ani Lestari"]
+    colon = '<p class="meta">Oleh: Ani Lestari, Senin, 14 Oktober 2024</p>'
+    assert extract_article(page(body=f"<h1>ASN Netral</h1>{colon}"), url, None).authors == ["Ani Lestari"]
     sentence = "<p>Oleh karena itu, Bupati meminta ASN menjaga netralitas.</p>"
     assert extract_article(page(body=f"<h1>ASN Netral</h1>{sentence}"), url, None).authors == []
     long = f"<p>Oleh Bupati Sambas, {'ASN diminta netral selama masa kampanye. ' * 5}</p>"

@@ -60,7 +60,7 @@ MAX_NODES = 5
 _OLEH = (
     f"//text()[contains(., 'Oleh') or contains(., 'OLEH')][not(ancestor::script or ancestor::style)]{_NOT_IN_COMMENTS}"
 )
-_OPENS_WITH_OLEH = re.compile(r"\s*(?:Oleh|OLEH)(?:\s|\Z)")
+_OPENS_WITH_OLEH = re.compile(r"\s*(?:Oleh|OLEH)(?:[\s:]|\Z)")
 MAX_BYLINE = 160  # characters: a longer text that names the writer is a paragraph, not a byline
 
 
