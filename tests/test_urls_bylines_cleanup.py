@@ -185,3 +185,7 @@ def test_an_element_the_page_hides_gives_no_article_text():
         assert "Kalimat 7" in body and "notifikasi" not in body, profile
     profiled = extract_article(html, "https://infopublik.id/kategori/nusantara/870001/asn", INFOPUBLIK).body
     assert "dibuka pembaca" in profiled
+    # a long hidden block (a print view repeating the article) takes nothing from the text shown
+    copy = f"<div class='print' hidden>{text}</div>"
+    shown = f"<html><body><h1>ASN Diminta Netral</h1><div class='detail-content'>{text}</div>{copy}</body></html>"
+    assert "Kalimat 7" in extract_article(shown, "https://example.org/berita/1", None).body

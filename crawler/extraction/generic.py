@@ -284,12 +284,17 @@ def generic_paragraphs(sel: Selector, fast: bool = True, tree: etree._Element | 
     ]
 
 
+HIDDEN_MAX = 300  # characters: a hidden block longer than a prompt may hold a copy of the article
+
+
 def _hidden_texts(sel: Selector) -> list[str]:
-    """The texts of the elements HTML's ``hidden`` attribute keeps from being shown (a push
-    prompt, a dialog, a mobile menu): what trafilatura reads from them is no article text. Text
-    kept ``until-found`` (a collapsed part the reader opens) is shown when found."""
+    """The texts of the short elements HTML's ``hidden`` attribute keeps from being shown (a
+    push prompt, a dialog): what trafilatura reads from them is no article text. Text kept
+    ``until-found`` (a collapsed part the reader opens) is shown when found; a long hidden block
+    is left alone, as it may repeat the article's own paragraphs (a print view)."""
     found = sel.root.xpath("//*[@hidden!='until-found'][not(ancestor::*[@hidden!='until-found'])]")
-    return [text for el in found if (text := normalize_space(" ".join(el.itertext())))]
+    texts = (normalize_space(" ".join(el.itertext())) for el in found)
+    return [text for text in texts if text and len(text) <= HIDDEN_MAX]
 
 
 TEASER_MIN = 60  # characters: a link with this much text is another article's teaser, not a link in a sentence
