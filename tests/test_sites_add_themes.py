@@ -18,17 +18,6 @@ from crawler.sites.files import profile_from_file
 from testkit.theme_copies import THEMES, build
 from tests.conftest import cli, cli_crawl, query
 
-# where a page declares its title and date (JSON-LD, meta tags), those layers come before the
-# site's selectors; elsewhere the learnt selectors give them
-# the layer that gives (title, date): JSON-LD comes before the profile for both, meta tags for the date
-# only (the shown headline, which a learnt title selector holds, comes before og:title)
-DECLARED = {
-    "wpberita": ("jsonld", "jsonld"),
-    "newspaper": ("profile", "meta"),
-    "jnews": ("profile", "profile"),
-    "portal": ("profile", "profile"),
-}
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("theme", sorted(THEMES))
@@ -75,5 +64,7 @@ def test_a_portal_in_a_theme_we_never_saw_is_added_and_crawled_through_its_learn
         if at is not None:  # where the page gives a time: the same instant, in the site's zone
             assert datetime.fromisoformat(at) == datetime.fromisoformat(want.published_at), (url, at)
         assert page_f1(want.body, body) >= 0.95, url
-        assert by["body"] == "profile"
-        assert (by["title"], by["published"]) == DECLARED[theme]
+        # the learnt selectors give title, date and body, also where the page declares title and
+        # date in JSON-LD or meta tags (Wpberita, Newspaper): there they gave the declared value on
+        # every sampled page, and the file puts them first
+        assert (by["title"], by["published"], by["body"]) == ("profile", "profile", "profile"), url

@@ -26,6 +26,7 @@ from crawler.extraction.page import Page, first_layer
 from crawler.extraction.titles import site_names
 
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
+_SELECTOR_OF = {"published": "date"}  # a record field -> the name of its selectors, where the two differ
 
 Dated = tuple[ParsedDate, str]  # a date and the text it was read from
 LayerFn = Callable[["Reading"], Any]
@@ -61,9 +62,17 @@ class Reading:
     def resolved(self, name: str) -> tuple[Any, str | None]:
         """(value, layer) of field ``name``, resolved the first time it is asked for."""
         if name not in self._found:
-            declared = self.fields[name]
-            self._found[name] = declared.rule(self, declared.layers)
+            self._found[name] = self.fields[name].rule(self, self.layers(name))
         return self._found[name]
+
+    def layers(self, name: str) -> tuple[tuple[str, LayerFn], ...]:
+        """Field ``name``'s layers in order of trust: as declared, the profile's first where the
+        site's file puts its selectors for the field before what pages declare (``selectors_first``)."""
+        layers = self.fields[name].layers
+        profile = self.page.profile
+        if profile is None or _SELECTOR_OF.get(name, name) not in profile.selectors_first:
+            return layers
+        return (*(x for x in layers if x[0] == "profile"), *(x for x in layers if x[0] != "profile"))
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -76,7 +85,7 @@ class Reading:
     def headlines(self) -> list[tuple[str, str | None]]:
         """The title's layers, each read once: the title is chosen among them all, and a paragraph
         that repeats any of them is the header, not text."""
-        return [(name, get(self)) for name, get in self.fields["title"].layers]
+        return [(name, get(self)) for name, get in self.layers("title")]
 
     @cached_property
     def credits(self) -> Byline:

@@ -10,7 +10,7 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,7 +93,34 @@ def learn_site(home: str, name: str, fetcher: PoliteFetcher, *, sample: int) -> 
     listings = survey_listings(found.home_page, is_article, fetcher)
     site = _learnt(home, name, pattern=pattern, found=found, listings=listings, zone=zone, selectors=selectors)
     text = site_file_text(site, unlearnt(selectors))
-    return AddedSite(text, _read_back(name, text), found, listings, pages, passed, selectors)
+    profile = _read_back(name, text)
+    if first := selectors_first(pages, profile, selectors):
+        site.selectors_first = first
+        text = site_file_text(site, unlearnt(selectors))
+        profile = _read_back(name, text)
+    return AddedSite(text, profile, found, listings, pages, passed, selectors)
+
+
+# the learnt selectors that may come before what pages declare, with the record field each gives
+_DECLARED_FIELDS = {"title": "title", "date": "published_at"}
+
+
+def selectors_first(
+    pages: list[Sampled], profile: SiteProfile, selectors: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The learnt selectors that give, on every sampled page, the very value the page declares
+    (the same title, the same instant): put before JSON-LD and meta tags they change no record of
+    the sample, and a layout change then shows as the field leaving the profile layer."""
+    declared_first = [extract_article(page.tree, page.url, profile) for page in pages]
+    chosen = []
+    for name, record_field in _DECLARED_FIELDS.items():
+        if name not in selectors:
+            continue
+        trusted = replace(profile, selectors_first=(name,))
+        ours = [extract_article(page.tree, page.url, trusted) for page in pages]
+        if all(getattr(a, record_field) == getattr(b, record_field) for a, b in zip(declared_first, ours, strict=True)):
+            chosen.append(name)
+    return tuple(chosen)
 
 
 def _article_test(pattern: str, fetcher: PoliteFetcher) -> Callable[[str], bool]:

@@ -27,6 +27,7 @@ class Learnt:
     search: tuple[str, ...]  # a search template ({query}) that answers with articles
     selectors: dict[str, tuple[str, ...]]
     notes: list[str] = field(default_factory=list)  # what was found and what was not, one line each
+    selectors_first: tuple[str, ...] = ()  # learnt selectors that gave what every sampled page declares
 
 
 def _string(value: str) -> str:
@@ -65,6 +66,11 @@ def site_file_text(site: Learnt, unlearnt: tuple[str, ...]) -> str:
         lines.append(f"search = {_strings(site.search)}")
     else:
         lines.append("# search: none answered with articles; WordPress's /?s= is tried")
+    if site.selectors_first:
+        lines.append(
+            f"selectors_first = {_strings(site.selectors_first)}  # before JSON-LD and meta tags: on every sampled page"
+            " they gave what the page declares, so a layout change shows as the field leaving them"
+        )
     lines.append("[selectors]  # learnt from the sample: each gives the generic layers' answer on every sampled page")
     lines += [f"{name} = {_strings(values)}" for name, values in site.selectors.items()]
     if unlearnt:

@@ -13,6 +13,7 @@ Anything may be overridden::
     timezone = "WITA"                                     # WIB (default), WITA, WIT or +08:00
     declared_utc_is_local = true                          # optional: its "Z" times are WITA times
     feeds = ["/feed/"]
+    selectors_first = ["title"]                           # optional: before JSON-LD and meta tags
     [selectors]                                           # optional, CSS (or XPath), first match wins
     body = ["div.td-post-content"]
 
@@ -93,8 +94,10 @@ _TOP = {
     "search_terms",
     "boilerplate",
     "selectors",
+    "selectors_first",
 }
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+FIRST_FIELDS = ("title", "date", "authors", "category", "tags", "image", "caption")  # whose pages declare values
 
 
 def _strings(path: Path, key: str, value: Any, *, required: bool = False) -> tuple[str, ...]:
@@ -140,6 +143,13 @@ def _selectors(path: Path, selectors: Any) -> dict[str, tuple[str, ...]]:
     return {key: _strings(path, f"selectors.{key}", v) for key, v in selectors.items()}
 
 
+def _selectors_first(path: Path, value: Any) -> tuple[str, ...]:
+    first = _strings(path, "selectors_first", value)
+    if set(first) - set(FIRST_FIELDS):
+        raise ProfileError(f"{path}: selectors_first takes {', '.join(FIRST_FIELDS)}, got {list(first)}")
+    return first
+
+
 def profile_from_file(path: Path) -> SiteProfile:
     """The profile a site file describes, on top of :data:`WORDPRESS`; :class:`ProfileError`
     names the file and the key that is wrong."""
@@ -173,6 +183,8 @@ def profile_from_file(path: Path) -> SiteProfile:
             values[key] = _strings(path, key, data[key])
     values["entry_points"] = _entry_points(path, data)
     values |= _selectors(path, data.get("selectors", {}))
+    if "selectors_first" in data:
+        values["selectors_first"] = _selectors_first(path, data["selectors_first"])
     profile = replace(WORDPRESS, **values)
     try:
         profile.check()

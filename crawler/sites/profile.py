@@ -109,6 +109,10 @@ class SiteProfile:
     declared_utc_is_local: bool = False
     language: str = "id"
     # Layer 3: CSS selectors, first match wins.
+    # selectors that come before what the page declares (JSON-LD, meta tags) for their fields:
+    # `crawler sites add` names those that gave the declared value on every sampled page, so that
+    # a layout change shows as the field leaving the profile layer
+    selectors_first: tuple[str, ...] = ()
     title: tuple[str, ...] = ()
     date: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
