@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.bylines import parse_byline
@@ -45,13 +46,12 @@ _NOT_IN_COMMENTS = (
 )
 # a link to the writer's page on the site (WordPress's ``/author/<name>/``) names the writer as
 # surely as ``rel="author"``, even where the name is the desk's ("Redaksi", "Admin")
-_DECLARED = tuple(
-    f"{xpath}{_NOT_IN_COMMENTS}"
-    for xpath in ("//*[@itemprop='author']", "//a[@rel='author']", "//a[contains(@href, '/author/')]")
-)
-_MARKED = tuple(
-    f"{xpath}{_NOT_IN_COMMENTS}" for xpath in ("//*[contains(@class,'byline')]", "//*[contains(@class,'author')]")
-)
+_DECLARING = ("@itemprop='author'", "self::a[@rel='author']", "self::a[contains(@href, '/author/')]")
+_MARKING = ("contains(@class,'byline')", "contains(@class,'author')")  # names that must look like people's
+_DECLARED = tuple(f"//*[{mark}]{_NOT_IN_COMMENTS}" for mark in _DECLARING)
+_MARKED = tuple(f"//*[{mark}]{_NOT_IN_COMMENTS}" for mark in _MARKING)
+# an element the page marks as its byline's, or inside one (up to two levels)
+_IN_BYLINE = f"boolean(ancestor-or-self::*[position() <= 3][{' or '.join((*_DECLARING, *_MARKING))}])"
 MAX_NODES = 5
 # an unmarked line that opens with "Oleh" (Indonesian "by"), alone in its element or before the
 # name: "Oleh MC KOTA PONTIANAK, Senin, 14 Oktober 2024 | 17:55 WIB - Redaktur: Untung S"
@@ -152,6 +152,12 @@ def generic_authors(sel: Selector, labels: Labels) -> list[str]:
             if found:
                 return found
     return _oleh_line(sel)
+
+
+def in_marked_byline(element: etree._Element) -> bool:
+    """Whether the page marks ``element`` (or an element up to two levels around it) as its byline,
+    with the marks :func:`generic_authors` looks for."""
+    return bool(element.xpath(_IN_BYLINE))
 
 
 def _oleh_line(sel: Selector) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from crawler.extraction.authors import MAX_BYLINE, person_names
+from crawler.extraction.authors import MAX_BYLINE, in_marked_byline, person_names
 from crawler.extraction.bylines import parse_byline
 from crawler.extraction.cleanup import clean_paragraphs
 from crawler.extraction.dates import ParsedDate, parse_date
@@ -113,14 +113,8 @@ def _author_element(page: Sampled) -> Located | None:
     name "Redaksi" is often a menu link to the desk's page too, earlier in the page."""
     name = page.answer.authors[0] if page.answer.authors else None
     showing = [el for el in page.tree.root.iter("a", "span") if name and element_text(el) == name]
-    marked = [el for el in showing if _marked_as_author(el)]
+    marked = [el for el in showing if in_marked_byline(el)]
     return Located((marked or showing)[0]) if showing else None
-
-
-def _marked_as_author(el: etree._Element) -> bool:
-    if "/author/" in (el.get("href") or "") or el.get("rel") == "author":
-        return True
-    return any("author" in (above.get("class") or "") for above in (el, *islice(el.iterancestors(), 2)))
 
 
 def _date_element(page: Sampled) -> Located | None:
@@ -235,8 +229,8 @@ def learn_selectors(pages: list[Sampled]) -> dict[str, tuple[str, ...]]:
 
 def unlearnt(selectors: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The fields left to the generic layers (the writers are learnt when their line is)."""
-    means = {"authors": ("authors", "byline")}
-    return tuple(f for f in LEARNT_FIELDS if f != "byline" and not any(m in selectors for m in means.get(f, (f,))))
+    learnt = set(selectors) | ({"authors"} if "byline" in selectors else set())
+    return tuple(f for f in LEARNT_FIELDS if f != "byline" and f not in learnt)
 
 
 def _cover(name: str, located: list[tuple[Sampled, Located]]) -> tuple[str, ...]:
