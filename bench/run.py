@@ -21,6 +21,7 @@ from bench.common import ROOT, machine
 from bench.crawl import bench_crawl
 from bench.extraction import bench_dates, bench_extraction
 from bench.many_sites import bench_many_sites
+from bench.outside_pages import bench_outside_pages
 from bench.real_pages import bench_real_pages
 from bench.storage import bench_storage
 from testkit.targets import TARGETS
@@ -38,6 +39,8 @@ TABLES = (
     "real_pages_fundus",
     "real_pages_benchmark",
     "real_pages_postlight",
+    "outside_pages_htmldate",
+    "outside_pages_newspaper4k",
 )
 
 
@@ -83,6 +86,8 @@ def print_accuracy(results: dict) -> None:
         ("real_pages_fundus", "the Fundus pages (91 publishers, 31 countries; body: shingle F1)"),
         ("real_pages_benchmark", "the article-extraction-benchmark pages (body: shingle F1)"),
         ("real_pages_postlight", "the Postlight pages (70 sites; the fields each page's test checks)"),
+        ("outside_pages_htmldate", "htmldate's evaluation pages, not in the repository (55 pages; date only)"),
+        ("outside_pages_newspaper4k", "newspaper4k's test pages, not in the repository (20 pages)"),
     ):
         if key in results:
             print(f"\nfield accuracy on {label}")
@@ -124,7 +129,17 @@ def print_freshness(sites: dict, scale: float | None) -> None:
         print(f"{schedule:<8} {figures['runs']} runs, median {figures['run_median_s']} s (real) each")
 
 
-SECTIONS = ("extraction", "dates", "real_pages", "crawl", "storage", "scale", "many_sites", "freshness")
+SECTIONS = (
+    "extraction",
+    "dates",
+    "real_pages",
+    "outside_pages",
+    "crawl",
+    "storage",
+    "scale",
+    "many_sites",
+    "freshness",
+)
 DEFAULT = ["extraction", "dates", "real_pages", "crawl", "storage"]
 
 
@@ -145,6 +160,7 @@ def _sections(sizes: dict, quick: bool) -> dict:
         "extraction": lambda: bench_extraction(sizes["pages"]),
         "dates": lambda: bench_dates(sizes["rounds"]),
         "real_pages": bench_real_pages,
+        "outside_pages": bench_outside_pages,  # fetches two source releases from PyPI the first time
         "crawl": lambda: bench_crawl(sizes["articles"]),
         "storage": lambda: bench_storage(sizes["storage"], searched=sizes["searched"]),
         "scale": scale,

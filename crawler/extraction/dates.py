@@ -57,6 +57,31 @@ MONTHS: dict[str, int] = {
     "dec": 12,
     "december": 12,
 }
+# Month names of pages in German, Dutch and French (the generic layers read sites of any country;
+# dateparser would find them too, but only the fast path scans running text for dates)
+MONTHS |= {
+    "januar": 1,
+    "janvier": 1,
+    "februar": 2,
+    "février": 2,
+    "fevrier": 2,
+    "märz": 3,
+    "maerz": 3,
+    "maart": 3,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "augustus": 8,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "dezember": 12,
+    "décembre": 12,
+    "decembre": 12,
+}
 
 # A publication date before this or after "now + 1 day" is garbage, not news.
 EARLIEST = date(1995, 1, 1)
@@ -226,7 +251,7 @@ def _date_parser():
 
 
 _SCAN = re.compile(
-    rf"(?:{DAY_NAMES}\s*,?\s*)?\d{{1,2}}\s+(?:{_MONTH})\.?\s+\d{{4}}(?:\s*(?:[,|]|pukul)?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:WITA|WIB|WIT))?)?",
+    rf"(?:{DAY_NAMES}\s*,?\s*)?\d{{1,2}}\.?\s+(?:{_MONTH})\.?\s+\d{{4}}(?:\s*(?:[,|]|pukul)?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:WITA|WIB|WIT))?)?",
     re.I,
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime, time
 from typing import Any
 
 from lxml import etree
@@ -16,10 +17,11 @@ from lxml import etree
 from crawler.extraction.authors import generic_authors, labelled_editor, without
 from crawler.extraction.bodies import SUMMARY_SHARE, Paragraphs, words_of
 from crawler.extraction.bylines import find_location
+from crawler.extraction.dates import ParsedDate
 from crawler.extraction.generic import labelled_date, page_title, shown_headline
 from crawler.extraction.htmltext import element_paragraphs
 from crawler.extraction.page import first_text
-from crawler.extraction.reading import MIN_BODY_WORDS, Dated, Field, LayerFn, Reading, in_zone_of
+from crawler.extraction.reading import MIN_BODY_WORDS, Dated, Field, LayerFn, Reading, first_answer, in_zone_of
 from crawler.extraction.scriptdata import script_paragraphs
 from crawler.extraction.selecting import query, views_of
 from crawler.extraction.titles import choose_title
@@ -74,7 +76,25 @@ def _visible_date(r: Reading) -> Dated | None:
     the fetch. Measured on real pages of sites nobody profiled (docs/sites.md, "Dates on pages of
     other sites")."""
     shown, checked = r.shown_date, r.checked_date
-    return shown if shown is not None and (checked is None or checked[0].day >= shown[0].day) else None
+    if shown is None or checked is None:
+        return shown
+    if checked[0].day == shown[0].day and checked[0].has_time and not shown[0].has_time:
+        return None  # htmldate's (the next layer) says the same day with its time: the more precise
+    return shown if checked[0].day >= shown[0].day else None
+
+
+def _dated_as_url_allows(r: Reading, layers: Sequence[tuple[str, LayerFn]]) -> tuple[Any, str | None]:
+    """The first layer's date on a day the page's URL allows (:mod:`crawler.extraction.urldates`),
+    else the URL's own day, a day without a time ("url"); on a URL without a date, the first
+    layer's date."""
+    allowed = r.url_days
+    if allowed is None:
+        return first_answer(r, layers)
+    for name, get in layers:
+        found: Dated | None = get(r)
+        if found and allowed.allows(found[0].value.date()):
+            return found, name
+    return (ParsedDate(datetime.combine(allowed.day, time(), r.page.tz), False), allowed.day.isoformat()), "url"
 
 
 def _authors_layer(name: str) -> LayerFn:
@@ -110,7 +130,8 @@ FIELDS: dict[str, Field] = {
             ("label", lambda r: in_zone_of(labelled_date(r.page.labels, r.page.tz), r)),
             ("generic", _visible_date),
             ("htmldate", lambda r: r.checked_date),
-        )
+        ),
+        _dated_as_url_allows,
     ),
     "modified": Field(
         (

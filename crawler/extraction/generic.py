@@ -21,13 +21,16 @@ from crawler.zones import WIB
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»*]+\s+|\s*::\s*")
 # Where a visible publication date sits, as steps after an axis ("descendant::", "following::").
+# A date inside a quotation (``blockquote``: an embedded post, a quoted letter) is the quoted
+# text's, never the page's.
 _DATE_PLACES = (
-    "time/@datetime",
-    "*[@itemprop='datePublished']/@content",
-    "*[@itemprop='datePublished']//text()",
-    "time//text()",
+    "time[not(ancestor::blockquote)]/@datetime",
+    "*[@itemprop='datePublished'][not(ancestor::blockquote)]/@content",
+    "*[@itemprop='datePublished'][not(ancestor::blockquote)]//text()",
+    "time[not(ancestor::blockquote)]//text()",
     "*[contains(@class,'date') or contains(@class,'time') or contains(@class,'tanggal')"
-    " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]",
+    " or contains(@class,'publish') or contains(@class,'meta')][not(self::html or self::body)]"
+    "[not(ancestor-or-self::blockquote)]",
 )
 # the page's headline candidates, all found in one pass and ranked by :func:`_rank`
 _HEADLINE_CANDIDATES = etree.XPath("//*[@itemprop='headline'] | //h1")
@@ -109,7 +112,25 @@ def shown_headline(sel: Selector, url: str = "", site_names: tuple[str, ...] = (
     """The headline the page shows (:func:`_headline`); ``url``: the page's own, to tell its
     headline from a heading that links elsewhere."""
     heading = _headline(sel, url, site_names)
-    return element_text(heading.root) if heading is not None else None
+    return _without_edge_links(heading.root, url) if heading is not None else None
+
+
+def _without_edge_links(heading: etree._Element, url: str) -> str:
+    """The heading's text without a link to another page at its start or end: the site's or the
+    section's name set in the headline's element (``<h1><span>Headline</span><a href="/">Site</a>
+    </h1>``) names where the article sits, not what it says. The headline itself links, if at
+    all, to its own page."""
+    text = element_text(heading)
+    if not url:
+        return text
+    for link in heading.xpath(".//a[@href]"):
+        if canonical_url(urljoin(url, link.get("href"))) == canonical_url(url):
+            continue
+        linked = element_text(link)
+        rest = text.removesuffix(linked) if text.endswith(linked) else text.removeprefix(linked)
+        if linked and rest != text and len(rest.split()) >= 3:
+            text = rest.strip()
+    return text
 
 
 def page_title(sel: Selector, site_names: tuple[str, ...] = ()) -> str | None:
@@ -143,9 +164,11 @@ def _in_script(node: etree._Element | etree._ElementUnicodeResult) -> bool:
     return node.tag in _NOT_TEXT
 
 
-def _in_figcaption(text: etree._ElementUnicodeResult) -> bool:
-    parent = text.getparent()
-    return parent is not None and bool(parent.xpath("ancestor-or-self::figcaption"))
+def _dates_another(node: etree._Element | etree._ElementUnicodeResult) -> bool:
+    """Inside a picture's caption (it dates the picture) or a quotation (``blockquote``: an
+    embedded post or a quoted text carries its own date), not the article's."""
+    element = node.getparent() if isinstance(node, etree._ElementUnicodeResult) else node
+    return element is not None and bool(element.xpath("ancestor-or-self::*[self::figcaption or self::blockquote]"))
 
 
 def _nearest_after(heading: Selector, default_tz: timezone | None, limit: int = 600) -> tuple[ParsedDate, str] | None:
@@ -155,11 +178,12 @@ def _nearest_after(heading: Selector, default_tz: timezone | None, limit: int = 
     captions = {normalize_space(text) for text in heading.root.xpath("//img/@alt | //img/@title")}
     following = heading.root.xpath(_FOLLOWING.format(n=limit))
     for element in [node for node in following if not _in_script(node)][:limit]:
+        if _dates_another(element):
+            continue
         if isinstance(element, str):
             raw = normalize_space(element)
-            # a picture's caption (its alt text again, or a figcaption) dates the picture, not the article
-            caption = raw in captions or _in_figcaption(element)
-            parsed = find_date_in_text(raw, default_tz) if 6 <= len(raw) <= 300 and not caption else None
+            # a picture's alt text again under it dates the picture, not the article
+            parsed = find_date_in_text(raw, default_tz) if 6 <= len(raw) <= 300 and raw not in captions else None
         else:
             raw = element.get("datetime")
             if raw is None and element.get("itemprop") == "datePublished":

@@ -24,6 +24,7 @@ from crawler.extraction.htmldates import htmldate_date
 from crawler.extraction.htmltext import declared_paragraphs
 from crawler.extraction.page import Page, first_layer
 from crawler.extraction.titles import site_names
+from crawler.extraction.urldates import UrlDays, url_days
 
 MIN_BODY_WORDS = 25  # a profile body shorter than this is treated as "selector missed"
 _SELECTOR_OF = {"published": "date"}  # a record field -> the name of its selectors, where the two differ
@@ -153,7 +154,14 @@ class Reading:
     @cached_property
     def checked_date(self) -> Dated | None:
         p = self.page
-        return None if self.garbled_profile_date else htmldate_date(self.bounded_tree, self.url, p.fetched, tz=p.tz)
+        if self.garbled_profile_date:
+            return None
+        return htmldate_date(self.bounded_tree, self.url, p.fetched, tz=p.tz, within=self.url_days)
+
+    @cached_property
+    def url_days(self) -> UrlDays | None:
+        """The days the page's URL allows for its publication (:func:`url_days`)."""
+        return url_days(self.url)
 
 
 def in_zone_of(found: Dated | None, r: Reading) -> Dated | None:

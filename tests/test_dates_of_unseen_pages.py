@@ -1,0 +1,105 @@
+"""Publication dates on pages of sites nobody profiled, each rule written from a convention of news
+pages: the day a dated URL names, quotations and embedded posts dated by their own source, month
+names of other languages, and the more precise of two readings of the same day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crawler.extraction.dates import find_date_in_text, parse_date
+from crawler.extraction.extract import extract_article
+from crawler.extraction.urldates import url_days
+
+TEXT = (
+    "<p>Der Gemeinderat hat am Abend über den neuen Haushalt beraten und die Pläne für die "
+    "Schulen der Stadt vorgestellt, die im kommenden Jahr saniert werden sollen.</p>"
+)
+
+
+def page(head: str = "", body: str = "") -> bytes:
+    return f"<html><head>{head}</head><body>{body}</body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://example.org/2017/7/12/unter-uns-montauk", date(2017, 7, 12)),
+        ("https://example.org/news/2019/06/27/", date(2019, 6, 27)),
+        ("https://example.org/2019-06-27-rathaus-beraet", date(2019, 6, 27)),
+        ("https://example.org/2024-pemilu/2024/02/14/hasil", date(2024, 2, 14)),  # the article's, the last
+        ("https://example.org/2011/12/kein-cyberterrorismus/", None),  # a month: an issue's, or a section's
+        ("https://example.org/ausgaben/2019-4/artikel/forbes.html", None),  # an issue number
+        ("https://example.org/read/20190627123/slug", None),  # an article's id
+        ("https://example.org/2023/02/30/slug", None),  # no such day
+        ("https://example.org/?date=2019/06/27", None),  # the query is not the path
+    ],
+)
+def test_the_day_a_dated_url_names(url: str, day: date | None) -> None:
+    found = url_days(url)
+    assert (found.day if found else None) == day
+
+
+def test_a_declared_date_days_after_the_dated_url_is_an_update_and_the_urls_day_is_kept() -> None:
+    """The URL is minted when the story is first published and never changes: a CMS that declares
+    the last edit as the publication does not move the story's day."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2019-06-17T18:28:00+02:00"}</script>'
+    html = page(ld, f"<h1>Unter uns: Montauk</h1>{TEXT}")
+    record = extract_article(html, "https://example.org/home/2017/7/12/unter-uns-montauk", None)
+    assert record.published_date == "2017-07-12" and record.published_at is None
+    assert record.extracted_by["published"] in {"htmldate", "url"}  # htmldate reads the URL too
+    # a day apart is the same story: the URL's day is the newsroom's, the declaration may be UTC
+    html = html.replace(b"2019-06-17T18:28:00+02:00", b"2017-07-11T23:30:00+00:00")
+    record = extract_article(html, "https://example.org/home/2017/7/12/unter-uns-montauk", None)
+    assert record.published_at == "2017-07-11T23:30:00+00:00" and record.extracted_by["published"] == "jsonld"
+    # a URL without a day leaves the declaration alone
+    record = extract_article(html.replace(b"2017-07-11", b"2019-06-17"), "https://example.org/home/montauk", None)
+    assert record.published_date == "2019-06-17"
+
+
+def test_a_date_inside_a_quotation_or_an_embedded_post_is_not_the_pages() -> None:
+    """An embedded post (``blockquote``: Instagram, X, a quoted letter) carries its own date, often
+    years before the story that quotes it."""
+    embed = (
+        '<blockquote class="instagram-media"><p>Ein Beitrag von Vreni Frost am '
+        '<time datetime="2018-03-12T19:30:12+00:00">Mär 12, 2018 um 12:30 PDT</time></p></blockquote>'
+    )
+    html = page(
+        body=f"<article><h1>Was sich nach dem Urteil ändert</h1>{embed}{TEXT}"
+        '<div class="byline">Dienstag, 29. Januar 2019</div></article>'
+    )
+    record = extract_article(html, "https://example.org/marketing/kommentare/urteil-172529", None)
+    assert record.published_date == "2019-01-29"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Dienstag, 29. Januar 2019", "2019-01-29"),
+        ("5. März 2020, 10:30 Uhr", "2020-03-05"),
+        ("Publié le 9 juin 2019", "2019-06-09"),
+        ("mis à jour le 1 août 2020", "2020-08-01"),
+        ("12 maart 2021", "2021-03-12"),
+        ("Kamis, 14 Desember 2023", "2023-12-14"),  # the Indonesian ones as before
+    ],
+)
+def test_month_names_of_german_french_and_dutch_pages(text: str, day: str) -> None:
+    """Running text is scanned for dates by the fast path alone: a month it does not know is a
+    date it never finds."""
+    parsed = find_date_in_text(f"Von der Redaktion. {text}. Weiter im Text", None)
+    assert parsed is not None and parsed.day == day
+    assert (parsed := parse_date(text, None)) is not None and parsed.day == day
+
+
+def test_of_two_readings_of_the_same_day_the_one_with_the_time_is_kept() -> None:
+    """A blog shows the day over the post and the time under it (``<abbr title>``): the day alone
+    loses what the page says of the hour."""
+    html = page(
+        body='<h1>Python 3.6.0 is now available</h1><h2 class="date-header"><span>Friday, December 23, 2016</span></h2>'
+        '<div class="post-body"><p>Python 3.6.0 is the newest major release of the language and contains many new '
+        "features and optimizations; the changelog lists every change of this release.</p></div>"
+        '<div class="post-footer">Posted at <abbr class="published" title="2016-12-23T05:11:00-05:00">5:11 AM</abbr></div>'
+    )
+    record = extract_article(html, "https://blog.example.org/2016/12/python-360.html", None)
+    assert record.published_at == "2016-12-23T05:11:00-05:00"
