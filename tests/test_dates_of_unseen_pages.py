@@ -103,3 +103,20 @@ def test_of_two_readings_of_the_same_day_the_one_with_the_time_is_kept() -> None
     )
     record = extract_article(html, "https://blog.example.org/2016/12/python-360.html", None)
     assert record.published_at == "2016-12-23T05:11:00-05:00"
+
+
+@pytest.mark.parametrize("day", ["2099/01/01", "1990/05/01"])
+def test_a_url_day_no_publication_can_have_is_not_the_date(day: str) -> None:
+    """After the day the page was read, or before 1995: the digits name something else (an event,
+    a document's date)."""
+    record = extract_article(
+        page(body=f"<h1>Rencana kegiatan daerah</h1>{TEXT}"), f"https://example.org/{day}/rencana", None
+    )
+    assert record.published_date is None
+
+
+def test_a_page_that_shows_no_date_takes_its_urls_day() -> None:
+    record = extract_article(
+        page(body=f"<h1>Rathaus berät den Haushalt</h1>{TEXT}"), "https://example.org/2019/06/27/rathaus", None
+    )
+    assert record.published_date == "2019-06-27" and record.published_at is None

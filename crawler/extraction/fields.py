@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from lxml import etree
@@ -17,7 +17,7 @@ from lxml import etree
 from crawler.extraction.authors import generic_authors, labelled_editor, without
 from crawler.extraction.bodies import SUMMARY_SHARE, Paragraphs, words_of
 from crawler.extraction.bylines import find_location
-from crawler.extraction.dates import ParsedDate
+from crawler.extraction.dates import EARLIEST, ParsedDate
 from crawler.extraction.generic import labelled_date, page_title, shown_headline
 from crawler.extraction.htmltext import element_paragraphs
 from crawler.extraction.page import first_text
@@ -94,6 +94,8 @@ def _dated_as_url_allows(r: Reading, layers: Sequence[tuple[str, LayerFn]]) -> t
         found: Dated | None = get(r)
         if found and allowed.allows(found[0].value.date()):
             return found, name
+    if not EARLIEST <= allowed.day <= (r.page.fetched + timedelta(days=1)).date():
+        return None, None  # a day no publication can have: the URL names something else
     return (ParsedDate(datetime.combine(allowed.day, time(), r.page.tz), False), allowed.day.isoformat()), "url"
 
 

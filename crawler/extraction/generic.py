@@ -164,11 +164,9 @@ def _in_script(node: etree._Element | etree._ElementUnicodeResult) -> bool:
     return node.tag in _NOT_TEXT
 
 
-def _dates_another(node: etree._Element | etree._ElementUnicodeResult) -> bool:
-    """Inside a picture's caption (it dates the picture) or a quotation (``blockquote``: an
-    embedded post or a quoted text carries its own date), not the article's."""
-    element = node.getparent() if isinstance(node, etree._ElementUnicodeResult) else node
-    return element is not None and bool(element.xpath("ancestor-or-self::*[self::figcaption or self::blockquote]"))
+# inside a picture's caption (it dates the picture) or a quotation (``blockquote``: an embedded post
+# or a quoted text carries its own date): what these hold dates another thing than the article
+_DATES_ANOTHER = etree.XPath("//figcaption | //figcaption//* | //blockquote | //blockquote//*")
 
 
 def _nearest_after(heading: Selector, default_tz: timezone | None, limit: int = 600) -> tuple[ParsedDate, str] | None:
@@ -176,9 +174,10 @@ def _nearest_after(heading: Selector, default_tz: timezone | None, limit: int = 
     date-like class) or in plain text: the date line of a page sits right under its title."""
     # raw lxml nodes, at most ``limit`` of them: wrapping thousands of nodes in Selectors is slow
     captions = {normalize_space(text) for text in heading.root.xpath("//img/@alt | //img/@title")}
+    elsewhere = set(_DATES_ANOTHER(heading.root))
     following = heading.root.xpath(_FOLLOWING.format(n=limit))
     for element in [node for node in following if not _in_script(node)][:limit]:
-        if _dates_another(element):
+        if (element.getparent() if isinstance(element, etree._ElementUnicodeResult) else element) in elsewhere:
             continue
         if isinstance(element, str):
             raw = normalize_space(element)
