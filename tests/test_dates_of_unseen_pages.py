@@ -1,6 +1,7 @@
 """Publication dates on pages of sites nobody profiled, each rule written from a convention of news
 pages: the day a dated URL names, quotations and embedded posts dated by their own source, month
-names of other languages, and the more precise of two readings of the same day."""
+names of other languages, date lines in figures with their time, and the more precise of two
+readings of the same day."""
 
 from __future__ import annotations
 
@@ -120,3 +121,22 @@ def test_a_page_that_shows_no_date_takes_its_urls_day() -> None:
         page(body=f"<h1>Rathaus berät den Haushalt</h1>{TEXT}"), "https://example.org/2019/06/27/rathaus", None
     )
     assert record.published_date == "2019-06-27" and record.published_at is None
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("Kompas.com - 20/05/2018, 12:19 WIB", "2018-05-20T12:19:00+07:00"),
+        ("Minggu, 20 Mei 2018 - 12:19 WIB", "2018-05-20T12:19:00+07:00"),
+        ("Selasa, 22 Mei 2018 / 12:19 WIB", "2018-05-22T12:19:00+07:00"),
+        ("10.06.2018 22:00", "2018-06-10T22:00:00+07:00"),
+        ("11.05.2012, 10:22 von jovelstefan", "2012-05-11T10:22:00+07:00"),
+        ("JAKARTA - Bupati pada Kamis (14/12/2023) menegaskan", "2023-12-14"),
+        ("Sabtu, 20 Mei 2018 - 12.000 orang hadir", "2018-05-20"),  # a count, not a time
+    ],
+)
+def test_a_date_line_in_running_text_is_read_with_its_time(text: str, moment: str) -> None:
+    """Date lines under headlines write the day in figures (``20/05/2018``, ``10.06.2018``) as often
+    as with the month's name, and set the time after a comma, a dash, a slash or a bar."""
+    found = find_date_in_text(text)
+    assert found is not None and (found.iso if found.has_time else found.day) == moment

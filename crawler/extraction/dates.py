@@ -250,8 +250,12 @@ def _date_parser():
     )
 
 
+# a date in running text: a month's name (``14 Oktober 2024``) or a day, month and year in figures
+# (``(14/12/2023)``, ``20/05/2018``, ``28.04.2023``), with the time of day where one follows
+# (``, 17:55 WIB``, ``- 12:19``, ``| 19:00 WIT``, ``pukul 12.19``)
 _SCAN = re.compile(
-    rf"(?:{DAY_NAMES}\s*,?\s*)?\d{{1,2}}\.?\s+(?:{_MONTH})\.?\s+\d{{4}}(?:\s*(?:[,|]|pukul)?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:WITA|WIB|WIT))?)?",
+    rf"(?:{DAY_NAMES}\s*,?\s*)?(?:\d{{1,2}}\.?\s+(?:{_MONTH})\.?\s+\d{{4}}|\(?\d{{1,2}}([/.])\d{{1,2}}\1\d{{4}}\)?)"
+    r"(?:\s*(?:[,|/\-–]|pukul|jam)?\s*(?:pukul\s*)?\d{1,2}[:.]\d{2}(?!\d)(?:\s*(?:WITA|WIB|WIT))?)?",
     re.I,
 )
 
