@@ -140,3 +140,24 @@ def test_a_date_line_in_running_text_is_read_with_its_time(text: str, moment: st
     as with the month's name, and set the time after a comma, a dash, a slash or a bar."""
     found = find_date_in_text(text)
     assert found is not None and (found.iso if found.has_time else found.day) == moment
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("November 19, 2019, 9:02 AM", "2019-11-19T09:02:00"),
+        ("By Louis Jacobson on Monday, November 18th, 2019 at 11:04 p.m.", "2019-11-18T23:04:00"),
+        ("Nov. 3, 2020 at 12:05 a.m.", "2020-11-03T00:05:00"),
+        ("By Carrie Arnold November 15, 2019", "2019-11-15"),
+        ("Januari 15, 2024", "2024-01-15"),  # WordPress's default format, in Indonesian
+        ("Mei 20, 2024 pukul 10.15 WIB", "2024-05-20T10:15:00+07:00"),
+        ("Dec 22, 2016 5:00 AM PT", "2016-12-22T05:00:00-08:00"),  # a zone by its name: dateparser's
+        ("Lamar 5, 2019", None),  # a month's name inside a word is none
+    ],
+)
+def test_dates_written_month_first_with_a_twelve_hour_clock(text: str, moment: str | None) -> None:
+    """English (US) pages and WordPress's default format put the month first ("November 18th,
+    2019") and the time on a twelve-hour clock ("11:04 p.m."): read by the fast path, not left to
+    dateparser, which gives up on a date with a name before it."""
+    found = parse_date(text, None)
+    assert (found.iso if found and found.has_time else found.day if found else None) == moment

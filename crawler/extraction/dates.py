@@ -105,6 +105,17 @@ _TEXTUAL = re.compile(
     rf"(?:\s*(?:[,|/\-–]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
     re.I,
 )
+# the month first, as English (US) pages and WordPress's default date format write it:
+# "November 18th, 2019 at 11:04 a.m.", "Nov. 20, 2019, 9:02 AM", "Januari 15, 2024"
+_AM_PM = r"(?:\s*(?P<ampm>[ap])\.?\s?m\b\.?)?"
+_MONTH_FIRST = re.compile(
+    rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})"
+    rf"(?:\s*(?:[,|\-–]|at|pukul|jam)?\s*{_TIME}{_AM_PM})?\s*{_ZONE}",
+    re.I,
+)
+# what the fast path does not read after a date: a time set off by a long dash, or a zone by its
+# name (EST, PDT, CET): dateparser knows them
+_ZONE_NAMED = re.compile(r"\s*(?:[—–-]\s*\d{1,2}:\d{2}|[A-Z]{1,4}T\b)")
 _NUMERIC = re.compile(
     rf"(?:{DAY_NAMES}\s*,?\s*)?\(?(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\)?"
     rf"(?:\s*(?:[,|]|pukul|jam)?\s*(?:pukul\s*)?{_TIME})?\s*{_ZONE}",
@@ -151,13 +162,19 @@ def _zone(m: re.Match[str], default: timezone | None) -> timezone | None:
     return zone_from_offset(m.group("offset")) or zone_from_offset(m.group("zone")) or default
 
 
+def _hour(m: re.Match[str]) -> int:
+    """The hour on a 24-hour clock (``11:04 p.m.`` is 23)."""
+    hour, half = int(m.group("h")), m.groupdict().get("ampm")
+    return hour % 12 + (12 if half.lower() == "p" else 0) if half else hour
+
+
 def _build(y: int, mo: int, d: int, *, m: re.Match[str], default: timezone | None, now: datetime) -> ParsedDate | None:
     h = m.group("h")
     try:
         if h is None:
             value = datetime(y, mo, d, tzinfo=_zone(m, default))
         else:
-            value = datetime(y, mo, d, int(h), int(m.group("mi")), int(m.group("s") or 0), tzinfo=_zone(m, default))
+            value = datetime(y, mo, d, _hour(m), int(m.group("mi")), int(m.group("s") or 0), tzinfo=_zone(m, default))
     except ValueError:  # 31 February, hour 25...
         return None
     return _sane(ParsedDate(value, h is not None), now)
@@ -207,6 +224,9 @@ def parse_date(text: str | None, default_tz: timezone | None = WIB, now: datetim
     if m:
         month = MONTHS[m["mon"].lower()]
         return _build(int(m["y"]), month, int(m["d"]), m=m, default=default_tz, now=now)
+    m = _MONTH_FIRST.search(text)
+    if m and not _ZONE_NAMED.match(text, m.end()):
+        return _build(int(m["y"]), MONTHS[m["mon"].lower()], int(m["d"]), m=m, default=default_tz, now=now)
     m = _NUMERIC.search(text)
     if m:
         return _build(int(m["y"]), int(m["m"]), int(m["d"]), m=m, default=default_tz, now=now)
