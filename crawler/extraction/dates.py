@@ -1,4 +1,5 @@
-"""Indonesian publication dates: a fast path for the formats news sites use, dateparser for the rest.
+"""Publication dates as news pages write them, Indonesian pages first: a fast path for the formats
+news sites use (day or month first, names or figures), dateparser for the rest.
 
 Every result is timezone-aware. ``has_time`` tells whether the text gave a time of day: a record's
 ``published_at`` is only set when it did, ``published_date`` always.
