@@ -9,9 +9,9 @@ reach), fetched once by ``pip download`` into ``PANTAU_BENCH_CACHE`` (default
 - htmldate 1.4.0's ``tests/cache/``: pages of German, French and English news sites, blogs and
   institutions; the expected dates are htmldate's evaluation data (``outside/htmldate_eval.tsv``).
   htmldate, and so trafilatura, was tuned on them: a lead there is hard to get.
-- newspaper4k 0.9.6's ``tests/data/``: news pages in eight languages with the title and
-  publication date its tests check (its author lists hold share buttons' and sections' names, so
-  authors are not scored).
+- newspaper4k 0.9.6's ``tests/data/``: news pages in eight languages with the title,
+  publication date and text its tests check (the text is newspaper's own output, checked by its
+  tests; its author lists hold share buttons' and sections' names, so authors are not scored).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.real_pages import pantau_record, trafilatura_record
+from crawler.extraction.metrics import body_pr, f1
 from testkit.real_pages import fold_title, postlight_day
 
 RELEASES = {"htmldate": "1.4.0", "newspaper4k": "0.9.6"}
@@ -70,7 +71,8 @@ def htmldate_pages() -> list[tuple[bytes, dict[str, Any]]]:
     for line in HTMLDATE_TRUTH.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             file, day = line.split("\t")
-            pages.append(((tests / "cache" / file).read_bytes(), {"url": urls[file], "date": day, "title": None}))
+            expected = {"url": urls[file], "date": day, "title": None, "body": None}
+            pages.append(((tests / "cache" / file).read_bytes(), expected))
     return pages
 
 
@@ -81,24 +83,35 @@ def newspaper4k_pages() -> list[tuple[bytes, dict[str, Any]]]:
         expected = json.loads(meta.read_text(encoding="utf-8"))
         html = (data / "html" / f"{meta.stem}.html").read_bytes()
         url = expected.get("url") or expected.get("canonical_link") or f"https://example.com/{meta.stem}"
-        pages.append((html, {"url": url, "date": expected.get("publish_date"), "title": expected.get("title")}))
+        text = data / "txt" / f"{meta.stem}.txt"
+        body = text.read_text(encoding="utf-8") if text.exists() else expected.get("text")
+        fields = {"url": url, "date": expected.get("publish_date"), "title": expected.get("title"), "body": body}
+        pages.append((html, fields))
     return pages
 
 
 def score(pages: list[tuple[bytes, dict[str, Any]]]) -> dict[str, dict[str, float | int]]:
-    """Per extractor: the title (where expected) and the publication's calendar day (where dated)."""
+    """Per extractor: the title, the publication's calendar day and the body (shingle F1, as on the
+    pages in the repository), each where the page's expected values have it."""
     result = {}
     for name, extract in (("pantau", pantau_record), ("trafilatura", trafilatura_record)):
-        title, day = [], []
+        title, day, precision, recall = [], [], [], []
         for html, expected in pages:
             got = extract(html, expected["url"])
             if expected["title"]:
                 title.append(fold_title(got["title"]) == fold_title(expected["title"]))
             if expected["date"]:
                 day.append(postlight_day(str(expected["date"]), got["published_at"], got["published_date"]))
+            if expected["body"] and expected["body"].strip():
+                p, r = body_pr(expected["body"], got["body"])
+                precision.append(p)
+                recall.append(r)
         result[name] = {"date_same_day": _mean(day), "date_pages": len(day), "pages": len(pages)}
         if title:
             result[name] |= {"title": _mean(title), "title_pages": len(title)}
+        if precision:
+            p, r = statistics.fmean(precision), statistics.fmean(recall)
+            result[name] |= {"body_f1": round(f1(p, r), 3), "body_pages": len(precision)}
     return result
 
 
@@ -117,4 +130,5 @@ def bench_outside_pages() -> dict[str, Any]:
             min(s["pantau"]["date_same_day"] - s["trafilatura"]["date_same_day"] for s in sets), 3
         ),
         "outside_title_lead": round(newspaper["pantau"]["title"] - newspaper["trafilatura"]["title"], 3),
+        "outside_body_lead": round(newspaper["pantau"]["body_f1"] - newspaper["trafilatura"]["body_f1"], 3),
     }

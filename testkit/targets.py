@@ -25,6 +25,7 @@ TARGETS = [
     ("real_authors_lead_min", ">=", 0.0, "authors: lead over trafilatura, worst real set"),
     ("outside_date_lead_min", ">=", 0.0, "date: lead over trafilatura, worst set outside"),
     ("outside_title_lead", ">=", 0.1, "title: lead over trafilatura, newspaper4k pages"),
+    ("outside_body_lead", ">=", 0.0, "body F1: lead over trafilatura, newspaper4k pages"),
     ("crawl_ratio", ">=", 0.75, "crawl vs bare Scrapy (share)"),
     ("crawl_vs_peer_pipeline_ratio", ">=", 2.0, "crawl vs Scrapy + trafilatura + sqlite-utils (x)"),
     ("crawl_peak_rss_mb", "<=", 300.0, "crawl peak RSS (MB)"),
