@@ -26,7 +26,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from bench.real_pages import pantau_record, trafilatura_record
+from bench.real_pages import mean_score, pantau_record, trafilatura_record
 from crawler.extraction.metrics import body_pr, f1
 from testkit.real_pages import fold_title, postlight_day
 
@@ -106,17 +106,13 @@ def score(pages: list[tuple[bytes, dict[str, Any]]]) -> dict[str, dict[str, floa
                 p, r = body_pr(expected["body"], got["body"])
                 precision.append(p)
                 recall.append(r)
-        result[name] = {"date_same_day": _mean(day), "date_pages": len(day), "pages": len(pages)}
+        result[name] = {"date_same_day": mean_score(day), "date_pages": len(day), "pages": len(pages)}
         if title:
-            result[name] |= {"title": _mean(title), "title_pages": len(title)}
+            result[name] |= {"title": mean_score(title), "title_pages": len(title)}
         if precision:
             p, r = statistics.fmean(precision), statistics.fmean(recall)
             result[name] |= {"body_f1": round(f1(p, r), 3), "body_pages": len(precision)}
     return result
-
-
-def _mean(values: list[bool]) -> float:
-    return round(statistics.fmean(values), 3) if values else 0.0
 
 
 def bench_outside_pages() -> dict[str, Any]:

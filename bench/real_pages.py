@@ -81,11 +81,11 @@ def score_postlight(pages: list[tuple[bytes, dict[str, Any]]]) -> dict[str, dict
             if exp["body_prefix"]:
                 prefix.append(prefix_score(exp["body_prefix"], got["body"]))
         result[name] = {
-            "title": _mean(title),
-            "authors_f1": _mean(authors),
-            "date_same_day": _mean(day),
-            "date_same_instant": _mean(instant),
-            "body_prefix": _mean(prefix),
+            "title": mean_score(title),
+            "authors_f1": mean_score(authors),
+            "date_same_day": mean_score(day),
+            "date_same_instant": mean_score(instant),
+            "body_prefix": mean_score(prefix),
             "pages": len(pages),
             "date_pages": len(day),
             "instant_pages": len(instant),
@@ -123,10 +123,10 @@ def score(pages: list[tuple[bytes, dict[str, Any]]], fundus: bool) -> dict[str, 
         }
         if fundus:
             fields |= {
-                "title": _mean(title),
-                "date_same_day": _mean(day),
-                "date_same_instant": _mean(instant),
-                "authors_f1": _mean(authors),
+                "title": mean_score(title),
+                "date_same_day": mean_score(day),
+                "date_same_instant": mean_score(instant),
+                "authors_f1": mean_score(authors),
                 "title_pages": len(title),
                 "date_pages": len(day),
                 "instant_pages": len(instant),
@@ -135,7 +135,8 @@ def score(pages: list[tuple[bytes, dict[str, Any]]], fundus: bool) -> dict[str, 
     return result
 
 
-def _mean(values: list[Any]) -> float:
+def mean_score(values: list[Any]) -> float:
+    """The mean of per-page scores (True counts 1), to three places; 0.0 for none."""
     return round(statistics.fmean(float(v) for v in values), 3) if values else 0.0
 
 

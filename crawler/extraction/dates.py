@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
@@ -87,6 +87,12 @@ MONTHS |= {
 # A publication date before this or after "now + 1 day" is garbage, not news.
 EARLIEST = date(1995, 1, 1)
 
+
+def latest_day(fetched: datetime) -> date:
+    """The last day a page read at ``fetched`` can have been published on (a day's slack for zones)."""
+    return (fetched + timedelta(days=1)).date()
+
+
 DAY_NAMES = r"(?:senin|selasa|rabu|kamis|jum'?at|jumat|sabtu|minggu|ahad)"  # Indonesian day names, a regex
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _TIME = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?"
@@ -147,6 +153,11 @@ class ParsedDate:
 
     value: datetime
     has_time: bool
+
+    @classmethod
+    def of_day(cls, day: date, tz: timezone | None) -> ParsedDate:
+        """A day without a time of day (midnight in ``tz``, naive where no zone is known)."""
+        return cls(datetime.combine(day, time(), tz), False)
 
     @property
     def iso(self) -> str | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from lxml import etree
@@ -17,7 +16,7 @@ from lxml import etree
 from crawler.extraction.authors import generic_authors, labelled_editor, without
 from crawler.extraction.bodies import SUMMARY_SHARE, Paragraphs, words_of
 from crawler.extraction.bylines import find_location
-from crawler.extraction.dates import EARLIEST, ParsedDate
+from crawler.extraction.dates import EARLIEST, ParsedDate, latest_day
 from crawler.extraction.generic import labelled_date, page_title, shown_headline
 from crawler.extraction.htmltext import element_paragraphs
 from crawler.extraction.page import first_text
@@ -94,9 +93,9 @@ def _dated_as_url_allows(r: Reading, layers: Sequence[tuple[str, LayerFn]]) -> t
         found: Dated | None = get(r)
         if found and allowed.allows(found[0].value.date()):
             return found, name
-    if not EARLIEST <= allowed.day <= (r.page.fetched + timedelta(days=1)).date():
+    if not EARLIEST <= allowed.day <= latest_day(r.page.fetched):
         return None, None  # a day no publication can have: the URL names something else
-    return (ParsedDate(datetime.combine(allowed.day, time(), r.page.tz), False), allowed.day.isoformat()), "url"
+    return (ParsedDate.of_day(allowed.day, r.page.tz), allowed.day.isoformat()), "url"
 
 
 def _authors_layer(name: str) -> LayerFn:

@@ -79,7 +79,12 @@ def links_elsewhere(heading: etree._Element, url: str) -> bool:
         return False
     if normalize_space(" ".join(links[0].xpath(".//text()"))) != normalize_space(" ".join(heading.xpath(".//text()"))):
         return False
-    return canonical_url(urljoin(url, links[0].get("href"))) != canonical_url(url)
+    return _to_another_page(links[0], url)
+
+
+def _to_another_page(link: etree._Element, url: str) -> bool:
+    """Whether ``link`` leads to another page than ``url``, the page it is on."""
+    return canonical_url(urljoin(url, link.get("href"))) != canonical_url(url)
 
 
 def _rank(heading: etree._Element) -> int:
@@ -124,7 +129,7 @@ def _without_edge_links(heading: etree._Element, url: str) -> str:
     if not url:
         return text
     for link in heading.xpath(".//a[@href]"):
-        if canonical_url(urljoin(url, link.get("href"))) == canonical_url(url):
+        if not _to_another_page(link, url):
             continue
         linked = element_text(link)
         rest = text.removesuffix(linked) if text.endswith(linked) else text.removeprefix(linked)

@@ -6,12 +6,12 @@ a byline) give nothing; which order wins was measured on real pages (docs/sites.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from htmldate import find_date
 from lxml import etree
 
-from crawler.extraction.dates import EARLIEST, ParsedDate
+from crawler.extraction.dates import EARLIEST, ParsedDate, latest_day
 from crawler.extraction.urldates import UrlDays
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -24,7 +24,7 @@ def htmldate_date(
     is copied, never changed), no later than the day the page was fetched nor before 1995, and
     among the days its URL allows (``within``). A day without a time is a day; a time without an
     offset takes ``tz`` (the zone the page or its site declares)."""
-    earliest, latest = EARLIEST, (fetched + timedelta(days=1)).date()
+    earliest, latest = EARLIEST, latest_day(fetched)
     if within is not None:
         earliest, latest = max(earliest, within.first), min(latest, within.last)
     if earliest > latest:
@@ -45,5 +45,5 @@ def htmldate_date(
     if not earliest <= value.date() <= latest:
         return None
     if not has_offset and value.time() == datetime.min.time():  # a day, no time of day
-        return ParsedDate(datetime.combine(value.date(), datetime.min.time(), tz), False), found[:10]
+        return ParsedDate.of_day(value.date(), tz), found[:10]
     return ParsedDate(value if value.tzinfo else value.replace(tzinfo=tz), True), found
